@@ -1,0 +1,189 @@
+"""One reconcile actor per object: make its Docker container match its desired state.
+
+The actor is a thin loop around `plan.plan`: read the desired state from the cache,
+inspect Docker, run the planned actions, report a status. It runs a pass when
+nudged (capacity-1 inbox, so a burst of changes collapses into one pass) and every
+`resync_interval` seconds, which catches whatever a nudge missed. It ends when its
+object is gone from the cache, or when its inbox is closed (shutdown) after the
+current pass: a pass is never cut short by shutdown except by the grace deadline.
+
+`supervise` wraps the actor: an unexpected exception is logged with its traceback,
+recorded in the object's status, and the actor restarted with backoff, so one bad
+object never takes the process down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import trio
+
+from mcp import logs, plan, registry
+from mcp.backoff import Backoff
+from mcp.cache import Cache
+from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable, StoreUnavailable
+from mcp.model import (
+    LABEL_CLUSTER,
+    LABEL_NAME,
+    LABEL_SPEC_HASH,
+    LABEL_UID,
+    Container,
+    Status,
+    docker_name,
+    now_iso,
+)
+from mcp.registry import Keys
+from mcp.runtime import Runtime
+from mcp.store import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every container actor shares."""
+
+    store: Store
+    keys: Keys
+    cache: Cache
+    runtime: Runtime
+    cluster_id: str
+    resync_interval: float
+    restart_backoff: Backoff  # template: each actor copies it
+
+
+class Finished(Exception):
+    """The object is gone: the actor has nothing left to do."""
+
+
+async def reconcile(ctx: Context, name: str) -> None:
+    """One level-triggered pass for object `name`.
+
+    Raises:
+        Finished: the object no longer exists.
+        RuntimeUnavailable, StoreUnavailable: transient; the caller retries later.
+    """
+    desired = ctx.cache.objects.get(name)
+    if desired is None:
+        raise Finished
+    log = logs.get(actor="container", container=name, revision=desired.resource_version)
+    target = docker_name(name)
+    observed = await ctx.runtime.inspect(target)
+    failure: str | None = None
+    for action in plan.plan(desired, observed):
+        log.info("container_action", action=type(action).__name__, image=desired.spec.image)
+        try:
+            await _execute(ctx, desired, action, target)
+        except (ImageNotFound, RuntimeRejected) as exc:
+            failure = str(exc)
+            log.warning("container_action_failed", action=type(action).__name__, error=failure)
+            break
+        if isinstance(action, plan.FinalizeDeletion):
+            # Not `Finished` yet: the watch's delete event nudges this actor, whose next
+            # pass finds the object gone (or a new object of the same name to handle).
+            log.info("container_deleted", uid=desired.uid)
+            return
+    observed = await ctx.runtime.inspect(target)
+    status = plan.status_for(desired, observed, failure=failure, at=now_iso())
+    await _report(ctx, desired, status)
+
+
+async def _execute(ctx: Context, desired: Container, action: plan.Action, target: str) -> None:
+    match action:
+        case plan.CreateContainer():
+            labels = {
+                LABEL_UID: desired.uid,
+                LABEL_NAME: desired.name,
+                LABEL_CLUSTER: ctx.cluster_id,
+                LABEL_SPEC_HASH: desired.spec.runtime_hash(),
+            }
+            await ctx.runtime.create(
+                target, image=desired.spec.image, cmd=desired.spec.cmd, labels=labels
+            )
+        case plan.StartContainer():
+            await ctx.runtime.start(target)
+        case plan.StopContainer():
+            await ctx.runtime.stop(target)
+        case plan.RemoveContainer():
+            await ctx.runtime.remove(target)
+        case plan.FinalizeDeletion():
+            await registry.finalize(ctx.store, ctx.keys, desired)
+
+
+async def _report(ctx: Context, desired: Container, status: Status) -> None:
+    """Write `status` unless it says nothing new (status writes cost etcd revisions)."""
+    if status.same_as(ctx.cache.status(desired.name)):
+        return
+    await registry.write_status(ctx.store, ctx.keys, desired, status)
+
+
+async def run(
+    ctx: Context,
+    name: str,
+    nudges: trio.MemoryReceiveChannel[None],
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Reconcile `name` until it is gone or `nudges` is closed.
+
+    Closes `nudges` (its receive end). Transient Docker or etcd failures are retried
+    with capped backoff; anything else propagates to `supervise`.
+    """
+    log = logs.get(actor="container", container=name)
+    backoff = Backoff(base=ctx.restart_backoff.base, cap=ctx.restart_backoff.cap)
+    task_status.started()
+    # A plain `with`: closing must not checkpoint, so that between seeing the object
+    # gone and the controller forgetting this actor no other task can run (see
+    # controller.py).
+    with nudges:
+        while True:
+            wait_s = ctx.resync_interval
+            try:
+                await reconcile(ctx, name)
+                backoff.reset()
+            except Finished:
+                return
+            except (RuntimeUnavailable, StoreUnavailable) as exc:
+                wait_s = backoff.next_delay()
+                log.warning("reconcile_retry", error=str(exc), retry_in=wait_s)
+            with trio.move_on_after(wait_s):
+                try:
+                    await nudges.receive()
+                except trio.EndOfChannel:
+                    return
+
+
+async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
+    """Run the actor for `name`, restarting it with backoff after an unexpected error."""
+    log = logs.get(actor="container", container=name)
+    backoff = Backoff(base=ctx.restart_backoff.base, cap=ctx.restart_backoff.cap)
+    with nudges:
+        while True:
+            try:
+                await run(ctx, name, nudges.clone())
+                return
+            except Exception as exc:  # an actor bug: contain it to this one object
+                delay = backoff.next_delay()
+                log.exception("container_actor_crashed", attempt=backoff.attempt, retry_in=delay)
+                await _record_crash(ctx, name, exc)
+            await trio.sleep(delay)
+
+
+async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:
+    desired = ctx.cache.objects.get(name)
+    if desired is None:
+        return
+    previous = ctx.cache.status(name)
+    status = Status(
+        uid=desired.uid,
+        phase="Failed",
+        container_id=previous.container_id if previous else None,
+        exit_code=previous.exit_code if previous else None,
+        message=f"controller error: {type(exc).__name__}: {exc}",
+        observed_generation=previous.observed_generation if previous else 0,
+        observed_at=now_iso(),
+    )
+    try:
+        await registry.write_status(ctx.store, ctx.keys, desired, status)
+    except StoreUnavailable as error:
+        logs.get(actor="container", container=name).warning(
+            "crash_status_not_recorded", error=str(error)
+        )

@@ -1,0 +1,76 @@
+"""The controller: fans object changes out to one container actor per object.
+
+It owns the nursery of container actors (kopf's queueing design): the watch actor
+sends the name of every object whose desired state changed; the controller nudges
+that object's actor, starting one if there is none. Nudges go into a capacity-1
+inbox with `send_nowait`, so a burst of changes for one object collapses into one
+pass and the controller never blocks on a slow actor.
+
+One object is never reconciled by two tasks at once: an actor is forgotten (its
+inbox removed from `inboxes`) in the same step, without a checkpoint, as it decides
+it is finished, so a later change of the same name always finds either the live
+actor or no actor.
+
+On shutdown the watch actor closes the change channel; the controller then closes
+every inbox, and each actor ends after its current pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import trio
+
+from mcp import logs
+from mcp.actors import container
+
+log = logs.get(actor="controller")
+
+
+async def run(
+    ctx: container.Context,
+    changes: trio.MemoryReceiveChannel[str],
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Dispatch changes until `changes` is closed, then wait for every actor to end.
+
+    Closes `changes` (receive end) and every actor inbox (send ends).
+    """
+    inboxes: dict[str, trio.MemorySendChannel[None]] = {}
+    async with trio.open_nursery() as nursery:
+        task_status.started()
+        with changes:
+            async for name in changes:
+                inbox = inboxes.get(name)
+                if inbox is None:
+                    if name in ctx.cache.objects:
+                        inboxes[name] = _start_actor(nursery, ctx, name, inboxes)
+                    continue
+                # WouldBlock: a nudge is already waiting; the next pass sees this change too.
+                with contextlib.suppress(trio.WouldBlock):
+                    inbox.send_nowait(None)
+        log.info("controller_stopping", actors=len(inboxes))
+        for inbox in inboxes.values():
+            inbox.close()
+
+
+def _start_actor(
+    nursery: trio.Nursery,
+    ctx: container.Context,
+    name: str,
+    inboxes: dict[str, trio.MemorySendChannel[None]],
+) -> trio.MemorySendChannel[None]:
+    send, receive = trio.open_memory_channel[None](1)
+
+    async def actor() -> None:
+        try:
+            await container.supervise(ctx, name, receive)
+        finally:
+            # No await between the actor's last look at the cache and this line.
+            if inboxes.get(name) is send:
+                del inboxes[name]
+            send.close()
+
+    nursery.start_soon(actor, name=f"container:{name}")
+    return send

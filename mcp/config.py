@@ -1,0 +1,238 @@
+"""Configuration: one frozen `Config`, loaded once at start-up and passed explicitly.
+
+Layers, later wins: built-in defaults < a TOML file (`--config PATH`, else
+`config/mcp.toml` under the working directory when it exists) < environment
+variables `MCP_<NAME>` < command-line flags. Every setting is declared once in
+`SETTINGS`; the CLI's flags and `--help` text are generated from that table, so the
+three layers cannot drift apart. Any invalid value raises `ConfigError` naming the
+setting and the layer it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcp.errors import ConfigError
+
+DEFAULT_ETCD = "http://127.0.0.1:2379"
+DEFAULT_CONFIG_FILE = Path("config/mcp.toml")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("json", "console")
+
+
+@dataclass(frozen=True)
+class Config:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    etcd_endpoints: tuple[str, ...] = (DEFAULT_ETCD,)
+    # True when no layer named an etcd: only then may `mcp run` start an embedded one.
+    etcd_is_default: bool = True
+    etcd_prefix: str = "/mcp"
+    docker_host: str = "unix:///var/run/docker.sock"
+    data_dir: Path = Path.home() / ".local" / "share" / "mcp"
+    log_level: str = "info"
+    log_format: str = "json"
+    grace_period: float = 10.0
+    resync_interval: float = 30.0
+    docker_concurrency: int = 8
+
+    @property
+    def listen(self) -> str:
+        return f"{self.listen_host}:{self.listen_port}"
+
+
+# --- parsers: raw value (str from env/flags, or a TOML value) -> typed value -----------------
+
+
+def _parse_listen(raw: Any) -> tuple[str, int]:
+    text = str(raw)
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"expected HOST:PORT with a port from 1 to 65535, got {text!r}")
+    return host.strip("[]"), int(port_text)
+
+
+def _parse_etcd(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    urls = tuple(str(item).strip() for item in items if str(item).strip())
+    if not urls:
+        raise ValueError("expected at least one etcd URL")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or parts.port is None:
+            raise ValueError(f"expected http://HOST:PORT, got {url!r} (aetcd has no TLS)")
+    return urls
+
+
+def _parse_prefix(raw: Any) -> str:
+    text = str(raw).rstrip("/")
+    if not text.startswith("/") or len(text) < 2 or " " in text:
+        raise ValueError(f"expected a key prefix like /mcp, got {raw!r}")
+    return text
+
+
+def _parse_docker_host(raw: Any) -> str:
+    text = str(raw)
+    if not text.startswith(("unix://", "tcp://", "http://", "ssh://")):
+        raise ValueError(f"expected unix://PATH or tcp://HOST:PORT, got {text!r}")
+    return text
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        text = str(raw).lower()
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {raw!r}")
+        return text
+
+    return parse
+
+
+def _positive_float(raw: Any) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError(f"expected a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _positive_int(raw: Any) -> int:
+    value = int(str(raw))
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # TOML key; the flag is --name-with-dashes, the env var MCP_NAME
+    parse: Callable[[Any], Any]
+    help: str
+    metavar: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("listen", _parse_listen, "HTTP API address (default 127.0.0.1:8080)", "HOST:PORT"),
+    Setting(
+        "etcd",
+        _parse_etcd,
+        f"etcd endpoints, comma-separated (default {DEFAULT_ETCD}; when left at the default "
+        "and nothing answers there, mcp starts an embedded etcd)",
+        "URL[,URL...]",
+    ),
+    Setting("etcd_prefix", _parse_prefix, "key prefix for all of mcp's keys (default /mcp)", "KEY"),
+    Setting(
+        "docker_host",
+        _parse_docker_host,
+        "Docker engine address (default $DOCKER_HOST, else unix:///var/run/docker.sock)",
+        "URL",
+    ),
+    Setting(
+        "data_dir", Path, "state directory, e.g. embedded etcd (default ~/.local/share/mcp)", "DIR"
+    ),
+    Setting("log_level", _choice(LOG_LEVELS), "debug, info, warning or error (default info)", "L"),
+    Setting("log_format", _choice(LOG_FORMATS), "json lines or console (default json)", "F"),
+    Setting(
+        "grace_period",
+        _positive_float,
+        "seconds to finish work after SIGTERM/SIGINT before cancelling (default 10)",
+        "S",
+    ),
+    Setting(
+        "resync_interval",
+        _positive_float,
+        "seconds between full reconciles of every container (default 30)",
+        "S",
+    ),
+    Setting(
+        "docker_concurrency",
+        _positive_int,
+        "Docker calls in flight at once (default 8; docker-py pools 10 connections)",
+        "N",
+    ),
+)
+
+
+def env_name(setting: Setting) -> str:
+    return "MCP_" + setting.name.upper()
+
+
+def flag_name(setting: Setting) -> str:
+    return "--" + setting.name.replace("_", "-")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load(
+    *,
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Config:
+    """Build the configuration from its layers.
+
+    Args:
+        flags: setting name -> raw value, only for flags the user gave.
+        environ: the environment (default ``os.environ``).
+        config_path: an explicit ``--config``; it must exist. Without it,
+            ``config/mcp.toml`` is read when present.
+
+    Raises:
+        ConfigError: a layer holds an unknown key or an invalid value.
+    """
+    environ = os.environ if environ is None else environ
+    file_values: dict[str, Any] = {}
+    source_file = config_path
+    if config_path is not None:
+        file_values = read_config_file(config_path)
+    elif DEFAULT_CONFIG_FILE.is_file():
+        source_file = DEFAULT_CONFIG_FILE
+        file_values = read_config_file(DEFAULT_CONFIG_FILE)
+    known = {setting.name for setting in SETTINGS}
+    unknown = sorted(set(file_values) - known)
+    if unknown:
+        raise ConfigError(f"config file {source_file}: unknown setting {unknown[0]!r}")
+
+    parsed: dict[str, Any] = {}
+    for setting in SETTINGS:
+        layers: list[tuple[str, Any]] = []
+        if setting.name in file_values:
+            layers.append((f"config file {source_file}", file_values[setting.name]))
+        if env_name(setting) in environ:
+            layers.append((f"environment variable {env_name(setting)}", environ[env_name(setting)]))
+        if flags.get(setting.name) is not None:
+            layers.append((f"flag {flag_name(setting)}", flags[setting.name]))
+        if not layers:
+            continue
+        where, raw = layers[-1]
+        try:
+            parsed[setting.name] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"invalid {setting.name} from {where}: {exc}") from exc
+
+    values: dict[str, Any] = {}
+    if "listen" in parsed:
+        values["listen_host"], values["listen_port"] = parsed.pop("listen")
+    if "etcd" in parsed:
+        values["etcd_endpoints"] = parsed.pop("etcd")
+        values["etcd_is_default"] = False
+    if "docker_host" not in parsed and environ.get("DOCKER_HOST"):
+        try:
+            parsed["docker_host"] = _parse_docker_host(environ["DOCKER_HOST"])
+        except ValueError as exc:
+            raise ConfigError(f"invalid DOCKER_HOST: {exc}") from exc
+    values.update(parsed)
+    return Config(**values)

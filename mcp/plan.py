@@ -1,0 +1,132 @@
+"""Pure decisions: what to do to make Docker match one object, and what to report.
+
+`plan(desired, observed)` is level-based, like controller-runtime's reconcile: it
+looks only at the current desired state (from etcd) and the current observed state
+(from Docker), never at what happened before, so running it again after a crash or
+a missed event is always safe. No I/O, no trio: the container actor executes the
+actions and the tests drive these functions from tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcp.model import Container, Observed, Phase, Status
+
+
+@dataclass(frozen=True)
+class CreateContainer:
+    """Create the Docker container from the object's spec (not started)."""
+
+
+@dataclass(frozen=True)
+class StartContainer:
+    pass
+
+
+@dataclass(frozen=True)
+class StopContainer:
+    pass
+
+
+@dataclass(frozen=True)
+class RemoveContainer:
+    """Remove the Docker container (force: it may still run when replaced)."""
+
+
+@dataclass(frozen=True)
+class FinalizeDeletion:
+    """Delete the object and its status from etcd: Docker holds nothing of it any more."""
+
+
+Action = CreateContainer | StartContainer | StopContainer | RemoveContainer | FinalizeDeletion
+
+
+def plan(desired: Container, observed: Observed | None) -> list[Action]:
+    """The steps that take Docker from `observed` to `desired`, in order.
+
+    Args:
+        desired: the object as stored in etcd.
+        observed: its Docker container, or None when Docker has none by its name.
+
+    Returns:
+        The actions to run in order; empty when Docker already matches.
+    """
+    if desired.deleting:
+        if observed is None:
+            return [FinalizeDeletion()]
+        if observed.running:
+            return [StopContainer(), RemoveContainer(), FinalizeDeletion()]
+        return [RemoveContainer(), FinalizeDeletion()]
+
+    then_start: list[Action] = [StartContainer()] if desired.spec.state == "running" else []
+    if observed is None:
+        return [CreateContainer(), *then_start]
+    if observed.uid != desired.uid or observed.spec_hash != desired.spec.runtime_hash():
+        # Another incarnation's container holds the name, or the spec changed: replace it.
+        stop_first: list[Action] = [StopContainer()] if observed.running else []
+        return [*stop_first, RemoveContainer(), CreateContainer(), *then_start]
+    if desired.spec.state == "running" and not observed.running:
+        return [StartContainer()]
+    if desired.spec.state == "stopped" and observed.running:
+        return [StopContainer()]
+    return []
+
+
+def status_for(
+    desired: Container, observed: Observed | None, *, failure: str | None, at: str
+) -> Status:
+    """What to report for `desired` after a reconcile pass.
+
+    Args:
+        desired: the object the pass worked on.
+        observed: Docker's view after the pass (None: no container).
+        failure: why the pass could not finish (e.g. image missing), or None.
+        at: the observation time, ISO 8601.
+    """
+    phase: Phase
+    message = failure or ""
+    container_id = observed.container_id if observed else None
+    exit_code = observed.exit_code if observed and not observed.running else None
+    if desired.deleting:
+        phase = "Terminating"
+    elif failure is not None:
+        phase = "Failed"
+    elif observed is None:
+        phase = "Pending"
+        message = "the Docker container is not created yet"
+    elif observed.running:
+        phase = "Running"
+    elif desired.spec.state == "stopped":
+        phase = "Stopped"
+    elif observed.docker_status == "created":
+        phase = "Pending"
+        message = "the Docker container is created but not started yet"
+    else:
+        phase = "Failed"
+        message = observed.error or f"the container exited with code {observed.exit_code}"
+    return Status(
+        uid=desired.uid,
+        phase=phase,
+        container_id=container_id,
+        exit_code=exit_code,
+        message=message,
+        observed_generation=desired.generation,
+        observed_at=at,
+    )
+
+
+def matches(desired: Container, status: Status | None) -> bool:
+    """True when `status` reports that Docker matches this generation of `desired`.
+
+    A `Failed` phase counts as settled too: the controller reached a verdict
+    (image missing, command not found) and waiting longer would not change it.
+    """
+    if status is None or status.uid != desired.uid:
+        return False
+    if status.observed_generation < desired.generation:
+        return False
+    if status.phase == "Failed":
+        return True
+    wanted: Phase = "Running" if desired.spec.state == "running" else "Stopped"
+    return status.phase == wanted

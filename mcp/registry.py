@@ -1,0 +1,150 @@
+"""Where objects live in etcd, and the few transactions that change them.
+
+Layout under the configured prefix (default `/mcp`):
+
+    <prefix>/cluster-id          this control plane's id, written once
+    <prefix>/containers/<name>   the object: desired state (written by the API)
+    <prefix>/status/<name>       what the controller observed (written by controllers)
+
+Desired state and status are separate keys so a controller's status write never
+conflicts with a user's update. A status write is guarded by the object key's
+create revision, so a controller cannot leave a status behind for an object that
+was deleted meanwhile, nor write one onto a new object of the same name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from mcp import model
+from mcp.errors import Conflict
+from mcp.model import Container, Status
+from mcp.store import Compare, Delete, KeyValue, Put, Store
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    @property
+    def root(self) -> str:
+        return self.prefix + "/"
+
+    @property
+    def cluster_id(self) -> str:
+        return f"{self.prefix}/cluster-id"
+
+    @property
+    def containers(self) -> str:
+        return f"{self.prefix}/containers/"
+
+    @property
+    def statuses(self) -> str:
+        return f"{self.prefix}/status/"
+
+    def container(self, name: str) -> str:
+        return self.containers + name
+
+    def status(self, name: str) -> str:
+        return self.statuses + name
+
+
+def container_from(item: KeyValue) -> Container:
+    return model.decode_container(
+        item.value, resource_version=item.mod_revision, create_revision=item.create_revision
+    )
+
+
+async def ensure_cluster_id(store: Store, keys: Keys) -> str:
+    """This control plane's id: made once, then read back by every later start."""
+    existing = await store.get(keys.cluster_id)
+    if existing is not None:
+        return existing.value.decode()
+    candidate = uuid.uuid4().hex[:16]
+    written = await store.txn(
+        [Compare(keys.cluster_id, "version", 0)], [Put(keys.cluster_id, candidate.encode())]
+    )
+    if written is not None:
+        return candidate
+    # Another mcp wrote it between our read and our write: use theirs.
+    winner = await store.get(keys.cluster_id)
+    assert winner is not None, "cluster id vanished right after a failed create"
+    return winner.value.decode()
+
+
+async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
+    item = await store.get(keys.container(name))
+    if item is None:
+        return None
+    obj = container_from(item)
+    raw_status = await store.get(keys.status(name))
+    status = model.decode_status(raw_status.value) if raw_status else None
+    return obj, (status if status and status.uid == obj.uid else None)
+
+
+async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Status | None]], int]:
+    """Every object with its status, from one consistent read, and that read's revision."""
+    listing = await store.list_prefix(keys.root)
+    objects: dict[str, Container] = {}
+    statuses: dict[str, Status] = {}
+    for item in listing.items:
+        if item.key.startswith(keys.containers):
+            obj = container_from(item)
+            objects[obj.name] = obj
+        elif item.key.startswith(keys.statuses):
+            statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(item.value)
+    result = []
+    for name in sorted(objects):
+        status = statuses.get(name)
+        result.append(
+            (objects[name], status if status and status.uid == objects[name].uid else None)
+        )
+    return result, listing.revision
+
+
+async def create(store: Store, keys: Keys, obj: Container) -> Container:
+    """Store a new object.
+
+    Raises:
+        Conflict: an object of that name exists.
+    """
+    key = keys.container(obj.name)
+    revision = await store.txn(
+        [Compare(key, "version", 0)], [Put(key, model.encode_container(obj))]
+    )
+    if revision is None:
+        raise Conflict(f"a container named {obj.name!r} already exists")
+    return replace(obj, resource_version=revision, create_revision=revision)
+
+
+async def update(store: Store, keys: Keys, obj: Container) -> Container | None:
+    """Replace the object if it is still at `obj.resource_version` (compare-and-swap).
+
+    Returns:
+        The stored object with its new resource version, or None when someone else
+        changed or deleted it first (re-read and try again).
+    """
+    key = keys.container(obj.name)
+    revision = await store.txn(
+        [Compare(key, "mod", obj.resource_version)], [Put(key, model.encode_container(obj))]
+    )
+    return None if revision is None else replace(obj, resource_version=revision)
+
+
+async def write_status(store: Store, keys: Keys, obj: Container, status: Status) -> bool:
+    """Record `status` for this incarnation of `obj`; False if the object is gone."""
+    revision = await store.txn(
+        [Compare(keys.container(obj.name), "create", obj.create_revision)],
+        [Put(keys.status(obj.name), model.encode_status(status))],
+    )
+    return revision is not None
+
+
+async def finalize(store: Store, keys: Keys, obj: Container) -> bool:
+    """Delete the object and its status together; False if it was already replaced."""
+    revision = await store.txn(
+        [Compare(keys.container(obj.name), "create", obj.create_revision)],
+        [Delete(keys.container(obj.name)), Delete(keys.status(obj.name))],
+    )
+    return revision is not None

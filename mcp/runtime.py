@@ -1,0 +1,226 @@
+"""The Docker adapter: the only module that imports docker (docker-py).
+
+docker-py blocks, so every call runs in a worker thread through
+`trio.to_thread.run_sync` with one shared `CapacityLimiter` (kept at or below
+docker-py's pool of 10 connections), under a trio deadline. A thread cannot be
+interrupted: on a deadline or cancellation the thread is abandoned and finishes on
+its own, still holding its limiter token, and docker-py's own socket timeout ends it.
+
+docker and requests exceptions never leave this module: they become
+`RuntimeUnavailable` (transient: retry later), `ImageNotFound` or
+`RuntimeRejected` (permanent until the spec changes). mcp never pulls images in
+this version: an image must already be present in the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol, TypeVar
+
+import docker
+import docker.errors
+import requests.exceptions
+import trio
+
+from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
+from mcp.model import Observed
+
+T = TypeVar("T")
+
+CALL_TIMEOUT_S = 20.0  # one Docker API call, apart from stop (which adds the stop timeout)
+SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
+STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
+
+
+class Runtime(Protocol):
+    """What mcp needs of a container engine."""
+
+    async def inspect(self, name: str) -> Observed | None: ...
+
+    async def create(
+        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
+    ) -> str: ...
+
+    async def start(self, name: str) -> None: ...
+
+    async def stop(self, name: str, *, kill_after_s: int = STOP_TIMEOUT_S) -> None:
+        """Send SIGTERM, then SIGKILL after `kill_after_s` seconds, like `docker stop`."""
+        ...
+
+    async def remove(self, name: str) -> None: ...
+
+
+def _observed_from(attrs: dict[str, Any]) -> Observed:
+    state = attrs.get("State") or {}
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    running = bool(state.get("Running"))
+    status = state.get("Status", "unknown")
+    return Observed(
+        container_id=attrs["Id"],
+        uid=labels.get("mcp.uid"),
+        spec_hash=labels.get("mcp.spec-hash"),
+        running=running,
+        # Docker reports 0 for a container that never ran: only an exit has a code.
+        exit_code=state.get("ExitCode") if status in ("exited", "dead") else None,
+        docker_status=status,
+        error=state.get("Error") or "",
+        labels=dict(labels),
+    )
+
+
+class DockerRuntime:
+    """`Runtime` on a Docker engine. Open it with `open_docker_runtime`."""
+
+    def __init__(self, client: Any, host: str, limiter: trio.CapacityLimiter) -> None:
+        self._client = client
+        self._api = client.api
+        self.host = host
+        self._limiter = limiter
+
+    async def _call(
+        self, fn: Callable[..., T], *args: Any, deadline_s: float = CALL_TIMEOUT_S, **kwargs: Any
+    ) -> T:
+        try:
+            with trio.fail_after(deadline_s):
+                return await trio.to_thread.run_sync(
+                    functools.partial(fn, *args, **kwargs),
+                    limiter=self._limiter,
+                    abandon_on_cancel=True,
+                )
+        except trio.TooSlowError:
+            raise RuntimeUnavailable(
+                f"Docker at {self.host} did not answer within {deadline_s:g} s"
+            ) from None
+        except docker.errors.ImageNotFound as exc:
+            raise ImageNotFound(_explain(exc)) from exc
+        except docker.errors.NotFound:
+            raise
+        except docker.errors.APIError as exc:
+            if exc.status_code is not None and exc.status_code >= 500 and _engine_trouble(exc):
+                raise RuntimeUnavailable(f"Docker at {self.host}: {_explain(exc)}") from exc
+            raise RuntimeRejected(_explain(exc)) from exc
+        except (
+            requests.exceptions.RequestException,
+            docker.errors.DockerException,
+            OSError,
+        ) as exc:
+            raise RuntimeUnavailable(f"Docker at {self.host}: {exc}") from exc
+
+    async def ping(self) -> None:
+        await self._call(self._api.ping)
+
+    async def inspect(self, name: str) -> Observed | None:
+        try:
+            attrs = await self._call(self._api.inspect_container, name)
+        except docker.errors.NotFound:
+            return None
+        return _observed_from(attrs)
+
+    async def create(
+        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
+    ) -> str:
+        # The low-level API never pulls: a missing image is ImageNotFound, not a download.
+        try:
+            result = await self._call(
+                self._api.create_container,
+                image,
+                command=list(cmd) or None,  # empty: the image's own command
+                name=name,
+                labels=labels,
+                detach=True,
+            )
+        except docker.errors.NotFound as exc:
+            raise ImageNotFound(_explain(exc)) from exc
+        return str(result["Id"])
+
+    async def start(self, name: str) -> None:
+        try:
+            await self._call(self._api.start, name)
+        except docker.errors.NotFound as exc:
+            raise RuntimeRejected(_explain(exc)) from exc
+
+    async def stop(self, name: str, *, kill_after_s: int = STOP_TIMEOUT_S) -> None:
+        try:
+            await self._call(
+                self._api.stop, name, timeout=kill_after_s, deadline_s=CALL_TIMEOUT_S + kill_after_s
+            )
+        except docker.errors.NotFound:
+            return  # already gone: stopped enough
+
+    async def remove(self, name: str) -> None:
+        try:
+            await self._call(self._api.remove_container, name, force=True)
+        except docker.errors.NotFound:
+            return
+        except RuntimeRejected as exc:
+            if "already in progress" in str(exc):
+                return  # Docker is removing it already
+            raise
+
+    async def list_managed(self, cluster_id: str) -> list[Observed]:
+        """Every container carrying this control plane's cluster label."""
+        summaries = await self._call(
+            self._api.containers, all=True, filters={"label": f"mcp.cluster={cluster_id}"}
+        )
+        observed = []
+        for summary in summaries:
+            labels = summary.get("Labels") or {}
+            running = summary.get("State") == "running"
+            observed.append(
+                Observed(
+                    container_id=summary["Id"],
+                    uid=labels.get("mcp.uid"),
+                    spec_hash=labels.get("mcp.spec-hash"),
+                    running=running,
+                    exit_code=None,
+                    docker_status=summary.get("State", "unknown"),
+                    labels=dict(labels),
+                )
+            )
+        return observed
+
+
+def _explain(exc: docker.errors.APIError) -> str:
+    explanation = exc.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return str(explanation or exc)
+
+
+def _engine_trouble(exc: docker.errors.APIError) -> bool:
+    """A 5xx that is the engine's own trouble, not its verdict on our request.
+
+    Docker answers 500 both when it is broken and when, say, the command does not
+    exist in the image (an OCI runtime error): only the first is worth retrying.
+    """
+    text = _explain(exc).lower()
+    return not any(word in text for word in ("oci runtime", "executable file not found", "no such"))
+
+
+@asynccontextmanager
+async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[DockerRuntime]:
+    """Connect to the Docker engine at `host` and check that it answers.
+
+    Raises:
+        RuntimeUnavailable: the engine did not answer.
+    """
+    limiter = trio.CapacityLimiter(concurrency)
+
+    def connect() -> Any:
+        return docker.DockerClient(base_url=host, version="auto", timeout=SOCKET_TIMEOUT_S)
+
+    try:
+        with trio.fail_after(CALL_TIMEOUT_S):
+            client = await trio.to_thread.run_sync(connect, abandon_on_cancel=True)
+    except trio.TooSlowError:
+        raise RuntimeUnavailable(f"cannot reach Docker at {host}: no answer") from None
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise RuntimeUnavailable(f"cannot reach Docker at {host}: {exc}") from exc
+    runtime = DockerRuntime(client, host, limiter)
+    try:
+        yield runtime
+    finally:
+        with trio.move_on_after(2, shield=True):
+            await trio.to_thread.run_sync(client.close, abandon_on_cancel=True)

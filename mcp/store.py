@@ -1,0 +1,409 @@
+"""The etcd adapter: the only module that imports aetcd.
+
+aetcd runs on asyncio (grpc.aio) and mcp runs on trio, so the adapter owns one
+stock asyncio event loop in one dedicated thread and sends every call there with
+`asyncio.run_coroutine_threadsafe`; the trio side waits for the result without
+blocking a thread and cancels the asyncio task when trio cancels the wait. Nothing
+outside this module sees asyncio, grpc or aetcd exceptions: they become
+`StoreUnavailable` or `Compacted`.
+
+Every call runs under a deadline (`CALL_TIMEOUT_S`), and the grpc channel sends
+keepalive pings, because an aetcd watch on a frozen etcd would otherwise hang
+forever. aetcd watches never reconnect: `open_watch` raises `StoreUnavailable` when
+the stream breaks and the caller resumes from the last revision it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import aetcd
+import aetcd.exceptions
+import trio
+
+from mcp import logs
+from mcp.errors import Compacted, StoreUnavailable
+
+T = TypeVar("T")
+
+CALL_TIMEOUT_S = 5.0
+CLEANUP_S = 2.0
+WATCH_BUFFER = 1024  # events held between the asyncio pump and the trio reader
+WATCH_BATCH = 256  # events handed to trio per hop
+GRPC_OPTIONS = {
+    # etcd answers GOAWAY "too_many_pings" below 5 s.
+    "grpc.keepalive_time_ms": 10_000,
+    "grpc.keepalive_timeout_ms": 5_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.max_pings_without_data": 0,
+}
+
+log = logs.get(actor="store")
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    key: str
+    value: bytes
+    mod_revision: int
+    create_revision: int
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list[KeyValue]
+    revision: int  # etcd's revision when the range was read: watch from revision + 1
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    kind: Literal["put", "delete"]
+    key: str
+    value: bytes  # empty for a delete
+    mod_revision: int
+    create_revision: int
+
+
+# --- transactions, as plain data so a fake store can evaluate them too -------------------
+
+
+@dataclass(frozen=True)
+class Compare:
+    """`target(key) == value`, with target one of etcd's: version, mod or create revision."""
+
+    key: str
+    target: Literal["version", "mod", "create"]
+    value: int
+
+
+@dataclass(frozen=True)
+class Put:
+    key: str
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Delete:
+    key: str
+
+
+class Store(Protocol):
+    """What mcp needs of etcd."""
+
+    async def get(self, key: str) -> KeyValue | None: ...
+
+    async def list_prefix(self, prefix: str) -> Listing: ...
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        """Apply `success` atomically if every comparison holds.
+
+        Returns:
+            The revision the transaction produced, or None if a comparison failed.
+        """
+        ...
+
+    def open_watch(self, prefix: str, start_revision: int) -> Watch: ...
+
+
+class Watch(Protocol):
+    async def __aenter__(self) -> WatchStream: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class WatchStream(Protocol):
+    async def next_batch(self) -> list[WatchEvent]:
+        """Wait for the next events (at least one).
+
+        Raises:
+            Compacted: the start revision is older than etcd's history.
+            StoreUnavailable: the stream broke; resume from the last revision seen + 1.
+        """
+        ...
+
+
+# --- the asyncio side ---------------------------------------------------------------------
+
+
+class _AsyncioThread:
+    """A stock asyncio loop in one daemon thread, and a trio-side `call` into it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="mcp-etcd-asyncio", daemon=True
+        )
+        self._thread.start()
+
+    async def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``fn(*args)`` on the asyncio loop; trio cancellation cancels it there."""
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
+            _as_coroutine(fn, *args), self.loop
+        )
+        token = trio.lowlevel.current_trio_token()
+        done = trio.Event()
+
+        def wake(_: object) -> None:
+            # RunFinishedError: trio is gone, nobody waits for the result any more.
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(done.set)
+
+        future.add_done_callback(wake)
+        try:
+            await done.wait()
+        finally:
+            if not future.done():
+                future.cancel()
+        return future.result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=CLEANUP_S)
+
+
+async def _as_coroutine(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    return await fn(*args)
+
+
+class _AioWatch:
+    """Lives on the asyncio loop: pumps one aetcd watch into a bounded queue."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[WatchEvent | BaseException] = asyncio.Queue(WATCH_BUFFER)
+        self.watch: Any = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def open(self, client: aetcd.Client, prefix: bytes, start_revision: int) -> None:
+        self.watch = await client.watch_prefix(prefix, start_revision=start_revision)
+        self.task = asyncio.get_running_loop().create_task(self._pump())
+
+    async def _pump(self) -> None:
+        try:
+            async for event in self.watch:
+                kv = event.kv
+                kind: Literal["put", "delete"] = "put" if event.kind == "PUT" else "delete"
+                await self.queue.put(
+                    WatchEvent(
+                        kind=kind,
+                        key=kv.key.decode(),
+                        value=kv.value,
+                        mod_revision=kv.mod_revision,
+                        create_revision=kv.create_revision,
+                    )
+                )
+            await self.queue.put(StoreUnavailable("etcd ended the watch stream"))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # handed to the trio side, which translates it
+            await self.queue.put(exc)
+
+    async def next_batch(self) -> list[WatchEvent | BaseException]:
+        batch = [await self.queue.get()]
+        while len(batch) < WATCH_BATCH and not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        return batch
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.watch is not None:
+            # Cancelling the iteration alone leaves the watch open on the server.
+            await self.watch.cancel()
+
+
+def _translate(exc: BaseException, endpoint: str) -> BaseException:
+    if isinstance(exc, aetcd.exceptions.RevisionCompactedError):
+        return Compacted(exc.compacted_revision)
+    if isinstance(exc, aetcd.exceptions.ClientError | OSError | StoreUnavailable):
+        return StoreUnavailable(f"etcd at {endpoint}: {type(exc).__name__}: {exc}".rstrip(": "))
+    return exc
+
+
+# --- the trio side ------------------------------------------------------------------------
+
+
+class EtcdStore:
+    """`Store` on a real etcd through aetcd. Open it with `open_etcd_store`."""
+
+    def __init__(self, endpoints: Sequence[str], bridge: _AsyncioThread) -> None:
+        self._endpoints = list(endpoints)
+        self._index = 0
+        self._bridge = bridge
+        self._client: aetcd.Client | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoints[self._index]
+
+    def _get_client(self) -> aetcd.Client:
+        # Only ever called on the trio thread; the client is used on the asyncio thread.
+        if self._client is None:
+            parts = urlsplit(self.endpoint)
+            self._client = aetcd.Client(
+                host=parts.hostname,
+                port=parts.port,
+                timeout=CALL_TIMEOUT_S,
+                options=GRPC_OPTIONS,
+            )
+        return self._client
+
+    async def _call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        endpoint = self.endpoint
+        try:
+            with trio.fail_after(CALL_TIMEOUT_S):
+                return await self._bridge.call(fn, *args)
+        except trio.TooSlowError:
+            await self._rotate()
+            raise StoreUnavailable(
+                f"etcd at {endpoint} did not answer within {CALL_TIMEOUT_S:g} s"
+            ) from None
+        except Exception as exc:
+            translated = _translate(exc, endpoint)
+            if isinstance(translated, StoreUnavailable):
+                await self._rotate()
+            if translated is exc:
+                raise
+            raise translated from exc
+
+    async def _rotate(self) -> None:
+        """After a failure, try the next endpoint on the next call (no-op with one)."""
+        if len(self._endpoints) > 1:
+            await self.aclose()
+            self._index = (self._index + 1) % len(self._endpoints)
+
+    async def get(self, key: str) -> KeyValue | None:
+        client = self._get_client()
+        result = await self._call(client.get, key.encode())
+        if result is None:
+            return None
+        return KeyValue(key, result.value, result.mod_revision, result.create_revision)
+
+    async def list_prefix(self, prefix: str) -> Listing:
+        client = self._get_client()
+        result = await self._call(client.get_prefix, prefix.encode())
+        items = [
+            KeyValue(kv.key.decode(), kv.value, kv.mod_revision, kv.create_revision)
+            for kv in result.kvs
+        ]
+        return Listing(items=items, revision=result.header.revision)
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        client = self._get_client()
+
+        async def run() -> int | None:
+            ops = client.transactions
+            targets = {"version": ops.version, "mod": ops.mod, "create": ops.create}
+            checks = [targets[c.target](c.key.encode()) == c.value for c in compare]
+            actions = [
+                ops.put(op.key.encode(), op.value)
+                if isinstance(op, Put)
+                else ops.delete(op.key.encode())
+                for op in success
+            ]
+            succeeded, responses = await client.transaction(
+                compare=checks, success=actions, failure=[]
+            )
+            if not succeeded:
+                return None
+            # aetcd drops the transaction's header, but each op's response carries the
+            # revision the transaction produced.
+            first = responses[0]
+            kind = first.WhichOneof("response")
+            return int(getattr(first, kind).header.revision)
+
+        return await self._call(run)
+
+    def open_watch(self, prefix: str, start_revision: int) -> _EtcdWatch:
+        return _EtcdWatch(self, prefix, start_revision)
+
+    async def compact(self, revision: int) -> None:
+        """Compact etcd's history up to `revision` (tests and operators)."""
+        client = self._get_client()
+        await self._call(client.compact, revision)
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with trio.move_on_after(CLEANUP_S, shield=True):
+                try:
+                    await self._bridge.call(client.close)
+                except Exception as exc:  # closing a broken channel may fail; nothing to keep
+                    log.debug("etcd_client_close_failed", error=str(exc))
+
+
+class _EtcdWatch:
+    def __init__(self, store: EtcdStore, prefix: str, start_revision: int) -> None:
+        self._store = store
+        self._prefix = prefix
+        self._start_revision = start_revision
+        self._aio = _AioWatch()
+        self._pending_error: BaseException | None = None
+
+    async def __aenter__(self) -> _EtcdWatch:
+        client = self._store._get_client()
+        await self._store._call(self._aio.open, client, self._prefix.encode(), self._start_revision)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        with trio.move_on_after(CLEANUP_S, shield=True):
+            try:
+                await self._store._bridge.call(self._aio.close)
+            except Exception as error:  # the stream may already be broken
+                log.debug("etcd_watch_close_failed", error=str(error))
+
+    async def next_batch(self) -> list[WatchEvent]:
+        # No deadline here: an idle watch waits as long as it must. A frozen etcd is
+        # detected by grpc keepalive pings, which break the stream.
+        endpoint = self._store.endpoint
+        if self._pending_error is not None:
+            raise _translate(self._pending_error, endpoint) from self._pending_error
+        try:
+            batch = await self._store._bridge.call(self._aio.next_batch)
+        except Exception as exc:
+            raise _translate(exc, endpoint) from exc
+        events: list[WatchEvent] = []
+        for item in batch:
+            if isinstance(item, BaseException):
+                if events:
+                    # Deliver what came before the error first; raise it on the next call.
+                    self._pending_error = item
+                    break
+                raise _translate(item, endpoint) from item
+            events.append(item)
+        return events
+
+
+@asynccontextmanager
+async def open_etcd_store(endpoints: Sequence[str]) -> AsyncIterator[EtcdStore]:
+    """Connect to etcd and check it answers.
+
+    Raises:
+        StoreUnavailable: no endpoint answered within the deadline.
+    """
+    bridge = _AsyncioThread()
+    store = EtcdStore(endpoints, bridge)
+    try:
+        await _wait_reachable(store, endpoints)
+        yield store
+    finally:
+        await store.aclose()
+        bridge.stop()
+
+
+async def _wait_reachable(store: EtcdStore, endpoints: Sequence[str]) -> None:
+    errors: list[str] = []
+    for _ in endpoints:
+        try:
+            await store.get("/")
+            return
+        except StoreUnavailable as exc:
+            errors.append(str(exc))
+    raise StoreUnavailable(f"cannot reach etcd at {', '.join(endpoints)}: {errors[-1]}")

@@ -1,0 +1,117 @@
+"""The root of the process: start order, signals, shutdown order.
+
+Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
+watch actor (reports started once the cache is loaded) -> controller -> API.
+
+Shutdown on the first SIGTERM or SIGINT: the API stops accepting and drains, waits
+for the controller end early (the cache closes), the watch actor is cancelled (it
+closes the change channel, so the controller closes every actor inbox and each
+container actor ends after its current pass). A deadline of `grace_period`
+seconds cancels whatever is left. Managed containers keep running: the next
+`mcp run` adopts them. A second signal exits at once.
+
+The API, watch and controller actors failing, or the embedded etcd dying, is fatal:
+the exception leaves `run` and the process exits non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import trio
+
+from mcp import embedded_etcd, logs, registry
+from mcp.actors import api, container, controller, watch
+from mcp.backoff import Backoff
+from mcp.cache import Cache
+from mcp.config import Config
+from mcp.registry import Keys
+from mcp.runtime import DockerRuntime, open_docker_runtime
+from mcp.store import EtcdStore, open_etcd_store
+
+CHANGES_BUFFER = 1024  # names from the watch to the controller; the watch waits when full
+
+log = logs.get(actor="supervisor")
+
+
+async def run(config: Config) -> None:
+    """Run mcp until a signal asks it to stop."""
+    async with trio.open_nursery() as root:
+        shutdown = trio.Event()
+        await root.start(_watch_signals, shutdown)
+        try:
+            await _serve(config, shutdown)
+        finally:
+            root.cancel_scope.cancel()
+
+
+async def _watch_signals(
+    shutdown: trio.Event, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+) -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        task_status.started()
+        async for signum in signals:
+            name = signal.Signals(signum).name
+            if shutdown.is_set():
+                log.warning("shutdown_forced", signal=name)
+                os._exit(128 + signum)
+            log.info("shutdown_requested", signal=name)
+            shutdown.set()
+
+
+async def _serve(config: Config, shutdown: trio.Event) -> None:
+    async with trio.open_nursery() as services:
+        endpoint = config.etcd_endpoints[0]
+        if config.etcd_is_default and not await embedded_etcd.answers(endpoint):
+            log.info("embedded_etcd_starting", url=endpoint, data_dir=str(config.data_dir))
+            await services.start(
+                lambda task_status: embedded_etcd.run(
+                    client_url=endpoint, data_dir=config.data_dir, task_status=task_status
+                )
+            )
+        async with (
+            open_docker_runtime(config.docker_host, concurrency=config.docker_concurrency) as rt,
+            open_etcd_store(config.etcd_endpoints) as store,
+        ):
+            log.info("docker_connected", docker_host=config.docker_host)
+            log.info("etcd_connected", etcd=store.endpoint, prefix=config.etcd_prefix)
+            await _run_actors(config, store, rt, shutdown)
+        # The embedded etcd outlives the store's client, so the client closes cleanly.
+        services.cancel_scope.cancel()
+
+
+async def _run_actors(
+    config: Config, store: EtcdStore, runtime: DockerRuntime, shutdown: trio.Event
+) -> None:
+    keys = Keys(config.etcd_prefix)
+    cluster_id = await registry.ensure_cluster_id(store, keys)
+    log.info("cluster_identified", cluster=cluster_id)
+    cache = Cache(keys)
+    ctx = container.Context(
+        store=store,
+        keys=keys,
+        cache=cache,
+        runtime=runtime,
+        cluster_id=cluster_id,
+        resync_interval=config.resync_interval,
+        restart_backoff=Backoff(base=1.0, cap=60.0),
+    )
+    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
+    watch_scope = trio.CancelScope()
+
+    async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with watch_scope:
+            await watch.run(store, keys, cache, changes_send, task_status=task_status)
+
+    async with trio.open_nursery() as actors:
+        await actors.start(run_watch)
+        await actors.start(controller.run, ctx, changes_receive)
+        await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
+        log.info("mcp_started", listen=config.listen, objects=len(cache.objects))
+        await shutdown.wait()
+        log.info("mcp_stopping", grace_period=config.grace_period)
+        actors.cancel_scope.deadline = trio.current_time() + config.grace_period
+        cache.close()
+        watch_scope.cancel()
+    log.info("mcp_stopped")
