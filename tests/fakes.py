@@ -1,0 +1,185 @@
+"""In-memory `Store` and `Runtime` for fast tests of the actors' logic.
+
+They follow the real services' semantics as far as mcp relies on them, and
+`test_store_contract.py` / `test_runtime_contract.py` run each fake and its real
+counterpart through the same cases, so a fake cannot drift from what it imitates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import trio
+
+from mcp.errors import Compacted, ImageNotFound, RuntimeRejected, StoreUnavailable
+from mcp.model import Observed
+from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
+
+
+class FakeStore:
+    """etcd's revisioned key space: every txn that writes bumps one global revision."""
+
+    def __init__(self) -> None:
+        self.revision = 1  # a fresh etcd starts at revision 1
+        self.data: dict[str, KeyValue] = {}
+        self.history: list[WatchEvent] = []
+        self.compacted = 0
+        self.available = True
+        self._changed = trio.Event()
+
+    def _check(self) -> None:
+        if not self.available:
+            raise StoreUnavailable("fake etcd is down")
+
+    async def get(self, key: str) -> KeyValue | None:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        return self.data.get(key)
+
+    async def list_prefix(self, prefix: str) -> Listing:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        items = [kv for key, kv in sorted(self.data.items()) if key.startswith(prefix)]
+        return Listing(items=items, revision=self.revision)
+
+    def _holds(self, compare: Compare) -> bool:
+        kv = self.data.get(compare.key)
+        if compare.target == "version":
+            # mcp only ever compares version with 0 ("does not exist").
+            return (kv is not None) == (compare.value != 0)
+        actual = 0 if kv is None else (kv.mod_revision if compare.target == "mod" else kv.create_revision)
+        return actual == compare.value
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        if not all(self._holds(c) for c in compare):
+            return None
+        self.revision += 1
+        for op in success:
+            if isinstance(op, Put):
+                old = self.data.get(op.key)
+                created = old.create_revision if old else self.revision
+                self.data[op.key] = KeyValue(op.key, op.value, self.revision, created)
+                self.history.append(WatchEvent("put", op.key, op.value, self.revision, created))
+            elif op.key in self.data:
+                old = self.data.pop(op.key)
+                self.history.append(WatchEvent("delete", op.key, b"", self.revision, old.create_revision))
+        self._changed.set()
+        self._changed = trio.Event()
+        return self.revision
+
+    async def compact(self, revision: int) -> None:
+        self._check()
+        self.compacted = revision
+        self.history = [e for e in self.history if e.mod_revision > revision]
+
+    def open_watch(self, prefix: str, start_revision: int) -> _FakeWatch:
+        return _FakeWatch(self, prefix, start_revision)
+
+
+@dataclass
+class _FakeWatch:
+    store: FakeStore
+    prefix: str
+    next_revision: int
+
+    async def __aenter__(self) -> _FakeWatch:
+        self.store._check()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def next_batch(self) -> list[WatchEvent]:
+        while True:
+            self.store._check()
+            if self.next_revision <= self.store.compacted:
+                raise Compacted(self.store.compacted)
+            events = [
+                e
+                for e in self.store.history
+                if e.mod_revision >= self.next_revision and e.key.startswith(self.prefix)
+            ]
+            if events:
+                self.next_revision = events[-1].mod_revision + 1
+                return events
+            await self.store._changed.wait()
+
+
+@dataclass
+class _FakeContainer:
+    id: str
+    image: str
+    cmd: tuple[str, ...]
+    labels: dict[str, str]
+    status: str = "created"
+    exit_code: int | None = None
+
+
+@dataclass
+class FakeRuntime:
+    """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
+
+    images: set[str] = field(default_factory=lambda: {"mcp-test/busybox:latest"})
+    bad_commands: set[str] = field(default_factory=lambda: {"no-such-command"})
+    containers: dict[str, _FakeContainer] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def inspect(self, name: str) -> Observed | None:
+        self.calls.append(f"inspect {name}")
+        await trio.lowlevel.checkpoint()
+        found = self.containers.get(name)
+        if found is None:
+            return None
+        return Observed(
+            container_id=found.id,
+            uid=found.labels.get("mcp.uid"),
+            spec_hash=found.labels.get("mcp.spec-hash"),
+            running=found.status == "running",
+            exit_code=found.exit_code if found.status == "exited" else None,
+            docker_status=found.status,
+            labels=dict(found.labels),
+        )
+
+    async def create(
+        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
+    ) -> str:
+        self.calls.append(f"create {name}")
+        await trio.lowlevel.checkpoint()
+        if image not in self.images:
+            raise ImageNotFound(f"No such image: {image}")
+        if name in self.containers:
+            raise RuntimeRejected(f'Conflict. The container name "/{name}" is already in use')
+        container_id = f"{next(self._ids):064x}"
+        self.containers[name] = _FakeContainer(container_id, image, cmd, dict(labels))
+        return container_id
+
+    def _get(self, name: str) -> _FakeContainer:
+        if name not in self.containers:
+            raise RuntimeRejected(f"No such container: {name}")
+        return self.containers[name]
+
+    async def start(self, name: str) -> None:
+        self.calls.append(f"start {name}")
+        await trio.lowlevel.checkpoint()
+        container = self._get(name)
+        if container.cmd and container.cmd[0] in self.bad_commands:
+            container.status, container.exit_code = "created", None
+            raise RuntimeRejected(f'exec: "{container.cmd[0]}": executable file not found')
+        container.status, container.exit_code = "running", None
+
+    async def stop(self, name: str, *, kill_after_s: int = 10) -> None:
+        self.calls.append(f"stop {name}")
+        await trio.lowlevel.checkpoint()
+        container = self.containers.get(name)
+        if container is not None and container.status == "running":
+            container.status, container.exit_code = "exited", 137
+
+    async def remove(self, name: str) -> None:
+        self.calls.append(f"remove {name}")
+        await trio.lowlevel.checkpoint()
+        self.containers.pop(name, None)

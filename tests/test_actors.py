@@ -1,0 +1,181 @@
+"""The watch, controller and container actors together, on the fake store and runtime.
+
+Real etcd and Docker are exercised by the contract and end-to-end tests; here the
+fakes make every interleaving cheap, and trio's autojump clock makes backoff free.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+import pytest
+import trio
+
+from fakes import FakeRuntime, FakeStore
+from mcp import registry
+from mcp.actors import container, controller, watch
+from mcp.backoff import Backoff
+from mcp.cache import Cache
+from mcp.model import Container, ContainerSpec, docker_name, now_iso
+from mcp.registry import Keys
+
+IMAGE = "mcp-test/busybox:latest"
+KEYS = Keys("/t")
+
+
+@dataclass
+class Plane:
+    store: FakeStore
+    runtime: FakeRuntime
+    cache: Cache
+    ctx: container.Context
+
+    async def create(self, name: str, state: str = "running", image: str = IMAGE) -> Container:
+        spec = ContainerSpec(image=image, cmd=("sleep", "60"), state=state)  # type: ignore[arg-type]
+        obj = Container(name=name, uid=str(uuid.uuid4()), spec=spec, created_at=now_iso())
+        return await registry.create(self.store, KEYS, obj)
+
+    async def update(self, name: str, **changes: object) -> Container:
+        found = await registry.read(self.store, KEYS, name)
+        assert found is not None
+        stored = await registry.update(self.store, KEYS, replace(found[0], **changes))  # type: ignore[arg-type]
+        assert stored is not None
+        return stored
+
+    async def wait_for(self, condition: Callable[[], bool], seconds: float = 30) -> None:
+        with trio.fail_after(seconds):
+            while not condition():
+                await trio.sleep(0.01)
+
+    def phase(self, name: str) -> str | None:
+        status = self.cache.status(name)
+        return status.phase if status else None
+
+
+@pytest.fixture
+async def plane() -> AsyncIterator[Plane]:
+    store, runtime, cache = FakeStore(), FakeRuntime(images={IMAGE}), Cache(KEYS)
+    ctx = container.Context(
+        store=store,
+        keys=KEYS,
+        cache=cache,
+        runtime=runtime,
+        cluster_id="test-cluster",
+        resync_interval=30.0,
+        restart_backoff=Backoff(base=1.0, cap=8.0),
+    )
+    send, receive = trio.open_memory_channel[str](64)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(watch.run, store, KEYS, cache, send)
+        await nursery.start(controller.run, ctx, receive)
+        yield Plane(store, runtime, cache, ctx)
+        nursery.cancel_scope.cancel()
+
+
+def running(plane: Plane, name: str) -> bool:
+    found = plane.runtime.containers.get(docker_name(name))
+    return found is not None and found.status == "running"
+
+
+async def test_create_start_stop_delete(plane: Plane) -> None:
+    obj = await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    labels = plane.runtime.containers["mcp-web"].labels
+    assert labels["mcp.uid"] == obj.uid
+    assert labels["mcp.cluster"] == "test-cluster"
+    assert labels["mcp.name"] == "web"
+
+    stored = await plane.update("web", spec=replace(obj.spec, state="stopped"), generation=2)
+    await plane.wait_for(lambda: plane.phase("web") == "Stopped")
+    status = plane.cache.status("web")
+    assert status is not None and status.observed_generation == stored.generation
+    assert not running(plane, "web")
+
+    await plane.update("web", deletion_timestamp=now_iso())
+    await plane.wait_for(lambda: "web" not in plane.cache.objects)
+    assert "mcp-web" not in plane.runtime.containers
+    assert await plane.store.get(KEYS.status("web")) is None
+
+
+async def test_missing_image_reports_failed(plane: Plane) -> None:
+    await plane.create("nope", image="absent/image:1")
+    await plane.wait_for(lambda: plane.phase("nope") == "Failed")
+    status = plane.cache.status("nope")
+    assert status is not None and "absent/image:1" in status.message
+    assert "mcp-nope" not in plane.runtime.containers
+
+
+async def test_drift_is_repaired_on_resync(plane: Plane, autojump_clock: trio.testing.MockClock) -> None:
+    await plane.create("web")
+    await plane.wait_for(lambda: running(plane, "web"))
+    plane.runtime.containers.pop("mcp-web")  # removed behind mcp's back
+    await plane.wait_for(lambda: running(plane, "web"), seconds=plane.ctx.resync_interval + 5)
+
+
+async def test_recreated_name_gets_a_fresh_container(plane: Plane) -> None:
+    first = await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    await plane.update("web", deletion_timestamp=now_iso())
+    await plane.wait_for(lambda: "web" not in plane.cache.objects)
+    second = await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    assert plane.runtime.containers["mcp-web"].labels["mcp.uid"] == second.uid != first.uid
+
+
+class Exploding(FakeRuntime):
+    """A runtime with a bug: `inspect` of one name raises until `healed`."""
+
+    healed = False
+
+    async def inspect(self, name: str):  # type: ignore[no-untyped-def]
+        if name == "mcp-poison" and not self.healed:
+            raise KeyError("a bug in the actor")
+        return await super().inspect(name)
+
+
+async def test_one_crashing_actor_is_contained_and_restarted(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    plane.runtime.__class__ = Exploding
+    await plane.create("poison")
+    await plane.create("healthy")
+    await plane.wait_for(lambda: plane.phase("healthy") == "Running")
+    await plane.wait_for(lambda: plane.phase("poison") == "Failed")
+    status = plane.cache.status("poison")
+    assert status is not None and "KeyError" in status.message
+    Exploding.healed = True
+    try:
+        # The supervisor restarts the actor with backoff; the next pass succeeds.
+        await plane.wait_for(lambda: plane.phase("poison") == "Running", seconds=60)
+    finally:
+        Exploding.healed = False
+
+
+async def test_watch_survives_an_outage_without_losing_events(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    await plane.create("a")
+    await plane.wait_for(lambda: plane.phase("a") == "Running")
+    plane.store.available = False
+    plane.store._changed.set()  # wake the watch so it notices
+    await trio.sleep(3)
+    plane.store.available = True
+    await plane.create("b")
+    await plane.wait_for(lambda: plane.phase("b") == "Running", seconds=60)
+
+
+async def test_compaction_relists_and_sees_deletions(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    obj = await plane.create("gone")
+    await plane.wait_for(lambda: plane.phase("gone") == "Running")
+    plane.store.available = False
+    plane.store._changed.set()
+    await trio.sleep(1)
+    # While the watch is away, the object is removed outright and history compacted.
+    plane.store.available = True
+    assert await registry.finalize(plane.store, KEYS, obj)
+    await plane.store.compact(plane.store.revision)
+    await plane.wait_for(lambda: "gone" not in plane.cache.objects, seconds=60)

@@ -1,0 +1,84 @@
+"""Configuration layers: defaults < file < environment < flags, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mcp import config
+from mcp.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mcp.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no config/mcp.toml here
+    loaded = config.load(flags={}, environ={})
+    assert loaded.listen == "127.0.0.1:8080"
+    assert loaded.etcd_endpoints == ("http://127.0.0.1:2379",)
+    assert loaded.etcd_is_default
+    assert loaded.etcd_prefix == "/mcp"
+    assert loaded.docker_host == "unix:///var/run/docker.sock"
+    assert loaded.grace_period == 10.0
+
+
+def test_layers_later_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, 'listen = "0.0.0.0:9000"\netcd_prefix = "/file"\nlog_level = "debug"\n')
+    environ = {"MCP_ETCD_PREFIX": "/env", "MCP_LOG_LEVEL": "warning"}
+    loaded = config.load(flags={"log_level": "error"}, environ=environ, config_path=path)
+    assert loaded.listen == "0.0.0.0:9000"  # file only
+    assert loaded.etcd_prefix == "/env"  # env beats file
+    assert loaded.log_level == "error"  # flag beats env
+
+
+def test_default_config_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "mcp.toml").write_text("grace_period = 3\n")
+    monkeypatch.chdir(tmp_path)
+    assert config.load(flags={}, environ={}).grace_period == 3.0
+
+
+def test_etcd_list_and_docker_host_env() -> None:
+    loaded = config.load(
+        flags={"etcd": "http://10.0.0.1:2379,http://10.0.0.2:2379"},
+        environ={"DOCKER_HOST": "tcp://127.0.0.1:2375"},
+    )
+    assert loaded.etcd_endpoints == ("http://10.0.0.1:2379", "http://10.0.0.2:2379")
+    assert not loaded.etcd_is_default
+    assert loaded.docker_host == "tcp://127.0.0.1:2375"
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "words"),
+    [
+        pytest.param({"listen": "nonsense"}, {}, ["listen", "--listen"], id="listen"),
+        pytest.param({"listen": "h:70000"}, {}, ["listen"], id="port-range"),
+        pytest.param({}, {"MCP_LOG_LEVEL": "loud"}, ["log_level", "MCP_LOG_LEVEL"], id="level"),
+        pytest.param({"etcd": "https://x:1"}, {}, ["etcd"], id="etcd-scheme"),
+        pytest.param({"etcd_prefix": "mcp"}, {}, ["etcd_prefix"], id="prefix"),
+        pytest.param({"grace_period": "-1"}, {}, ["grace_period"], id="grace"),
+        pytest.param({"docker_host": "/var/run/x"}, {}, ["docker_host"], id="docker-host"),
+        pytest.param({"docker_concurrency": "0"}, {}, ["docker_concurrency"], id="concurrency"),
+    ],
+)
+def test_invalid_values_name_the_setting(
+    flags: dict[str, str], environ: dict[str, str], words: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config.load(flags=flags, environ=environ)
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_unknown_key_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        config.load(flags={}, environ={}, config_path=write(tmp_path, 'colour = "blue"\n'))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config.load(flags={}, environ={}, config_path=write(tmp_path, "listen = \n"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        config.load(flags={}, environ={}, config_path=tmp_path / "absent.toml")

@@ -1,0 +1,142 @@
+"""Table-driven tests of the pure decisions: every desired x observed pair the seed API makes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from mcp.model import Container, ContainerSpec, Observed
+from mcp.plan import (
+    Action,
+    CreateContainer,
+    FinalizeDeletion,
+    RemoveContainer,
+    StartContainer,
+    StopContainer,
+    matches,
+    plan,
+    status_for,
+)
+
+SPEC = ContainerSpec(image="busybox:latest", cmd=("sleep", "60"), state="running")
+RUNNING_OBJ = Container(name="web", uid="u1", spec=SPEC, generation=3)
+STOPPED_OBJ = replace(RUNNING_OBJ, spec=replace(SPEC, state="stopped"))
+DELETING_OBJ = replace(RUNNING_OBJ, deletion_timestamp="2026-01-01T00:00:00Z")
+
+
+def observed(*, running: bool, uid: str = "u1", spec_hash: str | None = None) -> Observed:
+    return Observed(
+        container_id="c" * 64,
+        uid=uid,
+        spec_hash=SPEC.runtime_hash() if spec_hash is None else spec_hash,
+        running=running,
+        exit_code=None if running else 137,
+        docker_status="running" if running else "exited",
+    )
+
+
+UP = observed(running=True)
+DOWN = observed(running=False)
+
+
+@pytest.mark.parametrize(
+    ("desired", "seen", "expected"),
+    [
+        pytest.param(RUNNING_OBJ, None, [CreateContainer(), StartContainer()], id="missing-run"),
+        pytest.param(STOPPED_OBJ, None, [CreateContainer()], id="missing-stopped"),
+        pytest.param(RUNNING_OBJ, UP, [], id="running-as-wanted"),
+        pytest.param(RUNNING_OBJ, DOWN, [StartContainer()], id="exited-should-run"),
+        pytest.param(STOPPED_OBJ, UP, [StopContainer()], id="running-should-stop"),
+        pytest.param(STOPPED_OBJ, DOWN, [], id="stopped-as-wanted"),
+        pytest.param(
+            RUNNING_OBJ,
+            observed(running=True, uid="someone-else"),
+            [StopContainer(), RemoveContainer(), CreateContainer(), StartContainer()],
+            id="name-held-by-other-uid",
+        ),
+        pytest.param(
+            STOPPED_OBJ,
+            observed(running=False, spec_hash="old"),
+            [RemoveContainer(), CreateContainer()],
+            id="spec-changed-stopped",
+        ),
+        pytest.param(
+            RUNNING_OBJ,
+            observed(running=True, spec_hash="old"),
+            [StopContainer(), RemoveContainer(), CreateContainer(), StartContainer()],
+            id="spec-changed-running",
+        ),
+        pytest.param(DELETING_OBJ, None, [FinalizeDeletion()], id="deleting-nothing-left"),
+        pytest.param(
+            DELETING_OBJ, UP, [StopContainer(), RemoveContainer(), FinalizeDeletion()], id="del-up"
+        ),
+        pytest.param(DELETING_OBJ, DOWN, [RemoveContainer(), FinalizeDeletion()], id="del-down"),
+    ],
+)
+def test_plan(desired: Container, seen: Observed | None, expected: list[Action]) -> None:
+    assert plan(desired, seen) == expected
+
+
+def test_state_change_alone_keeps_the_container() -> None:
+    # Changing only the desired state must not look like a spec change (no replace).
+    assert STOPPED_OBJ.spec.runtime_hash() == RUNNING_OBJ.spec.runtime_hash()
+    assert plan(STOPPED_OBJ, UP) == [StopContainer()]
+
+
+@pytest.mark.parametrize(
+    ("desired", "seen", "failure", "phase"),
+    [
+        pytest.param(RUNNING_OBJ, UP, None, "Running", id="running"),
+        pytest.param(STOPPED_OBJ, DOWN, None, "Stopped", id="stopped"),
+        pytest.param(RUNNING_OBJ, DOWN, None, "Failed", id="exited-should-run"),
+        pytest.param(RUNNING_OBJ, None, None, "Pending", id="not-created"),
+        pytest.param(RUNNING_OBJ, None, "image not found", "Failed", id="image-missing"),
+        pytest.param(DELETING_OBJ, UP, None, "Terminating", id="deleting"),
+        pytest.param(
+            RUNNING_OBJ,
+            replace(DOWN, docker_status="created", exit_code=None),
+            None,
+            "Pending",
+            id="created-not-started",
+        ),
+    ],
+)
+def test_status_phase(
+    desired: Container, seen: Observed | None, failure: str | None, phase: str
+) -> None:
+    status = status_for(desired, seen, failure=failure, at="now")
+    assert status.phase == phase
+    assert status.uid == desired.uid
+    assert status.observed_generation == desired.generation
+    assert status.container_id == (seen.container_id if seen else None)
+
+
+def test_status_reports_exit_code_and_failure_message() -> None:
+    status = status_for(RUNNING_OBJ, DOWN, failure=None, at="now")
+    assert status.exit_code == 137
+    assert "137" in status.message
+    failed = status_for(RUNNING_OBJ, None, failure="No such image: nope", at="now")
+    assert failed.message == "No such image: nope"
+
+
+@pytest.mark.parametrize(
+    ("desired", "phase", "generation", "uid", "expected"),
+    [
+        pytest.param(RUNNING_OBJ, "Running", 3, "u1", True, id="running-current"),
+        pytest.param(RUNNING_OBJ, "Running", 2, "u1", False, id="older-generation"),
+        pytest.param(RUNNING_OBJ, "Running", 3, "u0", False, id="other-incarnation"),
+        pytest.param(RUNNING_OBJ, "Stopped", 3, "u1", False, id="not-yet-running"),
+        pytest.param(STOPPED_OBJ, "Stopped", 3, "u1", True, id="stopped-current"),
+        pytest.param(RUNNING_OBJ, "Failed", 3, "u1", True, id="failed-is-settled"),
+        pytest.param(RUNNING_OBJ, "Pending", 3, "u1", False, id="pending"),
+    ],
+)
+def test_matches(desired: Container, phase: str, generation: int, uid: str, expected: bool) -> None:
+    status = status_for(desired, UP, failure=None, at="now")
+    status = replace(status, phase=phase, observed_generation=generation, uid=uid)  # type: ignore[arg-type]
+    assert matches(desired, status) is expected
+
+
+def test_matches_without_status() -> None:
+    assert not matches(RUNNING_OBJ, None)

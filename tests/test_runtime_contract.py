@@ -1,0 +1,93 @@
+"""The `Runtime` contract: the fake and the real Docker adapter pass the same cases."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import docker
+import pytest
+import trio
+
+from fakes import FakeRuntime
+from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
+from mcp.runtime import open_docker_runtime
+
+SLEEP = ("sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+
+
+@pytest.fixture(params=["fake", "docker"])
+async def runtime(
+    request: pytest.FixtureRequest, busybox_image: str, docker_client: docker.DockerClient
+) -> AsyncIterator[Any]:
+    if request.param == "fake":
+        yield FakeRuntime(images={busybox_image})
+        return
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    async with open_docker_runtime(host, concurrency=4) as real:
+        yield real
+
+
+@pytest.fixture
+def name(docker_client: docker.DockerClient) -> Any:
+    container_name = f"mcp-contract-{secrets.token_hex(4)}"
+    yield container_name
+    try:
+        docker_client.api.remove_container(container_name, force=True)
+    except docker.errors.NotFound:
+        pass
+
+
+LABELS = {"mcp.uid": "u-1", "mcp.name": "x", "mcp.cluster": "test", "mcp.spec-hash": "h"}
+
+
+async def test_lifecycle(runtime: Any, name: str, busybox_image: str) -> None:
+    assert await runtime.inspect(name) is None
+    container_id = await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+    created = await runtime.inspect(name)
+    assert created.container_id == container_id
+    assert (created.uid, created.spec_hash, created.running) == ("u-1", "h", False)
+    assert created.docker_status == "created"
+    assert created.exit_code is None  # it never ran, so it has no exit code
+
+    await runtime.start(name)
+    started = await runtime.inspect(name)
+    assert started.running and started.docker_status == "running"
+
+    with trio.fail_after(30):
+        await runtime.stop(name)
+    stopped = await runtime.inspect(name)
+    assert not stopped.running and stopped.docker_status == "exited"
+    assert stopped.exit_code is not None
+
+    await runtime.remove(name)
+    assert await runtime.inspect(name) is None
+    await runtime.remove(name)  # removing what is gone is not an error
+    await runtime.stop(name)  # nor is stopping it
+
+
+async def test_missing_image(runtime: Any, name: str) -> None:
+    with pytest.raises(ImageNotFound):
+        await runtime.create(name, image="mcp-test/absent:never", cmd=SLEEP, labels=LABELS)
+    assert await runtime.inspect(name) is None
+
+
+async def test_name_in_use_is_rejected(runtime: Any, name: str, busybox_image: str) -> None:
+    await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+    with pytest.raises(RuntimeRejected):
+        await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+
+
+async def test_command_not_found_is_rejected(runtime: Any, name: str, busybox_image: str) -> None:
+    await runtime.create(name, image=busybox_image, cmd=("no-such-command",), labels=LABELS)
+    with pytest.raises(RuntimeRejected):
+        await runtime.start(name)
+    assert not (await runtime.inspect(name)).running
+
+
+async def test_unreachable_docker() -> None:
+    with trio.fail_after(30), pytest.raises(RuntimeUnavailable, match="/nonexistent.sock"):
+        async with open_docker_runtime("unix:///nonexistent.sock", concurrency=1):
+            pass

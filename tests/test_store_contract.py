@@ -1,0 +1,103 @@
+"""The `Store` contract: the fake and the real etcd adapter pass the same cases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import trio
+from support.etcd import EtcdServer
+
+from fakes import FakeStore
+from mcp.errors import Compacted, StoreUnavailable
+from mcp.store import Compare, Delete, Put, open_etcd_store
+
+
+@pytest.fixture(params=["fake", "etcd"])
+async def store(request: pytest.FixtureRequest, etcd: EtcdServer) -> AsyncIterator[Any]:
+    if request.param == "fake":
+        yield FakeStore()
+    else:
+        async with open_etcd_store([etcd.url]) as real:
+            yield real
+
+
+def absent(key: str) -> Compare:
+    return Compare(key, "version", 0)
+
+
+async def test_create_only_once(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/a"
+    assert await store.get(key) is None
+    revision = await store.txn([absent(key)], [Put(key, b"one")])
+    assert revision is not None
+    item = await store.get(key)
+    assert (item.value, item.mod_revision, item.create_revision) == (b"one", revision, revision)
+    assert await store.txn([absent(key)], [Put(key, b"two")]) is None
+    assert (await store.get(key)).value == b"one"
+
+
+async def test_compare_and_swap_on_mod_revision(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/a"
+    first = await store.txn([absent(key)], [Put(key, b"1")])
+    second = await store.txn([Compare(key, "mod", first)], [Put(key, b"2")])
+    assert second is not None and second > first
+    # A writer still holding the first revision loses, and changes nothing.
+    assert await store.txn([Compare(key, "mod", first)], [Put(key, b"stale")]) is None
+    item = await store.get(key)
+    assert (item.value, item.mod_revision, item.create_revision) == (b"2", second, first)
+
+
+async def test_create_revision_guards_an_incarnation(store: Any, etcd_prefix: str) -> None:
+    key, side = f"{etcd_prefix}/obj", f"{etcd_prefix}/side"
+    born = await store.txn([absent(key)], [Put(key, b"v1")])
+    assert await store.txn([Compare(key, "create", born)], [Put(side, b"s")]) is not None
+    # Delete both in one transaction, then recreate: the old guard no longer holds.
+    assert await store.txn([Compare(key, "create", born)], [Delete(key), Delete(side)])
+    assert await store.get(side) is None
+    reborn = await store.txn([absent(key)], [Put(key, b"v2")])
+    assert reborn != born
+    assert await store.txn([Compare(key, "create", born)], [Put(side, b"stale")]) is None
+    assert await store.get(side) is None
+
+
+async def test_list_prefix_is_sorted_and_has_a_revision(store: Any, etcd_prefix: str) -> None:
+    last = 0
+    for name in ("b", "a", "c"):
+        last = await store.txn([absent(f"{etcd_prefix}/x/{name}")], [Put(f"{etcd_prefix}/x/{name}", name.encode())])
+    await store.txn([absent(f"{etcd_prefix}/y")], [Put(f"{etcd_prefix}/y", b"other")])
+    listing = await store.list_prefix(f"{etcd_prefix}/x/")
+    assert [item.key.rsplit("/", 1)[1] for item in listing.items] == ["a", "b", "c"]
+    assert listing.revision > last
+
+
+async def test_watch_replays_from_a_revision_then_follows(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/w"
+    first = await store.txn([absent(key)], [Put(key, b"1")])
+    second = await store.txn([Compare(key, "mod", first)], [Put(key, b"2")])
+    seen: list[tuple[str, bytes, int]] = []
+    with trio.fail_after(10):
+        async with store.open_watch(f"{etcd_prefix}/", second) as stream:
+            seen += [(e.kind, e.value, e.mod_revision) for e in await stream.next_batch()]
+            third = await store.txn([Compare(key, "create", first)], [Delete(key)])
+            while len(seen) < 2:
+                seen += [(e.kind, e.value, e.mod_revision) for e in await stream.next_batch()]
+    assert seen == [("put", b"2", second), ("delete", b"", third)]
+
+
+async def test_watch_from_compacted_revision_raises(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/c"
+    first = await store.txn([absent(key)], [Put(key, b"1")])
+    second = await store.txn([Compare(key, "mod", first)], [Put(key, b"2")])
+    await store.compact(second)
+    with trio.fail_after(10), pytest.raises(Compacted) as caught:
+        async with store.open_watch(f"{etcd_prefix}/", first) as stream:
+            await stream.next_batch()
+    assert caught.value.compacted_revision >= second
+
+
+async def test_unreachable_etcd_is_store_unavailable() -> None:
+    with trio.fail_after(15), pytest.raises(StoreUnavailable, match="127.0.0.1:9"):
+        async with open_etcd_store(["http://127.0.0.1:9"]):
+            pass
