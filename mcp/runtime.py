@@ -18,6 +18,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import docker
 import docker.errors
@@ -199,6 +200,28 @@ def _engine_trouble(exc: docker.errors.APIError) -> bool:
     return not any(word in text for word in ("oci runtime", "executable file not found", "no such"))
 
 
+async def _probe(host: str) -> None:
+    """Fail fast, with the address, when nothing listens at `host`.
+
+    Also spares docker-py's version negotiation from running against a dead
+    address, where it leaks the socket of the failed connect.
+    """
+    parts = urlsplit(host)
+    try:
+        with trio.fail_after(CALL_TIMEOUT_S):
+            if parts.scheme == "unix":
+                sock = trio.socket.socket(trio.socket.AF_UNIX, trio.socket.SOCK_STREAM)
+                with sock:
+                    await sock.connect(parts.path)
+            elif parts.scheme in ("tcp", "http"):
+                stream = await trio.open_tcp_stream(parts.hostname or "", parts.port or 2375)
+                await stream.aclose()
+    except trio.TooSlowError:
+        raise RuntimeUnavailable(f"cannot reach Docker at {host}: no answer") from None
+    except OSError as exc:
+        raise RuntimeUnavailable(f"cannot reach Docker at {host}: {exc.strerror or exc}") from exc
+
+
 @asynccontextmanager
 async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[DockerRuntime]:
     """Connect to the Docker engine at `host` and check that it answers.
@@ -207,6 +230,7 @@ async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[D
         RuntimeUnavailable: the engine did not answer.
     """
     limiter = trio.CapacityLimiter(concurrency)
+    await _probe(host)
 
     def connect() -> Any:
         return docker.DockerClient(base_url=host, version="auto", timeout=SOCKET_TIMEOUT_S)

@@ -167,6 +167,8 @@ class _AsyncioThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=CLEANUP_S)
+        if not self._thread.is_alive():
+            self.loop.close()
 
 
 async def _as_coroutine(fn: Callable[..., Awaitable[T]], *args: Any) -> T:

@@ -49,7 +49,11 @@ class FakeStore:
         if compare.target == "version":
             # mcp only ever compares version with 0 ("does not exist").
             return (kv is not None) == (compare.value != 0)
-        actual = 0 if kv is None else (kv.mod_revision if compare.target == "mod" else kv.create_revision)
+        actual = (
+            0
+            if kv is None
+            else (kv.mod_revision if compare.target == "mod" else kv.create_revision)
+        )
         return actual == compare.value
 
     async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
@@ -66,7 +70,9 @@ class FakeStore:
                 self.history.append(WatchEvent("put", op.key, op.value, self.revision, created))
             elif op.key in self.data:
                 old = self.data.pop(op.key)
-                self.history.append(WatchEvent("delete", op.key, b"", self.revision, old.create_revision))
+                self.history.append(
+                    WatchEvent("delete", op.key, b"", self.revision, old.create_revision)
+                )
         self._changed.set()
         self._changed = trio.Event()
         return self.revision

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 import trio
-
 from fakes import FakeRuntime, FakeStore
+
 from mcp import registry
 from mcp.actors import container, controller, watch
 from mcp.backoff import Backoff
@@ -45,8 +45,9 @@ class Plane:
         return stored
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 30) -> None:
+        # Polling on purpose: the conditions span the cache and the fake runtime.
         with trio.fail_after(seconds):
-            while not condition():
+            while not condition():  # noqa: ASYNC110
                 await trio.sleep(0.01)
 
     def phase(self, name: str) -> str | None:
@@ -90,7 +91,8 @@ async def test_create_start_stop_delete(plane: Plane) -> None:
     stored = await plane.update("web", spec=replace(obj.spec, state="stopped"), generation=2)
     await plane.wait_for(lambda: plane.phase("web") == "Stopped")
     status = plane.cache.status("web")
-    assert status is not None and status.observed_generation == stored.generation
+    assert status is not None
+    assert status.observed_generation == stored.generation
     assert not running(plane, "web")
 
     await plane.update("web", deletion_timestamp=now_iso())
@@ -103,11 +105,14 @@ async def test_missing_image_reports_failed(plane: Plane) -> None:
     await plane.create("nope", image="absent/image:1")
     await plane.wait_for(lambda: plane.phase("nope") == "Failed")
     status = plane.cache.status("nope")
-    assert status is not None and "absent/image:1" in status.message
+    assert status is not None
+    assert "absent/image:1" in status.message
     assert "mcp-nope" not in plane.runtime.containers
 
 
-async def test_drift_is_repaired_on_resync(plane: Plane, autojump_clock: trio.testing.MockClock) -> None:
+async def test_drift_is_repaired_on_resync(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
     await plane.create("web")
     await plane.wait_for(lambda: running(plane, "web"))
     plane.runtime.containers.pop("mcp-web")  # removed behind mcp's back
@@ -144,7 +149,8 @@ async def test_one_crashing_actor_is_contained_and_restarted(
     await plane.wait_for(lambda: plane.phase("healthy") == "Running")
     await plane.wait_for(lambda: plane.phase("poison") == "Failed")
     status = plane.cache.status("poison")
-    assert status is not None and "KeyError" in status.message
+    assert status is not None
+    assert "KeyError" in status.message
     Exploding.healed = True
     try:
         # The supervisor restarts the actor with backoff; the next pass succeeds.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -10,8 +11,8 @@ from typing import Any
 import docker
 import pytest
 import trio
-
 from fakes import FakeRuntime
+
 from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
 from mcp.runtime import open_docker_runtime
 
@@ -34,10 +35,8 @@ async def runtime(
 def name(docker_client: docker.DockerClient) -> Any:
     container_name = f"mcp-contract-{secrets.token_hex(4)}"
     yield container_name
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         docker_client.api.remove_container(container_name, force=True)
-    except docker.errors.NotFound:
-        pass
 
 
 LABELS = {"mcp.uid": "u-1", "mcp.name": "x", "mcp.cluster": "test", "mcp.spec-hash": "h"}
@@ -54,12 +53,14 @@ async def test_lifecycle(runtime: Any, name: str, busybox_image: str) -> None:
 
     await runtime.start(name)
     started = await runtime.inspect(name)
-    assert started.running and started.docker_status == "running"
+    assert started.running
+    assert started.docker_status == "running"
 
     with trio.fail_after(30):
         await runtime.stop(name)
     stopped = await runtime.inspect(name)
-    assert not stopped.running and stopped.docker_status == "exited"
+    assert not stopped.running
+    assert stopped.docker_status == "exited"
     assert stopped.exit_code is not None
 
     await runtime.remove(name)
@@ -88,6 +89,6 @@ async def test_command_not_found_is_rejected(runtime: Any, name: str, busybox_im
 
 
 async def test_unreachable_docker() -> None:
-    with trio.fail_after(30), pytest.raises(RuntimeUnavailable, match="/nonexistent.sock"):
+    with trio.fail_after(30), pytest.raises(RuntimeUnavailable, match=r"/nonexistent\.sock"):
         async with open_docker_runtime("unix:///nonexistent.sock", concurrency=1):
             pass

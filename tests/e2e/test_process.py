@@ -1,0 +1,340 @@
+"""`mcp run` as an operator sees it: its logs, its signals, its restarts, its start-up errors.
+
+Containers must outlive the control plane: SIGTERM/SIGINT end mcp with exit code 0 and leave
+workloads running, and a new mcp on the same etcd prefix adopts them instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import docker
+import httpx
+import pytest
+from support.api import STUBBORN, body_of, create, get_object, unique_name, wait_phase
+from support.containers import docker_status, labelled
+from support.etcd import EtcdServer
+from support.launcher import McpLauncher
+from support.mcp_process import McpProcess, run_argv, run_to_exit
+from support.polling import wait_until
+from support.ports import free_port, is_listening
+
+pytestmark = pytest.mark.e2e
+
+# SIGTERM/SIGINT: exit within the default 10 s grace period, plus interpreter start/stop slack.
+EXIT_TIMEOUT_S = 12.0
+EMBEDDED_ETCD_PORT = 2379
+
+
+def started_at(client: docker.DockerClient, container_id: str) -> str:
+    started: str = client.containers.get(container_id).attrs["State"]["StartedAt"]
+    return started
+
+
+def stop_gracefully(process: McpProcess, sig: signal.Signals = signal.SIGTERM) -> float:
+    """Signal `process`, assert it exits 0 within the grace period, return the time it took."""
+    begun = time.monotonic()
+    process.signal(sig)
+    code = process.wait(timeout=EXIT_TIMEOUT_S)
+    elapsed = time.monotonic() - begun
+    assert code == 0, f"exit code {code} after {sig.name}\n{process.output()}"
+    return elapsed
+
+
+def assert_log_record(line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        pytest.fail(f"stdout line is not JSON: {line!r}")
+    assert isinstance(record, dict), line
+    assert isinstance(record.get("event"), str), line
+    assert record["event"], line
+    assert isinstance(record.get("level"), str), line
+    timestamp = record.get("timestamp")
+    assert isinstance(timestamp, str), line
+    parsed = datetime.fromisoformat(timestamp)
+    assert parsed.utcoffset() == timedelta(0), f"timestamp not in UTC: {line!r}"
+    return record
+
+
+def test_stdout_is_json_lines_only(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    mcp = mcp_launcher.start()
+    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
+        # A bit of everything, so access logs and error paths get a chance to print.
+        api.get("/healthz")
+        api.get("/containers")
+        api.get("/containers/nope")
+        api.post("/containers/create", content=b"{")
+        api.post("/containers/create", json={"cmd": ["true"]})
+        name = unique_name("log")
+        body_of(create(api, image=busybox_image, name=name, state="running"), 201)
+        body_of(api.post(f"/containers/{name}/stop"), 200)
+
+    stop_gracefully(mcp)
+
+    lines = mcp.log_lines()
+    assert lines, "mcp printed nothing on stdout"
+    records = [assert_log_record(line) for line in mcp.stdout_text().splitlines()]
+    assert records
+    assert any(record.get("level") in ("info", "INFO") for record in records)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_exits_0_and_containers_keep_running(
+    mcp_launcher: McpLauncher,
+    docker_client: docker.DockerClient,
+    busybox_image: str,
+    sig: signal.Signals,
+) -> None:
+    mcp = mcp_launcher.start()
+    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
+        obj = body_of(
+            create(api, image=busybox_image, name=unique_name("keep"), state="running"), 201
+        )
+    container_id = obj["container_id"]
+    before = started_at(docker_client, container_id)
+
+    elapsed = stop_gracefully(mcp, sig)
+
+    assert elapsed < EXIT_TIMEOUT_S
+    assert docker_status(docker_client, container_id) == "running"
+    assert started_at(docker_client, container_id) == before, "container was restarted"
+    # The API is gone with the process.
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{mcp.url}/healthz", timeout=2.0)
+
+
+def test_grace_period_bounds_shutdown_while_docker_is_busy(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    # Stopping a container that ignores SIGTERM keeps Docker busy for its kill timeout (10 s);
+    # a shutdown in the middle of that must still end within --grace-period.
+    grace = 2.0
+    mcp = mcp_launcher.start(extra_args=["--grace-period", str(grace)])
+    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
+        name = unique_name("busy")
+        obj = body_of(
+            create(api, image=busybox_image, name=name, cmd=STUBBORN, state="running"), 201
+        )
+        body_of(api.post(f"/containers/{name}/stop", params={"wait": "0"}), 202)
+    time.sleep(0.5)  # let the controller start the Docker stop
+    assert docker_status(docker_client, obj["container_id"]) == "running"
+
+    elapsed = stop_gracefully(mcp)
+
+    assert elapsed < grace + 3.0, f"took {elapsed:.1f} s with --grace-period {grace}"
+
+
+def test_restart_adopts_existing_containers(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    first = mcp_launcher.start()
+    with httpx.Client(base_url=first.url, timeout=60.0) as api:
+        running = body_of(
+            create(api, image=busybox_image, name=unique_name("up"), state="running"), 201
+        )
+        stopped = body_of(create(api, image=busybox_image, name=unique_name("down")), 201)
+    running_started = started_at(docker_client, running["container_id"])
+    stop_gracefully(first)
+
+    second = mcp_launcher.start()
+
+    with httpx.Client(base_url=second.url, timeout=60.0) as api:
+        items = body_of(api.get("/containers"), 200)["items"]
+        assert sorted(item["uid"] for item in items) == sorted([running["uid"], stopped["uid"]])
+        again = wait_phase(api, running["name"], "Running")
+        assert again["container_id"] == running["container_id"]
+        assert again["uid"] == running["uid"]
+        idle = wait_phase(api, stopped["name"], "Stopped")
+        assert idle["container_id"] == stopped["container_id"]
+        # Give a duplicating controller time to show itself, then count.
+        time.sleep(2.0)
+        for obj in (running, stopped):
+            assert [c.id for c in labelled(docker_client, mcp_uid=obj["uid"])] == [
+                obj["container_id"]
+            ], obj["name"]
+        assert docker_status(docker_client, running["container_id"]) == "running"
+        assert started_at(docker_client, running["container_id"]) == running_started
+        assert docker_status(docker_client, stopped["container_id"]) == "created"
+
+        # The adopted containers are really managed: the new process can drive them.
+        after_stop = body_of(api.post(f"/containers/{running['name']}/stop"), 200)
+        assert after_stop["container_id"] == running["container_id"]
+        assert docker_status(docker_client, running["container_id"]) == "exited"
+        after_start = body_of(api.post(f"/containers/{stopped['uid']}/start"), 200)
+        assert after_start["container_id"] == stopped["container_id"]
+        assert docker_status(docker_client, stopped["container_id"]) == "running"
+    stop_gracefully(second)
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "setting"),
+    [
+        pytest.param(["--listen", "nonsense"], {}, r"listen", id="listen-flag"),
+        pytest.param(["--log-level", "loud"], {}, r"log[-_ ]level", id="log-level-flag"),
+        pytest.param(["--log-format", "xml"], {}, r"log[-_ ]format", id="log-format-flag"),
+        pytest.param(["--grace-period", "soon"], {}, r"grace[-_ ]period", id="grace-flag"),
+        pytest.param([], {"MCP_LOG_LEVEL": "loud"}, r"log[-_ ]level", id="log-level-env"),
+        pytest.param([], {"MCP_LISTEN": "nonsense"}, r"listen", id="listen-env"),
+        pytest.param(["--config", "/nonexistent/mcp.toml"], {}, r"config", id="config-missing"),
+    ],
+)
+def test_invalid_config_exits_with_a_clear_message(
+    etcd: EtcdServer,
+    etcd_prefix: str,
+    tmp_path: Path,
+    args: list[str],
+    env: dict[str, str],
+    setting: str,
+) -> None:
+    # No --listen of our own where the test sets one (a flag would also beat MCP_LISTEN).
+    own_listen = "--listen" not in args and "MCP_LISTEN" not in env
+    argv = run_argv(
+        listen=f"127.0.0.1:{free_port()}" if own_listen else None,
+        etcd_url=etcd.url,
+        prefix=etcd_prefix,
+        data_dir=tmp_path,
+        extra_args=args,
+    )
+
+    begun = time.monotonic()
+    result = run_to_exit(argv, timeout=15.0, cwd=tmp_path, env=env)
+    elapsed = time.monotonic() - begun
+
+    assert result.returncode != 0, result
+    assert elapsed < 10.0
+    assert re.search(setting, result.stderr, re.IGNORECASE), (
+        f"stderr does not name {setting!r}: {result.stderr!r}"
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_config_layers_file_then_env_then_flag(
+    mcp_launcher: McpLauncher, tmp_path: Path, etcd: EtcdServer, etcd_prefix: str
+) -> None:
+    file_port, env_port, flag_port = free_port(), free_port(), free_port()
+    config_file = tmp_path / "mcp.toml"
+    config_file.write_text(f'listen = "127.0.0.1:{file_port}"\n')
+
+    def start(listen_flag: int | None, env_port: int | None) -> McpProcess:
+        args = ["--config", str(config_file)]
+        port = file_port
+        if listen_flag is not None:
+            args += ["--listen", f"127.0.0.1:{listen_flag}"]
+            port = listen_flag
+        elif env_port is not None:
+            port = env_port
+        env = {} if env_port is None else {"MCP_LISTEN": f"127.0.0.1:{env_port}"}
+        argv = run_argv(
+            listen=None,
+            etcd_url=etcd.url,
+            prefix=etcd_prefix,
+            data_dir=mcp_launcher.data_dir,
+            extra_args=args,
+        )
+        process = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}", env=env)
+        process.wait_healthy()
+        return process
+
+    for listen_flag, env_value, expected in [
+        (None, None, file_port),
+        (None, env_port, env_port),
+        (flag_port, env_port, flag_port),
+    ]:
+        process = start(listen_flag, env_value)
+        assert process.url == f"http://127.0.0.1:{expected}"
+        others = {file_port, env_port, flag_port} - {expected}
+        assert not any(is_listening(port) for port in others)
+        stop_gracefully(process)
+
+
+def test_unreachable_docker_exits_with_a_message(
+    etcd: EtcdServer, etcd_prefix: str, tmp_path: Path
+) -> None:
+    argv = run_argv(
+        listen=f"127.0.0.1:{free_port()}",
+        etcd_url=etcd.url,
+        prefix=etcd_prefix,
+        data_dir=tmp_path,
+        extra_args=["--docker-host", "unix:///nonexistent.sock"],
+    )
+
+    result = run_to_exit(argv, timeout=30.0, cwd=tmp_path)
+
+    assert result.returncode != 0, result
+    output = result.stdout + result.stderr
+    assert "docker" in output.lower(), output
+    assert "/nonexistent.sock" in output, output
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_unreachable_etcd_exits_with_a_message(tmp_path: Path) -> None:
+    closed_port = free_port()
+    url = f"http://127.0.0.1:{closed_port}"
+    argv = run_argv(
+        listen=f"127.0.0.1:{free_port()}",
+        etcd_url=url,
+        prefix="/mcp-test-unreachable",
+        data_dir=tmp_path,
+    )
+
+    begun = time.monotonic()
+    result = run_to_exit(argv, timeout=30.0, cwd=tmp_path)
+    elapsed = time.monotonic() - begun
+
+    assert result.returncode != 0, result
+    assert elapsed < 20.0, f"took {elapsed:.1f} s to give up on etcd"
+    output = result.stdout + result.stderr
+    assert "etcd" in output.lower(), output
+    assert f"127.0.0.1:{closed_port}" in output, output
+    assert "Traceback" not in result.stderr, result.stderr
+    assert not is_listening(closed_port), "mcp started something on the --etcd port"
+
+
+# --- embedded etcd -----------------------------------------------------------------------
+
+
+def test_embedded_etcd_when_none_is_configured(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    if is_listening(EMBEDDED_ETCD_PORT):
+        pytest.skip(f"port {EMBEDDED_ETCD_PORT} is in use, so mcp would use that etcd instead")
+    port = free_port()
+    argv = run_argv(
+        listen=f"127.0.0.1:{port}",
+        etcd_url=None,
+        prefix=None,
+        data_dir=mcp_launcher.data_dir,
+    )
+    process = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}")
+    process.wait_healthy(timeout=40.0)
+
+    assert is_listening(EMBEDDED_ETCD_PORT)
+    with httpx.Client(base_url=process.url, timeout=60.0) as api:
+        name = unique_name("emb")
+        obj = body_of(create(api, image=busybox_image, name=name, state="running"), 201)
+        assert get_object(api, name)["uid"] == obj["uid"]
+    assert any(path.is_file() for path in mcp_launcher.data_dir.rglob("*")), (
+        "no embedded etcd data under --data-dir"
+    )
+
+    stop_gracefully(process)
+
+    assert process.events("embedded_etcd_started"), process.output()
+    wait_until(
+        lambda: not is_listening(EMBEDDED_ETCD_PORT),
+        timeout=2.0,
+        message=f"nothing listening on {EMBEDDED_ETCD_PORT} after mcp exited",
+    )
+    assert docker_status(docker_client, obj["container_id"]) == "running"
