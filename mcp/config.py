@@ -77,6 +77,13 @@ def _parse_prefix(raw: Any) -> str:
     return text
 
 
+def _parse_dir(raw: Any) -> Path:
+    text = str(raw).strip()
+    if not text:
+        raise ValueError("expected a directory path")
+    return Path(text).expanduser()
+
+
 def _parse_docker_host(raw: Any) -> str:
     text = str(raw)
     if not text.startswith(("unix://", "tcp://", "http://", "ssh://")):
@@ -133,7 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
         "URL",
     ),
     Setting(
-        "data_dir", Path, "state directory, e.g. embedded etcd (default ~/.local/share/mcp)", "DIR"
+        "data_dir", _parse_dir, "state directory, e.g. embedded etcd (default ~/.local/share/mcp)", "DIR"
     ),
     Setting("log_level", _choice(LOG_LEVELS), "debug, info, warning or error (default info)", "L"),
     Setting("log_format", _choice(LOG_FORMATS), "json lines or console (default json)", "F"),

@@ -27,6 +27,16 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert loaded.grace_period == 10.0
 
 
+def test_shipped_config_file_only_documents_the_defaults() -> None:
+    shipped = Path(__file__).parent.parent / "config" / "mcp.toml"
+    assert config.load(flags={}, environ={}, config_path=shipped) == config.Config()
+
+
+def test_data_dir_expands_home() -> None:
+    loaded = config.load(flags={"data_dir": "~/mcp-state"}, environ={})
+    assert loaded.data_dir == Path.home() / "mcp-state"
+
+
 def test_layers_later_wins(tmp_path: Path) -> None:
     path = write(tmp_path, 'listen = "0.0.0.0:9000"\netcd_prefix = "/file"\nlog_level = "debug"\n')
     environ = {"MCP_ETCD_PREFIX": "/env", "MCP_LOG_LEVEL": "warning"}
