@@ -140,7 +140,10 @@ SETTINGS: tuple[Setting, ...] = (
         "URL",
     ),
     Setting(
-        "data_dir", _parse_dir, "state directory, e.g. embedded etcd (default ~/.local/share/mcp)", "DIR"
+        "data_dir",
+        _parse_dir,
+        "state directory, e.g. embedded etcd (default ~/.local/share/mcp)",
+        "DIR",
     ),
     Setting("log_level", _choice(LOG_LEVELS), "debug, info, warning or error (default info)", "L"),
     Setting("log_format", _choice(LOG_FORMATS), "json lines or console (default json)", "F"),

@@ -326,7 +326,13 @@ def create_app(ctx: ApiContext) -> QuartTrio:
             ctx, stored.resource_version, _gone(ctx, stored.name, stored.uid), wait_s
         )
         if gone:
-            return _json(view(stored, None), 200)
+            final = Status(
+                uid=stored.uid,
+                phase="Terminating",
+                message="deleted: the Docker container is removed and the object is gone",
+                observed_at=now_iso(),
+            )
+            return _json(view(stored, final), 200)
         return _json(await _current_view(ctx, stored), 202)
 
     return app

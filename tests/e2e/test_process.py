@@ -133,6 +133,31 @@ def test_grace_period_bounds_shutdown_while_docker_is_busy(
     assert elapsed < grace + 3.0, f"took {elapsed:.1f} s with --grace-period {grace}"
 
 
+def test_second_signal_exits_at_once(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    # With a long grace period and Docker busy stopping a stubborn container, the first
+    # SIGTERM starts a graceful shutdown that would take ~10 s; the second ends it now.
+    mcp = mcp_launcher.start(extra_args=["--grace-period", "30"])
+    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
+        name = unique_name("busy")
+        obj = body_of(
+            create(api, image=busybox_image, name=name, cmd=STUBBORN, state="running"), 201
+        )
+        body_of(api.post(f"/containers/{name}/stop", params={"wait": "0"}), 202)
+    time.sleep(0.5)  # let the controller start the Docker stop
+    assert docker_status(docker_client, obj["container_id"]) == "running"
+
+    mcp.signal(signal.SIGTERM)
+    time.sleep(0.5)
+    begun = time.monotonic()
+    mcp.signal(signal.SIGTERM)
+    code = mcp.wait(timeout=EXIT_TIMEOUT_S)
+    assert time.monotonic() - begun < 3.0
+    assert code != 0, "a forced exit must not look like a clean one"
+    assert any(record["event"] == "shutdown_forced" for record in mcp.json_logs())
+
+
 def test_restart_adopts_existing_containers(
     mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
 ) -> None:
