@@ -1,0 +1,130 @@
+"""The API on the fake store: reference resolution, error shapes, waiting, 503s.
+
+Real etcd and a real `mcp run` are exercised by tests/e2e; these cover what is hard
+to set up there, such as two Docker ids sharing a 12-character prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import trio
+from fakes import FakeStore
+from quart.typing import TestClientProtocol as ApiClient
+
+from mcp import registry
+from mcp.actors import api, watch
+from mcp.cache import Cache
+from mcp.model import Container, ContainerSpec, Status, now_iso
+from mcp.registry import Keys
+
+KEYS = Keys("/api-test")
+SPEC = ContainerSpec(image="mcp-test/busybox:latest", cmd=("sleep", "60"), state="stopped")
+
+
+@pytest.fixture
+async def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+async def client(store: FakeStore) -> AsyncIterator[ApiClient]:
+    cache = Cache(KEYS)
+    send, receive = trio.open_memory_channel[str](64)
+    async with trio.open_nursery() as nursery, receive:
+        await nursery.start(watch.run, store, KEYS, cache, send)
+        nursery.start_soon(_drain, receive)
+        app = api.create_app(api.ApiContext(store, KEYS, cache))
+        yield app.test_client()
+        nursery.cancel_scope.cancel()
+
+
+async def _drain(receive: trio.MemoryReceiveChannel[str]) -> None:
+    async for _ in receive:  # no controller here: changes go nowhere
+        pass
+
+
+async def put_object(store: FakeStore, name: str, container_id: str | None) -> Container:
+    obj = await registry.create(
+        store, KEYS, Container(name=name, uid=str(uuid.uuid4()), spec=SPEC, created_at=now_iso())
+    )
+    status = Status(uid=obj.uid, phase="Stopped", container_id=container_id, observed_at=now_iso())
+    assert await registry.write_status(store, KEYS, obj, status)
+    return obj
+
+
+async def problem_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    body: dict[str, Any] = json.loads(await response.get_data())
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+async def test_refs_resolve_by_name_uid_and_docker_id(client: ApiClient, store: FakeStore) -> None:
+    obj = await put_object(store, "web", "ab" * 32)
+    for ref in ("web", obj.uid, "ab" * 32, "ab" * 6):
+        response = await client.get(f"/containers/{ref}")
+        assert response.status_code == 200, ref
+        body = json.loads(await response.get_data())
+        assert (body["name"], body["container_id"]) == ("web", "ab" * 32)
+
+
+async def test_ambiguous_id_prefix_is_409_and_short_prefix_is_404(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await put_object(store, "one", "0123456789ab" + "1" * 52)
+    await put_object(store, "two", "0123456789ab" + "2" * 52)
+    body = await problem_of(await client.get("/containers/0123456789ab"), 409)
+    assert "one" in body["detail"]
+    assert "two" in body["detail"]
+    # One character longer is unique again.
+    response = await client.post("/containers/0123456789ab1/stop", query_string={"wait": "0"})
+    assert json.loads(await response.get_data())["name"] == "one"
+    # Under 12 characters a prefix is not a reference at all.
+    await problem_of(await client.get("/containers/0123456789a"), 404)
+
+
+async def test_create_without_controller_answers_202_when_the_wait_runs_out(
+    client: ApiClient,
+) -> None:
+    body = {"image": "mcp-test/busybox:latest", "cmd": ["true"], "name": "idle"}
+    response = await client.post("/containers/create", json=body, query_string={"wait": "0.2"})
+    assert response.status_code == 202
+    created = json.loads(await response.get_data())
+    assert created["status"]["phase"] == "Pending"
+    assert created["container_id"] is None
+
+
+async def test_rejected_create_writes_nothing(client: ApiClient, store: FakeStore) -> None:
+    before = store.revision
+    bad = {"image": "mcp-test/busybox:latest", "cmd": "true", "name": "Bad Name"}
+    body = await problem_of(await client.post("/containers/create", json=bad), 422)
+    assert sorted(error["field"] for error in body["errors"]) == ["cmd", "name"]
+    await problem_of(await client.post("/containers/create", data="{not json"), 400)
+    assert store.revision == before
+
+
+async def test_etcd_down_is_503(client: ApiClient, store: FakeStore) -> None:
+    store.available = False
+    await problem_of(await client.get("/containers"), 503)
+    body = {"image": "mcp-test/busybox:latest", "cmd": ["true"]}
+    await problem_of(await client.post("/containers/create", json=body), 503)
+
+
+async def test_state_change_on_a_deleting_object_is_409(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await put_object(store, "going", None)
+    response = await client.delete("/containers/going", query_string={"wait": "0"})
+    assert response.status_code == 202
+    assert json.loads(await response.get_data())["status"]["phase"] == "Terminating"
+    await problem_of(await client.post("/containers/going/start"), 409)
+    again = await client.delete("/containers/going", query_string={"wait": "0"})
+    assert again.status_code == 202  # a second DELETE is harmless
