@@ -112,13 +112,17 @@ def test_signal_exits_0_and_containers_keep_running(
         httpx.get(f"{mcp.url}/healthz", timeout=2.0)
 
 
-def test_grace_period_bounds_shutdown_while_docker_is_busy(
-    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
-) -> None:
-    # Stopping a container that ignores SIGTERM keeps Docker busy for its kill timeout (10 s);
-    # a shutdown in the middle of that must still end within --grace-period.
-    grace = 2.0
-    mcp = mcp_launcher.start(extra_args=["--grace-period", str(grace)])
+def start_busy_with_a_stop(
+    mcp_launcher: McpLauncher,
+    docker_client: docker.DockerClient,
+    busybox_image: str,
+    grace_s: float,
+) -> McpProcess:
+    """An mcp whose controller is in the middle of a slow Docker stop.
+
+    Stopping a container that ignores SIGTERM keeps Docker busy for its kill timeout (10 s).
+    """
+    mcp = mcp_launcher.start(extra_args=["--grace-period", str(grace_s)])
     with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
         name = unique_name("busy")
         obj = body_of(
@@ -127,6 +131,15 @@ def test_grace_period_bounds_shutdown_while_docker_is_busy(
         body_of(api.post(f"/containers/{name}/stop", params={"wait": "0"}), 202)
     time.sleep(0.5)  # let the controller start the Docker stop
     assert docker_status(docker_client, obj["container_id"]) == "running"
+    return mcp
+
+
+def test_grace_period_bounds_shutdown_while_docker_is_busy(
+    mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    # A shutdown in the middle of a slow stop must still end within --grace-period.
+    grace = 2.0
+    mcp = start_busy_with_a_stop(mcp_launcher, docker_client, busybox_image, grace)
 
     elapsed = stop_gracefully(mcp)
 
@@ -136,17 +149,9 @@ def test_grace_period_bounds_shutdown_while_docker_is_busy(
 def test_second_signal_exits_at_once(
     mcp_launcher: McpLauncher, docker_client: docker.DockerClient, busybox_image: str
 ) -> None:
-    # With a long grace period and Docker busy stopping a stubborn container, the first
-    # SIGTERM starts a graceful shutdown that would take ~10 s; the second ends it now.
-    mcp = mcp_launcher.start(extra_args=["--grace-period", "30"])
-    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
-        name = unique_name("busy")
-        obj = body_of(
-            create(api, image=busybox_image, name=name, cmd=STUBBORN, state="running"), 201
-        )
-        body_of(api.post(f"/containers/{name}/stop", params={"wait": "0"}), 202)
-    time.sleep(0.5)  # let the controller start the Docker stop
-    assert docker_status(docker_client, obj["container_id"]) == "running"
+    # With a long grace period, the first SIGTERM starts a graceful shutdown that waits for
+    # the ~10 s Docker stop; the second ends the process now.
+    mcp = start_busy_with_a_stop(mcp_launcher, docker_client, busybox_image, 30.0)
 
     mcp.signal(signal.SIGTERM)
     time.sleep(0.5)
