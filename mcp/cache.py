@@ -100,5 +100,5 @@ class Cache:
             if item is None:
                 self._statuses.pop(name, None)
             else:
-                self._statuses[name] = model.decode_status(item.value)
+                self._statuses[name] = model.decode_status(item.value, revision=item.mod_revision)
         return None

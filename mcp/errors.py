@@ -46,6 +46,10 @@ class ImageNotFound(McpError):
     """The image is not present locally (mcp never pulls in this version). Permanent."""
 
 
+class PullFailed(McpError):
+    """The image could not be pulled (registry unreachable, no such image). Retry later."""
+
+
 class RuntimeRejected(McpError):
     """Docker refused the request for a reason retrying will not fix (bad command...)."""
 

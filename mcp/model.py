@@ -1,29 +1,51 @@
-"""Pure data: what a user declares, what Docker shows, what the controller reports.
+"""Data: what a user declares, what Docker shows, what the controller reports.
 
-Imports nothing else from mcp. The JSON encodings here are the stored form in etcd
-(`encode_*` / `decode_*`) and must stay backwards compatible: an mcp upgrade reads
-what an older mcp wrote.
+`ContainerSpec` and its parts are pydantic models: the same classes validate API
+requests, are stored in etcd, and generate the OpenAPI document, so the three
+cannot drift. Their JSON uses Kubernetes' camelCase names; unknown fields are
+rejected. `Container` (an object: metadata plus spec, with the etcd revisions it was
+read at), `Status` and `Observed` are plain frozen dataclasses.
+
+The stored encodings (`encode_*` / `decode_*`) must stay readable by later versions.
+Imports nothing from mcp but the pure `rules`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from mcp import rules
+
+API_VERSION = "mcp/v1"
+KIND = "Container"
+
 DesiredState = Literal["running", "stopped"]
-Phase = Literal["Pending", "Running", "Stopped", "Failed", "Terminating"]
+RestartPolicy = Literal["Always", "OnFailure", "Never"]
+PullPolicy = Literal["IfNotPresent", "Always", "Never"]
+Protocol = Literal["TCP", "UDP", "SCTP"]
+Phase = Literal["Pending", "Running", "Stopped", "Succeeded", "Failed", "Terminating"]
 
 DESIRED_STATES: tuple[DesiredState, ...] = ("running", "stopped")
 
 # Labels on every Docker container mcp makes: they tie it to its object and to this
-# control plane, so a restarted mcp adopts it instead of making a duplicate.
+# control plane, so a restarted mcp adopts it instead of making a duplicate. Users may
+# not set labels under this prefix themselves.
+RESERVED_LABEL_PREFIX = "mcp."
 LABEL_UID = "mcp.uid"
 LABEL_NAME = "mcp.name"
 LABEL_CLUSTER = "mcp.cluster"
 LABEL_SPEC_HASH = "mcp.spec-hash"
+
+MAX_ARGV_ITEMS = 256
+MAX_STOP_TIMEOUT_S = 3600
 
 
 def now_iso() -> str:
@@ -36,35 +58,254 @@ def docker_name(name: str) -> str:
     return f"mcp-{name}"
 
 
-@dataclass(frozen=True)
-class ContainerSpec:
+def _require(problem: str | None) -> None:
+    if problem is not None:
+        raise ValueError(problem)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class EnvVar(_Model):
+    name: str
+    value: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        _require(rules.env_name_problem(name))
+        return name
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str) -> str:
+        if "\0" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class Port(_Model):
+    container_port: int = Field(ge=1, le=65535)
+    host_port: int | None = Field(default=None, ge=1, le=65535)
+    host_ip: str | None = None
+    protocol: Protocol = "TCP"
+
+    @field_validator("host_ip")
+    @classmethod
+    def _host_ip(cls, host_ip: str | None) -> str | None:
+        if host_ip is not None:
+            try:
+                ipaddress.ip_address(host_ip)
+            except ValueError:
+                raise ValueError("must be an IP address such as 127.0.0.1") from None
+        return host_ip
+
+
+class Resources(_Model):
+    memory: str | None = Field(default=None, description="a quantity such as 64Mi or 1G")
+    cpus: str | None = Field(default=None, description="CPUs such as 0.5, 2 or 500m")
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, memory: str | None) -> str | None:
+        if memory is not None:
+            _require(rules.memory_problem(memory))
+        return memory
+
+    @field_validator("cpus", mode="before")
+    @classmethod
+    def _cpus(cls, cpus: Any) -> str | None:
+        if cpus is None:
+            return None
+        _require(rules.cpus_problem(cpus))
+        return str(cpus)
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return None if self.memory is None else rules.parse_memory(self.memory)
+
+    @property
+    def nano_cpus(self) -> int | None:
+        return None if self.cpus is None else round(rules.parse_cpus(self.cpus) * 1e9)
+
+
+def _argv(value: list[str] | None) -> list[str] | None:
+    if value is not None:
+        if len(value) > MAX_ARGV_ITEMS:
+            raise ValueError(f"must have at most {MAX_ARGV_ITEMS} items")
+        if any("\0" in item for item in value):
+            raise ValueError("must not contain NUL characters")
+    return value
+
+
+class ContainerSpec(_Model):
     """What the user declares for one container."""
 
     image: str
-    cmd: tuple[str, ...]
+    command: list[str] | None = Field(default=None, description="replaces the image's ENTRYPOINT")
+    args: list[str] | None = Field(default=None, description="replaces the image's CMD")
+    env: list[EnvVar] = Field(default_factory=list, description="a list of name/value, or a map")
+    working_dir: str | None = None
+    ports: list[Port] = Field(default_factory=list)
+    restart_policy: RestartPolicy = "Always"
     state: DesiredState = "running"
+    resources: Resources = Field(default_factory=Resources)
+    stop_timeout_seconds: int = Field(default=10, ge=0, le=MAX_STOP_TIMEOUT_S)
+    image_pull_policy: PullPolicy = "IfNotPresent"
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="labels put on the Docker container"
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str) -> str:
+        _require(rules.image_problem(image))
+        return image
+
+    @field_validator("command", "args")
+    @classmethod
+    def _argv(cls, argv: list[str] | None) -> list[str] | None:
+        return _argv(argv)
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_map(cls, env: Any) -> Any:
+        # A map {"NAME": "value"} is accepted as shorthand for the list form.
+        if isinstance(env, dict):
+            return [{"name": name, "value": value} for name, value in env.items()]
+        return env
+
+    @field_validator("env")
+    @classmethod
+    def _env_unique(cls, env: list[EnvVar]) -> list[EnvVar]:
+        names = [var.name for var in env]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"names must be unique; repeated: {', '.join(duplicates)}")
+        return env
+
+    @field_validator("working_dir")
+    @classmethod
+    def _working_dir(cls, working_dir: str | None) -> str | None:
+        if working_dir is not None and (not working_dir.startswith("/") or "\0" in working_dir):
+            raise ValueError("must be an absolute path")
+        return working_dir
+
+    @field_validator("ports")
+    @classmethod
+    def _ports_unique(cls, ports: list[Port]) -> list[Port]:
+        inside = [(p.container_port, p.protocol) for p in ports]
+        outside = [(p.host_ip, p.host_port, p.protocol) for p in ports if p.host_port]
+        if len(set(inside)) != len(inside):
+            raise ValueError("containerPort and protocol must be unique")
+        if len(set(outside)) != len(outside):
+            raise ValueError("hostIP, hostPort and protocol must be unique")
+        return ports
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        _require(labels_problem(labels))
+        for key in labels:
+            if key.startswith(RESERVED_LABEL_PREFIX):
+                raise ValueError(
+                    f"label {key!r}: the prefix {RESERVED_LABEL_PREFIX!r} is mcp's own"
+                )
+        return labels
 
     def runtime_hash(self) -> str:
         """A digest of everything that needs a new Docker container when it changes.
 
-        `state` is left out on purpose: changing it only starts or stops.
+        `state`, `restartPolicy`, `stopTimeoutSeconds` and `imagePullPolicy` are left
+        out on purpose: mcp applies them without replacing the container.
         """
-        material = json.dumps({"image": self.image, "cmd": list(self.cmd)}, sort_keys=True)
+        kept = self.model_dump(
+            mode="json",
+            exclude={"state", "restart_policy", "stop_timeout_seconds", "image_pull_policy"},
+        )
+        material = json.dumps(kept, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    @property
+    def env_list(self) -> list[str]:
+        return [f"{var.name}={var.value}" for var in self.env]
+
+
+def labels_problem(labels: dict[str, str]) -> str | None:
+    for key, value in labels.items():
+        if problem := rules.label_key_problem(key):
+            return f"key {key!r} {problem}"
+        if problem := rules.label_value_problem(value):
+            return f"value of {key!r} {problem}"
+    return None
+
+
+class ObjectMetaIn(_Model):
+    """The metadata a client may send. Server-managed fields are accepted and ignored,
+    except `resourceVersion` (optimistic concurrency) and `uid` (must match on update)."""
+
+    name: str | None = None
+    uid: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    resource_version: str | None = None
+    generation: int | None = None
+    creation_timestamp: str | None = None
+    deletion_timestamp: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str | None) -> str | None:
+        if name is not None:
+            _require(rules.dns1123_label_problem(name))
+        return name
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        _require(labels_problem(labels))
+        return labels
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, annotations: dict[str, str]) -> dict[str, str]:
+        _require(rules.annotations_problem(annotations))
+        return annotations
+
+
+class ContainerIn(_Model):
+    """A Container as a client sends it (create and replace)."""
+
+    api_version: Literal["mcp/v1"] = "mcp/v1"
+    kind: Literal["Container"] = "Container"
+    metadata: ObjectMetaIn
+    spec: ContainerSpec
+    status: dict[str, Any] | None = Field(default=None, description="ignored: the controller's")
+
+    @model_validator(mode="after")
+    def _named(self) -> ContainerIn:
+        if self.metadata.name is None:
+            raise ValueError("metadata.name is required")
+        return self
 
 
 @dataclass(frozen=True)
 class Container:
-    """One object: desired state plus the etcd metadata it was read with.
+    """One object: metadata and desired state, plus the etcd revisions it was read at.
 
-    `resource_version` and `create_revision` come from etcd (mod and create revision
-    of the object's key) and are not part of the stored value. `create_revision`
-    tells two incarnations of the same name apart.
+    `resource_version` and `create_revision` are the mod and create revision of the
+    object's key; they are not part of the stored value. `create_revision` tells two
+    incarnations of the same name apart.
     """
 
     name: str
     uid: str
     spec: ContainerSpec
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
     generation: int = 1
     created_at: str = ""
     deletion_timestamp: str | None = None
@@ -75,11 +316,14 @@ class Container:
     def deleting(self) -> bool:
         return self.deletion_timestamp is not None
 
-    def with_state(self, state: DesiredState) -> Container:
-        """A copy whose desired state is `state`, the generation bumped if it changed."""
-        if state == self.spec.state:
+    def with_spec(self, spec: ContainerSpec) -> Container:
+        """A copy with `spec`, the generation bumped if the spec changed."""
+        if spec == self.spec:
             return self
-        return replace(self, spec=replace(self.spec, state=state), generation=self.generation + 1)
+        return replace(self, spec=spec, generation=self.generation + 1)
+
+    def with_state(self, state: DesiredState) -> Container:
+        return self.with_spec(self.spec.model_copy(update={"state": state}))
 
 
 @dataclass(frozen=True)
@@ -90,13 +334,21 @@ class Status:
     phase: Phase
     container_id: str | None = None
     exit_code: int | None = None
-    message: str = ""
+    reason: str = ""  # a machine word: ErrImagePull, CrashLoopBackOff...
+    message: str = ""  # for people
+    restart_count: int = 0
+    started_at: str | None = None
+    finished_at: str | None = None
     observed_generation: int = 0
+    last_transition_time: str = ""  # when `phase` last changed
     observed_at: str = ""
+    revision: int = 0  # etcd mod revision of the status key; not stored
 
     def same_as(self, other: Status | None) -> bool:
-        """Equal in everything but the observation time (which alone is not worth a write)."""
-        return other is not None and replace(other, observed_at=self.observed_at) == self
+        """Equal in what a user would notice (not the observation time, nor revisions)."""
+        if other is None:
+            return False
+        return replace(other, observed_at=self.observed_at, revision=self.revision) == self
 
 
 @dataclass(frozen=True)
@@ -110,6 +362,8 @@ class Observed:
     exit_code: int | None
     docker_status: str  # created, running, exited, dead...
     error: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
     labels: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -118,52 +372,61 @@ class Observed:
 
 def encode_container(obj: Container) -> bytes:
     value: dict[str, Any] = {
-        "name": obj.name,
-        "uid": obj.uid,
-        "generation": obj.generation,
-        "created_at": obj.created_at,
-        "deletion_timestamp": obj.deletion_timestamp,
-        "spec": {"image": obj.spec.image, "cmd": list(obj.spec.cmd), "state": obj.spec.state},
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": obj.name,
+            "uid": obj.uid,
+            "labels": obj.labels,
+            "annotations": obj.annotations,
+            "generation": obj.generation,
+            "creationTimestamp": obj.created_at,
+            "deletionTimestamp": obj.deletion_timestamp,
+        },
+        "spec": obj.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True),
     }
     return json.dumps(value, separators=(",", ":")).encode()
 
 
 def decode_container(raw: bytes, *, resource_version: int, create_revision: int) -> Container:
     value = json.loads(raw)
-    spec = value["spec"]
+    meta = value["metadata"]
     return Container(
-        name=value["name"],
-        uid=value["uid"],
-        spec=ContainerSpec(image=spec["image"], cmd=tuple(spec["cmd"]), state=spec["state"]),
-        generation=value["generation"],
-        created_at=value["created_at"],
-        deletion_timestamp=value.get("deletion_timestamp"),
+        name=meta["name"],
+        uid=meta["uid"],
+        spec=ContainerSpec.model_validate(value["spec"]),
+        labels=meta.get("labels") or {},
+        annotations=meta.get("annotations") or {},
+        generation=meta["generation"],
+        created_at=meta["creationTimestamp"],
+        deletion_timestamp=meta.get("deletionTimestamp"),
         resource_version=resource_version,
         create_revision=create_revision,
     )
 
 
+_STATUS_FIELDS = (
+    ("uid", "uid"),
+    ("phase", "phase"),
+    ("container_id", "containerID"),
+    ("exit_code", "exitCode"),
+    ("reason", "reason"),
+    ("message", "message"),
+    ("restart_count", "restartCount"),
+    ("started_at", "startedAt"),
+    ("finished_at", "finishedAt"),
+    ("observed_generation", "observedGeneration"),
+    ("last_transition_time", "lastTransitionTime"),
+    ("observed_at", "observedAt"),
+)
+
+
 def encode_status(status: Status) -> bytes:
-    value = {
-        "uid": status.uid,
-        "phase": status.phase,
-        "container_id": status.container_id,
-        "exit_code": status.exit_code,
-        "message": status.message,
-        "observed_generation": status.observed_generation,
-        "observed_at": status.observed_at,
-    }
+    value = {stored: getattr(status, attr) for attr, stored in _STATUS_FIELDS}
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def decode_status(raw: bytes) -> Status:
+def decode_status(raw: bytes, *, revision: int = 0) -> Status:
     value = json.loads(raw)
-    return Status(
-        uid=value["uid"],
-        phase=value["phase"],
-        container_id=value.get("container_id"),
-        exit_code=value.get("exit_code"),
-        message=value.get("message", ""),
-        observed_generation=value.get("observed_generation", 0),
-        observed_at=value.get("observed_at", ""),
-    )
+    known = {attr: value[stored] for attr, stored in _STATUS_FIELDS if stored in value}
+    return Status(**known, revision=revision)

@@ -73,8 +73,21 @@ def plan(desired: Container, observed: Observed | None) -> list[Action]:
     return []
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a pass could not finish: a machine word (Kubernetes' where one fits) and a text."""
+
+    reason: str  # ErrImagePull, ErrImageNeverPull, CreateContainerError, RunContainerError
+    message: str
+
+
 def status_for(
-    desired: Container, observed: Observed | None, *, failure: str | None, at: str
+    desired: Container,
+    observed: Observed | None,
+    *,
+    failure: Failure | None,
+    previous: Status | None,
+    at: str,
 ) -> Status:
     """What to report for `desired` after a reconcile pass.
 
@@ -82,36 +95,43 @@ def status_for(
         desired: the object the pass worked on.
         observed: Docker's view after the pass (None: no container).
         failure: why the pass could not finish (e.g. image missing), or None.
+        previous: the status reported before, for what carries over (transition time).
         at: the observation time, ISO 8601.
     """
     phase: Phase
-    message = failure or ""
-    container_id = observed.container_id if observed else None
-    exit_code = observed.exit_code if observed and not observed.running else None
+    reason, message = (failure.reason, failure.message) if failure else ("", "")
     if desired.deleting:
         phase = "Terminating"
     elif failure is not None:
         phase = "Failed"
     elif observed is None:
         phase = "Pending"
-        message = "the Docker container is not created yet"
+        reason, message = "ContainerCreating", "the Docker container is not created yet"
     elif observed.running:
         phase = "Running"
     elif desired.spec.state == "stopped":
         phase = "Stopped"
     elif observed.docker_status == "created":
         phase = "Pending"
-        message = "the Docker container is created but not started yet"
+        reason, message = "ContainerCreating", "the Docker container is not started yet"
     else:
         phase = "Failed"
+        reason = "Error"
         message = observed.error or f"the container exited with code {observed.exit_code}"
+    carried = previous if previous is not None and previous.uid == desired.uid else None
+    unchanged = carried is not None and carried.phase == phase and carried.last_transition_time
     return Status(
         uid=desired.uid,
         phase=phase,
-        container_id=container_id,
-        exit_code=exit_code,
+        container_id=observed.container_id if observed else None,
+        exit_code=observed.exit_code if observed and not observed.running else None,
+        reason=reason,
         message=message,
+        restart_count=carried.restart_count if carried else 0,
+        started_at=observed.started_at if observed else None,
+        finished_at=observed.finished_at if observed and not observed.running else None,
         observed_generation=desired.generation,
+        last_transition_time=carried.last_transition_time if unchanged and carried else at,
         observed_at=at,
     )
 

@@ -79,7 +79,11 @@ async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status |
         return None
     obj = container_from(item)
     raw_status = await store.get(keys.status(name))
-    status = model.decode_status(raw_status.value) if raw_status else None
+    status = (
+        model.decode_status(raw_status.value, revision=raw_status.mod_revision)
+        if raw_status
+        else None
+    )
     return obj, (status if status and status.uid == obj.uid else None)
 
 
@@ -93,7 +97,9 @@ async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Stat
             obj = container_from(item)
             objects[obj.name] = obj
         elif item.key.startswith(keys.statuses):
-            statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(item.value)
+            statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(
+                item.value, revision=item.mod_revision
+            )
     result = []
     for name in sorted(objects):
         status = statuses.get(name)
@@ -118,16 +124,26 @@ async def create(store: Store, keys: Keys, obj: Container) -> Container:
     return replace(obj, resource_version=revision, create_revision=revision)
 
 
-async def update(store: Store, keys: Keys, obj: Container) -> Container | None:
-    """Replace the object if it is still at `obj.resource_version` (compare-and-swap).
+async def update(
+    store: Store, keys: Keys, obj: Container, *, seen_version: int | None = None
+) -> Container | None:
+    """Replace the object if nobody changed it since the writer read it (compare-and-swap).
+
+    Args:
+        obj: the new object; its `create_revision` names the incarnation to replace.
+        seen_version: the resourceVersion the writer read (default: obj's own). The
+            write holds if the object's spec has not changed after that revision;
+            status writes in between do not count, so they never cause a conflict.
 
     Returns:
         The stored object with its new resource version, or None when someone else
         changed or deleted it first (re-read and try again).
     """
     key = keys.container(obj.name)
+    seen = obj.resource_version if seen_version is None else seen_version
     revision = await store.txn(
-        [Compare(key, "mod", obj.resource_version)], [Put(key, model.encode_container(obj))]
+        [Compare(key, "create", obj.create_revision), Compare(key, "mod", seen + 1, op="<")],
+        [Put(key, model.encode_container(obj))],
     )
     return None if revision is None else replace(obj, resource_version=revision)
 

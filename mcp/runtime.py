@@ -25,14 +25,15 @@ import docker.errors
 import requests.exceptions
 import trio
 
-from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
-from mcp.model import Observed
+from mcp.errors import ImageNotFound, PullFailed, RuntimeRejected, RuntimeUnavailable
+from mcp.model import ContainerSpec, Observed
 
 T = TypeVar("T")
 
 CALL_TIMEOUT_S = 20.0  # one Docker API call, apart from stop (which adds the stop timeout)
 SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
 STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
+PULL_TIMEOUT_S = 300.0
 
 
 class Runtime(Protocol):
@@ -40,9 +41,22 @@ class Runtime(Protocol):
 
     async def inspect(self, name: str) -> Observed | None: ...
 
-    async def create(
-        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
-    ) -> str: ...
+    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+        """Create (not start) a container from `spec`; never pulls.
+
+        Raises:
+            ImageNotFound: the image is not in the engine.
+            RuntimeRejected: Docker refused the request (name in use, bad option...).
+        """
+        ...
+
+    async def pull(self, image: str) -> None:
+        """Pull `image` from its registry.
+
+        Raises:
+            PullFailed: the registry could not be reached or has no such image.
+        """
+        ...
 
     async def start(self, name: str) -> None: ...
 
@@ -67,8 +81,17 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
         exit_code=state.get("ExitCode") if status in ("exited", "dead") else None,
         docker_status=status,
         error=state.get("Error") or "",
+        started_at=_docker_time(state.get("StartedAt")),
+        finished_at=_docker_time(state.get("FinishedAt")),
         labels=dict(labels),
     )
+
+
+def _docker_time(value: str | None) -> str | None:
+    """Docker's nanosecond timestamps, or None for its zero time (never happened)."""
+    if not value or value.startswith("0001-01-01"):
+        return None
+    return value
 
 
 class DockerRuntime:
@@ -119,22 +142,46 @@ class DockerRuntime:
             return None
         return _observed_from(attrs)
 
-    async def create(
-        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
-    ) -> str:
+    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
         # The low-level API never pulls: a missing image is ImageNotFound, not a download.
+        ports = [(port.container_port, port.protocol.lower()) for port in spec.ports]
+        bindings: dict[str, list[tuple[str, int] | int]] = {}
+        for port in spec.ports:
+            if port.host_port is not None:
+                key = f"{port.container_port}/{port.protocol.lower()}"
+                target = (port.host_ip, port.host_port) if port.host_ip else port.host_port
+                bindings.setdefault(key, []).append(target)
+        host_config = self._api.create_host_config(
+            port_bindings=bindings or None,
+            mem_limit=spec.resources.memory_bytes,
+            nano_cpus=spec.resources.nano_cpus,
+        )
         try:
             result = await self._call(
                 self._api.create_container,
-                image,
-                command=list(cmd) or None,  # empty: the image's own command
+                spec.image,
+                # None keeps the image's own ENTRYPOINT / CMD.
+                entrypoint=spec.command,
+                command=spec.args,
+                environment=spec.env_list or None,
+                working_dir=spec.working_dir,
+                ports=[(number, protocol) for number, protocol in ports] or None,
                 name=name,
-                labels=labels,
+                labels={**spec.labels, **labels},
+                stop_timeout=spec.stop_timeout_seconds,
+                host_config=host_config,
                 detach=True,
             )
         except docker.errors.NotFound as exc:
             raise ImageNotFound(_explain(exc)) from exc
         return str(result["Id"])
+
+    async def pull(self, image: str) -> None:
+        repository, tag = _split_reference(image)
+        try:
+            await self._call(self._api.pull, repository, tag=tag, deadline_s=PULL_TIMEOUT_S)
+        except (docker.errors.NotFound, RuntimeRejected, RuntimeUnavailable) as exc:
+            raise PullFailed(f"pulling {image}: {exc}") from exc
 
     async def start(self, name: str) -> None:
         try:
@@ -181,6 +228,17 @@ class DockerRuntime:
                 )
             )
         return observed
+
+
+def _split_reference(image: str) -> tuple[str, str | None]:
+    """`registry:5000/app:1.2` -> (`registry:5000/app`, `1.2`); a digest stays whole."""
+    if "@" in image:
+        return image, None
+    head, _, last = image.rpartition("/")
+    if ":" in last:
+        name, _, tag = last.partition(":")
+        return (f"{head}/{name}" if head else name), tag
+    return image, "latest"
 
 
 def _explain(exc: docker.errors.APIError) -> str:

@@ -77,11 +77,12 @@ class WatchEvent:
 
 @dataclass(frozen=True)
 class Compare:
-    """`target(key) == value`, with target one of etcd's: version, mod or create revision."""
+    """`target(key) <op> value`, target one of etcd's: version, mod or create revision."""
 
     key: str
     target: Literal["version", "mod", "create"]
     value: int
+    op: Literal["==", "<"] = "=="
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,12 @@ class EtcdStore:
         async def run() -> int | None:
             ops = client.transactions
             targets = {"version": ops.version, "mod": ops.mod, "create": ops.create}
-            checks = [targets[c.target](c.key.encode()) == c.value for c in compare]
+            checks = [
+                targets[c.target](c.key.encode()) == c.value
+                if c.op == "=="
+                else targets[c.target](c.key.encode()) < c.value
+                for c in compare
+            ]
             actions = [
                 ops.put(op.key.encode(), op.value)
                 if isinstance(op, Put)

@@ -1,63 +1,84 @@
-"""Request validation for the seed API: raw JSON in, a `ContainerSpec` out, or `Invalid`.
+"""Request validation: raw JSON in, model objects out, or `Invalid` naming every bad field.
 
-Pure functions, no I/O. Every problem is reported with the field's name, all at
-once, so a user fixes a request in one round trip.
+Pure functions, no I/O. The v1 API validates with the pydantic models of
+`mcp.model`; the seed API's flat body is checked here and becomes the same
+`ContainerSpec`. Field paths use the JSON names (`spec.ports[0].containerPort`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.errors import Invalid
-from mcp.model import DESIRED_STATES, ContainerSpec, DesiredState
+from pydantic import ValidationError
 
-# Kubernetes' DNS-1123 label: what a name must be to work as a Docker name and a key.
-NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-NAME_MAX = 63
-# Docker's reference grammar, simplified: [registry[:port]/]path[:tag][@digest].
-IMAGE_RE = re.compile(
-    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
-    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
-)
-IMAGE_MAX = 255
-CMD_MAX_ITEMS = 256
+from mcp import rules
+from mcp.errors import Invalid
+from mcp.model import DESIRED_STATES, ContainerIn, ContainerSpec, DesiredState
 
 SEED_CREATE_FIELDS = frozenset({"image", "cmd", "name", "state"})
 
 
 def name_problem(name: Any) -> str | None:
     """Why `name` is not a valid object name, or None if it is."""
-    if not isinstance(name, str):
-        return "must be a string"
-    if not name or len(name) > NAME_MAX or not NAME_RE.match(name):
-        return (
-            f"must be a DNS-1123 label: at most {NAME_MAX} lowercase letters, digits "
-            "and '-', starting and ending with a letter or digit"
-        )
-    return None
+    return rules.dns1123_label_problem(name)
 
 
-def image_problem(image: Any) -> str | None:
-    if not isinstance(image, str):
-        return "must be a string"
-    if not image or len(image) > IMAGE_MAX or not IMAGE_RE.match(image):
-        return "must be an image reference such as busybox:latest or registry:5000/team/app:1.2"
-    return None
+def field_path(location: tuple[int | str, ...]) -> str:
+    """pydantic's location tuple as a JSON path: ("spec", "ports", 0, "x") -> spec.ports[0].x."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
 
 
-def cmd_problem(cmd: Any) -> str | None:
+def invalid_from(error: ValidationError, *, prefix: str = "") -> Invalid:
+    """One `Invalid` with a `(field, message)` per pydantic error."""
+    problems = []
+    for detail in error.errors():
+        # Skip pydantic's internal tags (e.g. function-after[...]) in locations.
+        location = tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
+        path = field_path(location)
+        if prefix:
+            path = f"{prefix}.{path}" if path != "body" else prefix
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append((path, message))
+    return Invalid(problems)
+
+
+def container(body: Any) -> ContainerIn:
+    """Validate a v1 Container body (create or replace).
+
+    Raises:
+        Invalid: one entry per bad field.
+    """
+    if not isinstance(body, dict):
+        raise Invalid([("body", "must be a JSON object")])
+    try:
+        return ContainerIn.model_validate(body)
+    except ValidationError as error:
+        raise invalid_from(error) from None
+
+
+def spec(body: Any, *, field: str = "spec") -> ContainerSpec:
+    try:
+        return ContainerSpec.model_validate(body)
+    except ValidationError as error:
+        raise invalid_from(error, prefix=field) from None
+
+
+def _cmd_problem(cmd: Any) -> str | None:
     if not isinstance(cmd, list) or not all(isinstance(item, str) for item in cmd):
         return "must be a list of strings"
-    if len(cmd) > CMD_MAX_ITEMS:
-        return f"must have at most {CMD_MAX_ITEMS} items"
-    if any("\0" in item for item in cmd):
-        return "must not contain NUL characters"
     return None
 
 
-def state_problem(state: Any) -> str | None:
+def _state_problem(state: Any) -> str | None:
     if state not in DESIRED_STATES:
         return f"must be one of {', '.join(DESIRED_STATES)}"
     return None
@@ -70,7 +91,7 @@ class SeedCreate:
 
 
 def seed_create(body: Any, *, default_state: DesiredState) -> SeedCreate:
-    """Validate the body of `POST /containers/create`.
+    """Validate the body of `POST /containers/create`: `cmd` becomes the spec's `args`.
 
     Raises:
         Invalid: one entry per bad field.
@@ -82,19 +103,26 @@ def seed_create(body: Any, *, default_state: DesiredState) -> SeedCreate:
     ]
     if "image" not in body:
         errors.append(("image", "is required"))
-    elif problem := image_problem(body["image"]):
+    elif problem := rules.image_problem(body["image"]):
         errors.append(("image", problem))
-    checks = (("cmd", cmd_problem), ("name", name_problem), ("state", state_problem))
+    checks = (("cmd", _cmd_problem), ("name", name_problem), ("state", _state_problem))
     for field, check in checks:
         if field in body and body[field] is not None and (problem := check(body[field])):
             errors.append((field, problem))
     if errors:
         raise Invalid(errors)
-    return SeedCreate(
-        name=body.get("name"),
-        spec=ContainerSpec(
+    # Field-level checks passed; the model checks the rest (argv size, NUL bytes...),
+    # reported under the seed's own field names.
+    try:
+        built = ContainerSpec(
             image=body["image"],
-            cmd=tuple(body.get("cmd") or ()),
+            args=body.get("cmd") or None,
             state=body.get("state") or default_state,
-        ),
-    )
+        )
+    except ValidationError as error:
+        renamed = [
+            ("cmd" if field.startswith("args") else field, message)
+            for field, message in invalid_from(error).errors
+        ]
+        raise Invalid(renamed) from None
+    return SeedCreate(name=body.get("name"), spec=built)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import trio
 
-from mcp.errors import Compacted, ImageNotFound, RuntimeRejected, StoreUnavailable
-from mcp.model import Observed
+from mcp.errors import Compacted, ImageNotFound, PullFailed, RuntimeRejected, StoreUnavailable
+from mcp.model import ContainerSpec, Observed
 from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
 
 
@@ -48,13 +48,15 @@ class FakeStore:
         kv = self.data.get(compare.key)
         if compare.target == "version":
             # mcp only ever compares version with 0 ("does not exist").
-            return (kv is not None) == (compare.value != 0)
+            actual = 0 if kv is None else 1
+            expected = 0 if compare.value == 0 else 1
+            return actual == expected if compare.op == "==" else actual < compare.value
         actual = (
             0
             if kv is None
             else (kv.mod_revision if compare.target == "mod" else kv.create_revision)
         )
-        return actual == compare.value
+        return actual == compare.value if compare.op == "==" else actual < compare.value
 
     async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
         self._check()
@@ -118,8 +120,7 @@ class _FakeWatch:
 @dataclass
 class _FakeContainer:
     id: str
-    image: str
-    cmd: tuple[str, ...]
+    spec: ContainerSpec
     labels: dict[str, str]
     status: str = "created"
     exit_code: int | None = None
@@ -130,6 +131,7 @@ class FakeRuntime:
     """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
 
     images: set[str] = field(default_factory=lambda: {"mcp-test/busybox:latest"})
+    registry: set[str] = field(default_factory=set)  # images a pull would find
     bad_commands: set[str] = field(default_factory=lambda: {"no-such-command"})
     containers: dict[str, _FakeContainer] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
@@ -151,18 +153,23 @@ class FakeRuntime:
             labels=dict(found.labels),
         )
 
-    async def create(
-        self, name: str, *, image: str, cmd: tuple[str, ...], labels: dict[str, str]
-    ) -> str:
+    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
         self.calls.append(f"create {name}")
         await trio.lowlevel.checkpoint()
-        if image not in self.images:
-            raise ImageNotFound(f"No such image: {image}")
+        if spec.image not in self.images:
+            raise ImageNotFound(f"No such image: {spec.image}")
         if name in self.containers:
             raise RuntimeRejected(f'Conflict. The container name "/{name}" is already in use')
         container_id = f"{next(self._ids):064x}"
-        self.containers[name] = _FakeContainer(container_id, image, cmd, dict(labels))
+        self.containers[name] = _FakeContainer(container_id, spec, {**spec.labels, **labels})
         return container_id
+
+    async def pull(self, image: str) -> None:
+        self.calls.append(f"pull {image}")
+        await trio.lowlevel.checkpoint()
+        if image not in self.registry:
+            raise PullFailed(f"pulling {image}: no registry can be reached")
+        self.images.add(image)
 
     def _get(self, name: str) -> _FakeContainer:
         if name not in self.containers:
@@ -173,9 +180,10 @@ class FakeRuntime:
         self.calls.append(f"start {name}")
         await trio.lowlevel.checkpoint()
         container = self._get(name)
-        if container.cmd and container.cmd[0] in self.bad_commands:
+        argv = (container.spec.command or []) + (container.spec.args or [])
+        if argv and argv[0] in self.bad_commands:
             container.status, container.exit_code = "created", None
-            raise RuntimeRejected(f'exec: "{container.cmd[0]}": executable file not found')
+            raise RuntimeRejected(f'exec: "{argv[0]}": executable file not found')
         container.status, container.exit_code = "running", None
 
     async def stop(self, name: str, *, kill_after_s: int = 10) -> None:

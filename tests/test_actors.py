@@ -33,7 +33,9 @@ class Plane:
     ctx: container.Context
 
     async def create(self, name: str, state: str = "running", image: str = IMAGE) -> Container:
-        spec = ContainerSpec(image=image, cmd=("sleep", "60"), state=state)  # type: ignore[arg-type]
+        spec = ContainerSpec.model_validate(
+            {"image": image, "args": ["sleep", "60"], "state": state}
+        )
         obj = Container(name=name, uid=str(uuid.uuid4()), spec=spec, created_at=now_iso())
         return await registry.create(self.store, KEYS, obj)
 
@@ -88,7 +90,9 @@ async def test_create_start_stop_delete(plane: Plane) -> None:
     assert labels["mcp.cluster"] == "test-cluster"
     assert labels["mcp.name"] == "web"
 
-    stored = await plane.update("web", spec=replace(obj.spec, state="stopped"), generation=2)
+    stored = await plane.update(
+        "web", spec=obj.spec.model_copy(update={"state": "stopped"}), generation=2
+    )
     await plane.wait_for(lambda: plane.phase("web") == "Stopped")
     status = plane.cache.status("web")
     assert status is not None

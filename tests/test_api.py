@@ -23,7 +23,7 @@ from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
 
 KEYS = Keys("/api-test")
-SPEC = ContainerSpec(image="mcp-test/busybox:latest", cmd=("sleep", "60"), state="stopped")
+SPEC = ContainerSpec(image="mcp-test/busybox:latest", args=["sleep", "60"], state="stopped")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from mcp.model import Container, ContainerSpec, Observed
 from mcp.plan import (
     Action,
     CreateContainer,
+    Failure,
     FinalizeDeletion,
     RemoveContainer,
     StartContainer,
@@ -19,9 +20,9 @@ from mcp.plan import (
     status_for,
 )
 
-SPEC = ContainerSpec(image="busybox:latest", cmd=("sleep", "60"), state="running")
+SPEC = ContainerSpec(image="busybox:latest", args=["sleep", "60"], state="running")
 RUNNING_OBJ = Container(name="web", uid="u1", spec=SPEC, generation=3)
-STOPPED_OBJ = replace(RUNNING_OBJ, spec=replace(SPEC, state="stopped"))
+STOPPED_OBJ = replace(RUNNING_OBJ, spec=SPEC.model_copy(update={"state": "stopped"}))
 DELETING_OBJ = replace(RUNNING_OBJ, deletion_timestamp="2026-01-01T00:00:00Z")
 
 
@@ -91,7 +92,9 @@ def test_state_change_alone_keeps_the_container() -> None:
         pytest.param(STOPPED_OBJ, DOWN, None, "Stopped", id="stopped"),
         pytest.param(RUNNING_OBJ, DOWN, None, "Failed", id="exited-should-run"),
         pytest.param(RUNNING_OBJ, None, None, "Pending", id="not-created"),
-        pytest.param(RUNNING_OBJ, None, "image not found", "Failed", id="image-missing"),
+        pytest.param(
+            RUNNING_OBJ, None, Failure("ErrImagePull", "no image"), "Failed", id="image-missing"
+        ),
         pytest.param(DELETING_OBJ, UP, None, "Terminating", id="deleting"),
         pytest.param(
             RUNNING_OBJ,
@@ -103,9 +106,9 @@ def test_state_change_alone_keeps_the_container() -> None:
     ],
 )
 def test_status_phase(
-    desired: Container, seen: Observed | None, failure: str | None, phase: str
+    desired: Container, seen: Observed | None, failure: Failure | None, phase: str
 ) -> None:
-    status = status_for(desired, seen, failure=failure, at="now")
+    status = status_for(desired, seen, failure=failure, previous=None, at="now")
     assert status.phase == phase
     assert status.uid == desired.uid
     assert status.observed_generation == desired.generation
@@ -113,11 +116,24 @@ def test_status_phase(
 
 
 def test_status_reports_exit_code_and_failure_message() -> None:
-    status = status_for(RUNNING_OBJ, DOWN, failure=None, at="now")
+    status = status_for(RUNNING_OBJ, DOWN, failure=None, previous=None, at="now")
     assert status.exit_code == 137
     assert "137" in status.message
-    failed = status_for(RUNNING_OBJ, None, failure="No such image: nope", at="now")
-    assert failed.message == "No such image: nope"
+    assert status.reason == "Error"
+    failure = Failure("ErrImageNeverPull", "No such image: nope")
+    failed = status_for(RUNNING_OBJ, None, failure=failure, previous=None, at="now")
+    assert (failed.reason, failed.message) == ("ErrImageNeverPull", "No such image: nope")
+
+
+def test_transition_time_moves_only_when_the_phase_changes() -> None:
+    first = status_for(RUNNING_OBJ, UP, failure=None, previous=None, at="t1")
+    same = status_for(RUNNING_OBJ, UP, failure=None, previous=first, at="t2")
+    assert (same.last_transition_time, same.observed_at) == ("t1", "t2")
+    changed = status_for(STOPPED_OBJ, DOWN, failure=None, previous=same, at="t3")
+    assert changed.last_transition_time == "t3"
+    other_uid = replace(first, uid="someone-else")
+    fresh = status_for(RUNNING_OBJ, UP, failure=None, previous=other_uid, at="t4")
+    assert fresh.last_transition_time == "t4"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +149,7 @@ def test_status_reports_exit_code_and_failure_message() -> None:
     ],
 )
 def test_matches(desired: Container, phase: str, generation: int, uid: str, expected: bool) -> None:
-    status = status_for(desired, UP, failure=None, at="now")
+    status = status_for(desired, UP, failure=None, previous=None, at="now")
     status = replace(status, phase=phase, observed_generation=generation, uid=uid)  # type: ignore[arg-type]
     assert matches(desired, status) is expected
 

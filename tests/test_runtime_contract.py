@@ -14,9 +14,10 @@ import trio
 from fakes import FakeRuntime
 
 from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
+from mcp.model import ContainerSpec
 from mcp.runtime import open_docker_runtime
 
-SLEEP = ("sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait")
+SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
 
 
 @pytest.fixture(params=["fake", "docker"])
@@ -39,12 +40,14 @@ def name(docker_client: docker.DockerClient) -> Any:
         docker_client.api.remove_container(container_name, force=True)
 
 
+SLEEPER = ContainerSpec(image="mcp-test/busybox:latest", args=SLEEP)
+ABSENT = ContainerSpec(image="mcp-test/absent:never", args=SLEEP)
 LABELS = {"mcp.uid": "u-1", "mcp.name": "x", "mcp.cluster": "test", "mcp.spec-hash": "h"}
 
 
 async def test_lifecycle(runtime: Any, name: str, busybox_image: str) -> None:
     assert await runtime.inspect(name) is None
-    container_id = await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+    container_id = await runtime.create(name, spec=SLEEPER, labels=LABELS)
     created = await runtime.inspect(name)
     assert created.container_id == container_id
     assert (created.uid, created.spec_hash, created.running) == ("u-1", "h", False)
@@ -71,18 +74,22 @@ async def test_lifecycle(runtime: Any, name: str, busybox_image: str) -> None:
 
 async def test_missing_image(runtime: Any, name: str) -> None:
     with pytest.raises(ImageNotFound):
-        await runtime.create(name, image="mcp-test/absent:never", cmd=SLEEP, labels=LABELS)
+        await runtime.create(name, spec=ABSENT, labels=LABELS)
     assert await runtime.inspect(name) is None
 
 
 async def test_name_in_use_is_rejected(runtime: Any, name: str, busybox_image: str) -> None:
-    await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
     with pytest.raises(RuntimeRejected):
-        await runtime.create(name, image=busybox_image, cmd=SLEEP, labels=LABELS)
+        await runtime.create(name, spec=SLEEPER, labels=LABELS)
 
 
 async def test_command_not_found_is_rejected(runtime: Any, name: str, busybox_image: str) -> None:
-    await runtime.create(name, image=busybox_image, cmd=("no-such-command",), labels=LABELS)
+    await runtime.create(
+        name,
+        spec=ContainerSpec(image=busybox_image, command=["no-such-command"]),
+        labels=LABELS,
+    )
     with pytest.raises(RuntimeRejected):
         await runtime.start(name)
     assert not (await runtime.inspect(name)).running

@@ -16,14 +16,14 @@ def test_minimal_body_defaults_to_stopped_like_docker_create() -> None:
     result = seed_create({"image": IMAGE, "cmd": ["sh", "-c", "true"]}, default_state="stopped")
     assert result.name is None
     assert result.spec.image == IMAGE
-    assert result.spec.cmd == ("sh", "-c", "true")
+    assert result.spec.args == ["sh", "-c", "true"]  # the seed's cmd is Docker's CMD
     assert result.spec.state == "stopped"
 
 
 def test_all_fields() -> None:
     body = {"image": IMAGE, "cmd": [], "name": "web-1", "state": "running"}
     result = seed_create(body, default_state="stopped")
-    assert (result.name, result.spec.state, result.spec.cmd) == ("web-1", "running", ())
+    assert (result.name, result.spec.state, result.spec.args) == ("web-1", "running", None)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,13 @@ import trio
 from mcp import logs, plan, registry
 from mcp.backoff import Backoff
 from mcp.cache import Cache
-from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable, StoreUnavailable
+from mcp.errors import (
+    ImageNotFound,
+    PullFailed,
+    RuntimeRejected,
+    RuntimeUnavailable,
+    StoreUnavailable,
+)
 from mcp.model import (
     LABEL_CLUSTER,
     LABEL_NAME,
@@ -67,14 +73,22 @@ async def reconcile(ctx: Context, name: str) -> None:
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
     target = docker_name(name)
     observed = await ctx.runtime.inspect(target)
-    failure: str | None = None
+    failure: plan.Failure | None = None
     for action in plan.plan(desired, observed):
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
             await _execute(ctx, desired, action, target)
-        except (ImageNotFound, RuntimeRejected) as exc:
-            failure = str(exc)
-            log.warning("container_action_failed", action=type(action).__name__, error=failure)
+        except StepFailed as exc:
+            failure = exc.failure
+        except RuntimeRejected as exc:  # a stop or remove Docker refused
+            failure = plan.Failure("DockerError", str(exc))
+        if failure is not None:
+            log.warning(
+                "container_action_failed",
+                action=type(action).__name__,
+                reason=failure.reason,
+                error=failure.message,
+            )
             break
         if isinstance(action, plan.FinalizeDeletion):
             # Not `Finished` yet: the watch's delete event nudges this actor, whose next
@@ -82,26 +96,57 @@ async def reconcile(ctx: Context, name: str) -> None:
             log.info("container_deleted", uid=desired.uid)
             return
     observed = await ctx.runtime.inspect(target)
-    status = plan.status_for(desired, observed, failure=failure, at=now_iso())
+    previous = ctx.cache.status(name)
+    status = plan.status_for(desired, observed, failure=failure, previous=previous, at=now_iso())
     await _report(ctx, desired, status)
+
+
+class StepFailed(Exception):
+    """A step Docker refused for a reason that retrying now will not fix."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.failure = plan.Failure(reason, message)
+
+
+async def _create(ctx: Context, desired: Container, target: str) -> None:
+    """Create the container, pulling the image as its pull policy says."""
+    spec = desired.spec
+    labels = {
+        LABEL_UID: desired.uid,
+        LABEL_NAME: desired.name,
+        LABEL_CLUSTER: ctx.cluster_id,
+        LABEL_SPEC_HASH: spec.runtime_hash(),
+    }
+    try:
+        if spec.image_pull_policy == "Always":
+            await ctx.runtime.pull(spec.image)
+        try:
+            await ctx.runtime.create(target, spec=spec, labels=labels)
+        except ImageNotFound as exc:
+            if spec.image_pull_policy == "Never":
+                raise StepFailed(
+                    "ErrImageNeverPull", f"{exc}; imagePullPolicy is Never, so it is not pulled"
+                ) from exc
+            await ctx.runtime.pull(spec.image)
+            await ctx.runtime.create(target, spec=spec, labels=labels)
+    except PullFailed as exc:
+        raise StepFailed("ErrImagePull", str(exc)) from exc
+    except (ImageNotFound, RuntimeRejected) as exc:
+        raise StepFailed("CreateContainerError", str(exc)) from exc
 
 
 async def _execute(ctx: Context, desired: Container, action: plan.Action, target: str) -> None:
     match action:
         case plan.CreateContainer():
-            labels = {
-                LABEL_UID: desired.uid,
-                LABEL_NAME: desired.name,
-                LABEL_CLUSTER: ctx.cluster_id,
-                LABEL_SPEC_HASH: desired.spec.runtime_hash(),
-            }
-            await ctx.runtime.create(
-                target, image=desired.spec.image, cmd=desired.spec.cmd, labels=labels
-            )
+            await _create(ctx, desired, target)
         case plan.StartContainer():
-            await ctx.runtime.start(target)
+            try:
+                await ctx.runtime.start(target)
+            except RuntimeRejected as exc:
+                raise StepFailed("RunContainerError", str(exc)) from exc
         case plan.StopContainer():
-            await ctx.runtime.stop(target)
+            await ctx.runtime.stop(target, kill_after_s=desired.spec.stop_timeout_seconds)
         case plan.RemoveContainer():
             await ctx.runtime.remove(target)
         case plan.FinalizeDeletion():
@@ -177,6 +222,7 @@ async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:
         phase="Failed",
         container_id=previous.container_id if previous else None,
         exit_code=previous.exit_code if previous else None,
+        reason="ControllerError",
         message=f"controller error: {type(exc).__name__}: {exc}",
         observed_generation=previous.observed_generation if previous else 0,
         observed_at=now_iso(),

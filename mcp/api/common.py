@@ -1,0 +1,122 @@
+"""What the seed and v1 routes share: the context, request parsing, waiting.
+
+Waiting: a write returns etcd's revision R; the cache has seen the write once its
+revision reaches R, and from then on every cache change is a moment to re-check
+the condition (controller observed this generation and reached the phase, or the
+object is gone). A shutdown closes the cache, which ends every wait early.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import trio
+from quart import Response, request
+
+from mcp import logs, plan, registry
+from mcp.api.problems import BadRequest
+from mcp.cache import Cache
+from mcp.errors import Conflict, NotFound
+from mcp.model import Container, now_iso
+from mcp.registry import Keys
+from mcp.store import Store
+
+log = logs.get(actor="api")
+
+MAX_WAIT_S = 300.0
+CAS_ATTEMPTS = 20  # read-modify-write retries when another writer wins the race
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    store: Store
+    keys: Keys
+    cache: Cache
+
+
+def json_response(body: Any, status: int) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+async def json_body() -> Any:
+    raw = await request.get_data()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+def wait_seconds(default: float) -> float:
+    """The `?wait=SECONDS` parameter, within [0, MAX_WAIT_S]."""
+    raw = request.args.get("wait")
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise BadRequest(f"wait must be a number of seconds, got {raw!r}") from None
+    if not 0 <= seconds <= MAX_WAIT_S:
+        raise BadRequest(f"wait must be between 0 and {MAX_WAIT_S:g} seconds, got {raw!r}")
+    return seconds
+
+
+async def wait_until(
+    ctx: ApiContext, min_revision: int, done: Callable[[], bool], seconds: float
+) -> bool:
+    """Wait until the cache has seen `min_revision` and `done()` holds; False on timeout."""
+    with trio.move_on_after(seconds):
+        while True:
+            if ctx.cache.revision >= min_revision and done():
+                return True
+            if ctx.cache.closed:
+                return False
+            await ctx.cache.wait_changed()
+    return False
+
+
+def settled(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
+    """The controller reports this generation of the object matched (or failed for good)."""
+
+    def done() -> bool:
+        obj = ctx.cache.objects.get(name)
+        return obj is not None and obj.uid == uid and plan.matches(obj, ctx.cache.status(name))
+
+    return done
+
+
+def gone(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
+    def done() -> bool:
+        obj = ctx.cache.objects.get(name)
+        return obj is None or obj.uid != uid
+
+    return done
+
+
+async def request_deletion(ctx: ApiContext, obj: Container) -> Container:
+    """Mark `obj` for graceful deletion (idempotent); the controller does the rest.
+
+    Raises:
+        NotFound: it vanished meanwhile.
+        Conflict: it kept changing under this request.
+    """
+    for _ in range(CAS_ATTEMPTS):
+        if obj.deleting:
+            return obj  # a second DELETE is harmless
+        stored = await registry.update(
+            ctx.store, ctx.keys, replace(obj, deletion_timestamp=now_iso())
+        )
+        if stored is not None:
+            log.info(
+                "container_deletion_requested",
+                container=obj.name,
+                revision=stored.resource_version,
+            )
+            return stored
+        found = await registry.read(ctx.store, ctx.keys, obj.name)
+        if found is None or found[0].uid != obj.uid:
+            raise NotFound(f"container {obj.name!r} is already gone")
+        obj = found[0]
+    raise Conflict(f"container {obj.name!r} kept changing under this request; try again")

@@ -1,0 +1,150 @@
+"""Response models of the v1 API: what it answers, and what `/openapi.json` documents.
+
+Views are built by instantiating these models, so the OpenAPI document describes
+exactly what the API sends. Request models live in `mcp.model` (they are also the
+stored form).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from mcp.model import Container, ContainerSpec, Phase, Status
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ObjectMeta(_Out):
+    name: str
+    uid: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    resource_version: str = Field(description="opaque; send it back to update conditionally")
+    generation: int = Field(description="bumped on every change of the spec")
+    creation_timestamp: str
+    deletion_timestamp: str | None = None
+
+
+class ContainerStatus(_Out):
+    phase: Phase
+    container_id: str | None = Field(default=None, alias="containerID")
+    observed_generation: int = 0
+    restart_count: int = 0
+    exit_code: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    reason: str = Field(default="", description="a machine word such as ErrImagePull")
+    message: str = Field(default="", description="for people")
+    last_transition_time: str | None = None
+
+
+class ContainerOut(_Out):
+    api_version: Literal["mcp/v1"] = "mcp/v1"
+    kind: Literal["Container"] = "Container"
+    metadata: ObjectMeta
+    spec: ContainerSpec
+    status: ContainerStatus
+
+
+class ListMeta(_Out):
+    resource_version: str
+
+
+class ContainerList(_Out):
+    api_version: Literal["mcp/v1"] = "mcp/v1"
+    kind: Literal["ContainerList"] = "ContainerList"
+    metadata: ListMeta
+    items: list[ContainerOut]
+
+
+class WatchEvent(_Out):
+    """One line of a watch stream (newline-delimited JSON)."""
+
+    type: Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
+    object: dict[str, Any] = Field(
+        description="a Container; for BOOKMARK only metadata.resourceVersion"
+    )
+
+
+class ProblemField(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 7807 problem details, the shape of every error."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemField] | None = Field(default=None, description="for 422: each field")
+
+
+class ContainerQuery(BaseModel):
+    """Query parameters of the container calls (each call uses the ones that apply)."""
+
+    wait: float | None = Field(default=None, description="seconds to wait for the controller")
+    dryRun: Literal["All"] | None = None  # Kubernetes' spelling of query parameters
+    labelSelector: str | None = None
+    watch: bool | None = None
+    resourceVersion: str | None = None
+
+
+def pending_status(obj: Container) -> Status:
+    """What to show before the controller has reported anything."""
+    return Status(
+        uid=obj.uid,
+        phase="Terminating" if obj.deleting else "Pending",
+        reason="" if obj.deleting else "Waiting",
+        message="waiting for the controller",
+    )
+
+
+def resource_version(obj: Container, status: Status | None) -> int:
+    """An object's resourceVersion: the newer of its spec's and its status's revision.
+
+    Both halves change what a client sees, so both move the version (a watch resumes
+    after either). Updates only need the spec unchanged since the version the client
+    read (see `registry.update`), so controller status writes never cause a 409.
+    """
+    return max(obj.resource_version, status.revision if status else 0)
+
+
+def container_out(obj: Container, status: Status | None) -> ContainerOut:
+    shown = status or pending_status(obj)
+    return ContainerOut(
+        metadata=ObjectMeta(
+            name=obj.name,
+            uid=obj.uid,
+            labels=obj.labels,
+            annotations=obj.annotations,
+            resource_version=str(resource_version(obj, status)),
+            generation=obj.generation,
+            creation_timestamp=obj.created_at,
+            deletion_timestamp=obj.deletion_timestamp,
+        ),
+        spec=obj.spec,
+        status=ContainerStatus(
+            phase="Terminating" if obj.deleting else shown.phase,
+            container_id=shown.container_id,
+            observed_generation=shown.observed_generation,
+            restart_count=shown.restart_count,
+            exit_code=shown.exit_code,
+            started_at=shown.started_at,
+            finished_at=shown.finished_at,
+            reason=shown.reason,
+            message=shown.message,
+            last_transition_time=shown.last_transition_time or None,
+        ),
+    )
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    result: dict[str, Any] = model.model_dump(mode="json", by_alias=True)
+    return result

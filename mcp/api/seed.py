@@ -1,0 +1,195 @@
+"""The seed API: the calls of the original Go program, kept for its users.
+
+    POST   /containers/create          {"image", "cmd"?, "name"?, "state"?}
+    POST   /containers/{ref}/start     desired state -> running
+    POST   /containers/{ref}/stop      desired state -> stopped
+    GET    /containers                 {"items": [...]}
+    GET    /containers/{ref}
+    DELETE /containers/{ref}           graceful: stop, remove, then forget
+
+`{ref}` is an object name, uid, or Docker container id (full or a unique prefix of
+at least 12 characters). These calls wait for Docker to match by default (30 s);
+their objects are the v1 objects in the seed's flat shape (`cmd` is `spec.args`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from quart import Blueprint, Response
+from quart_schema import hide
+
+from mcp import logs, registry, validation
+from mcp.api.common import (
+    CAS_ATTEMPTS,
+    ApiContext,
+    gone,
+    json_body,
+    json_response,
+    request_deletion,
+    settled,
+    wait_seconds,
+    wait_until,
+)
+from mcp.api.schemas import pending_status, resource_version
+from mcp.errors import Conflict, NotFound
+from mcp.model import Container, DesiredState, Status, now_iso
+
+log = logs.get(actor="api")
+
+DEFAULT_WAIT_S = 30.0
+MIN_ID_PREFIX = 12
+HEX_RE = re.compile(r"^[0-9a-f]+$")
+
+
+def view(obj: Container, status: Status | None) -> dict[str, Any]:
+    shown = status or pending_status(obj)
+    return {
+        "name": obj.name,
+        "uid": obj.uid,
+        "image": obj.spec.image,
+        "cmd": list(obj.spec.args or []),
+        "state": obj.spec.state,
+        "container_id": shown.container_id,
+        "resource_version": str(resource_version(obj, status)),
+        "generation": obj.generation,
+        "created_at": obj.created_at,
+        "deletion_timestamp": obj.deletion_timestamp,
+        "status": {
+            "phase": "Terminating" if obj.deleting else shown.phase,
+            "container_id": shown.container_id,
+            "exit_code": shown.exit_code,
+            "reason": shown.reason,
+            "message": shown.message,
+            "observed_at": shown.observed_at or None,
+            "observed_generation": shown.observed_generation,
+        },
+    }
+
+
+async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
+    """Find the object `ref` names: by name, uid, or Docker container id (prefix).
+
+    Raises:
+        NotFound: nothing matches.
+        Conflict: a Docker id prefix matches more than one object.
+    """
+    if validation.name_problem(ref) is None:
+        found = await registry.read(ctx.store, ctx.keys, ref)
+        if found is not None:
+            return found
+    items, _ = await registry.list_all(ctx.store, ctx.keys)
+    for obj, status in items:
+        if obj.uid == ref:
+            return obj, status
+    if len(ref) >= MIN_ID_PREFIX and HEX_RE.match(ref):
+        matches = [
+            (obj, status)
+            for obj, status in items
+            if status and status.container_id and status.container_id.startswith(ref)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(obj.name for obj, _ in matches)
+            raise Conflict(f"container id prefix {ref!r} is ambiguous: it matches {names}")
+    raise NotFound(f"no container matches {ref!r} (by name, uid or Docker id)")
+
+
+async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
+    found = await registry.read(ctx.store, ctx.keys, obj.name)
+    if found is None or found[0].uid != obj.uid:
+        return view(obj, None)
+    return view(*found)
+
+
+async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response:
+    wait_s = wait_seconds(DEFAULT_WAIT_S)
+    for _ in range(CAS_ATTEMPTS):
+        obj, _status = await resolve(ctx, ref)
+        if obj.deleting:
+            raise Conflict(f"container {obj.name!r} is being deleted")
+        updated = obj.with_state(state)
+        stored = obj if updated is obj else await registry.update(ctx.store, ctx.keys, updated)
+        if stored is not None:
+            break
+    else:
+        raise Conflict(f"container {ref!r} kept changing under this request; try again")
+    log.info(
+        "container_state_set", container=stored.name, state=state, revision=stored.resource_version
+    )
+    done = await wait_until(
+        ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
+    )
+    return json_response(await _current_view(ctx, stored), 200 if done else 202)
+
+
+def blueprint(ctx: ApiContext) -> Blueprint:
+    seed = Blueprint("seed", __name__)
+
+    @seed.get("/containers")
+    @hide
+    async def list_containers() -> Response:
+        items, revision = await registry.list_all(ctx.store, ctx.keys)
+        body = {"items": [view(obj, status) for obj, status in items], "revision": str(revision)}
+        return json_response(body, 200)
+
+    @seed.post("/containers/create")
+    @hide
+    async def create_container() -> Response:
+        wait_s = wait_seconds(DEFAULT_WAIT_S)
+        request_ = validation.seed_create(await json_body(), default_state="stopped")
+        obj = Container(
+            name=request_.name or f"ctr-{uuid.uuid4().hex[:10]}",
+            uid=str(uuid.uuid4()),
+            spec=request_.spec,
+            created_at=now_iso(),
+        )
+        stored = await registry.create(ctx.store, ctx.keys, obj)
+        log.info(
+            "container_created",
+            container=stored.name,
+            image=stored.spec.image,
+            revision=stored.resource_version,
+        )
+        done = await wait_until(
+            ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
+        )
+        return json_response(await _current_view(ctx, stored), 201 if done else 202)
+
+    @seed.get("/containers/<ref>")
+    @hide
+    async def get_container(ref: str) -> Response:
+        return json_response(view(*await resolve(ctx, ref)), 200)
+
+    @seed.post("/containers/<ref>/start")
+    @hide
+    async def start_container(ref: str) -> Response:
+        return await _set_state(ctx, ref, "running")
+
+    @seed.post("/containers/<ref>/stop")
+    @hide
+    async def stop_container(ref: str) -> Response:
+        return await _set_state(ctx, ref, "stopped")
+
+    @seed.delete("/containers/<ref>")
+    @hide
+    async def delete_container(ref: str) -> Response:
+        wait_s = wait_seconds(DEFAULT_WAIT_S)
+        obj, _status = await resolve(ctx, ref)
+        stored = await request_deletion(ctx, obj)
+        if await wait_until(
+            ctx, stored.resource_version, gone(ctx, stored.name, stored.uid), wait_s
+        ):
+            final = Status(
+                uid=stored.uid,
+                phase="Terminating",
+                message="deleted: the Docker container is removed and the object is gone",
+                observed_at=now_iso(),
+            )
+            return json_response(view(stored, final), 200)
+        return json_response(await _current_view(ctx, stored), 202)
+
+    return seed

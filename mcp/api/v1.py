@@ -1,0 +1,307 @@
+"""The declarative API, `/api/v1/containers`, with Kubernetes' semantics.
+
+- Create (409 if the name exists), get, list (with `labelSelector`; the list carries
+  its `metadata.resourceVersion`), replace (PUT) and merge-patch (RFC 7396).
+- Optimistic concurrency: a `metadata.resourceVersion` in a PUT or PATCH body must be
+  current, else 409 and nothing changes (one etcd compare-and-swap transaction).
+  Without one, the write applies to whatever is current.
+- Graceful delete: sets `deletionTimestamp` and answers 202; the controller stops and
+  removes the container, then the object disappears.
+- `?wait=SECONDS`: answer when the controller has observed this generation and
+  reached the desired phase (or the object is gone), else 202 when the wait runs out.
+- `?dryRun=All`: validate and answer as if written; write nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from quart import Blueprint, Response, request
+from quart_schema import document_querystring, document_request, document_response
+
+from mcp import logs, registry, selectors, validation
+from mcp.api.common import (
+    CAS_ATTEMPTS,
+    ApiContext,
+    gone,
+    json_body,
+    json_response,
+    request_deletion,
+    settled,
+    wait_seconds,
+    wait_until,
+)
+from mcp.api.problems import BadRequest, UnsupportedMediaType
+from mcp.api.schemas import (
+    ContainerList,
+    ContainerOut,
+    ContainerQuery,
+    ListMeta,
+    Problem,
+    container_out,
+    dump,
+)
+from mcp.errors import Conflict, Invalid, NotFound
+from mcp.model import Container, ContainerIn, Status, now_iso
+
+log = logs.get(actor="api")
+
+PREFIX = "/api/v1/containers"
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def _require_content_type(*allowed: str) -> None:
+    content_type = (request.mimetype or "").lower()
+    if content_type not in allowed:
+        raise UnsupportedMediaType(
+            f"content type {content_type or '(none)'!r} is not accepted here; "
+            f"send {' or '.join(allowed)}"
+        )
+
+
+def _dry_run() -> bool:
+    raw = request.args.get("dryRun")
+    if raw is None:
+        return False
+    if raw != "All":
+        raise BadRequest(f"dryRun must be 'All', got {raw!r}")
+    return True
+
+
+def _out(obj: Container, status: Status | None) -> dict[str, Any]:
+    return dump(container_out(obj, status))
+
+
+def _seen_version(raw: Any) -> int | None:
+    """A client's `metadata.resourceVersion`, or None when it sent none."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not raw.isdigit():
+        raise Invalid([("metadata.resourceVersion", "must be a resourceVersion this API gave")])
+    return int(raw)
+
+
+def _input_form(obj: Container) -> dict[str, Any]:
+    """The object as a client would send it back: what a merge patch applies to."""
+    return {
+        "apiVersion": "mcp/v1",
+        "kind": "Container",
+        "metadata": {
+            "name": obj.name,
+            "uid": obj.uid,
+            "labels": dict(obj.labels),
+            "annotations": dict(obj.annotations),
+        },
+        "spec": obj.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge recursively, null deletes, the rest replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+async def _read(ctx: ApiContext, name: str) -> tuple[Container, Status | None]:
+    found = await registry.read(ctx.store, ctx.keys, name)
+    if found is None:
+        raise NotFound(f"container {name!r} not found")
+    return found
+
+
+async def _answer_write(
+    ctx: ApiContext, stored: Container, *, wait_s: float, status_done: int
+) -> Response:
+    """The written object; with a wait, once the controller settles (else 202)."""
+    if wait_s > 0:
+        done = await wait_until(
+            ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
+        )
+        found = await registry.read(ctx.store, ctx.keys, stored.name)
+        current = found if found and found[0].uid == stored.uid else (stored, None)
+        return json_response(_out(*current), status_done if done else 202)
+    status = ctx.cache.status(stored.name) if stored.generation > 1 else None
+    return json_response(_out(stored, status), status_done)
+
+
+async def _replace(
+    ctx: ApiContext, name: str, build: Any, seen_version: int | None, *, dry_run: bool
+) -> Container:
+    """Read-modify-write `name` with `build(current) -> new`, under compare-and-swap.
+
+    With `seen_version`, one attempt: a conflict is the client's (409). Without, the
+    write retries against whatever is current, as Kubernetes' unconditional update.
+    """
+    for _ in range(CAS_ATTEMPTS):
+        current, _status = await _read(ctx, name)
+        updated: Container = build(current)
+        if dry_run or updated == current:
+            if seen_version is not None and current.resource_version > seen_version:
+                raise Conflict(_conflict_message(name, seen_version))
+            return updated
+        stored = await registry.update(
+            ctx.store, ctx.keys, updated, seen_version=seen_version or current.resource_version
+        )
+        if stored is not None:
+            log.info(
+                "container_updated",
+                container=name,
+                generation=stored.generation,
+                revision=stored.resource_version,
+            )
+            return stored
+        if seen_version is not None:
+            raise Conflict(_conflict_message(name, seen_version))
+    raise Conflict(f"container {name!r} kept changing under this request; try again")
+
+
+def _conflict_message(name: str, seen_version: int) -> str:
+    return (
+        f"container {name!r} has changed since resourceVersion {seen_version}: "
+        "read it again and reapply your change"
+    )
+
+
+def _updated(current: Container, body: ContainerIn) -> Container:
+    if body.metadata.name != current.name:
+        raise Invalid([("metadata.name", f"must be {current.name!r}, the name in the path")])
+    if body.metadata.uid not in (None, current.uid):
+        raise Conflict(
+            f"uid {body.metadata.uid!r} does not match container {current.name!r} "
+            f"(uid {current.uid!r}): it was deleted and created again"
+        )
+    return replace(
+        current.with_spec(body.spec),
+        labels=dict(body.metadata.labels),
+        annotations=dict(body.metadata.annotations),
+    )
+
+
+def blueprint(ctx: ApiContext) -> Blueprint:
+    v1 = Blueprint("v1", __name__)
+
+    @v1.post(PREFIX)
+    @document_request(ContainerIn)
+    @document_querystring(ContainerQuery)
+    @document_response(ContainerOut, 201)
+    @document_response(ContainerOut, 202)
+    @document_response(Problem, 409)
+    @document_response(Problem, 422)
+    async def create() -> Response:
+        _require_content_type(JSON)
+        wait_s, dry_run = wait_seconds(0.0), _dry_run()
+        body = validation.container(await json_body())
+        assert body.metadata.name is not None  # ContainerIn requires it
+        obj = Container(
+            name=body.metadata.name,
+            uid=str(uuid.uuid4()),
+            spec=body.spec,
+            labels=dict(body.metadata.labels),
+            annotations=dict(body.metadata.annotations),
+            created_at=now_iso(),
+        )
+        if dry_run:
+            if await registry.read(ctx.store, ctx.keys, obj.name) is not None:
+                raise Conflict(f"a container named {obj.name!r} already exists")
+            return json_response(_out(obj, None), 201)
+        stored = await registry.create(ctx.store, ctx.keys, obj)
+        log.info(
+            "container_created",
+            container=stored.name,
+            image=stored.spec.image,
+            revision=stored.resource_version,
+        )
+        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=201)
+
+    @v1.get(PREFIX)
+    @document_querystring(ContainerQuery)
+    @document_response(ContainerList, 200)
+    @document_response(Problem, 410)
+    async def list_or_watch() -> Response:
+        selector = selectors.parse(request.args.get("labelSelector", ""))
+        items, revision = await registry.list_all(ctx.store, ctx.keys)
+        listing = ContainerList(
+            metadata=ListMeta(resource_version=str(revision)),
+            items=[
+                container_out(obj, status) for obj, status in items if selector.matches(obj.labels)
+            ],
+        )
+        return json_response(dump(listing), 200)
+
+    @v1.get(f"{PREFIX}/<name>")
+    @document_response(ContainerOut, 200)
+    @document_response(Problem, 404)
+    async def get(name: str) -> Response:
+        return json_response(_out(*await _read(ctx, name)), 200)
+
+    @v1.put(f"{PREFIX}/<name>")
+    @document_request(ContainerIn)
+    @document_querystring(ContainerQuery)
+    @document_response(ContainerOut, 200)
+    @document_response(Problem, 409)
+    async def put(name: str) -> Response:
+        _require_content_type(JSON)
+        wait_s, dry_run = wait_seconds(0.0), _dry_run()
+        body = validation.container(await json_body())
+        stored = await _replace(
+            ctx,
+            name,
+            lambda current: _updated(current, body),
+            _seen_version(body.metadata.resource_version),
+            dry_run=dry_run,
+        )
+        if dry_run:
+            return json_response(_out(stored, ctx.cache.status(name)), 200)
+        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
+
+    @v1.patch(f"{PREFIX}/<name>")
+    @document_querystring(ContainerQuery)
+    @document_response(ContainerOut, 200)
+    @document_response(Problem, 409)
+    @document_response(Problem, 415)
+    async def patch(name: str) -> Response:
+        _require_content_type(MERGE_PATCH)
+        wait_s, dry_run = wait_seconds(0.0), _dry_run()
+        patch_body = await json_body()
+        if not isinstance(patch_body, dict):
+            raise Invalid([("body", "a merge patch must be a JSON object")])
+
+        def build(current: Container) -> Container:
+            body = validation.container(merge_patch(_input_form(current), patch_body))
+            return _updated(current, body)
+
+        # The patch's own resourceVersion, if any, makes the write conditional.
+        metadata = patch_body.get("metadata")
+        seen_version = _seen_version(
+            metadata.get("resourceVersion") if isinstance(metadata, dict) else None
+        )
+        stored = await _replace(ctx, name, build, seen_version, dry_run=dry_run)
+        if dry_run:
+            return json_response(_out(stored, ctx.cache.status(name)), 200)
+        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
+
+    @v1.delete(f"{PREFIX}/<name>")
+    @document_querystring(ContainerQuery)
+    @document_response(ContainerOut, 202)
+    @document_response(Problem, 404)
+    async def delete(name: str) -> Response:
+        wait_s = wait_seconds(0.0)
+        current, _status = await _read(ctx, name)
+        stored = await request_deletion(ctx, current)
+        if wait_s > 0 and await wait_until(
+            ctx, stored.resource_version, gone(ctx, stored.name, stored.uid), wait_s
+        ):
+            return json_response(_out(stored, None), 200)
+        return json_response(_out(stored, ctx.cache.status(name)), 202)
+
+    return v1
