@@ -41,6 +41,7 @@ class Config:
     grace_period: float = 10.0
     resync_interval: float = 30.0
     docker_concurrency: int = 8
+    bookmark_interval: float = 10.0
 
     @property
     def listen(self) -> str:
@@ -157,6 +158,12 @@ SETTINGS: tuple[Setting, ...] = (
         "resync_interval",
         _positive_float,
         "seconds between full reconciles of every container (default 30)",
+        "S",
+    ),
+    Setting(
+        "bookmark_interval",
+        _positive_float,
+        "seconds between BOOKMARK lines on an idle watch stream (default 10)",
         "S",
     ),
     Setting(

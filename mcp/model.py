@@ -90,7 +90,7 @@ class EnvVar(_Model):
 class Port(_Model):
     container_port: int = Field(ge=1, le=65535)
     host_port: int | None = Field(default=None, ge=1, le=65535)
-    host_ip: str | None = None
+    host_ip: str | None = Field(default=None, alias="hostIP")
     protocol: Protocol = "TCP"
 
     @field_validator("host_ip")

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import aetcd
 import aetcd.exceptions
+import aetcd.rpc
+import aetcd.utils
 import trio
 
 from mcp import logs
@@ -101,7 +103,13 @@ class Store(Protocol):
 
     async def get(self, key: str) -> KeyValue | None: ...
 
-    async def list_prefix(self, prefix: str) -> Listing: ...
+    async def list_prefix(self, prefix: str, *, revision: int | None = None) -> Listing:
+        """Every key under `prefix`, as of `revision` (default: now).
+
+        Raises:
+            Compacted: `revision` is older than etcd's compacted history.
+        """
+        ...
 
     async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
         """Apply `success` atomically if every comparison holds.
@@ -223,6 +231,8 @@ class _AioWatch:
 
 
 def _translate(exc: BaseException, endpoint: str) -> BaseException:
+    if isinstance(exc, Compacted):
+        return exc
     if isinstance(exc, aetcd.exceptions.RevisionCompactedError):
         return Compacted(exc.compacted_revision)
     if isinstance(exc, aetcd.exceptions.ClientError | OSError | StoreUnavailable):
@@ -289,14 +299,17 @@ class EtcdStore:
             return None
         return KeyValue(key, result.value, result.mod_revision, result.create_revision)
 
-    async def list_prefix(self, prefix: str) -> Listing:
+    async def list_prefix(self, prefix: str, *, revision: int | None = None) -> Listing:
         client = self._get_client()
-        result = await self._call(client.get_prefix, prefix.encode())
+        if revision is None:
+            result = await self._call(client.get_prefix, prefix.encode())
+            kvs, header_revision = result.kvs, result.header.revision
+        else:
+            kvs, header_revision = await self._call(_range_at, client, prefix.encode(), revision)
         items = [
-            KeyValue(kv.key.decode(), kv.value, kv.mod_revision, kv.create_revision)
-            for kv in result.kvs
+            KeyValue(kv.key.decode(), kv.value, kv.mod_revision, kv.create_revision) for kv in kvs
         ]
-        return Listing(items=items, revision=result.header.revision)
+        return Listing(items=items, revision=header_revision if revision is None else revision)
 
     async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
         client = self._get_client()
@@ -345,6 +358,24 @@ class EtcdStore:
                     await self._bridge.call(client.close)
                 except Exception as exc:  # closing a broken channel may fail; nothing to keep
                     log.debug("etcd_client_close_failed", error=str(exc))
+
+
+async def _range_at(client: aetcd.Client, prefix: bytes, revision: int) -> tuple[Any, int]:
+    """A prefix range read as of `revision`, which aetcd's `get_prefix` cannot ask for."""
+    await client.connect()
+    request = aetcd.rpc.RangeRequest(
+        key=prefix, range_end=aetcd.utils.prefix_range_end(prefix), revision=revision
+    )
+    try:
+        response = await client.kvstub.Range(
+            request, timeout=CALL_TIMEOUT_S, metadata=client.metadata
+        )
+    except aetcd.rpc.AioRpcError as exc:
+        if exc.code() == aetcd.rpc.StatusCode.OUT_OF_RANGE and "compacted" in (exc.details() or ""):
+            raise Compacted(0) from exc
+        aetcd.exceptions._handle_exception(exc)  # raises aetcd's own error kinds
+        raise
+    return response.kvs, response.header.revision
 
 
 class _EtcdWatch:

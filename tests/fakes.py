@@ -24,7 +24,8 @@ class FakeStore:
     def __init__(self) -> None:
         self.revision = 1  # a fresh etcd starts at revision 1
         self.data: dict[str, KeyValue] = {}
-        self.history: list[WatchEvent] = []
+        self.history: list[WatchEvent] = []  # what watches can still replay
+        self.log: list[WatchEvent] = []  # everything, to answer reads at a past revision
         self.compacted = 0
         self.available = True
         self._changed = trio.Event()
@@ -38,11 +39,31 @@ class FakeStore:
         await trio.lowlevel.checkpoint()
         return self.data.get(key)
 
-    async def list_prefix(self, prefix: str) -> Listing:
+    async def list_prefix(self, prefix: str, *, revision: int | None = None) -> Listing:
         self._check()
         await trio.lowlevel.checkpoint()
-        items = [kv for key, kv in sorted(self.data.items()) if key.startswith(prefix)]
-        return Listing(items=items, revision=self.revision)
+        if revision is None or revision >= self.revision:
+            data = self.data
+        elif revision < self.compacted:
+            raise Compacted(self.compacted)
+        else:
+            data = self._state_at(revision)
+        items = [kv for key, kv in sorted(data.items()) if key.startswith(prefix)]
+        return Listing(items=items, revision=self.revision if revision is None else revision)
+
+    def _state_at(self, revision: int) -> dict[str, KeyValue]:
+        """Replay the full log up to `revision` (the log is never truncated; see compact)."""
+        state: dict[str, KeyValue] = {}
+        for event in self.log:
+            if event.mod_revision > revision:
+                break
+            if event.kind == "put":
+                state[event.key] = KeyValue(
+                    event.key, event.value, event.mod_revision, event.create_revision
+                )
+            else:
+                state.pop(event.key, None)
+        return state
 
     def _holds(self, compare: Compare) -> bool:
         kv = self.data.get(compare.key)
@@ -69,15 +90,17 @@ class FakeStore:
                 old = self.data.get(op.key)
                 created = old.create_revision if old else self.revision
                 self.data[op.key] = KeyValue(op.key, op.value, self.revision, created)
-                self.history.append(WatchEvent("put", op.key, op.value, self.revision, created))
+                self._record(WatchEvent("put", op.key, op.value, self.revision, created))
             elif op.key in self.data:
                 old = self.data.pop(op.key)
-                self.history.append(
-                    WatchEvent("delete", op.key, b"", self.revision, old.create_revision)
-                )
+                self._record(WatchEvent("delete", op.key, b"", self.revision, old.create_revision))
         self._changed.set()
         self._changed = trio.Event()
         return self.revision
+
+    def _record(self, event: WatchEvent) -> None:
+        self.history.append(event)
+        self.log.append(event)
 
     async def compact(self, revision: int) -> None:
         self._check()

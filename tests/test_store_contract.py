@@ -104,3 +104,25 @@ async def test_unreachable_etcd_is_store_unavailable() -> None:
     with trio.fail_after(15), pytest.raises(StoreUnavailable, match=r"127\.0\.0\.1:9\b"):
         async with open_etcd_store(["http://127.0.0.1:9"]):
             pass
+
+
+async def test_list_at_a_past_revision(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/p"
+    first = await store.txn([absent(key)], [Put(key, b"old")])
+    await store.txn([Compare(key, "mod", first)], [Put(key, b"new")])
+    other = await store.txn([absent(f"{key}2")], [Put(f"{key}2", b"later")])
+    past = await store.list_prefix(f"{etcd_prefix}/", revision=first)
+    assert [(item.key, item.value) for item in past.items] == [(key, b"old")]
+    assert past.revision == first
+    await store.compact(other)
+    with pytest.raises(Compacted):
+        await store.list_prefix(f"{etcd_prefix}/", revision=first)
+
+
+async def test_compare_mod_revision_below(store: Any, etcd_prefix: str) -> None:
+    # "Unchanged since the version I read": mod < seen + 1.
+    key = f"{etcd_prefix}/lt"
+    first = await store.txn([absent(key)], [Put(key, b"1")])
+    assert await store.txn([Compare(key, "mod", first + 1, op="<")], [Put(key, b"2")])
+    assert await store.txn([Compare(key, "mod", first + 1, op="<")], [Put(key, b"3")]) is None
+    assert (await store.get(key)).value == b"2"

@@ -34,7 +34,7 @@ MAX_BODY_BYTES = 1024 * 1024
 __all__ = ["ApiContext", "create_app", "run"]
 
 
-def create_app(ctx: ApiContext) -> QuartTrio:
+def create_app(ctx: ApiContext, *, bookmark_interval: float = 10.0) -> QuartTrio:
     app = QuartTrio("mcp")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     QuartSchema(
@@ -56,7 +56,7 @@ def create_app(ctx: ApiContext) -> QuartTrio:
         return json_response({"status": "ok", "revision": ctx.cache.revision}, 200)
 
     app.register_blueprint(seed.blueprint(ctx))
-    app.register_blueprint(v1.blueprint(ctx))
+    app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
     return app
 
 
@@ -118,7 +118,7 @@ async def run(
     # Requests waiting for the controller end early on shutdown (the cache closes);
     # leave the rest of the grace period to the controllers.
     hconfig.graceful_timeout = max(0.5, config.grace_period / 2)
-    app = create_app(ctx)
+    app = create_app(ctx, bookmark_interval=config.bookmark_interval)
     async with trio.open_nursery() as nursery:
         try:
             binds = await nursery.start(

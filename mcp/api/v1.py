@@ -22,6 +22,7 @@ from quart import Blueprint, Response, request
 from quart_schema import document_querystring, document_request, document_response
 
 from mcp import logs, registry, selectors, validation
+from mcp.api import watching
 from mcp.api.common import (
     CAS_ATTEMPTS,
     ApiContext,
@@ -75,13 +76,22 @@ def _out(obj: Container, status: Status | None) -> dict[str, Any]:
     return dump(container_out(obj, status))
 
 
-def _seen_version(raw: Any) -> int | None:
-    """A client's `metadata.resourceVersion`, or None when it sent none."""
+def _seen_version(raw: Any, *, field: str = "metadata.resourceVersion") -> int | None:
+    """A client's resourceVersion, or None when it sent none."""
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str) or not raw.isdigit():
-        raise Invalid([("metadata.resourceVersion", "must be a resourceVersion this API gave")])
+        raise Invalid([(field, "must be a resourceVersion this API gave")])
     return int(raw)
+
+
+def _flag(name: str) -> bool:
+    raw = request.args.get(name)
+    if raw is None or raw.lower() in ("false", "0"):
+        return False
+    if raw.lower() in ("true", "1", ""):
+        return True
+    raise BadRequest(f"{name} must be true or false, got {raw!r}")
 
 
 def _input_form(obj: Container) -> dict[str, Any]:
@@ -187,7 +197,9 @@ def _updated(current: Container, body: ContainerIn) -> Container:
     )
 
 
-def blueprint(ctx: ApiContext) -> Blueprint:
+def blueprint(
+    ctx: ApiContext, *, bookmark_interval: float = watching.BOOKMARK_INTERVAL_S
+) -> Blueprint:
     v1 = Blueprint("v1", __name__)
 
     @v1.post(PREFIX)
@@ -229,6 +241,16 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     @document_response(Problem, 410)
     async def list_or_watch() -> Response:
         selector = selectors.parse(request.args.get("labelSelector", ""))
+        if _flag("watch"):
+            since = _seen_version(request.args.get("resourceVersion"), field="resourceVersion")
+            prepared = await watching.prepare(ctx, selector, since)
+            response = Response(
+                watching.stream(ctx, prepared, bookmark_interval=bookmark_interval),
+                status=200,
+                content_type="application/x-ndjson",
+            )
+            response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
+            return response
         items, revision = await registry.list_all(ctx.store, ctx.keys)
         listing = ContainerList(
             metadata=ListMeta(resource_version=str(revision)),
