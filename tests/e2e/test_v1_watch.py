@@ -3,9 +3,11 @@ bookmarks, and streams ending cleanly when the client or mcp goes away."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +30,7 @@ class WatchReader:
     def __init__(self, base_url: str, params: dict[str, str]) -> None:
         self.lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.status_code: int | None = None
+        self._socket: socket.socket | None = None
         self._opened = threading.Event()
         self._client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(5.0, read=None))
         self._thread = threading.Thread(target=self._read, args=(params,), daemon=True)
@@ -38,6 +41,8 @@ class WatchReader:
         try:
             with self._client.stream("GET", "/api/v1/containers", params=params) as response:
                 self.status_code = response.status_code
+                stream = response.extensions["network_stream"]
+                self._socket = stream.get_extra_info("socket")
                 self._opened.set()
                 for text in response.iter_lines():
                     if text:
@@ -69,6 +74,11 @@ class WatchReader:
         return True
 
     def close(self) -> None:
+        # Closing the client does not wake a thread blocked reading an idle stream;
+        # shutting the socket down does, as a client that goes away would.
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
         self._client.close()
         self._thread.join(timeout=10)
 
