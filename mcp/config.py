@@ -42,6 +42,7 @@ class Config:
     resync_interval: float = 30.0
     docker_concurrency: int = 8
     bookmark_interval: float = 10.0
+    event_ttl: int = 3600
 
     @property
     def listen(self) -> str:
@@ -164,6 +165,12 @@ SETTINGS: tuple[Setting, ...] = (
         "bookmark_interval",
         _positive_float,
         "seconds between BOOKMARK lines on an idle watch stream (default 10)",
+        "S",
+    ),
+    Setting(
+        "event_ttl",
+        _positive_int,
+        "seconds an event is kept after its last occurrence (default 3600)",
         "S",
     ),
     Setting(

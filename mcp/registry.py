@@ -2,9 +2,13 @@
 
 Layout under the configured prefix (default `/mcp`):
 
-    <prefix>/cluster-id          this control plane's id, written once
-    <prefix>/containers/<name>   the object: desired state (written by the API)
-    <prefix>/status/<name>       what the controller observed (written by controllers)
+    <prefix>/cluster-id                   this control plane's id, written once
+    <prefix>/registry/containers/<name>   the object: desired state (written by the API)
+    <prefix>/registry/status/<name>       what the controller observed (by controllers)
+    <prefix>/events/<name>/<id>           what the controller did and saw (events.py)
+
+Objects and statuses share the `registry/` prefix so one range read gives a
+consistent view of both, and one watch follows both; events stay outside it.
 
 Desired state and status are separate keys so a controller's status write never
 conflicts with a user's update. A status write is guarded by the object key's
@@ -29,7 +33,8 @@ class Keys:
 
     @property
     def root(self) -> str:
-        return self.prefix + "/"
+        """Objects and their statuses: what the informer lists and watches."""
+        return f"{self.prefix}/registry/"
 
     @property
     def cluster_id(self) -> str:
@@ -37,11 +42,15 @@ class Keys:
 
     @property
     def containers(self) -> str:
-        return f"{self.prefix}/containers/"
+        return f"{self.root}containers/"
 
     @property
     def statuses(self) -> str:
-        return f"{self.prefix}/status/"
+        return f"{self.root}status/"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}/events/"
 
     def container(self, name: str) -> str:
         return self.containers + name

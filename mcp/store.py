@@ -91,6 +91,7 @@ class Compare:
 class Put:
     key: str
     value: bytes
+    lease: int = 0  # etcd deletes the key when this lease expires (0: never)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ class Store(Protocol):
         ...
 
     def open_watch(self, prefix: str, start_revision: int) -> Watch: ...
+
+    async def grant_lease(self, ttl: int) -> int:
+        """A new lease that expires after `ttl` seconds; its id for `Put(lease=...)`."""
+        ...
 
 
 class Watch(Protocol):
@@ -345,7 +350,7 @@ class EtcdStore:
                 for c in compare
             ]
             actions = [
-                ops.put(op.key.encode(), op.value)
+                ops.put(op.key.encode(), op.value, lease=op.lease or None)
                 if isinstance(op, Put)
                 else ops.delete(op.key.encode())
                 for op in success
@@ -365,6 +370,11 @@ class EtcdStore:
 
     def open_watch(self, prefix: str, start_revision: int) -> _EtcdWatch:
         return _EtcdWatch(self, prefix, start_revision)
+
+    async def grant_lease(self, ttl: int) -> int:
+        client = self._get_client()
+        lease = await self._call(client.lease, ttl)
+        return int(lease.id)
 
     async def compact(self, revision: int) -> None:
         """Compact etcd's history up to `revision` (tests and operators)."""

@@ -26,6 +26,7 @@ from mcp.actors import api, container, controller, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
+from mcp.events import Recorder
 from mcp.registry import Keys
 from mcp.runtime import DockerRuntime, open_docker_runtime
 from mcp.store import EtcdStore, open_etcd_store
@@ -96,6 +97,7 @@ async def _run_actors(
         cluster_id=cluster_id,
         resync_interval=config.resync_interval,
         restart_backoff=Backoff(base=1.0, cap=60.0),
+        events=Recorder(store, keys, ttl_s=config.event_ttl),
     )
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     watch_scope = trio.CancelScope()

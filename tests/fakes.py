@@ -27,12 +27,40 @@ class FakeStore:
         self.history: list[WatchEvent] = []  # what watches can still replay
         self.log: list[WatchEvent] = []  # everything, to answer reads at a past revision
         self.compacted = 0
+        self.leases: dict[int, float] = {}  # lease id -> expiry (trio clock)
+        self.key_leases: dict[str, int] = {}
         self.available = True
         self._changed = trio.Event()
 
     def _check(self) -> None:
         if not self.available:
             raise StoreUnavailable("fake etcd is down")
+        self._expire()
+
+    def _expire(self) -> None:
+        """Delete the keys of expired leases, as etcd does, in one revision."""
+        now = trio.current_time()
+        expired = {lease for lease, deadline in self.leases.items() if deadline <= now}
+        if not expired:
+            return
+        doomed = [key for key, lease in self.key_leases.items() if lease in expired]
+        for lease in expired:
+            del self.leases[lease]
+        if doomed:
+            self.revision += 1
+            for key in doomed:
+                old = self.data.pop(key)
+                del self.key_leases[key]
+                self._record(WatchEvent("delete", key, b"", self.revision, old.create_revision))
+            self._changed.set()
+            self._changed = trio.Event()
+
+    async def grant_lease(self, ttl: int) -> int:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        lease = len(self.leases) + 1000 + self.revision
+        self.leases[lease] = trio.current_time() + ttl
+        return lease
 
     async def get(self, key: str) -> KeyValue | None:
         self._check()
@@ -90,9 +118,14 @@ class FakeStore:
                 old = self.data.get(op.key)
                 created = old.create_revision if old else self.revision
                 self.data[op.key] = KeyValue(op.key, op.value, self.revision, created)
+                if op.lease:
+                    self.key_leases[op.key] = op.lease
+                else:
+                    self.key_leases.pop(op.key, None)
                 self._record(WatchEvent("put", op.key, op.value, self.revision, created))
             elif op.key in self.data:
                 old = self.data.pop(op.key)
+                self.key_leases.pop(op.key, None)
                 self._record(WatchEvent("delete", op.key, b"", self.revision, old.create_revision))
         self._changed.set()
         self._changed = trio.Event()
@@ -214,7 +247,7 @@ class FakeRuntime:
         await trio.lowlevel.checkpoint()
         container = self.containers.get(name)
         if container is not None and container.status == "running":
-            container.status, container.exit_code = "exited", 137
+            container.status, container.exit_code = "exited", 143  # ended by SIGTERM
 
     async def remove(self, name: str) -> None:
         self.calls.append(f"remove {name}")

@@ -14,10 +14,11 @@ import pytest
 import trio
 from fakes import FakeRuntime, FakeStore
 
-from mcp import registry
+from mcp import events, registry
 from mcp.actors import container, controller, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
+from mcp.events import Recorder
 from mcp.model import Container, ContainerSpec, docker_name, now_iso
 from mcp.registry import Keys
 
@@ -68,6 +69,7 @@ async def plane() -> AsyncIterator[Plane]:
         cluster_id="test-cluster",
         resync_interval=30.0,
         restart_backoff=Backoff(base=1.0, cap=8.0),
+        events=Recorder(store, KEYS, ttl_s=600),
     )
     send, receive = trio.open_memory_channel[str](64)
     async with trio.open_nursery() as nursery:
@@ -189,3 +191,50 @@ async def test_compaction_relists_and_sees_deletions(
     assert await registry.finalize(plane.store, KEYS, obj)
     await plane.store.compact(plane.store.revision)
     await plane.wait_for(lambda: "gone" not in plane.cache.objects, seconds=60)
+
+
+async def reasons(plane: Plane, name: str) -> dict[str, int]:
+    items, _ = await events.list_events(plane.store, KEYS, name=name)
+    return {item["reason"]: item["count"] for item in items}
+
+
+async def test_events_record_fold_and_expire(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    obj = await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    assert await reasons(plane, "web") == {"Created": 1, "Started": 1}
+    for state in ("stopped", "running", "stopped", "running"):
+        obj = await plane.update("web", spec=obj.spec.model_copy(update={"state": state}))
+        want = "Running" if state == "running" else "Stopped"
+        await plane.wait_for(lambda want=want: plane.phase("web") == want)  # type: ignore[misc]
+    # The same thing happening again folds into one event with a count.
+    assert await reasons(plane, "web") == {"Created": 1, "Started": 3, "Stopped": 2}
+    items, _ = await events.list_events(plane.store, KEYS, name="web")
+    started = next(item for item in items if item["reason"] == "Started")
+    assert started["involvedObject"] == {"kind": "Container", "name": "web", "uid": obj.uid}
+    assert started["firstTimestamp"] <= started["lastTimestamp"]
+    # Events expire on their own (this plane's TTL is 600 s).
+    await trio.sleep(700)
+    assert await reasons(plane, "web") == {}
+
+
+async def test_failures_are_warning_events(plane: Plane) -> None:
+    await plane.create("nope", image="absent/image:1")
+    await plane.wait_for(lambda: plane.phase("nope") == "Failed")
+    items, _ = await events.list_events(plane.store, KEYS, name="nope")
+    (failed,) = items
+    assert (failed["reason"], failed["type"]) == ("Failed", "Warning")
+    assert "absent/image:1" in failed["message"]
+
+
+async def test_adoption_is_an_event(plane: Plane) -> None:
+    await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    # A second control plane on the same store and engine finds the container.
+    cache = Cache(KEYS)
+    ctx = replace(plane.ctx, cache=cache)
+    cache.replace_all(await plane.store.list_prefix(KEYS.root))
+    await container.reconcile(ctx, "web", first_pass=True)
+    assert (await reasons(plane, "web"))["Adopted"] == 1
+    assert len(plane.runtime.containers) == 1

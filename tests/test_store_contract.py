@@ -126,3 +126,14 @@ async def test_compare_mod_revision_below(store: Any, etcd_prefix: str) -> None:
     assert await store.txn([Compare(key, "mod", first + 1, op="<")], [Put(key, b"2")])
     assert await store.txn([Compare(key, "mod", first + 1, op="<")], [Put(key, b"3")]) is None
     assert (await store.get(key)).value == b"2"
+
+
+async def test_keys_on_a_lease_expire(store: Any, etcd_prefix: str) -> None:
+    key, kept = f"{etcd_prefix}/leased", f"{etcd_prefix}/kept"
+    lease = await store.grant_lease(2)
+    await store.txn([absent(key)], [Put(key, b"short-lived", lease=lease), Put(kept, b"stays")])
+    assert (await store.get(key)).value == b"short-lived"
+    with trio.fail_after(15):
+        while await store.get(key) is not None:  # noqa: ASYNC110  # expiry is etcd's clock
+            await trio.sleep(0.25)
+    assert (await store.get(kept)).value == b"stays"

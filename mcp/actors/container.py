@@ -28,6 +28,7 @@ from mcp.errors import (
     RuntimeUnavailable,
     StoreUnavailable,
 )
+from mcp.events import Recorder
 from mcp.model import (
     LABEL_CLUSTER,
     LABEL_NAME,
@@ -54,14 +55,21 @@ class Context:
     cluster_id: str
     resync_interval: float
     restart_backoff: Backoff  # template: each actor copies it
+    events: Recorder
+
+
+SIGKILL_EXIT_CODE = 137  # 128 + 9: what Docker reports for a container it had to kill
 
 
 class Finished(Exception):
     """The object is gone: the actor has nothing left to do."""
 
 
-async def reconcile(ctx: Context, name: str) -> None:
+async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> None:
     """One level-triggered pass for object `name`.
+
+    Args:
+        first_pass: this actor's first look; an existing container is then adopted.
 
     Raises:
         Finished: the object no longer exists.
@@ -73,11 +81,16 @@ async def reconcile(ctx: Context, name: str) -> None:
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
     target = docker_name(name)
     observed = await ctx.runtime.inspect(target)
+    if first_pass and observed is not None and observed.uid == desired.uid:
+        await ctx.events.record(
+            desired, "Adopted", f"Adopted existing Docker container {observed.container_id[:12]}"
+        )
     failure: plan.Failure | None = None
     for action in plan.plan(desired, observed):
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
-            await _execute(ctx, desired, action, target)
+            reason, message = await _execute(ctx, desired, action, target)
+            await ctx.events.record(desired, reason, message)
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -89,6 +102,8 @@ async def reconcile(ctx: Context, name: str) -> None:
                 reason=failure.reason,
                 error=failure.message,
             )
+            message = f"{failure.reason}: {failure.message}"
+            await ctx.events.record(desired, "Failed", message, type_="Warning")
             break
         if isinstance(action, plan.FinalizeDeletion):
             # Not `Finished` yet: the watch's delete event nudges this actor, whose next
@@ -109,7 +124,7 @@ class StepFailed(Exception):
         self.failure = plan.Failure(reason, message)
 
 
-async def _create(ctx: Context, desired: Container, target: str) -> None:
+async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, str]:
     """Create the container, pulling the image as its pull policy says."""
     spec = desired.spec
     labels = {
@@ -118,9 +133,10 @@ async def _create(ctx: Context, desired: Container, target: str) -> None:
         LABEL_CLUSTER: ctx.cluster_id,
         LABEL_SPEC_HASH: spec.runtime_hash(),
     }
+    created = f"Created container {target} from image {spec.image}"
     try:
         if spec.image_pull_policy == "Always":
-            await ctx.runtime.pull(spec.image)
+            await _pull(ctx, desired)
         try:
             await ctx.runtime.create(target, spec=spec, labels=labels)
         except ImageNotFound as exc:
@@ -128,29 +144,50 @@ async def _create(ctx: Context, desired: Container, target: str) -> None:
                 raise StepFailed(
                     "ErrImageNeverPull", f"{exc}; imagePullPolicy is Never, so it is not pulled"
                 ) from exc
-            await ctx.runtime.pull(spec.image)
+            await _pull(ctx, desired)
             await ctx.runtime.create(target, spec=spec, labels=labels)
     except PullFailed as exc:
         raise StepFailed("ErrImagePull", str(exc)) from exc
     except (ImageNotFound, RuntimeRejected) as exc:
         raise StepFailed("CreateContainerError", str(exc)) from exc
+    return "Created", created
 
 
-async def _execute(ctx: Context, desired: Container, action: plan.Action, target: str) -> None:
+async def _pull(ctx: Context, desired: Container) -> None:
+    await ctx.runtime.pull(desired.spec.image)
+    await ctx.events.record(desired, "Pulled", f"Pulled image {desired.spec.image}")
+
+
+async def _execute(
+    ctx: Context, desired: Container, action: plan.Action, target: str
+) -> tuple[str, str]:
+    """Run one step; the event (reason, message) it makes.
+
+    Raises:
+        StepFailed: Docker refused the step for a reason retrying now will not fix.
+    """
     match action:
         case plan.CreateContainer():
-            await _create(ctx, desired, target)
+            return await _create(ctx, desired, target)
         case plan.StartContainer():
             try:
                 await ctx.runtime.start(target)
             except RuntimeRejected as exc:
                 raise StepFailed("RunContainerError", str(exc)) from exc
+            return "Started", f"Started container {target}"
         case plan.StopContainer():
-            await ctx.runtime.stop(target, kill_after_s=desired.spec.stop_timeout_seconds)
+            grace = desired.spec.stop_timeout_seconds
+            await ctx.runtime.stop(target, kill_after_s=grace)
+            after = await ctx.runtime.inspect(target)
+            if after is not None and after.exit_code == SIGKILL_EXIT_CODE:
+                return "Killed", f"Killed container {target}: still running {grace} s after SIGTERM"
+            return "Stopped", f"Stopped container {target}"
         case plan.RemoveContainer():
             await ctx.runtime.remove(target)
+            return "Removed", f"Removed container {target}"
         case plan.FinalizeDeletion():
             await registry.finalize(ctx.store, ctx.keys, desired)
+            return "Deleted", f"Deleted container {desired.name}: nothing of it is left in Docker"
 
 
 async def _report(ctx: Context, desired: Container, status: Status) -> None:
@@ -174,6 +211,7 @@ async def run(
     """
     log = logs.get(actor="container", container=name)
     backoff = Backoff(base=ctx.restart_backoff.base, cap=ctx.restart_backoff.cap)
+    first_pass = True
     task_status.started()
     # A plain `with`: closing must not checkpoint, so that between seeing the object
     # gone and the controller forgetting this actor no other task can run (see
@@ -182,7 +220,8 @@ async def run(
         while True:
             wait_s = ctx.resync_interval
             try:
-                await reconcile(ctx, name)
+                await reconcile(ctx, name, first_pass=first_pass)
+                first_pass = False
                 backoff.reset()
             except Finished:
                 return
@@ -227,6 +266,7 @@ async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:
         observed_generation=previous.observed_generation if previous else 0,
         observed_at=now_iso(),
     )
+    await ctx.events.record(desired, "ControllerError", status.message, type_="Warning")
     try:
         await registry.write_status(ctx.store, ctx.keys, desired, status)
     except StoreUnavailable as error:

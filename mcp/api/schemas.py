@@ -71,6 +71,48 @@ class WatchEvent(_Out):
     )
 
 
+class InvolvedObject(_Out):
+    kind: Literal["Container"] = "Container"
+    name: str
+    uid: str
+
+
+class EventMeta(_Out):
+    name: str
+    uid: str
+    creation_timestamp: str
+    resource_version: str
+
+
+class Event(_Out):
+    """Something the controller did or saw; repeats fold into one event with a count."""
+
+    api_version: Literal["mcp/v1"] = "mcp/v1"
+    kind: Literal["Event"] = "Event"
+    metadata: EventMeta
+    involved_object: InvolvedObject
+    reason: str = Field(description="Created, Started, Stopped, Killed, Failed, Adopted...")
+    message: str
+    type: Literal["Normal", "Warning"]
+    count: int
+    first_timestamp: str
+    last_timestamp: str
+    source: dict[str, str]
+
+
+class EventList(_Out):
+    api_version: Literal["mcp/v1"] = "mcp/v1"
+    kind: Literal["EventList"] = "EventList"
+    metadata: ListMeta
+    items: list[Event]
+
+
+class EventQuery(BaseModel):
+    fieldSelector: str | None = Field(  # Kubernetes' spelling of query parameters
+        default=None, description="involvedObject.name=NAME"
+    )
+
+
 class ProblemField(BaseModel):
     field: str
     message: str

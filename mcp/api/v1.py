@@ -21,7 +21,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 from quart_schema import document_querystring, document_request, document_response
 
-from mcp import logs, registry, selectors, validation
+from mcp import events, logs, registry, selectors, validation
 from mcp.api import watching
 from mcp.api.common import (
     CAS_ATTEMPTS,
@@ -39,6 +39,9 @@ from mcp.api.schemas import (
     ContainerList,
     ContainerOut,
     ContainerQuery,
+    Event,
+    EventList,
+    EventQuery,
     ListMeta,
     Problem,
     container_out,
@@ -197,6 +200,25 @@ def _updated(current: Container, body: ContainerIn) -> Container:
     )
 
 
+def _event_object_name() -> str | None:
+    raw = request.args.get("fieldSelector")
+    if not raw:
+        return None
+    field, sep, value = raw.replace("==", "=").partition("=")
+    if not sep or field.strip() != "involvedObject.name" or not value.strip():
+        raise BadRequest(f"fieldSelector {raw!r} is not supported: use involvedObject.name=NAME")
+    return value.strip()
+
+
+async def _events(ctx: ApiContext, name: str | None) -> Response:
+    items, revision = await events.list_events(ctx.store, ctx.keys, name=name)
+    listing = EventList(
+        metadata=ListMeta(resource_version=str(revision)),
+        items=[Event.model_validate(item) for item in items],
+    )
+    return json_response(dump(listing), 200)
+
+
 def blueprint(
     ctx: ApiContext, *, bookmark_interval: float = watching.BOOKMARK_INTERVAL_S
 ) -> Blueprint:
@@ -311,6 +333,18 @@ def blueprint(
         if dry_run:
             return json_response(_out(stored, ctx.cache.status(name)), 200)
         return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
+
+    @v1.get("/api/v1/events")
+    @document_querystring(EventQuery)
+    @document_response(EventList, 200)
+    async def list_events() -> Response:
+        return await _events(ctx, _event_object_name())
+
+    @v1.get(f"{PREFIX}/<name>/events")
+    @document_response(EventList, 200)
+    async def container_events(name: str) -> Response:
+        # Events outlive their object (until they expire), as in Kubernetes.
+        return await _events(ctx, name)
 
     @v1.delete(f"{PREFIX}/<name>")
     @document_querystring(ContainerQuery)
