@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mcp import rules
 from mcp.errors import Invalid
-from mcp.model import DESIRED_STATES, ContainerIn, ContainerSpec, DesiredState
-
-SEED_CREATE_FIELDS = frozenset({"image", "cmd", "name", "state"})
+from mcp.model import ContainerIn, ContainerSpec, DesiredState
 
 
 def name_problem(name: Any) -> str | None:
@@ -72,16 +70,29 @@ def spec(body: Any, *, field: str = "spec") -> ContainerSpec:
         raise invalid_from(error, prefix=field) from None
 
 
-def _cmd_problem(cmd: Any) -> str | None:
-    if not isinstance(cmd, list) or not all(isinstance(item, str) for item in cmd):
-        return "must be a list of strings"
-    return None
+class SeedCreateIn(BaseModel):
+    """The body of the seed API's `POST /containers/create`."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-def _state_problem(state: Any) -> str | None:
-    if state not in DESIRED_STATES:
-        return f"must be one of {', '.join(DESIRED_STATES)}"
-    return None
+    image: str
+    cmd: list[str] | None = Field(default=None, description="Docker CMD; default: the image's")
+    name: str | None = Field(default=None, description="a DNS-1123 label; default: generated")
+    state: DesiredState | None = Field(default=None, description="default: stopped")
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str) -> str:
+        if problem := rules.image_problem(image):
+            raise ValueError(problem)
+        return image
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str | None) -> str | None:
+        if name is not None and (problem := name_problem(name)):
+            raise ValueError(problem)
+        return name
 
 
 @dataclass(frozen=True)
@@ -98,31 +109,16 @@ def seed_create(body: Any, *, default_state: DesiredState) -> SeedCreate:
     """
     if not isinstance(body, dict):
         raise Invalid([("body", "must be a JSON object")])
-    errors: list[tuple[str, str]] = [
-        (field, "unknown field") for field in sorted(set(body) - SEED_CREATE_FIELDS)
-    ]
-    if "image" not in body:
-        errors.append(("image", "is required"))
-    elif problem := rules.image_problem(body["image"]):
-        errors.append(("image", problem))
-    checks = (("cmd", _cmd_problem), ("name", name_problem), ("state", _state_problem))
-    for field, check in checks:
-        if field in body and body[field] is not None and (problem := check(body[field])):
-            errors.append((field, problem))
-    if errors:
-        raise Invalid(errors)
-    # Field-level checks passed; the model checks the rest (argv size, NUL bytes...),
-    # reported under the seed's own field names.
     try:
-        built = ContainerSpec(
-            image=body["image"],
-            args=body.get("cmd") or None,
-            state=body.get("state") or default_state,
+        seed = SeedCreateIn.model_validate(body)
+        spec = ContainerSpec(
+            image=seed.image, args=seed.cmd or None, state=seed.state or default_state
         )
     except ValidationError as error:
+        # Problems found by the spec are reported under the seed's own field names.
         renamed = [
             ("cmd" if field.startswith("args") else field, message)
             for field, message in invalid_from(error).errors
         ]
         raise Invalid(renamed) from None
-    return SeedCreate(name=body.get("name"), spec=built)
+    return SeedCreate(name=seed.name, spec=spec)

@@ -34,7 +34,7 @@ def test_all_fields() -> None:
         pytest.param({"image": 5}, ["image"], id="image-not-string"),
         pytest.param({"image": "Has Spaces"}, ["image"], id="image-bad-reference"),
         pytest.param({"image": IMAGE, "cmd": "sleep 1"}, ["cmd"], id="cmd-string"),
-        pytest.param({"image": IMAGE, "cmd": ["a", 1]}, ["cmd"], id="cmd-mixed"),
+        pytest.param({"image": IMAGE, "cmd": ["a", 1]}, ["cmd[1]"], id="cmd-mixed"),
         pytest.param({"image": IMAGE, "name": "Web"}, ["name"], id="name-uppercase"),
         pytest.param({"image": IMAGE, "name": "-web"}, ["name"], id="name-leading-dash"),
         pytest.param({"image": IMAGE, "name": "a" * 64}, ["name"], id="name-too-long"),

@@ -7,10 +7,12 @@ stored form).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from quart_schema import document_response
 
 from mcp.model import Container, ContainerSpec, Phase, Status
 
@@ -113,6 +115,41 @@ class EventQuery(BaseModel):
     )
 
 
+class SeedStatus(BaseModel):
+    phase: Phase
+    container_id: str | None
+    exit_code: int | None
+    reason: str
+    message: str
+    observed_at: str | None
+    observed_generation: int
+
+
+class SeedObject(BaseModel):
+    """A container as the seed API shows it: flat, with `cmd` (the spec's args)."""
+
+    name: str
+    uid: str
+    image: str
+    cmd: list[str]
+    state: Literal["running", "stopped"]
+    container_id: str | None = Field(description="the Docker container id, once created")
+    resource_version: str
+    generation: int
+    created_at: str
+    deletion_timestamp: str | None
+    status: SeedStatus
+
+
+class SeedList(BaseModel):
+    items: list[SeedObject]
+    revision: str
+
+
+class SeedQuery(BaseModel):
+    wait: float | None = Field(default=None, description="seconds to wait; default 30")
+
+
 class ProblemField(BaseModel):
     field: str
     message: str
@@ -190,3 +227,22 @@ def container_out(obj: Container, status: Status | None) -> ContainerOut:
 def dump(model: BaseModel) -> dict[str, Any]:
     result: dict[str, Any] = model.model_dump(mode="json", by_alias=True)
     return result
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Problems any call can answer: a bad query parameter, or etcd away.
+READ_PROBLEMS = (400, 503)
+# And those of calls with a body: too large, wrong content type, invalid fields.
+WRITE_PROBLEMS = (400, 413, 415, 422, 503)
+
+
+def problems(*codes: int) -> Callable[[F], F]:
+    """Document that a route answers `Problem` with each of `codes`."""
+
+    def decorate(route: F) -> F:
+        for code in codes:
+            route = document_response(Problem, code)(route)
+        return route
+
+    return decorate

@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from quart import Blueprint, Response
-from quart_schema import hide
+from quart_schema import document_querystring, document_request, document_response
 
 from mcp import logs, registry, validation
 from mcp.api.common import (
@@ -33,7 +33,19 @@ from mcp.api.common import (
     wait_seconds,
     wait_until,
 )
-from mcp.api.schemas import pending_status, resource_version
+from mcp.api.schemas import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    Problem,
+    SeedList,
+    SeedObject,
+    SeedQuery,
+    SeedStatus,
+    dump,
+    pending_status,
+    problems,
+    resource_version,
+)
 from mcp.errors import Conflict, NotFound
 from mcp.model import Container, DesiredState, Status, now_iso
 
@@ -46,27 +58,28 @@ HEX_RE = re.compile(r"^[0-9a-f]+$")
 
 def view(obj: Container, status: Status | None) -> dict[str, Any]:
     shown = status or pending_status(obj)
-    return {
-        "name": obj.name,
-        "uid": obj.uid,
-        "image": obj.spec.image,
-        "cmd": list(obj.spec.args or []),
-        "state": obj.spec.state,
-        "container_id": shown.container_id,
-        "resource_version": str(resource_version(obj, status)),
-        "generation": obj.generation,
-        "created_at": obj.created_at,
-        "deletion_timestamp": obj.deletion_timestamp,
-        "status": {
-            "phase": "Terminating" if obj.deleting else shown.phase,
-            "container_id": shown.container_id,
-            "exit_code": shown.exit_code,
-            "reason": shown.reason,
-            "message": shown.message,
-            "observed_at": shown.observed_at or None,
-            "observed_generation": shown.observed_generation,
-        },
-    }
+    seed_object = SeedObject(
+        name=obj.name,
+        uid=obj.uid,
+        image=obj.spec.image,
+        cmd=list(obj.spec.args or []),
+        state=obj.spec.state,
+        container_id=shown.container_id,
+        resource_version=str(resource_version(obj, status)),
+        generation=obj.generation,
+        created_at=obj.created_at,
+        deletion_timestamp=obj.deletion_timestamp,
+        status=SeedStatus(
+            phase="Terminating" if obj.deleting else shown.phase,
+            container_id=shown.container_id,
+            exit_code=shown.exit_code,
+            reason=shown.reason,
+            message=shown.message,
+            observed_at=shown.observed_at or None,
+            observed_generation=shown.observed_generation,
+        ),
+    )
+    return dump(seed_object)
 
 
 async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
@@ -130,14 +143,21 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     seed = Blueprint("seed", __name__)
 
     @seed.get("/containers")
-    @hide
+    @problems(*READ_PROBLEMS)
+    @document_response(SeedList, 200)
     async def list_containers() -> Response:
         items, revision = await registry.list_all(ctx.store, ctx.keys)
         body = {"items": [view(obj, status) for obj, status in items], "revision": str(revision)}
         return json_response(body, 200)
 
     @seed.post("/containers/create")
-    @hide
+    @problems(*WRITE_PROBLEMS)
+    @document_request(validation.SeedCreateIn)
+    @document_querystring(SeedQuery)
+    @document_response(SeedObject, 201)
+    @document_response(SeedObject, 202)
+    @document_response(Problem, 409)
+    @document_response(Problem, 422)
     async def create_container() -> Response:
         wait_s = wait_seconds(DEFAULT_WAIT_S)
         request_ = validation.seed_create(await json_body(), default_state="stopped")
@@ -160,22 +180,40 @@ def blueprint(ctx: ApiContext) -> Blueprint:
         return json_response(await _current_view(ctx, stored), 201 if done else 202)
 
     @seed.get("/containers/<ref>")
-    @hide
+    @problems(*READ_PROBLEMS)
+    @document_response(SeedObject, 200)
+    @document_response(Problem, 404)
+    @document_response(Problem, 409)
     async def get_container(ref: str) -> Response:
         return json_response(view(*await resolve(ctx, ref)), 200)
 
     @seed.post("/containers/<ref>/start")
-    @hide
+    @problems(*WRITE_PROBLEMS)
+    @document_querystring(SeedQuery)
+    @document_response(SeedObject, 200)
+    @document_response(SeedObject, 202)
+    @document_response(Problem, 404)
+    @document_response(Problem, 409)
     async def start_container(ref: str) -> Response:
         return await _set_state(ctx, ref, "running")
 
     @seed.post("/containers/<ref>/stop")
-    @hide
+    @problems(*WRITE_PROBLEMS)
+    @document_querystring(SeedQuery)
+    @document_response(SeedObject, 200)
+    @document_response(SeedObject, 202)
+    @document_response(Problem, 404)
+    @document_response(Problem, 409)
     async def stop_container(ref: str) -> Response:
         return await _set_state(ctx, ref, "stopped")
 
     @seed.delete("/containers/<ref>")
-    @hide
+    @problems(*READ_PROBLEMS)
+    @document_querystring(SeedQuery)
+    @document_response(SeedObject, 200)
+    @document_response(SeedObject, 202)
+    @document_response(Problem, 404)
+    @document_response(Problem, 409)
     async def delete_container(ref: str) -> Response:
         wait_s = wait_seconds(DEFAULT_WAIT_S)
         obj, _status = await resolve(ctx, ref)

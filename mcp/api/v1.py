@@ -36,6 +36,8 @@ from mcp.api.common import (
 )
 from mcp.api.problems import BadRequest, UnsupportedMediaType
 from mcp.api.schemas import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
     ContainerList,
     ContainerOut,
     ContainerQuery,
@@ -46,6 +48,7 @@ from mcp.api.schemas import (
     Problem,
     container_out,
     dump,
+    problems,
 )
 from mcp.errors import Conflict, Invalid, NotFound
 from mcp.model import Container, ContainerIn, Status, now_iso
@@ -225,6 +228,7 @@ def blueprint(
     v1 = Blueprint("v1", __name__)
 
     @v1.post(PREFIX)
+    @problems(*WRITE_PROBLEMS)
     @document_request(ContainerIn)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 201)
@@ -258,6 +262,7 @@ def blueprint(
         return await _answer_write(ctx, stored, wait_s=wait_s, status_done=201)
 
     @v1.get(PREFIX)
+    @problems(*READ_PROBLEMS)
     @document_querystring(ContainerQuery)
     @document_response(ContainerList, 200)
     @document_response(Problem, 410)
@@ -283,12 +288,14 @@ def blueprint(
         return json_response(dump(listing), 200)
 
     @v1.get(f"{PREFIX}/<name>")
+    @problems(*READ_PROBLEMS)
     @document_response(ContainerOut, 200)
     @document_response(Problem, 404)
     async def get(name: str) -> Response:
         return json_response(_out(*await _read(ctx, name)), 200)
 
     @v1.put(f"{PREFIX}/<name>")
+    @problems(*WRITE_PROBLEMS)
     @document_request(ContainerIn)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
@@ -309,6 +316,7 @@ def blueprint(
         return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
 
     @v1.patch(f"{PREFIX}/<name>")
+    @problems(*WRITE_PROBLEMS)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
     @document_response(Problem, 409)
@@ -335,18 +343,21 @@ def blueprint(
         return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
 
     @v1.get("/api/v1/events")
+    @problems(*READ_PROBLEMS)
     @document_querystring(EventQuery)
     @document_response(EventList, 200)
     async def list_events() -> Response:
         return await _events(ctx, _event_object_name())
 
     @v1.get(f"{PREFIX}/<name>/events")
+    @problems(*READ_PROBLEMS)
     @document_response(EventList, 200)
     async def container_events(name: str) -> Response:
         # Events outlive their object (until they expire), as in Kubernetes.
         return await _events(ctx, name)
 
     @v1.delete(f"{PREFIX}/<name>")
+    @problems(*READ_PROBLEMS)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 202)
     @document_response(Problem, 404)

@@ -72,6 +72,7 @@ class McpProcess:
         self, process: subprocess.Popen[bytes], *, url: str, stdout_path: Path, stderr_path: Path
     ) -> None:
         self._process = process
+        self._asked_to_stop = False
         self.url = url
         self.stdout_path = stdout_path
         self.stderr_path = stderr_path
@@ -180,6 +181,8 @@ class McpProcess:
 
     def signal(self, sig: signal.Signals) -> None:
         """Send `sig` to the process, as `kill -<sig>` would."""
+        if sig in (signal.SIGTERM, signal.SIGINT):
+            self._asked_to_stop = True
         self._process.send_signal(sig)
 
     def wait(self, timeout: float) -> int:
@@ -197,9 +200,11 @@ class McpProcess:
         self._process.wait(timeout=10.0)
 
     def terminate(self, grace: float = 15.0) -> int:
-        """SIGTERM, then SIGKILL after `grace` seconds; return the exit code."""
+        """SIGTERM (unless already asked to stop: a second signal means "exit now"),
+        then SIGKILL after `grace` seconds; return the exit code."""
         if self._process.poll() is None:
-            self._process.terminate()
+            if not self._asked_to_stop:
+                self.signal(signal.SIGTERM)
             try:
                 return self._process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
