@@ -181,6 +181,17 @@ async def _replace(
     raise Conflict(f"container {name!r} kept changing under this request; try again")
 
 
+async def _update_and_answer(
+    ctx: ApiContext, name: str, build: Any, seen_version: int | None
+) -> Response:
+    """The common end of PUT and PATCH: write (unless a dry run), then answer."""
+    wait_s, dry_run = wait_seconds(0.0), _dry_run()
+    stored = await _replace(ctx, name, build, seen_version, dry_run=dry_run)
+    if dry_run:
+        return json_response(_out(stored, ctx.cache.status(name)), 200)
+    return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
+
+
 def _conflict_message(name: str, seen_version: int) -> str:
     return (
         f"container {name!r} has changed since resourceVersion {seen_version}: "
@@ -302,18 +313,13 @@ def blueprint(
     @document_response(Problem, 409)
     async def put(name: str) -> Response:
         _require_content_type(JSON)
-        wait_s, dry_run = wait_seconds(0.0), _dry_run()
         body = validation.container(await json_body())
-        stored = await _replace(
+        return await _update_and_answer(
             ctx,
             name,
             lambda current: _updated(current, body),
             _seen_version(body.metadata.resource_version),
-            dry_run=dry_run,
         )
-        if dry_run:
-            return json_response(_out(stored, ctx.cache.status(name)), 200)
-        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
 
     @v1.patch(f"{PREFIX}/<name>")
     @problems(*WRITE_PROBLEMS)
@@ -323,7 +329,6 @@ def blueprint(
     @document_response(Problem, 415)
     async def patch(name: str) -> Response:
         _require_content_type(MERGE_PATCH)
-        wait_s, dry_run = wait_seconds(0.0), _dry_run()
         patch_body = await json_body()
         if not isinstance(patch_body, dict):
             raise Invalid([("body", "a merge patch must be a JSON object")])
@@ -337,10 +342,7 @@ def blueprint(
         seen_version = _seen_version(
             metadata.get("resourceVersion") if isinstance(metadata, dict) else None
         )
-        stored = await _replace(ctx, name, build, seen_version, dry_run=dry_run)
-        if dry_run:
-            return json_response(_out(stored, ctx.cache.status(name)), 200)
-        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
+        return await _update_and_answer(ctx, name, build, seen_version)
 
     @v1.get("/api/v1/events")
     @problems(*READ_PROBLEMS)
