@@ -116,6 +116,11 @@ async def test_etcd_down_is_503(client: ApiClient, store: FakeStore) -> None:
     await problem_of(await client.get("/containers"), 503)
     body = {"image": "mcp-test/busybox:latest", "cmd": ["true"]}
     await problem_of(await client.post("/containers/create", json=body), 503)
+    await problem_of(await client.get("/api/v1/containers"), 503)
+    await problem_of(await client.get("/api/v1/containers/web"), 503)
+    await problem_of(await client.get("/api/v1/events"), 503)
+    v1_body = {"metadata": {"name": "web"}, "spec": {"image": "mcp-test/busybox:latest"}}
+    await problem_of(await client.post("/api/v1/containers", json=v1_body), 503)
 
 
 async def test_state_change_on_a_deleting_object_is_409(
@@ -128,3 +133,44 @@ async def test_state_change_on_a_deleting_object_is_409(
     await problem_of(await client.post("/containers/going/start"), 409)
     again = await client.delete("/containers/going", query_string={"wait": "0"})
     assert again.status_code == 202  # a second DELETE is harmless
+
+
+async def test_openapi_documents_every_route_and_error_shape(client: ApiClient) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(await response.get_data())
+    assert document["openapi"].startswith("3.1")
+    documented = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item
+    }
+    expected = {
+        ("/containers", "GET"),
+        ("/containers/create", "POST"),
+        ("/containers/{ref}", "GET"),
+        ("/containers/{ref}", "DELETE"),
+        ("/containers/{ref}/start", "POST"),
+        ("/containers/{ref}/stop", "POST"),
+        ("/api/v1/containers", "GET"),
+        ("/api/v1/containers", "POST"),
+        ("/api/v1/containers/{name}", "GET"),
+        ("/api/v1/containers/{name}", "PUT"),
+        ("/api/v1/containers/{name}", "PATCH"),
+        ("/api/v1/containers/{name}", "DELETE"),
+        ("/api/v1/containers/{name}/events", "GET"),
+        ("/api/v1/events", "GET"),
+    }
+    assert expected <= documented
+    for path, method in expected:
+        responses = document["paths"][path][method.lower()]["responses"]
+        assert "503" in responses, (path, method)  # every call can find etcd away
+        problem = responses["503"]["content"]["application/json"]["schema"]
+        assert schema_name(problem) == "Problem"
+    create = document["paths"]["/api/v1/containers"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert schema_name(body) == "ContainerIn"
+
+
+def schema_name(schema: dict[str, Any]) -> str:
+    """The model a schema describes, whether referenced or inlined."""
+    ref = schema.get("$ref")
+    return str(ref).rsplit("/", 1)[-1] if ref else str(schema.get("title"))
