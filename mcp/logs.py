@@ -34,7 +34,12 @@ def setup(*, level: str = "info", fmt: str = "json") -> None:
     ]
     renderer: structlog.types.Processor
     if fmt == "json":
-        shared.append(structlog.processors.dict_tracebacks)
+        # Tracebacks as data, without local variables: they are huge and may hold secrets.
+        shared.append(
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+        )
         renderer = structlog.processors.JSONRenderer(default=str)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())

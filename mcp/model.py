@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from mcp import rules
@@ -247,7 +247,7 @@ class ObjectMetaIn(_Model):
     """The metadata a client may send. Server-managed fields are accepted and ignored,
     except `resourceVersion` (optimistic concurrency) and `uid` (must match on update)."""
 
-    name: str | None = None
+    name: str
     uid: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
@@ -258,9 +258,8 @@ class ObjectMetaIn(_Model):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, name: str | None) -> str | None:
-        if name is not None:
-            _require(rules.dns1123_label_problem(name))
+    def _name(cls, name: str) -> str:
+        _require(rules.dns1123_label_problem(name))
         return name
 
     @field_validator("labels")
@@ -284,12 +283,6 @@ class ContainerIn(_Model):
     metadata: ObjectMetaIn
     spec: ContainerSpec
     status: dict[str, Any] | None = Field(default=None, description="ignored: the controller's")
-
-    @model_validator(mode="after")
-    def _named(self) -> ContainerIn:
-        if self.metadata.name is None:
-            raise ValueError("metadata.name is required")
-        return self
 
 
 @dataclass(frozen=True)

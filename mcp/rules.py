@@ -43,9 +43,14 @@ ANNOTATIONS_MAX_BYTES = 256 * 1024
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Docker's reference grammar, simplified: [registry[:port]/]path[:tag][@digest].
-# The same as `validation.IMAGE_RE`, but ASCII-only (`\w` is Unicode by default).
+# As in Docker, a first component is a registry only if it has a '.' or a port or is
+# localhost; otherwise it is part of the (lowercase) path, so "UPPER/case" is invalid.
+IMAGE_DOMAIN = (
+    r"(?:localhost(?::[0-9]+)?|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+(?::[0-9]+)?"
+    r"|[a-zA-Z0-9-]+:[0-9]+)/"
+)
 IMAGE_RE = re.compile(
-    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    rf"(?:{IMAGE_DOMAIN})?[a-z0-9]+(?:[._-][a-z0-9]+)*"
     r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
     re.ASCII,
 )

@@ -163,7 +163,7 @@ async def test_openapi_documents_every_route_and_error_shape(client: ApiClient) 
     for path, method in expected:
         responses = document["paths"][path][method.lower()]["responses"]
         assert "503" in responses, (path, method)  # every call can find etcd away
-        problem = responses["503"]["content"]["application/json"]["schema"]
+        problem = responses["503"]["content"]["application/problem+json"]["schema"]
         assert schema_name(problem) == "Problem"
     create = document["paths"]["/api/v1/containers"]["post"]
     body = create["requestBody"]["content"]["application/json"]["schema"]

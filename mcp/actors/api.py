@@ -23,6 +23,7 @@ from quart_trio import QuartTrio
 from mcp import __version__, logs
 from mcp.api import seed, v1
 from mcp.api.common import ApiContext, json_response
+from mcp.api.openapi import McpOpenAPIProvider
 from mcp.api.problems import problem_for
 from mcp.config import Config
 from mcp.errors import ListenFailed
@@ -44,6 +45,7 @@ def create_app(ctx: ApiContext, *, bookmark_interval: float = 10.0) -> QuartTrio
         redoc_ui_path=None,
         scalar_ui_path=None,
         swagger_ui_path=None,
+        openapi_provider_class=McpOpenAPIProvider,
     )
 
     @app.errorhandler(Exception)

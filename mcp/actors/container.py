@@ -89,8 +89,9 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
     for action in plan.plan(desired, observed):
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
-            reason, message = await _execute(ctx, desired, action, target)
-            await ctx.events.record(desired, reason, message)
+            event = await _execute(ctx, desired, action, target)
+            if event is not None:
+                await ctx.events.record(desired, *event)
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -160,8 +161,8 @@ async def _pull(ctx: Context, desired: Container) -> None:
 
 async def _execute(
     ctx: Context, desired: Container, action: plan.Action, target: str
-) -> tuple[str, str]:
-    """Run one step; the event (reason, message) it makes.
+) -> tuple[str, str] | None:
+    """Run one step; the event (reason, message) to record for it, if not recorded yet.
 
     Raises:
         StepFailed: Docker refused the step for a reason retrying now will not fix.
@@ -186,8 +187,13 @@ async def _execute(
             await ctx.runtime.remove(target)
             return "Removed", f"Removed container {target}"
         case plan.FinalizeDeletion():
+            # The event goes first: once the object is gone, a client that waited for
+            # the deletion may read the events at once, and must find this one there.
+            await ctx.events.record(
+                desired, "Deleted", f"Deleted container {desired.name}: nothing is left in Docker"
+            )
             await registry.finalize(ctx.store, ctx.keys, desired)
-            return "Deleted", f"Deleted container {desired.name}: nothing of it is left in Docker"
+            return None
 
 
 async def _report(ctx: Context, desired: Container, status: Status) -> None:

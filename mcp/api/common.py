@@ -9,6 +9,7 @@ object is gone). A shutdown closes the cache, which ends every wait early.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,7 +28,11 @@ from mcp.store import Store
 log = logs.get(actor="api")
 
 MAX_WAIT_S = 300.0
-CAS_ATTEMPTS = 20  # read-modify-write retries when another writer wins the race
+# Read-modify-write retries when another writer wins the race, with jittered pauses
+# (as client-go's RetryOnConflict) so that many writers of one object all get through.
+CAS_ATTEMPTS = 50
+CAS_BASE_PAUSE_S = 0.002
+CAS_MAX_PAUSE_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class ApiContext:
     store: Store
     keys: Keys
     cache: Cache
+
+
+async def pause_before_retry(attempt: int) -> None:
+    """Nothing before the first attempt; then a random pause growing with `attempt`."""
+    if attempt:
+        ceiling = min(CAS_MAX_PAUSE_S, CAS_BASE_PAUSE_S * 2**attempt)
+        await trio.sleep(random.uniform(0, ceiling))  # jitter, not secrecy
 
 
 def json_response(body: Any, status: int) -> Response:
@@ -102,7 +114,8 @@ async def request_deletion(ctx: ApiContext, obj: Container) -> Container:
         NotFound: it vanished meanwhile.
         Conflict: it kept changing under this request.
     """
-    for _ in range(CAS_ATTEMPTS):
+    for attempt in range(CAS_ATTEMPTS):
+        await pause_before_retry(attempt)
         if obj.deleting:
             return obj  # a second DELETE is harmless
         stored = await registry.update(

@@ -66,6 +66,10 @@ def problem_for(exc: BaseException) -> Response:
             return problem(503, f"the store is unavailable, try again: {exc}")
         case HTTPException():
             code = exc.code or 500
-            return problem(code, exc.description or HTTPStatus(code).phrase)
+            response = problem(code, exc.description or HTTPStatus(code).phrase)
+            if code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+                # The rest of the body was never read; the connection cannot be reused.
+                response.headers["Connection"] = "close"
+            return response
     log.error("api_internal_error", exc_info=exc)
     return problem(500, "internal error: this is a bug in mcp, please report it")

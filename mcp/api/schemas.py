@@ -53,6 +53,20 @@ class ContainerOut(_Out):
     status: ContainerStatus
 
 
+class ContainerPatch(BaseModel):
+    """An RFC 7396 merge patch of a Container, sent as application/merge-patch+json.
+
+    Objects merge key by key, `null` deletes a key, anything else replaces. The
+    patched object must be a valid Container; a `metadata.resourceVersion` in the
+    patch makes it conditional.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    metadata: dict[str, Any] | None = None
+    spec: dict[str, Any] | None = None
+
+
 class ListMeta(_Out):
     resource_version: str
 

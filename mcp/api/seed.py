@@ -28,6 +28,7 @@ from mcp.api.common import (
     gone,
     json_body,
     json_response,
+    pause_before_retry,
     request_deletion,
     settled,
     wait_seconds,
@@ -120,7 +121,8 @@ async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
 
 async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response:
     wait_s = wait_seconds(DEFAULT_WAIT_S)
-    for _ in range(CAS_ATTEMPTS):
+    for attempt in range(CAS_ATTEMPTS):
+        await pause_before_retry(attempt)
         obj, _status = await resolve(ctx, ref)
         if obj.deleting:
             raise Conflict(f"container {obj.name!r} is being deleted")

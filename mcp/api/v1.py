@@ -29,6 +29,7 @@ from mcp.api.common import (
     gone,
     json_body,
     json_response,
+    pause_before_retry,
     request_deletion,
     settled,
     wait_seconds,
@@ -40,6 +41,7 @@ from mcp.api.schemas import (
     WRITE_PROBLEMS,
     ContainerList,
     ContainerOut,
+    ContainerPatch,
     ContainerQuery,
     Event,
     EventList,
@@ -60,9 +62,12 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 
 
-def _require_content_type(*allowed: str) -> None:
+async def _require_content_type(*allowed: str) -> None:
     content_type = (request.mimetype or "").lower()
     if content_type not in allowed:
+        # Read the body first: answering before it is read would leave its bytes on a
+        # keep-alive connection, where they would be taken for the next request.
+        await request.get_data()
         raise UnsupportedMediaType(
             f"content type {content_type or '(none)'!r} is not accepted here; "
             f"send {' or '.join(allowed)}"
@@ -158,7 +163,8 @@ async def _replace(
     With `seen_version`, one attempt: a conflict is the client's (409). Without, the
     write retries against whatever is current, as Kubernetes' unconditional update.
     """
-    for _ in range(CAS_ATTEMPTS):
+    for attempt in range(CAS_ATTEMPTS):
+        await pause_before_retry(attempt)
         current, _status = await _read(ctx, name)
         updated: Container = build(current)
         if dry_run or updated == current:
@@ -247,10 +253,9 @@ def blueprint(
     @document_response(Problem, 409)
     @document_response(Problem, 422)
     async def create() -> Response:
-        _require_content_type(JSON)
+        await _require_content_type(JSON)
         wait_s, dry_run = wait_seconds(0.0), _dry_run()
         body = validation.container(await json_body())
-        assert body.metadata.name is not None  # ContainerIn requires it
         obj = Container(
             name=body.metadata.name,
             uid=str(uuid.uuid4()),
@@ -312,7 +317,7 @@ def blueprint(
     @document_response(ContainerOut, 200)
     @document_response(Problem, 409)
     async def put(name: str) -> Response:
-        _require_content_type(JSON)
+        await _require_content_type(JSON)
         body = validation.container(await json_body())
         return await _update_and_answer(
             ctx,
@@ -323,12 +328,13 @@ def blueprint(
 
     @v1.patch(f"{PREFIX}/<name>")
     @problems(*WRITE_PROBLEMS)
+    @document_request(ContainerPatch)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
     @document_response(Problem, 409)
     @document_response(Problem, 415)
     async def patch(name: str) -> Response:
-        _require_content_type(MERGE_PATCH)
+        await _require_content_type(MERGE_PATCH)
         patch_body = await json_body()
         if not isinstance(patch_body, dict):
             raise Invalid([("body", "a merge patch must be a JSON object")])

@@ -130,3 +130,101 @@ def wait_gone(api: httpx.Client, ref: str, timeout: float = 30.0) -> None:
         interval=0.2,
         message=f"{ref} to be gone",
     )
+
+
+# --- the declarative API, /api/v1/containers ----------------------------------------------
+
+V1 = "/api/v1/containers"
+MERGE_PATCH_JSON = "application/merge-patch+json"
+
+
+def v1_object(
+    name: str,
+    spec: dict[str, Any],
+    *,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A v1 Container body as a client writes it (labels and annotations only when given)."""
+    metadata: dict[str, Any] = {"name": name}
+    if labels is not None:
+        metadata["labels"] = labels
+    if annotations is not None:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "mcp/v1", "kind": "Container", "metadata": metadata, "spec": spec}
+
+
+def v1_create(
+    api: httpx.Client, body: dict[str, Any], **params: str | int | float
+) -> httpx.Response:
+    """POST /api/v1/containers with `body` as JSON and `params` (wait, dryRun) as the query."""
+    return api.post(V1, json=body, params=params)
+
+
+def v1_put(
+    api: httpx.Client, name: str, body: dict[str, Any], **params: str | int | float
+) -> httpx.Response:
+    """PUT /api/v1/containers/{name} with `body` as JSON."""
+    return api.put(f"{V1}/{name}", json=body, params=params)
+
+
+def v1_patch(
+    api: httpx.Client, name: str, patch: dict[str, Any], **params: str | int | float
+) -> httpx.Response:
+    """PATCH /api/v1/containers/{name} with `patch` as an RFC 7396 merge patch."""
+    return api.patch(
+        f"{V1}/{name}",
+        json=patch,
+        headers={"content-type": MERGE_PATCH_JSON},
+        params=params,
+    )
+
+
+def v1_get(api: httpx.Client, name: str) -> dict[str, Any]:
+    """GET /api/v1/containers/{name} and return the object."""
+    return body_of(api.get(f"{V1}/{name}"), 200)
+
+
+def v1_list(api: httpx.Client, selector: str | None = None) -> dict[str, Any]:
+    """GET /api/v1/containers (with `labelSelector` when given) and return the list."""
+    params = {} if selector is None else {"labelSelector": selector}
+    return body_of(api.get(V1, params=params), 200)
+
+
+def v1_names(api: httpx.Client, selector: str | None = None) -> set[str]:
+    """The names of the objects GET /api/v1/containers lists (matching `selector`)."""
+    return {item["metadata"]["name"] for item in v1_list(api, selector)["items"]}
+
+
+def v1_list_version(api: httpx.Client) -> str:
+    """The list's metadata.resourceVersion: it moves with every write to the store."""
+    version = v1_list(api)["metadata"]["resourceVersion"]
+    assert isinstance(version, str), version
+    return version
+
+
+def wait_v1_phase(
+    api: httpx.Client, name: str, phase: str, timeout: float = 30.0
+) -> dict[str, Any]:
+    """Poll GET /api/v1/containers/{name} until this generation is observed in `phase`."""
+
+    def probe() -> dict[str, Any] | None:
+        response = api.get(f"{V1}/{name}")
+        if response.status_code != 200:
+            return None
+        obj: dict[str, Any] = response.json()
+        status = obj["status"]
+        observed = status["observedGeneration"] == obj["metadata"]["generation"]
+        return obj if observed and status["phase"] == phase else None
+
+    return wait_until(probe, timeout=timeout, interval=0.1, message=f"{name} phase {phase}")
+
+
+def wait_v1_gone(api: httpx.Client, name: str, timeout: float = 30.0) -> None:
+    """Poll GET /api/v1/containers/{name} until it answers 404."""
+    wait_until(
+        lambda: api.get(f"{V1}/{name}").status_code == 404,
+        timeout=timeout,
+        interval=0.1,
+        message=f"{name} to be gone",
+    )
