@@ -21,7 +21,9 @@ class CreateContainer:
 
 @dataclass(frozen=True)
 class StartContainer:
-    pass
+    """Start the container; `restart` when it exited on its own and the policy restarts it."""
+
+    restart: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,17 @@ class FinalizeDeletion:
 Action = CreateContainer | StartContainer | StopContainer | RemoveContainer | FinalizeDeletion
 
 
-def plan(desired: Container, observed: Observed | None) -> list[Action]:
+def plan(
+    desired: Container, observed: Observed | None, last: Status | None = None
+) -> list[Action]:
     """The steps that take Docker from `observed` to `desired`, in order.
 
     Args:
         desired: the object as stored in etcd.
         observed: its Docker container, or None when Docker has none by its name.
+        last: the status reported last, which tells whether an exited container ran
+            for this generation of the spec (then the restart policy decides) or the
+            user has asked for it to run since (then it starts).
 
     Returns:
         The actions to run in order; empty when Docker already matches.
@@ -67,10 +74,30 @@ def plan(desired: Container, observed: Observed | None) -> list[Action]:
         stop_first: list[Action] = [StopContainer()] if observed.running else []
         return [*stop_first, RemoveContainer(), CreateContainer(), *then_start]
     if desired.spec.state == "running" and not observed.running:
-        return [StartContainer()]
+        if observed.docker_status == "created" or not _ran_for(desired, last):
+            return [StartContainer()]
+        if restarts(desired, observed):
+            return [StartContainer(restart=True)]
+        return []
     if desired.spec.state == "stopped" and observed.running:
         return [StopContainer()]
     return []
+
+
+def _ran_for(desired: Container, last: Status | None) -> bool:
+    """Did the last report already cover this generation (so an exit is the container's own)?"""
+    return (
+        last is not None
+        and last.uid == desired.uid
+        and last.observed_generation >= desired.generation
+        and last.phase != "Pending"
+    )
+
+
+def restarts(desired: Container, observed: Observed) -> bool:
+    """Whether the restart policy restarts a container that exited on its own."""
+    policy = desired.spec.restart_policy
+    return policy == "Always" or (policy == "OnFailure" and observed.exit_code != 0)
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,7 @@ def status_for(
     failure: Failure | None,
     previous: Status | None,
     at: str,
+    restarted: int = 0,
 ) -> Status:
     """What to report for `desired` after a reconcile pass.
 
@@ -97,6 +125,7 @@ def status_for(
         failure: why the pass could not finish (e.g. image missing), or None.
         previous: the status reported before, for what carries over (transition time).
         at: the observation time, ISO 8601.
+        restarted: how many times this pass restarted the container by its policy.
     """
     phase: Phase
     reason, message = (failure.reason, failure.message) if failure else ("", "")
@@ -114,6 +143,9 @@ def status_for(
     elif observed.docker_status == "created":
         phase = "Pending"
         reason, message = "ContainerCreating", "the Docker container is not started yet"
+    elif not restarts(desired, observed) and observed.exit_code == 0:
+        phase = "Succeeded"
+        reason, message = "Completed", "the container exited with code 0"
     else:
         phase = "Failed"
         reason = "Error"
@@ -127,7 +159,7 @@ def status_for(
         exit_code=observed.exit_code if observed and not observed.running else None,
         reason=reason,
         message=message,
-        restart_count=carried.restart_count if carried else 0,
+        restart_count=(carried.restart_count if carried else 0) + restarted,
         started_at=observed.started_at if observed else None,
         finished_at=observed.finished_at if observed and not observed.running else None,
         observed_generation=desired.generation,
@@ -139,14 +171,14 @@ def status_for(
 def matches(desired: Container, status: Status | None) -> bool:
     """True when `status` reports that Docker matches this generation of `desired`.
 
-    A `Failed` phase counts as settled too: the controller reached a verdict
-    (image missing, command not found) and waiting longer would not change it.
+    `Failed` and `Succeeded` count as settled too: the controller reached a verdict
+    (image missing, command not found, ran to completion) that waiting would not change.
     """
     if status is None or status.uid != desired.uid:
         return False
     if status.observed_generation < desired.generation:
         return False
-    if status.phase == "Failed":
+    if status.phase in ("Failed", "Succeeded"):
         return True
     wanted: Phase = "Running" if desired.spec.state == "running" else "Stopped"
     return status.phase == wanted

@@ -41,9 +41,13 @@ class Plane:
         return await registry.create(self.store, KEYS, obj)
 
     async def update(self, name: str, **changes: object) -> Container:
+        """Change the object as the API does: a new spec bumps the generation."""
         found = await registry.read(self.store, KEYS, name)
         assert found is not None
-        stored = await registry.update(self.store, KEYS, replace(found[0], **changes))  # type: ignore[arg-type]
+        current = found[0]
+        if "spec" in changes:
+            current = current.with_spec(changes.pop("spec"))  # type: ignore[arg-type]
+        stored = await registry.update(self.store, KEYS, replace(current, **changes))  # type: ignore[arg-type]
         assert stored is not None
         return stored
 
@@ -238,3 +242,36 @@ async def test_adoption_is_an_event(plane: Plane) -> None:
     await container.reconcile(ctx, "web", first_pass=True)
     assert (await reasons(plane, "web"))["Adopted"] == 1
     assert len(plane.runtime.containers) == 1
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "restarted"),
+    [
+        pytest.param("Always", 0, True, id="always"),
+        pytest.param("OnFailure", 3, True, id="onfailure-error"),
+        pytest.param("OnFailure", 0, False, id="onfailure-success"),
+        pytest.param("Never", 3, False, id="never"),
+    ],
+)
+async def test_restart_policy_on_resync(
+    plane: Plane, autojump_clock: trio.testing.MockClock, policy: str, code: int, restarted: bool
+) -> None:
+    spec = ContainerSpec.model_validate(
+        {"image": IMAGE, "args": ["sleep", "60"], "restartPolicy": policy}
+    )
+    obj = Container(name="job", uid=str(uuid.uuid4()), spec=spec, created_at=now_iso())
+    await registry.create(plane.store, KEYS, obj)
+    await plane.wait_for(lambda: plane.phase("job") == "Running")
+    found = plane.runtime.containers["mcp-job"]
+    found.status, found.exit_code = "exited", code  # it ends on its own
+    await trio.sleep(plane.ctx.resync_interval + 1)
+    status = plane.cache.status("job")
+    assert status is not None
+    if restarted:
+        assert status.phase == "Running"
+        assert status.restart_count == 1
+        assert (await reasons(plane, "job")).get("Restarted") == 1
+    else:
+        assert status.phase == ("Succeeded" if code == 0 else "Failed")
+        assert status.exit_code == code
+        assert found.status == "exited"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from mcp.model import Container, ContainerSpec, Observed
+from mcp.model import Container, ContainerSpec, Observed, Status
 from mcp.plan import (
     Action,
     CreateContainer,
@@ -156,3 +156,56 @@ def test_matches(desired: Container, phase: str, generation: int, uid: str, expe
 
 def test_matches_without_status() -> None:
     assert not matches(RUNNING_OBJ, None)
+
+
+def ran(desired: Container) -> Status:
+    """A report saying the container ran for this generation of `desired`."""
+    return status_for(desired, UP, failure=None, previous=None, at="t0")
+
+
+def exited(code: int) -> Observed:
+    return replace(DOWN, exit_code=code)
+
+
+def with_policy(policy: str) -> Container:
+    return replace(RUNNING_OBJ, spec=SPEC.model_copy(update={"restart_policy": policy}))
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "expected", "phase"),
+    [
+        pytest.param("Always", 0, [StartContainer(restart=True)], "Succeeded", id="always-0"),
+        pytest.param("Always", 1, [StartContainer(restart=True)], "Failed", id="always-1"),
+        pytest.param("OnFailure", 0, [], "Succeeded", id="onfailure-0"),
+        pytest.param("OnFailure", 2, [StartContainer(restart=True)], "Failed", id="onfailure-2"),
+        pytest.param("Never", 0, [], "Succeeded", id="never-0"),
+        pytest.param("Never", 137, [], "Failed", id="never-137"),
+    ],
+)
+def test_restart_policy_after_an_exit_of_its_own(
+    policy: str, code: int, expected: list[Action], phase: str
+) -> None:
+    desired = with_policy(policy)
+    assert plan(desired, exited(code), ran(desired)) == expected
+    if not expected:
+        status = status_for(desired, exited(code), failure=None, previous=ran(desired), at="t")
+        assert status.phase == phase
+        assert status.exit_code == code
+
+
+@pytest.mark.parametrize("policy", ["Always", "OnFailure", "Never"])
+def test_asking_again_starts_whatever_the_policy(policy: str) -> None:
+    desired = with_policy(policy)
+    # The last report is of an older generation: the user changed the spec (e.g. stopped,
+    # then started it again), so the exit is not the container's own doing.
+    older = replace(ran(desired), observed_generation=desired.generation - 1)
+    assert plan(desired, exited(0), older) == [StartContainer()]
+    assert plan(desired, exited(0), None) == [StartContainer()]
+    never_started = replace(DOWN, docker_status="created", exit_code=None)
+    assert plan(desired, never_started, ran(desired)) == [StartContainer()]
+
+
+def test_restarts_are_counted() -> None:
+    first = status_for(RUNNING_OBJ, UP, failure=None, previous=None, at="t1", restarted=1)
+    second = status_for(RUNNING_OBJ, UP, failure=None, previous=first, at="t2", restarted=1)
+    assert (first.restart_count, second.restart_count) == (1, 2)

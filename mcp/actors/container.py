@@ -86,12 +86,16 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
             desired, "Adopted", f"Adopted existing Docker container {observed.container_id[:12]}"
         )
     failure: plan.Failure | None = None
-    for action in plan.plan(desired, observed):
+    previous = ctx.cache.status(name)
+    restarted = 0
+    for action in plan.plan(desired, observed, previous):
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
             event = await _execute(ctx, desired, action, target)
             if event is not None:
                 await ctx.events.record(desired, *event)
+            if isinstance(action, plan.StartContainer) and action.restart:
+                restarted += 1
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -112,8 +116,9 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
             log.info("container_deleted", uid=desired.uid)
             return
     observed = await ctx.runtime.inspect(target)
-    previous = ctx.cache.status(name)
-    status = plan.status_for(desired, observed, failure=failure, previous=previous, at=now_iso())
+    status = plan.status_for(
+        desired, observed, failure=failure, previous=previous, at=now_iso(), restarted=restarted
+    )
     await _report(ctx, desired, status)
 
 
@@ -170,11 +175,14 @@ async def _execute(
     match action:
         case plan.CreateContainer():
             return await _create(ctx, desired, target)
-        case plan.StartContainer():
+        case plan.StartContainer(restart=restart):
             try:
                 await ctx.runtime.start(target)
             except RuntimeRejected as exc:
                 raise StepFailed("RunContainerError", str(exc)) from exc
+            if restart:
+                policy = desired.spec.restart_policy
+                return "Restarted", f"Restarted container {target} (restartPolicy {policy})"
             return "Started", f"Started container {target}"
         case plan.StopContainer():
             grace = desired.spec.stop_timeout_seconds
