@@ -46,6 +46,10 @@ class ImageNotFound(McpError):
     """The image is not present locally (mcp never pulls in this version). Permanent."""
 
 
+class RuntimeBusy(McpError):
+    """Docker is busy with the container (being removed right now). Retry shortly."""
+
+
 class PullFailed(McpError):
     """The image could not be pulled (registry unreachable, no such image). Retry later."""
 

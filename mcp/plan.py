@@ -44,9 +44,7 @@ class FinalizeDeletion:
 Action = CreateContainer | StartContainer | StopContainer | RemoveContainer | FinalizeDeletion
 
 
-def plan(
-    desired: Container, observed: Observed | None, last: Status | None = None
-) -> list[Action]:
+def plan(desired: Container, observed: Observed | None, last: Status | None = None) -> list[Action]:
     """The steps that take Docker from `observed` to `desired`, in order.
 
     Args:

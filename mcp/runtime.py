@@ -25,8 +25,14 @@ import docker.errors
 import requests.exceptions
 import trio
 
-from mcp.errors import ImageNotFound, PullFailed, RuntimeRejected, RuntimeUnavailable
-from mcp.model import ContainerSpec, Observed
+from mcp.errors import (
+    ImageNotFound,
+    PullFailed,
+    RuntimeBusy,
+    RuntimeRejected,
+    RuntimeUnavailable,
+)
+from mcp.model import LABEL_CLUSTER, LABEL_NAME, ContainerSpec, Observed
 
 T = TypeVar("T")
 
@@ -34,6 +40,24 @@ CALL_TIMEOUT_S = 20.0  # one Docker API call, apart from stop (which adds the st
 SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
 STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
 PULL_TIMEOUT_S = 300.0
+# Docker's container events that can change what a reconcile decides (exec_*,
+# health_status, attach... cannot).
+STATE_CHANGING_EVENTS = frozenset(
+    {
+        "create",
+        "start",
+        "restart",
+        "die",
+        "kill",
+        "stop",
+        "destroy",
+        "oom",
+        "pause",
+        "unpause",
+        "rename",
+        "update",
+    }
+)
 
 
 class Runtime(Protocol):
@@ -188,6 +212,11 @@ class DockerRuntime:
             await self._call(self._api.start, name)
         except docker.errors.NotFound as exc:
             raise RuntimeRejected(_explain(exc)) from exc
+        except RuntimeRejected as exc:
+            if "marked for removal" in str(exc):
+                # `docker rm -f` under way: its destroy event brings the next pass.
+                raise RuntimeBusy(str(exc)) from exc
+            raise
 
     async def stop(self, name: str, *, kill_after_s: int = STOP_TIMEOUT_S) -> None:
         try:
@@ -206,6 +235,41 @@ class DockerRuntime:
             if "already in progress" in str(exc):
                 return  # Docker is removing it already
             raise
+
+    async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:
+        """Send the object name of every change Docker reports in this cluster's containers.
+
+        Returns when Docker ends the stream; cancellation closes it.
+
+        Raises:
+            RuntimeUnavailable: the stream could not be opened, or broke.
+        """
+        label = f"{LABEL_CLUSTER}={cluster_id}"
+        stream = await self._call(
+            self._api.events, decode=True, filters={"type": ["container"], "label": [label]}
+        )
+
+        def pump() -> None:
+            for event in stream:
+                action = str(event.get("Action") or event.get("status") or "")
+                attributes = (event.get("Actor") or {}).get("Attributes") or {}
+                name = attributes.get(LABEL_NAME)
+                if name and action.split(":")[0] in STATE_CHANGING_EVENTS:
+                    trio.from_thread.run(names.send, name)
+
+        try:
+            # Not under the limiter: the stream holds its connection for as long as it
+            # lives (docker_concurrency stays below docker-py's pool for that reason).
+            await trio.to_thread.run_sync(pump, abandon_on_cancel=True)
+        except (
+            requests.exceptions.RequestException,
+            docker.errors.DockerException,
+            OSError,
+        ) as exc:
+            raise RuntimeUnavailable(f"Docker at {self.host}: event stream broke: {exc}") from exc
+        finally:
+            # Closing the response wakes the thread blocked reading it, which then ends.
+            stream.close()
 
     async def list_managed(self, cluster_id: str) -> list[Observed]:
         """Every container carrying this control plane's cluster label."""

@@ -1,13 +1,14 @@
 """The root of the process: start order, signals, shutdown order.
 
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
-watch actor (reports started once the cache is loaded) -> controller -> API.
+watch actor (reports started once the cache is loaded) and Docker events actor ->
+controller -> API.
 
 Shutdown on the first SIGTERM or SIGINT: the API stops accepting and drains, waits
-for the controller end early (the cache closes), the watch actor is cancelled (it
-closes the change channel, so the controller closes every actor inbox and each
-container actor ends after its current pass). A deadline of `grace_period`
-seconds cancels whatever is left. Managed containers keep running: the next
+for the controller end early (the cache closes), the watch and Docker events actors
+are cancelled (they close their ends of the change channel, so the controller closes
+every actor inbox and each container actor ends after its current pass). A deadline
+of `grace_period` seconds cancels whatever is left. Managed containers keep running: the next
 `mcp run` adopts them. A second signal exits at once.
 
 The API, watch and controller actors failing, or the embedded etcd dying, is fatal:
@@ -22,7 +23,7 @@ import signal
 import trio
 
 from mcp import embedded_etcd, logs, registry
-from mcp.actors import api, container, controller, watch
+from mcp.actors import api, container, controller, docker_events, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
@@ -100,14 +101,22 @@ async def _run_actors(
         events=Recorder(store, keys, ttl_s=config.event_ttl),
     )
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
-    watch_scope = trio.CancelScope()
+    # The sources of change (etcd's watch, Docker's events) stop first on shutdown; the
+    # controller then sees its channel close and winds its actors down.
+    sources_scope = trio.CancelScope()
 
-    async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        with watch_scope:
-            await watch.run(store, keys, cache, changes_send, task_status=task_status)
+    async def run_sources(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with sources_scope:
+            async with trio.open_nursery() as sources:
+                await sources.start(watch.run, store, keys, cache, changes_send.clone())
+                await sources.start(
+                    docker_events.run, runtime, cluster_id, cache, changes_send.clone()
+                )
+                changes_send.close()  # each source holds its own clone
+                task_status.started()
 
     async with trio.open_nursery() as actors:
-        await actors.start(run_watch)
+        await actors.start(run_sources)
         await actors.start(controller.run, ctx, changes_receive)
         await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
         log.info("mcp_started", listen=config.listen, objects=len(cache.objects))
@@ -115,5 +124,5 @@ async def _run_actors(
         log.info("mcp_stopping", grace_period=config.grace_period)
         actors.cancel_scope.deadline = trio.current_time() + config.grace_period
         cache.close()
-        watch_scope.cancel()
+        sources_scope.cancel()
     log.info("mcp_stopped")

@@ -24,6 +24,7 @@ from mcp.cache import Cache
 from mcp.errors import (
     ImageNotFound,
     PullFailed,
+    RuntimeBusy,
     RuntimeRejected,
     RuntimeUnavailable,
     StoreUnavailable,
@@ -73,7 +74,7 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
 
     Raises:
         Finished: the object no longer exists.
-        RuntimeUnavailable, StoreUnavailable: transient; the caller retries later.
+        RuntimeUnavailable, RuntimeBusy, StoreUnavailable: transient; the caller retries later.
     """
     desired = ctx.cache.objects.get(name)
     if desired is None:
@@ -239,7 +240,7 @@ async def run(
                 backoff.reset()
             except Finished:
                 return
-            except (RuntimeUnavailable, StoreUnavailable) as exc:
+            except (RuntimeUnavailable, RuntimeBusy, StoreUnavailable) as exc:
                 wait_s = backoff.next_delay()
                 log.warning("reconcile_retry", error=str(exc), retry_in=wait_s)
             with trio.move_on_after(wait_s):
