@@ -43,6 +43,9 @@ class Config:
     docker_concurrency: int = 8
     bookmark_interval: float = 10.0
     event_ttl: int = 3600
+    restart_backoff_base: float = 10.0
+    restart_backoff_cap: float = 300.0
+    restart_backoff_reset: float = 600.0
 
     @property
     def listen(self) -> str:
@@ -171,6 +174,24 @@ SETTINGS: tuple[Setting, ...] = (
         "event_ttl",
         _positive_int,
         "seconds an event is kept after its last occurrence (default 3600)",
+        "S",
+    ),
+    Setting(
+        "restart_backoff_base",
+        _positive_float,
+        "seconds before the 2nd restart of a crash-looping container, doubling (default 10)",
+        "S",
+    ),
+    Setting(
+        "restart_backoff_cap",
+        _positive_float,
+        "longest pause between restarts of a crash-looping container (default 300)",
+        "S",
+    ),
+    Setting(
+        "restart_backoff_reset",
+        _positive_float,
+        "seconds of running after which the back-off starts afresh (default 600)",
         "S",
     ),
     Setting(

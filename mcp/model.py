@@ -53,6 +53,26 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time (Docker's has nanoseconds, which Python does not take) or None."""
+    if not text:
+        return None
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        text = f"{head}.{digits[:6]}{zone}"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def docker_name(name: str) -> str:
     """The deterministic Docker container name of object `name`."""
     return f"mcp-{name}"
@@ -141,6 +161,14 @@ def _argv(value: list[str] | None) -> list[str] | None:
     return value
 
 
+class RestartBackoff(_Model):
+    """CrashLoopBackOff timing for one container; unset fields take the global settings."""
+
+    base_seconds: float | None = Field(default=None, gt=0, le=86400)
+    cap_seconds: float | None = Field(default=None, gt=0, le=86400)
+    reset_seconds: float | None = Field(default=None, gt=0, le=86400)
+
+
 class ContainerSpec(_Model):
     """What the user declares for one container."""
 
@@ -151,6 +179,10 @@ class ContainerSpec(_Model):
     working_dir: str | None = None
     ports: list[Port] = Field(default_factory=list)
     restart_policy: RestartPolicy = "Always"
+    restart_backoff: RestartBackoff = Field(
+        default_factory=RestartBackoff,
+        description="first restart at once, then base doubling to cap; reset after reset",
+    )
     state: DesiredState = "running"
     resources: Resources = Field(default_factory=Resources)
     stop_timeout_seconds: int = Field(default=10, ge=0, le=MAX_STOP_TIMEOUT_S)
@@ -224,7 +256,13 @@ class ContainerSpec(_Model):
         """
         kept = self.model_dump(
             mode="json",
-            exclude={"state", "restart_policy", "stop_timeout_seconds", "image_pull_policy"},
+            exclude={
+                "state",
+                "restart_policy",
+                "restart_backoff",
+                "stop_timeout_seconds",
+                "image_pull_policy",
+            },
         )
         material = json.dumps(kept, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()[:16]
@@ -334,6 +372,8 @@ class Status:
     finished_at: str | None = None
     observed_generation: int = 0
     last_transition_time: str = ""  # when `phase` last changed
+    next_restart_at: str | None = None  # in CrashLoopBackOff: when the next restart is due
+    crash_loop_restarts: int = 0  # restarts since the container last ran long enough
     observed_at: str = ""
     revision: int = 0  # etcd mod revision of the status key; not stored
 
@@ -410,6 +450,8 @@ _STATUS_FIELDS = (
     ("finished_at", "finishedAt"),
     ("observed_generation", "observedGeneration"),
     ("last_transition_time", "lastTransitionTime"),
+    ("next_restart_at", "nextRestartAt"),
+    ("crash_loop_restarts", "crashLoopRestarts"),
     ("observed_at", "observedAt"),
 )
 

@@ -10,8 +10,9 @@ actions and the tests drive these functions from tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from mcp.model import Container, Observed, Phase, Status
+from mcp.model import Container, Observed, Phase, Status, format_time, parse_time
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,76 @@ class FinalizeDeletion:
 Action = CreateContainer | StartContainer | StopContainer | RemoveContainer | FinalizeDeletion
 
 
-def plan(desired: Container, observed: Observed | None, last: Status | None = None) -> list[Action]:
+@dataclass(frozen=True)
+class BackoffPolicy:
+    """CrashLoopBackOff timing, as Kubernetes': the first restart at once, then `base_s`
+    doubling up to `cap_s`; a container that ran `reset_s` before exiting starts afresh."""
+
+    base_s: float = 10.0
+    cap_s: float = 300.0
+    reset_s: float = 600.0
+
+    def delay(self, loop_restarts: int) -> float:
+        """The pause before the next restart, after `loop_restarts` restarts in this loop."""
+        if loop_restarts == 0:
+            return 0.0
+        return min(self.cap_s, self.base_s * 2.0 ** (loop_restarts - 1))
+
+    def for_container(self, desired: Container) -> BackoffPolicy:
+        """This policy with the container's own settings (spec.restartBackoff) on top."""
+        own = desired.spec.restart_backoff
+        return BackoffPolicy(
+            base_s=own.base_seconds or self.base_s,
+            cap_s=own.cap_seconds or self.cap_s,
+            reset_s=own.reset_seconds or self.reset_s,
+        )
+
+
+@dataclass(frozen=True)
+class CrashLoop:
+    """A restart the policy wants: how many came before it in this loop, and when it is due."""
+
+    loop_restarts: int
+    delay_s: float
+    due_at: datetime
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pending_restart(
+    desired: Container, observed: Observed | None, last: Status | None, backoff: BackoffPolicy
+) -> CrashLoop | None:
+    """The restart the policy wants for a container that exited on its own, or None."""
+    if (
+        desired.deleting
+        or desired.spec.state != "running"
+        or observed is None
+        or observed.running
+        or observed.docker_status == "created"
+        or observed.uid != desired.uid
+        or observed.spec_hash != desired.spec.runtime_hash()
+        or not _ran_for(desired, last)
+        or not restarts(desired, observed)
+    ):
+        return None
+    policy = backoff.for_container(desired)
+    started, finished = parse_time(observed.started_at), parse_time(observed.finished_at)
+    loop_restarts = last.crash_loop_restarts if last is not None else 0
+    if started and finished and (finished - started).total_seconds() >= policy.reset_s:
+        loop_restarts = 0  # it ran long enough: this exit starts a new loop
+    delay = policy.delay(loop_restarts)
+    return CrashLoop(loop_restarts, delay, (finished or EPOCH) + timedelta(seconds=delay))
+
+
+def plan(
+    desired: Container,
+    observed: Observed | None,
+    last: Status | None = None,
+    *,
+    now: datetime | None = None,
+    backoff: BackoffPolicy | None = None,
+) -> list[Action]:
     """The steps that take Docker from `observed` to `desired`, in order.
 
     Args:
@@ -53,6 +123,8 @@ def plan(desired: Container, observed: Observed | None, last: Status | None = No
         last: the status reported last, which tells whether an exited container ran
             for this generation of the spec (then the restart policy decides) or the
             user has asked for it to run since (then it starts).
+        now: the current time, for the crash-loop back-off (None: restarts are due).
+        backoff: the global back-off policy (None: Kubernetes' defaults).
 
     Returns:
         The actions to run in order; empty when Docker already matches.
@@ -74,9 +146,10 @@ def plan(desired: Container, observed: Observed | None, last: Status | None = No
     if desired.spec.state == "running" and not observed.running:
         if observed.docker_status == "created" or not _ran_for(desired, last):
             return [StartContainer()]
-        if restarts(desired, observed):
-            return [StartContainer(restart=True)]
-        return []
+        loop = pending_restart(desired, observed, last, backoff or BackoffPolicy())
+        if loop is None or (now is not None and now < loop.due_at):
+            return []  # the policy leaves it, or it is backing off
+        return [StartContainer(restart=True)]
     if desired.spec.state == "stopped" and observed.running:
         return [StopContainer()]
     return []
@@ -113,7 +186,8 @@ def status_for(
     failure: Failure | None,
     previous: Status | None,
     at: str,
-    restarted: int = 0,
+    restarted: CrashLoop | None = None,
+    waiting: CrashLoop | None = None,
 ) -> Status:
     """What to report for `desired` after a reconcile pass.
 
@@ -123,7 +197,8 @@ def status_for(
         failure: why the pass could not finish (e.g. image missing), or None.
         previous: the status reported before, for what carries over (transition time).
         at: the observation time, ISO 8601.
-        restarted: how many times this pass restarted the container by its policy.
+        restarted: the policy restart this pass made, if any.
+        waiting: the policy restart that is not due yet (CrashLoopBackOff), if any.
     """
     phase: Phase
     reason, message = (failure.reason, failure.message) if failure else ("", "")
@@ -148,6 +223,12 @@ def status_for(
         phase = "Failed"
         reason = "Error"
         message = observed.error or f"the container exited with code {observed.exit_code}"
+        if waiting is not None and waiting.delay_s > 0:
+            reason = "CrashLoopBackOff"
+            message = (
+                f"back-off {waiting.delay_s:g}s restarting the container "
+                f"(exit code {observed.exit_code}); next try at {format_time(waiting.due_at)}"
+            )
     carried = previous if previous is not None and previous.uid == desired.uid else None
     unchanged = carried is not None and carried.phase == phase and carried.last_transition_time
     return Status(
@@ -157,11 +238,21 @@ def status_for(
         exit_code=observed.exit_code if observed and not observed.running else None,
         reason=reason,
         message=message,
-        restart_count=(carried.restart_count if carried else 0) + restarted,
+        restart_count=(carried.restart_count if carried else 0) + (1 if restarted else 0),
         started_at=observed.started_at if observed else None,
         finished_at=observed.finished_at if observed and not observed.running else None,
         observed_generation=desired.generation,
         last_transition_time=carried.last_transition_time if unchanged and carried else at,
+        next_restart_at=(
+            format_time(waiting.due_at) if waiting and reason == "CrashLoopBackOff" else None
+        ),
+        crash_loop_restarts=(
+            restarted.loop_restarts + 1
+            if restarted
+            else waiting.loop_restarts
+            if waiting
+            else (carried.crash_loop_restarts if carried else 0)
+        ),
         observed_at=at,
     )
 

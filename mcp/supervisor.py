@@ -28,6 +28,7 @@ from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
 from mcp.events import Recorder
+from mcp.plan import BackoffPolicy
 from mcp.registry import Keys
 from mcp.runtime import DockerRuntime, open_docker_runtime
 from mcp.store import EtcdStore, open_etcd_store
@@ -97,7 +98,12 @@ async def _run_actors(
         runtime=runtime,
         cluster_id=cluster_id,
         resync_interval=config.resync_interval,
-        restart_backoff=Backoff(base=1.0, cap=60.0),
+        actor_backoff=Backoff(base=1.0, cap=60.0),
+        backoff=BackoffPolicy(
+            base_s=config.restart_backoff_base,
+            cap_s=config.restart_backoff_cap,
+            reset_s=config.restart_backoff_reset,
+        ),
         events=Recorder(store, keys, ttl_s=config.event_ttl),
     )
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)

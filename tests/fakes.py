@@ -8,13 +8,14 @@ counterpart through the same cases, so a fake cannot drift from what it imitates
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import trio
 
 from mcp.errors import Compacted, ImageNotFound, PullFailed, RuntimeRejected, StoreUnavailable
-from mcp.model import ContainerSpec, Observed
+from mcp.model import ContainerSpec, Observed, format_time
 from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
 
 
@@ -180,6 +181,8 @@ class _FakeContainer:
     labels: dict[str, str]
     status: str = "created"
     exit_code: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
 
 
 @dataclass
@@ -188,6 +191,8 @@ class FakeRuntime:
 
     images: set[str] = field(default_factory=lambda: {"mcp-test/busybox:latest"})
     registry: set[str] = field(default_factory=set)  # images a pull would find
+    crashing_commands: set[str] = field(default_factory=lambda: {"crash"})  # exit 1 at once
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     bad_commands: set[str] = field(default_factory=lambda: {"no-such-command"})
     containers: dict[str, _FakeContainer] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
@@ -206,6 +211,8 @@ class FakeRuntime:
             running=found.status == "running",
             exit_code=found.exit_code if found.status == "exited" else None,
             docker_status=found.status,
+            started_at=found.started_at,
+            finished_at=found.finished_at,
             labels=dict(found.labels),
         )
 
@@ -240,7 +247,13 @@ class FakeRuntime:
         if argv and argv[0] in self.bad_commands:
             container.status, container.exit_code = "created", None
             raise RuntimeRejected(f'exec: "{argv[0]}": executable file not found')
+        now = format_time(self.clock())
+        if argv and argv[0] in self.crashing_commands:
+            container.status, container.exit_code = "exited", 1
+            container.started_at = container.finished_at = now
+            return
         container.status, container.exit_code = "running", None
+        container.started_at, container.finished_at = now, None
 
     async def stop(self, name: str, *, kill_after_s: int = 10) -> None:
         self.calls.append(f"stop {name}")
@@ -248,6 +261,7 @@ class FakeRuntime:
         container = self.containers.get(name)
         if container is not None and container.status == "running":
             container.status, container.exit_code = "exited", 143  # ended by SIGTERM
+            container.finished_at = format_time(self.clock())
 
     async def remove(self, name: str) -> None:
         self.calls.append(f"remove {name}")

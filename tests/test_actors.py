@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import pytest
 import trio
@@ -20,6 +21,7 @@ from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.events import Recorder
 from mcp.model import Container, ContainerSpec, docker_name, now_iso
+from mcp.plan import EPOCH, BackoffPolicy
 from mcp.registry import Keys
 
 IMAGE = "mcp-test/busybox:latest"
@@ -64,7 +66,12 @@ class Plane:
 
 @pytest.fixture
 async def plane() -> AsyncIterator[Plane]:
-    store, runtime, cache = FakeStore(), FakeRuntime(images={IMAGE}), Cache(KEYS)
+    # One clock for the controller and the fake engine's timestamps, following trio's,
+    # so that back-off schedules run on the mock clock.
+    def clock() -> datetime:
+        return EPOCH + timedelta(seconds=trio.current_time())
+
+    store, runtime, cache = FakeStore(), FakeRuntime(images={IMAGE}, clock=clock), Cache(KEYS)
     ctx = container.Context(
         store=store,
         keys=KEYS,
@@ -72,8 +79,10 @@ async def plane() -> AsyncIterator[Plane]:
         runtime=runtime,
         cluster_id="test-cluster",
         resync_interval=30.0,
-        restart_backoff=Backoff(base=1.0, cap=8.0),
+        actor_backoff=Backoff(base=1.0, cap=8.0),
         events=Recorder(store, KEYS, ttl_s=600),
+        backoff=BackoffPolicy(base_s=10, cap_s=40, reset_s=600),
+        clock=clock,
     )
     send, receive = trio.open_memory_channel[str](64)
     async with trio.open_nursery() as nursery:
@@ -275,3 +284,28 @@ async def test_restart_policy_on_resync(
         assert status.phase == ("Succeeded" if code == 0 else "Failed")
         assert status.exit_code == code
         assert found.status == "exited"
+
+
+async def test_crash_loop_backs_off_on_schedule(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    spec = ContainerSpec.model_validate({"image": IMAGE, "command": ["crash"]})
+    obj = Container(name="loop", uid=str(uuid.uuid4()), spec=spec, created_at=now_iso())
+    await registry.create(plane.store, KEYS, obj)
+    start = trio.current_time()
+    await plane.wait_for(lambda: plane.phase("loop") == "Failed")
+    # This plane's policy: restart at once, then 10 s, 20 s, then the 40 s cap.
+    await trio.sleep(200)
+    items, _ = await events.list_events(plane.store, KEYS, name="loop")
+    backoffs = sorted(
+        (item["message"] for item in items if item["reason"] == "BackOff"),
+        key=lambda message: float(message.split()[1].rstrip("s")),
+    )
+    assert [message.split()[1] for message in backoffs] == ["10s", "20s", "40s"]
+    status = plane.cache.status("loop")
+    assert status is not None
+    assert status.reason == "CrashLoopBackOff"
+    assert status.next_restart_at is not None
+    # Restarts at about 0, 10, 30, 70, 110, 150, 190 s after the first exit: seven in 200 s.
+    assert status.restart_count == 7
+    assert trio.current_time() - start >= 200

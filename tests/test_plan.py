@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mcp.model import Container, ContainerSpec, Observed, Status
+from mcp.model import Container, ContainerSpec, Observed, RestartBackoff, Status, format_time
 from mcp.plan import (
+    EPOCH,
     Action,
+    BackoffPolicy,
+    CrashLoop,
     CreateContainer,
     Failure,
     FinalizeDeletion,
@@ -16,6 +20,7 @@ from mcp.plan import (
     StartContainer,
     StopContainer,
     matches,
+    pending_restart,
     plan,
     status_for,
 )
@@ -206,6 +211,63 @@ def test_asking_again_starts_whatever_the_policy(policy: str) -> None:
 
 
 def test_restarts_are_counted() -> None:
-    first = status_for(RUNNING_OBJ, UP, failure=None, previous=None, at="t1", restarted=1)
-    second = status_for(RUNNING_OBJ, UP, failure=None, previous=first, at="t2", restarted=1)
+    loop = CrashLoop(loop_restarts=0, delay_s=0.0, due_at=EPOCH)
+    first = status_for(RUNNING_OBJ, UP, failure=None, previous=None, at="t1", restarted=loop)
+    second = status_for(RUNNING_OBJ, UP, failure=None, previous=first, at="t2", restarted=loop)
     assert (first.restart_count, second.restart_count) == (1, 2)
+
+
+def test_backoff_schedule_doubles_to_the_cap() -> None:
+    policy = BackoffPolicy(base_s=10, cap_s=300, reset_s=600)
+    assert [policy.delay(k) for k in range(8)] == [0, 10, 20, 40, 80, 160, 300, 300]
+
+
+def test_container_settings_override_the_global_policy() -> None:
+    spec = SPEC.model_copy(
+        update={"restart_backoff": RestartBackoff(base_seconds=0.01, reset_seconds=1)}
+    )
+    mine = BackoffPolicy().for_container(replace(RUNNING_OBJ, spec=spec))
+    assert mine == BackoffPolicy(base_s=0.01, cap_s=300, reset_s=1)
+
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def crashed(ran_s: float, code: int = 1) -> Observed:
+    """Exited with `code` at T0 after running `ran_s` seconds."""
+    return replace(
+        DOWN,
+        exit_code=code,
+        started_at=format_time(T0 - timedelta(seconds=ran_s)),
+        finished_at=format_time(T0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("loop_restarts", "ran_s", "delay"),
+    [
+        pytest.param(0, 1, 0, id="first-restart-at-once"),
+        pytest.param(1, 1, 10, id="second-after-base"),
+        pytest.param(3, 1, 40, id="doubling"),
+        pytest.param(9, 1, 300, id="capped"),
+        pytest.param(9, 600, 0, id="reset-after-clean-running"),
+    ],
+)
+def test_crash_loop_back_off(loop_restarts: int, ran_s: float, delay: float) -> None:
+    last = replace(ran(RUNNING_OBJ), crash_loop_restarts=loop_restarts)
+    seen = crashed(ran_s)
+    loop = pending_restart(RUNNING_OBJ, seen, last, BackoffPolicy())
+    assert loop is not None
+    assert loop.delay_s == delay
+    assert loop.due_at == T0 + timedelta(seconds=delay)
+    early, due = loop.due_at - timedelta(milliseconds=1), loop.due_at
+    if delay:
+        assert plan(RUNNING_OBJ, seen, last, now=early) == []
+        waiting = status_for(RUNNING_OBJ, seen, failure=None, previous=last, at="t", waiting=loop)
+        assert (waiting.phase, waiting.reason) == ("Failed", "CrashLoopBackOff")
+        assert waiting.next_restart_at == format_time(loop.due_at)
+        assert f"{delay:g}s" in waiting.message
+    assert plan(RUNNING_OBJ, seen, last, now=due) == [StartContainer(restart=True)]
+    after = status_for(RUNNING_OBJ, UP, failure=None, previous=last, at="t", restarted=loop)
+    assert after.crash_loop_restarts == loop.loop_restarts + 1
+    assert after.next_restart_at is None

@@ -14,7 +14,9 @@ object never takes the process down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import trio
 
@@ -55,8 +57,11 @@ class Context:
     runtime: Runtime
     cluster_id: str
     resync_interval: float
-    restart_backoff: Backoff  # template: each actor copies it
+    actor_backoff: Backoff  # after an actor's crash or a transient error; each actor copies it
     events: Recorder
+    backoff: plan.BackoffPolicy = field(default_factory=plan.BackoffPolicy)  # CrashLoopBackOff
+    # Wall time, as Docker's timestamps are; tests give a clock that follows trio's.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 SIGKILL_EXIT_CODE = 137  # 128 + 9: what Docker reports for a container it had to kill
@@ -66,11 +71,15 @@ class Finished(Exception):
     """The object is gone: the actor has nothing left to do."""
 
 
-async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> None:
+async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> float | None:
     """One level-triggered pass for object `name`.
 
     Args:
         first_pass: this actor's first look; an existing container is then adopted.
+
+    Returns:
+        Seconds until a pass is due again regardless of nudges (a crash-loop restart
+        backing off), or None.
 
     Raises:
         Finished: the object no longer exists.
@@ -88,15 +97,17 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
         )
     failure: plan.Failure | None = None
     previous = ctx.cache.status(name)
-    restarted = 0
-    for action in plan.plan(desired, observed, previous):
+    now = ctx.clock()
+    loop = plan.pending_restart(desired, observed, previous, ctx.backoff)
+    restarted: plan.CrashLoop | None = None
+    for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
             event = await _execute(ctx, desired, action, target)
             if event is not None:
                 await ctx.events.record(desired, *event)
             if isinstance(action, plan.StartContainer) and action.restart:
-                restarted += 1
+                restarted = loop
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -115,12 +126,35 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> Non
             # Not `Finished` yet: the watch's delete event nudges this actor, whose next
             # pass finds the object gone (or a new object of the same name to handle).
             log.info("container_deleted", uid=desired.uid)
-            return
+            return None
     observed = await ctx.runtime.inspect(target)
+    at = now_iso()
     status = plan.status_for(
-        desired, observed, failure=failure, previous=previous, at=now_iso(), restarted=restarted
+        desired, observed, failure=failure, previous=previous, at=at, restarted=restarted
     )
+    # Exited (again) and the policy wants a restart that is not due yet: report the
+    # back-off and come back when it is due, without waiting for Docker's next event.
+    pending = plan.pending_restart(desired, observed, status, ctx.backoff)
+    waiting = pending if pending is not None and pending.due_at > ctx.clock() else None
+    if waiting is not None:
+        status = plan.status_for(
+            desired,
+            observed,
+            failure=failure,
+            previous=previous,
+            at=at,
+            restarted=restarted,
+            waiting=waiting,
+        )
+    if waiting is not None and status.next_restart_at != (previous and previous.next_restart_at):
+        # Once per back-off step: the delay in the message makes each step its own event,
+        # so the schedule (10s, 20s, 40s...) reads off the events.
+        message = f"Back-off {waiting.delay_s:g}s restarting failed container {target}"
+        await ctx.events.record(desired, "BackOff", message, type_="Warning")
     await _report(ctx, desired, status)
+    if pending is not None:  # due now (the first restart of a loop) or later
+        return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
+    return None
 
 
 class StepFailed(Exception):
@@ -225,7 +259,7 @@ async def run(
     with capped backoff; anything else propagates to `supervise`.
     """
     log = logs.get(actor="container", container=name)
-    backoff = Backoff(base=ctx.restart_backoff.base, cap=ctx.restart_backoff.cap)
+    backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     first_pass = True
     task_status.started()
     # A plain `with`: closing must not checkpoint, so that between seeing the object
@@ -235,9 +269,11 @@ async def run(
         while True:
             wait_s = ctx.resync_interval
             try:
-                await reconcile(ctx, name, first_pass=first_pass)
+                due_in = await reconcile(ctx, name, first_pass=first_pass)
                 first_pass = False
                 backoff.reset()
+                if due_in is not None:
+                    wait_s = min(wait_s, due_in)
             except Finished:
                 return
             except (RuntimeUnavailable, RuntimeBusy, StoreUnavailable) as exc:
@@ -253,7 +289,7 @@ async def run(
 async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
     """Run the actor for `name`, restarting it with backoff after an unexpected error."""
     log = logs.get(actor="container", container=name)
-    backoff = Backoff(base=ctx.restart_backoff.base, cap=ctx.restart_backoff.cap)
+    backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     with nudges:
         while True:
             try:

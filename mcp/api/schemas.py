@@ -43,6 +43,9 @@ class ContainerStatus(_Out):
     reason: str = Field(default="", description="a machine word such as ErrImagePull")
     message: str = Field(default="", description="for people")
     last_transition_time: str | None = None
+    next_restart_at: str | None = Field(
+        default=None, description="in CrashLoopBackOff: when the next restart is due"
+    )
 
 
 class ContainerOut(_Out):
@@ -234,6 +237,7 @@ def container_out(obj: Container, status: Status | None) -> ContainerOut:
             reason=shown.reason,
             message=shown.message,
             last_transition_time=shown.last_transition_time or None,
+            next_restart_at=shown.next_restart_at,
         ),
     )
 

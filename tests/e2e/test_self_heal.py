@@ -4,6 +4,7 @@ the repair."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import docker
@@ -82,3 +83,47 @@ def test_a_container_that_should_be_stopped_is_stopped_again(
         timeout=HEAL_TIMEOUT_S,
         message=f"mcp-{name} stopped again after docker start",
     )
+
+
+def test_a_crash_looping_container_backs_off_on_schedule(
+    api: httpx.Client, busybox_image: str
+) -> None:
+    name = unique_name("crash")
+    body = {
+        "metadata": {"name": name},
+        "spec": {
+            "image": busybox_image,
+            "command": ["sh", "-c", "exit 3"],
+            # Milliseconds instead of Kubernetes' 10 s doubling to 300 s.
+            "restartBackoff": {"baseSeconds": 0.5, "capSeconds": 2, "resetSeconds": 600},
+        },
+    }
+    assert api.post("/api/v1/containers", json=body).status_code == 201
+
+    def backoffs() -> list[str]:
+        items = api.get(f"/api/v1/containers/{name}/events").json()["items"]
+        return sorted(
+            {item["message"].split()[1] for item in items if item["reason"] == "BackOff"},
+            key=lambda delay: float(delay.rstrip("s")),
+        )
+
+    wait_until(
+        lambda: backoffs() == ["0.5s", "1s", "2s"],
+        timeout=60,
+        message="back-off steps of 0.5 s, 1 s, then the 2 s cap",
+    )
+    status = api.get(f"/api/v1/containers/{name}").json()["status"]
+    assert status["restartCount"] >= 3
+    assert status["exitCode"] == 3
+    # Asking for it to stop ends the loop: no restart after that.
+    stop = api.patch(
+        f"/api/v1/containers/{name}",
+        json={"spec": {"state": "stopped"}},
+        headers={"content-type": "application/merge-patch+json"},
+        params={"wait": "20"},
+    )
+    assert stop.status_code == 200, stop.text
+    count = stop.json()["status"]["restartCount"]
+    assert stop.json()["status"]["phase"] == "Stopped"
+    time.sleep(3)  # longer than the 2 s cap: a loop still going would have restarted
+    assert api.get(f"/api/v1/containers/{name}").json()["status"]["restartCount"] == count
