@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import trio
 
-from mcp import model
+from mcp import logs, model
 from mcp.model import Container, Status
 from mcp.registry import Keys, container_from
 from mcp.store import KeyValue, Listing, WatchEvent
+
+log = logs.get(actor="watch")
 
 
 class Cache:
@@ -90,15 +92,23 @@ class Cache:
             name = key.removeprefix(self._keys.containers)
             if item is None:
                 self.objects.pop(name, None)
-            else:
+                return name
+            try:
                 self.objects[name] = container_from(
                     KeyValue(key, item.value, item.mod_revision, item.create_revision)
                 )
+            except model.UNDECODABLE as exc:
+                # Keep what was known: acting on a half-understood object is worse.
+                log.error("object_undecodable", key=key, revision=item.mod_revision, error=str(exc))
+                return None
             return name
         if key.startswith(self._keys.statuses):
             name = key.removeprefix(self._keys.statuses)
             if item is None:
                 self._statuses.pop(name, None)
-            else:
+                return None
+            try:
                 self._statuses[name] = model.decode_status(item.value, revision=item.mod_revision)
+            except model.UNDECODABLE as exc:
+                log.error("status_undecodable", key=key, revision=item.mod_revision, error=str(exc))
         return None

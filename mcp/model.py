@@ -402,6 +402,10 @@ class Observed:
 
 # --- stored encodings ---------------------------------------------------------------------
 
+# What decoding a stored value that is not what mcp writes can raise (a value written
+# by hand or by a newer version): callers skip such a value, they never crash on it.
+UNDECODABLE = (ValueError, KeyError, TypeError)
+
 
 def encode_container(obj: Container) -> bytes:
     value: dict[str, Any] = {

@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mcp.model import Container, Observed, Phase, Status, format_time, parse_time
+from mcp.model import (
+    LABEL_CLUSTER,
+    Container,
+    Observed,
+    Phase,
+    Status,
+    format_time,
+    parse_time,
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,15 @@ def pending_restart(
         loop_restarts = 0  # it ran long enough: this exit starts a new loop
     delay = policy.delay(loop_restarts)
     return CrashLoop(loop_restarts, delay, (finished or EPOCH) + timedelta(seconds=delay))
+
+
+def foreign(observed: Observed | None, cluster_id: str) -> bool:
+    """A container holds the object's Docker name but is not this control plane's.
+
+    mcp never touches such a container (made by hand, or by another mcp cluster):
+    the object reports the clash instead.
+    """
+    return observed is not None and observed.labels.get(LABEL_CLUSTER) != cluster_id
 
 
 def plan(

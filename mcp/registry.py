@@ -21,10 +21,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 
-from mcp import model
+from mcp import logs, model
 from mcp.errors import Conflict
 from mcp.model import Container, Status
 from mcp.store import Compare, Delete, KeyValue, Put, Store
+
+log = logs.get(actor="registry")
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,16 @@ async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Stat
     objects: dict[str, Container] = {}
     statuses: dict[str, Status] = {}
     for item in listing.items:
-        if item.key.startswith(keys.containers):
-            obj = container_from(item)
-            objects[obj.name] = obj
-        elif item.key.startswith(keys.statuses):
-            statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(
-                item.value, revision=item.mod_revision
-            )
+        try:
+            if item.key.startswith(keys.containers):
+                obj = container_from(item)
+                objects[obj.name] = obj
+            elif item.key.startswith(keys.statuses):
+                statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(
+                    item.value, revision=item.mod_revision
+                )
+        except model.UNDECODABLE as exc:
+            log.error("stored_value_undecodable", key=item.key, error=str(exc))
     result = []
     for name in sorted(objects):
         status = statuses.get(name)

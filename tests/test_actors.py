@@ -23,6 +23,7 @@ from mcp.events import Recorder
 from mcp.model import Container, ContainerSpec, docker_name, now_iso
 from mcp.plan import EPOCH, BackoffPolicy
 from mcp.registry import Keys
+from mcp.store import Put
 
 IMAGE = "mcp-test/busybox:latest"
 KEYS = Keys("/t")
@@ -309,3 +310,44 @@ async def test_crash_loop_backs_off_on_schedule(
     # Restarts at about 0, 10, 30, 70, 110, 150, 190 s after the first exit: seven in 200 s.
     assert status.restart_count == 7
     assert trio.current_time() - start >= 200
+
+
+async def test_a_foreign_container_with_the_name_is_never_touched(plane: Plane) -> None:
+    # Someone ran `docker run --name mcp-web ...` by hand: no mcp labels.
+    await plane.runtime.create(
+        "mcp-web", spec=ContainerSpec(image=IMAGE, args=["sleep", "1"]), labels={}
+    )
+    await plane.runtime.start("mcp-web")
+    handmade = plane.runtime.containers["mcp-web"]
+    await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Failed")
+    status = plane.cache.status("web")
+    assert status is not None
+    assert status.reason == "NameConflict"
+    assert plane.runtime.containers["mcp-web"] is handmade
+    assert handmade.status == "running"
+    assert (await reasons(plane, "web")) == {"NameConflict": 1}
+
+
+async def test_a_container_left_by_an_older_object_is_replaced_with_an_event(
+    plane: Plane,
+) -> None:
+    stale_labels = {"mcp.uid": "old-uid", "mcp.name": "web", "mcp.cluster": "test-cluster"}
+    await plane.runtime.create(
+        "mcp-web", spec=ContainerSpec(image=IMAGE, args=["sleep", "1"]), labels=stale_labels
+    )
+    obj = await plane.create("web")
+    await plane.wait_for(lambda: plane.phase("web") == "Running")
+    assert plane.runtime.containers["mcp-web"].labels["mcp.uid"] == obj.uid
+    assert (await reasons(plane, "web"))["Replaced"] == 1
+
+
+async def test_a_garbled_stored_object_is_skipped_not_fatal(plane: Plane) -> None:
+    # Written by hand or by a newer version: mcp cannot read it, and must not fall over.
+    await plane.store.txn([], [Put(KEYS.container("garbled"), b'{"not": "an object"}')])
+    await plane.store.txn([], [Put(KEYS.status("garbled"), b"\xff not json")])
+    await plane.create("fine")
+    await plane.wait_for(lambda: plane.phase("fine") == "Running")
+    assert "garbled" not in plane.cache.objects
+    items, _ = await registry.list_all(plane.store, KEYS)
+    assert [obj.name for obj, _ in items] == ["fine"]

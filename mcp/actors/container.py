@@ -38,6 +38,7 @@ from mcp.model import (
     LABEL_SPEC_HASH,
     LABEL_UID,
     Container,
+    Observed,
     Status,
     docker_name,
     now_iso,
@@ -95,8 +96,19 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
         await ctx.events.record(
             desired, "Adopted", f"Adopted existing Docker container {observed.container_id[:12]}"
         )
-    failure: plan.Failure | None = None
     previous = ctx.cache.status(name)
+    if plan.foreign(observed, ctx.cluster_id):
+        await _report_name_clash(ctx, desired, observed, previous)
+        return None
+    if observed is not None and observed.uid != desired.uid:
+        await ctx.events.record(
+            desired,
+            "Replaced",
+            f"Replacing container {observed.container_id[:12]}: it was made for another "
+            f"object of this name (uid {observed.uid})",
+            type_="Warning",
+        )
+    failure: plan.Failure | None = None
     now = ctx.clock()
     loop = plan.pending_restart(desired, observed, previous, ctx.backoff)
     restarted: plan.CrashLoop | None = None
@@ -155,6 +167,29 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
     return None
+
+
+async def _report_name_clash(
+    ctx: Context, desired: Container, observed: Observed | None, previous: Status | None
+) -> None:
+    assert observed is not None
+    target = docker_name(desired.name)
+    owner = observed.labels.get(LABEL_CLUSTER)
+    whose = f"mcp cluster {owner}" if owner else "no mcp (made outside mcp)"
+    message = (
+        f"a Docker container named {target} ({observed.container_id[:12]}) belongs to "
+        f"{whose}; mcp leaves it alone: remove or rename it"
+    )
+    status = plan.status_for(
+        desired,
+        None,
+        failure=plan.Failure("NameConflict", message),
+        previous=previous,
+        at=now_iso(),
+    )
+    if not status.same_as(previous):
+        await ctx.events.record(desired, "NameConflict", message, type_="Warning")
+    await _report(ctx, desired, status)
 
 
 class StepFailed(Exception):
