@@ -46,6 +46,7 @@ class Config:
     restart_backoff_base: float = 10.0
     restart_backoff_cap: float = 300.0
     restart_backoff_reset: float = 600.0
+    orphans: str = "remove"
 
     @property
     def listen(self) -> str:
@@ -193,6 +194,12 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
         "seconds of running after which the back-off starts afresh (default 600)",
         "S",
+    ),
+    Setting(
+        "orphans",
+        _choice(("remove", "keep")),
+        "containers of this cluster that no object claims: remove, or keep and report",
+        "MODE",
     ),
     Setting(
         "docker_concurrency",

@@ -90,6 +90,10 @@ class Runtime(Protocol):
 
     async def remove(self, name: str) -> None: ...
 
+    async def list_managed(self, cluster_id: str) -> list[Observed]:
+        """Every container, running or not, labelled with this control plane's cluster."""
+        ...
+
 
 def _observed_from(attrs: dict[str, Any]) -> Observed:
     state = attrs.get("State") or {}

@@ -17,13 +17,14 @@ the exception leaves `run` and the process exits non-zero.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 
 import trio
 
 from mcp import embedded_etcd, logs, registry
-from mcp.actors import api, container, controller, docker_events, watch
+from mcp.actors import api, container, controller, docker_events, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
@@ -119,6 +120,18 @@ async def _run_actors(
                     docker_events.run, runtime, cluster_id, cache, changes_send.clone()
                 )
                 changes_send.close()  # each source holds its own clone
+                # After the watch's first list: an object not in the cache yet would
+                # make its container look like an orphan.
+                await sources.start(
+                    functools.partial(
+                        orphans.run,
+                        runtime,
+                        cluster_id,
+                        cache,
+                        interval=config.resync_interval,
+                        remove=config.orphans == "remove",
+                    )
+                )
                 task_status.started()
 
     async with trio.open_nursery() as actors:

@@ -263,7 +263,20 @@ class FakeRuntime:
             container.status, container.exit_code = "exited", 143  # ended by SIGTERM
             container.finished_at = format_time(self.clock())
 
+    async def list_managed(self, cluster_id: str) -> list[Observed]:
+        self.calls.append("list")
+        await trio.lowlevel.checkpoint()
+        found = []
+        for name, container in self.containers.items():
+            if container.labels.get("mcp.cluster") == cluster_id:
+                observed = await self.inspect(name)
+                assert observed is not None
+                found.append(observed)
+        return found
+
     async def remove(self, name: str) -> None:
         self.calls.append(f"remove {name}")
         await trio.lowlevel.checkpoint()
-        self.containers.pop(name, None)
+        for key, container in list(self.containers.items()):
+            if name in (key, container.id):  # Docker takes a name or an id
+                del self.containers[key]

@@ -16,7 +16,7 @@ import trio
 from fakes import FakeRuntime, FakeStore
 
 from mcp import events, registry
-from mcp.actors import container, controller, watch
+from mcp.actors import container, controller, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.events import Recorder
@@ -351,3 +351,21 @@ async def test_a_garbled_stored_object_is_skipped_not_fatal(plane: Plane) -> Non
     assert "garbled" not in plane.cache.objects
     items, _ = await registry.list_all(plane.store, KEYS)
     assert [obj.name for obj, _ in items] == ["fine"]
+
+
+@pytest.mark.parametrize("remove", [True, False], ids=["remove", "keep"])
+async def test_orphans_of_this_cluster_only(plane: Plane, remove: bool) -> None:
+    await plane.create("claimed")
+    await plane.wait_for(lambda: plane.phase("claimed") == "Running")
+    spec = ContainerSpec(image=IMAGE, args=["sleep", "1"])
+    ours = {"mcp.uid": "u-ghost", "mcp.name": "ghost", "mcp.cluster": "test-cluster"}
+    theirs = {"mcp.uid": "u-x", "mcp.name": "ghost2", "mcp.cluster": "another-cluster"}
+    await plane.runtime.create("mcp-ghost", spec=spec, labels=ours)
+    await plane.runtime.create("mcp-ghost2", spec=spec, labels=theirs)
+    await plane.runtime.create("handmade", spec=spec, labels={})
+    found = await orphans.sweep(plane.runtime, "test-cluster", plane.cache, remove=remove)
+    assert found == 1
+    left = set(plane.runtime.containers)
+    assert left == (
+        {"mcp-claimed", "mcp-ghost2", "handmade"} | (set() if remove else {"mcp-ghost"})
+    )
