@@ -204,7 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "docker_concurrency",
         _positive_int,
-        "Docker calls in flight at once (default 8; docker-py pools 10 connections)",
+        "Docker calls in flight at once, pulls and the event stream aside (default 8)",
         "N",
     ),
 )

@@ -40,6 +40,7 @@ CALL_TIMEOUT_S = 20.0  # one Docker API call, apart from stop (which adds the st
 SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
 STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
 PULL_TIMEOUT_S = 300.0
+PULL_CONCURRENCY = 2
 # Docker's container events that can change what a reconcile decides (exec_*,
 # health_status, attach... cannot).
 STATE_CHANGING_EVENTS = frozenset(
@@ -130,15 +131,22 @@ class DockerRuntime:
         self._api = client.api
         self.host = host
         self._limiter = limiter
+        # Pulls can take minutes: their own few slots, so they never starve other calls.
+        self._pull_limiter = trio.CapacityLimiter(PULL_CONCURRENCY)
 
     async def _call(
-        self, fn: Callable[..., T], *args: Any, deadline_s: float = CALL_TIMEOUT_S, **kwargs: Any
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        deadline_s: float = CALL_TIMEOUT_S,
+        limiter: trio.CapacityLimiter | None = None,
+        **kwargs: Any,
     ) -> T:
         try:
             with trio.fail_after(deadline_s):
                 return await trio.to_thread.run_sync(
                     functools.partial(fn, *args, **kwargs),
-                    limiter=self._limiter,
+                    limiter=limiter or self._limiter,
                     abandon_on_cancel=True,
                 )
         except trio.TooSlowError:
@@ -207,7 +215,13 @@ class DockerRuntime:
     async def pull(self, image: str) -> None:
         repository, tag = _split_reference(image)
         try:
-            await self._call(self._api.pull, repository, tag=tag, deadline_s=PULL_TIMEOUT_S)
+            await self._call(
+                self._api.pull,
+                repository,
+                tag=tag,
+                deadline_s=PULL_TIMEOUT_S,
+                limiter=self._pull_limiter,
+            )
         except (docker.errors.NotFound, RuntimeRejected, RuntimeUnavailable) as exc:
             raise PullFailed(f"pulling {image}: {exc}") from exc
 
@@ -359,7 +373,14 @@ async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[D
     await _probe(host)
 
     def connect() -> Any:
-        return docker.DockerClient(base_url=host, version="auto", timeout=SOCKET_TIMEOUT_S)
+        # Room in docker-py's pool for every call mcp lets run at once: the limiter's,
+        # the pulls' and the event stream's, so no connection is opened and thrown away.
+        return docker.DockerClient(
+            base_url=host,
+            version="auto",
+            timeout=SOCKET_TIMEOUT_S,
+            max_pool_size=concurrency + PULL_CONCURRENCY + 1,
+        )
 
     try:
         with trio.fail_after(CALL_TIMEOUT_S):

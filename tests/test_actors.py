@@ -369,3 +369,23 @@ async def test_orphans_of_this_cluster_only(plane: Plane, remove: bool) -> None:
     assert left == (
         {"mcp-claimed", "mcp-ghost2", "handmade"} | (set() if remove else {"mcp-ghost"})
     )
+
+
+async def test_failed_pulls_back_off_and_block_nobody(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    await plane.create("unpullable", image="registry.example:5000/absent:1")
+    await plane.create("fine")
+    await plane.wait_for(lambda: plane.phase("fine") == "Running")
+    await trio.sleep(100)  # this plane's back-off: 10 s, 20 s, then the 40 s cap
+    items, _ = await events.list_events(plane.store, KEYS, name="unpullable")
+    delays = {item["message"].split()[1] for item in items if item["reason"] == "BackOff"}
+    assert delays == {"10s", "20s", "40s"}
+    status = plane.cache.status("unpullable")
+    assert status is not None
+    assert status.reason in ("ErrImagePull", "ImagePullBackOff")
+    pulls = [call for call in plane.runtime.calls if call.startswith("pull")]
+    assert len(pulls) == 4  # at 0, 10, 30 and 70 s: not a tight loop
+    # Once the registry has it, the next try succeeds.
+    plane.runtime.registry.add("registry.example:5000/absent:1")
+    await plane.wait_for(lambda: plane.phase("unpullable") == "Running", seconds=60)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import trio
 
@@ -41,6 +41,7 @@ from mcp.model import (
     Observed,
     Status,
     docker_name,
+    format_time,
     now_iso,
 )
 from mcp.registry import Keys
@@ -72,11 +73,26 @@ class Finished(Exception):
     """The object is gone: the actor has nothing left to do."""
 
 
-async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> float | None:
+@dataclass
+class PullBackOff:
+    """An actor's memory of failed image pulls (kept in memory, as the kubelet does)."""
+
+    failures: int = 0
+    retry_at: datetime | None = None
+    last_error: str = ""
+
+
+IMAGE_FAILURES = frozenset({"ErrImagePull", "ErrImageNeverPull"})
+
+
+async def reconcile(
+    ctx: Context, name: str, *, first_pass: bool = False, pulls: PullBackOff | None = None
+) -> float | None:
     """One level-triggered pass for object `name`.
 
     Args:
         first_pass: this actor's first look; an existing container is then adopted.
+        pulls: this actor's failed pulls, for ImagePullBackOff (None: no memory).
 
     Returns:
         Seconds until a pass is due again regardless of nudges (a crash-loop restart
@@ -112,7 +128,17 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
     now = ctx.clock()
     loop = plan.pending_restart(desired, observed, previous, ctx.backoff)
     restarted: plan.CrashLoop | None = None
+    pulls = pulls if pulls is not None else PullBackOff()
+    pull_due_in: float | None = None
     for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
+        if isinstance(action, plan.CreateContainer) and pulls.retry_at and now < pulls.retry_at:
+            pull_due_in = (pulls.retry_at - now).total_seconds()
+            failure = plan.Failure(
+                "ImagePullBackOff",
+                f"back-off pulling image {desired.spec.image}: {pulls.last_error}; "
+                f"next try at {format_time(pulls.retry_at)}",
+            )
+            break
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         try:
             event = await _execute(ctx, desired, action, target)
@@ -120,6 +146,8 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
                 await ctx.events.record(desired, *event)
             if isinstance(action, plan.StartContainer) and action.restart:
                 restarted = loop
+            if isinstance(action, plan.CreateContainer):
+                pulls.failures, pulls.retry_at = 0, None
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -133,6 +161,18 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
             )
             message = f"{failure.reason}: {failure.message}"
             await ctx.events.record(desired, "Failed", message, type_="Warning")
+            if failure.reason in IMAGE_FAILURES:
+                pulls.failures += 1
+                delay = ctx.backoff.for_container(desired).delay(pulls.failures)
+                pulls.retry_at = now + timedelta(seconds=delay)
+                pulls.last_error = failure.message
+                pull_due_in = delay
+                await ctx.events.record(
+                    desired,
+                    "BackOff",
+                    f"Back-off {delay:g}s pulling image {desired.spec.image}",
+                    type_="Warning",
+                )
             break
         if isinstance(action, plan.FinalizeDeletion):
             # Not `Finished` yet: the watch's delete event nudges this actor, whose next
@@ -166,7 +206,7 @@ async def reconcile(ctx: Context, name: str, *, first_pass: bool = False) -> flo
     await _report(ctx, desired, status)
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
-    return None
+    return pull_due_in
 
 
 async def _report_name_clash(
@@ -296,6 +336,7 @@ async def run(
     log = logs.get(actor="container", container=name)
     backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     first_pass = True
+    pulls = PullBackOff()
     task_status.started()
     # A plain `with`: closing must not checkpoint, so that between seeing the object
     # gone and the controller forgetting this actor no other task can run (see
@@ -304,7 +345,7 @@ async def run(
         while True:
             wait_s = ctx.resync_interval
             try:
-                due_in = await reconcile(ctx, name, first_pass=first_pass)
+                due_in = await reconcile(ctx, name, first_pass=first_pass, pulls=pulls)
                 first_pass = False
                 backoff.reset()
                 if due_in is not None:
