@@ -237,7 +237,7 @@ async def test_failures_are_warning_events(plane: Plane) -> None:
     await plane.create("nope", image="absent/image:1")
     await plane.wait_for(lambda: plane.phase("nope") == "Failed")
     items, _ = await events.list_events(plane.store, KEYS, name="nope")
-    (failed,) = items
+    (failed,) = [item for item in items if item["reason"] == "Failed"]
     assert (failed["reason"], failed["type"]) == ("Failed", "Warning")
     assert "absent/image:1" in failed["message"]
 
