@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import trio
 
-from mcp import logs, plan, registry
+from mcp import failpoints, logs, plan, registry
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.errors import (
@@ -105,6 +105,7 @@ async def reconcile(
     desired = ctx.cache.objects.get(name)
     if desired is None:
         raise Finished
+    failpoints.hit("reconcile", name)
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
     target = docker_name(name)
     observed = await ctx.runtime.inspect(target)
