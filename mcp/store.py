@@ -46,6 +46,8 @@ GRPC_OPTIONS = {
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.max_pings_without_data": 0,
+    # Without this, a ping that is never answered does not fail the stream soon.
+    "grpc.http2.ping_timeout_ms": 5_000,
 }
 
 log = logs.get(actor="store")

@@ -1,0 +1,270 @@
+"""Helpers for the chaos tests: what "converged" means, and the faults themselves.
+
+Convergence is judged from the outside, the way an operator would check it: the API lists
+exactly the expected objects, each in its desired phase with its latest generation observed,
+and Docker holds exactly one container per object (found by this cluster's `mcp.cluster` and
+`mcp.name` labels) in the matching state, and no container of this cluster that no object
+claims. Faults are injected the way an operator could cause them: signals to processes, keys
+removed and history compacted through etcd's JSON gateway, and dockerd itself restarted.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import httpx
+
+from support.api import V1
+from support.containers import LABEL_CLUSTER, LABEL_NAME
+from support.etcd import EtcdServer
+from support.polling import wait_until
+
+DOCKER_SOCKET = Path("/var/run/docker.sock")
+# Where scripts/dev sends dockerd's output; a restarted dockerd appends to it.
+DOCKERD_LOG = Path("/var/log/mcp-dockerd.log")
+# Docker's states for a container that is not running and was not removed.
+NOT_RUNNING = frozenset({"created", "exited", "dead"})
+# dockerd processes this session started: kept referenced, so that no `Popen` of a daemon
+# that outlives the test is ever garbage-collected (which warns "still running").
+_STARTED_DOCKERDS: list[subprocess.Popen[bytes]] = []
+
+
+def cluster_id(etcd: EtcdServer, prefix: str) -> str:
+    """The cluster id mcp stored under `<prefix>/cluster-id` (it exists once mcp is healthy)."""
+    stored = wait_until(
+        lambda: etcd.get(f"{prefix}/cluster-id"),
+        timeout=10.0,
+        message=f"{prefix}/cluster-id in etcd",
+    )
+    return stored.strip().strip('"')
+
+
+def cluster_containers(client: docker.DockerClient, cluster: str) -> list[dict[str, Any]]:
+    """Docker's list entries (`Id`, `State`, `Labels`, ...) of every container of `cluster`.
+
+    The low-level list: one call, no per-container inspect that could race a removal.
+    """
+    entries: list[dict[str, Any]] = client.api.containers(
+        all=True, filters={"label": [f"{LABEL_CLUSTER}={cluster}"]}
+    )
+    return entries
+
+
+def containers_by_name(client: docker.DockerClient, cluster: str) -> dict[str, list[str]]:
+    """Container ids of `cluster` grouped by their `mcp.name` label."""
+    grouped: dict[str, list[str]] = {}
+    for entry in cluster_containers(client, cluster):
+        name = (entry.get("Labels") or {}).get(LABEL_NAME, "")
+        grouped.setdefault(name, []).append(entry["Id"])
+    return grouped
+
+
+def running_count(client: docker.DockerClient, cluster: str) -> int:
+    """How many containers of `cluster` Docker shows running."""
+    return sum(entry["State"] == "running" for entry in cluster_containers(client, cluster))
+
+
+@dataclass(frozen=True)
+class Converged:
+    """What the API and Docker showed at the moment everything matched."""
+
+    objects: dict[str, dict[str, Any]]  # name -> the v1 object
+    container_ids: dict[str, str]  # name -> its one Docker container's id
+
+
+def convergence_problems(
+    api: httpx.Client,
+    client: docker.DockerClient,
+    cluster: str,
+    want: Mapping[str, str],
+    *,
+    without_container: Collection[str] = (),
+) -> tuple[list[str], Converged | None]:
+    """Everything that keeps the system from matching `want` (object name -> desired phase).
+
+    Objects named in `without_container` must be listed too, but must have no Docker
+    container; their status is not judged (a poisoned object's, say).
+
+    Returns:
+        The problems found (empty when converged) and, when there are none, a `Converged`.
+    """
+    problems: list[str] = []
+    try:
+        response = api.get(V1)
+    except httpx.HTTPError as exc:
+        return [f"GET {V1} failed: {exc!r}"], None
+    if response.status_code != 200:
+        return [f"GET {V1} answered {response.status_code}: {response.text[:200]}"], None
+    objects = {item["metadata"]["name"]: item for item in response.json()["items"]}
+    expected = set(want) | set(without_container)
+    if set(objects) != expected:
+        problems.append(
+            f"objects listed: missing {sorted(expected - set(objects))}, "
+            f"unexpected {sorted(set(objects) - expected)}"
+        )
+    try:
+        entries = cluster_containers(client, cluster)
+    except docker.errors.DockerException as exc:
+        return [*problems, f"Docker list failed: {exc!r}"], None
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_name.setdefault((entry.get("Labels") or {}).get(LABEL_NAME, ""), []).append(entry)
+    orphans = sorted(set(by_name) - set(want))
+    if orphans:
+        problems.append(f"containers of no object, or of one that should have none: {orphans}")
+    container_ids: dict[str, str] = {}
+    for name, phase in sorted(want.items()):
+        obj = objects.get(name)
+        if obj is None:
+            continue
+        status = obj["status"]
+        if status["phase"] != phase:
+            problems.append(
+                f"{name}: phase {status['phase']} ({status.get('reason')}), not {phase}"
+            )
+        if status["observedGeneration"] != obj["metadata"]["generation"]:
+            problems.append(
+                f"{name}: generation {obj['metadata']['generation']} not observed yet "
+                f"({status['observedGeneration']})"
+            )
+        found = by_name.get(name, [])
+        if len(found) != 1:
+            problems.append(f"{name}: {len(found)} Docker containers, not exactly one")
+            continue
+        entry = found[0]
+        container_ids[name] = entry["Id"]
+        if phase == "Running" and entry["State"] != "running":
+            problems.append(f"{name}: Docker shows {entry['State']}, not running")
+        if phase == "Stopped" and entry["State"] not in NOT_RUNNING:
+            problems.append(f"{name}: Docker shows {entry['State']}, not stopped")
+        if status.get("containerID") != entry["Id"]:
+            problems.append(f"{name}: status names {status.get('containerID')}, not {entry['Id']}")
+    if problems:
+        return problems, None
+    return [], Converged(objects=objects, container_ids=container_ids)
+
+
+def wait_converged(
+    api: httpx.Client,
+    client: docker.DockerClient,
+    cluster: str,
+    want: Mapping[str, str],
+    *,
+    timeout: float,
+    without_container: Collection[str] = (),
+) -> Converged:
+    """Poll until `convergence_problems` finds none; fail with the last problems otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        problems, converged = convergence_problems(
+            api, client, cluster, want, without_container=without_container
+        )
+        if converged is not None:
+            return converged
+        if time.monotonic() >= deadline:
+            shown = "\n  ".join(problems[:40])
+            raise AssertionError(
+                f"not converged after {timeout:.0f} s ({len(problems)} problems):\n  {shown}"
+            )
+        time.sleep(0.25)
+
+
+# --- etcd, behind mcp's back -------------------------------------------------------------
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def etcd_delete(etcd: EtcdServer, key: str) -> int:
+    """Delete one key through the v3 JSON gateway; the number of keys deleted."""
+    response = httpx.post(f"{etcd.url}/v3/kv/deleterange", json={"key": _b64(key)}, timeout=5.0)
+    response.raise_for_status()
+    return int(response.json().get("deleted", 0))
+
+
+def etcd_put(etcd: EtcdServer, key: str, value: str) -> None:
+    """Write one key through the v3 JSON gateway."""
+    response = httpx.post(
+        f"{etcd.url}/v3/kv/put", json={"key": _b64(key), "value": _b64(value)}, timeout=5.0
+    )
+    response.raise_for_status()
+
+
+def compact_etcd(etcd: EtcdServer) -> int:
+    """Compact etcd's whole history up to now (as tests/e2e/test_v1_watch.py does)."""
+    header = httpx.post(f"{etcd.url}/v3/kv/range", json={"key": "AA=="}, timeout=5).json()
+    revision = int(header["header"]["revision"])
+    response = httpx.post(
+        f"{etcd.url}/v3/kv/compaction",
+        json={"revision": str(revision), "physical": True},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return revision
+
+
+# --- dockerd -------------------------------------------------------------------------------
+
+
+def dockerd_pids() -> list[int]:
+    """The pids of every process named exactly `dockerd`."""
+    found = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True, check=False)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def docker_answers(client: docker.DockerClient) -> bool:
+    """Whether the engine answers a ping."""
+    try:
+        return bool(client.ping())
+    except (docker.errors.DockerException, OSError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_dockerd(timeout: float = 60.0) -> None:
+    """SIGTERM the running dockerd and wait until it has exited (it stops its containers)."""
+    pids = dockerd_pids()
+    assert len(pids) == 1, f"expected one dockerd, found pids {pids}"
+    pid = pids[0]
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not _alive(pid), timeout=timeout, interval=0.2, message="dockerd to exit")
+
+
+def start_dockerd(client: docker.DockerClient, timeout: float = 60.0) -> None:
+    """Start dockerd the way scripts/dev does (own session, output to its log), unless one
+    runs, and wait until the engine answers."""
+    if not dockerd_pids():
+        with DOCKERD_LOG.open("ab") as log:
+            process = subprocess.Popen(
+                ["dockerd"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd="/",
+                start_new_session=True,
+            )
+        _STARTED_DOCKERDS.append(process)
+    wait_until(
+        lambda: DOCKER_SOCKET.exists() and docker_answers(client),
+        timeout=timeout,
+        interval=0.5,
+        message="dockerd to answer again",
+    )
