@@ -41,6 +41,8 @@ SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
 STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
 PULL_TIMEOUT_S = 300.0
 PULL_CONCURRENCY = 2
+# How docker-py reports an engine it cannot reach or that hung up.
+CONNECTION_ERRORS = (requests.exceptions.RequestException, docker.errors.DockerException, OSError)
 # Docker's container events that can change what a reconcile decides (exec_*,
 # health_status, attach... cannot).
 STATE_CHANGING_EVENTS = frozenset(
@@ -161,11 +163,7 @@ class DockerRuntime:
             if exc.status_code is not None and exc.status_code >= 500 and _engine_trouble(exc):
                 raise RuntimeUnavailable(f"Docker at {self.host}: {_explain(exc)}") from exc
             raise RuntimeRejected(_explain(exc)) from exc
-        except (
-            requests.exceptions.RequestException,
-            docker.errors.DockerException,
-            OSError,
-        ) as exc:
+        except CONNECTION_ERRORS as exc:
             raise RuntimeUnavailable(f"Docker at {self.host}: {exc}") from exc
 
     async def ping(self) -> None:
@@ -277,13 +275,9 @@ class DockerRuntime:
 
         try:
             # Not under the limiter: the stream holds its connection for as long as it
-            # lives (docker_concurrency stays below docker-py's pool for that reason).
+            # lives (docker-py's pool has a connection set aside for it).
             await trio.to_thread.run_sync(pump, abandon_on_cancel=True)
-        except (
-            requests.exceptions.RequestException,
-            docker.errors.DockerException,
-            OSError,
-        ) as exc:
+        except CONNECTION_ERRORS as exc:
             raise RuntimeUnavailable(f"Docker at {self.host}: event stream broke: {exc}") from exc
         finally:
             # Closing the response wakes the thread blocked reading it, which then ends.
@@ -387,7 +381,7 @@ async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[D
             client = await trio.to_thread.run_sync(connect, abandon_on_cancel=True)
     except trio.TooSlowError:
         raise RuntimeUnavailable(f"cannot reach Docker at {host}: no answer") from None
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+    except CONNECTION_ERRORS as exc:
         raise RuntimeUnavailable(f"cannot reach Docker at {host}: {exc}") from exc
     runtime = DockerRuntime(client, host, limiter)
     try:
