@@ -364,7 +364,11 @@ async def run(
 
 
 async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
-    """Run the actor for `name`, restarting it with backoff after an unexpected error."""
+    """Run the actor for `name`, restarting it with backoff after an unexpected error.
+
+    Ends when the actor ends, or when `nudges` is closed (shutdown) while it waits to
+    restart a crashed actor: a broken actor must not hold up shutdown.
+    """
     log = logs.get(actor="container", container=name)
     backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     with nudges:
@@ -376,7 +380,14 @@ async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[N
                 delay = backoff.next_delay()
                 log.exception("container_actor_crashed", attempt=backoff.attempt, retry_in=delay)
                 await _record_crash(ctx, name, exc)
-            await trio.sleep(delay)
+            # Sit out the back-off; nudges meanwhile change nothing (the restarted actor
+            # reads everything afresh), but a closed inbox means stop.
+            with trio.move_on_after(delay):
+                while True:
+                    try:
+                        await nudges.receive()
+                    except trio.EndOfChannel:
+                        return
 
 
 async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:

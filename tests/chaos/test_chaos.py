@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ pytestmark = pytest.mark.e2e
 HTTP_TIMEOUT_S = 60.0
 CONVERGE_TIMEOUT_S = 60.0  # generous: convergence is the point, not its speed
 BURST = 30  # objects created at once in the kill -9 scenario
+SHUTDOWN_GRACE_S = 300.0
+SHUTDOWN_TIMEOUT_S = 30.0  # generous for "ends after the current pass", far below the grace
 
 
 def names(stem: str, count: int) -> list[str]:
@@ -84,6 +87,11 @@ def event_reasons(api: httpx.Client, name: str) -> dict[str, list[dict[str, Any]
     for item in items:
         grouped.setdefault(item["reason"], []).append(item)
     return grouped
+
+
+def crashes_of(mcp: McpProcess, name: str) -> list[dict[str, Any]]:
+    """The `container_actor_crashed` log records of `name`'s actor."""
+    return [r for r in mcp.events("container_actor_crashed") if r.get("container") == name]
 
 
 # --- 1. kill -9 of mcp while 30 containers are being made ----------------------------------
@@ -409,13 +417,7 @@ def test_a_poisoned_actor_is_contained(
         assert all(item["type"] == "Warning" for item in errors), errors
         # Restarted with back-off (1 s, then 2 s...): crashes keep coming, logged each time.
         wait_until(
-            lambda: (
-                sum(
-                    record.get("container") == poisoned
-                    for record in mcp.events("container_actor_crashed")
-                )
-                >= 2
-            ),
+            lambda: len(crashes_of(mcp, poisoned)) >= 2,
             timeout=CONVERGE_TIMEOUT_S,
             message=f"{poisoned}'s actor crashed and restarted",
         )
@@ -440,6 +442,52 @@ def test_a_poisoned_actor_is_contained(
     assert mcp.returncode is None
 
 
+def test_a_poisoned_actor_does_not_hold_up_shutdown(
+    mcp_launcher: McpLauncher,
+    etcd: EtcdServer,
+    etcd_prefix: str,
+    docker_client: docker.DockerClient,
+    busybox_image: str,
+) -> None:
+    poisoned, healthy = names("fpstop", 2)
+    # A grace period far beyond the wait below: exiting within it means the actors ended
+    # after their current pass, not that the grace deadline cancelled them.
+    mcp = mcp_launcher.start(
+        extra_args=["--grace-period", str(SHUTDOWN_GRACE_S)],
+        env={"MCP_FAILPOINTS": f"reconcile={poisoned}"},
+    )
+    cluster = cluster_id(etcd, etcd_prefix)
+    with client(mcp) as api:
+        body_of(v1_create(api, sleeper(poisoned, busybox_image)), 201)
+        create_and_wait(api, sleeper(healthy, busybox_image))
+    running = containers_by_name(docker_client, cluster)[healthy]
+    wait_until(
+        lambda: len(crashes_of(mcp, poisoned)) >= 2,
+        timeout=CONVERGE_TIMEOUT_S,
+        message=f"{poisoned}'s actor crashing and being restarted",
+    )
+
+    mcp.signal(signal.SIGTERM)
+    try:
+        code = mcp.wait(timeout=SHUTDOWN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        records = mcp.json_logs()
+        stopping = next(i for i, r in enumerate(records) if r.get("event") == "mcp_stopping")
+        after = [
+            r["attempt"]
+            for r in records[stopping:]
+            if r.get("event") == "container_actor_crashed" and r.get("container") == poisoned
+        ]
+        pytest.fail(
+            f"mcp still running {SHUTDOWN_TIMEOUT_S:.0f} s after SIGTERM; the poisoned actor "
+            f"was restarted after shutdown began (crash attempts {after})"
+        )
+    assert code == 0, mcp.output()
+    # Shutting down leaves the workloads running.
+    left = cluster_containers(docker_client, cluster)
+    assert [entry["Id"] for entry in left if entry["State"] == "running"] == running
+
+
 # --- 5. dockerd restarted (last: it stops every container on this machine) ----------------
 
 
@@ -461,11 +509,28 @@ def test_dockerd_restart_converges(
             create_and_wait(api, sleeper(name, busybox_image, state))
         before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
 
+        # mcp is frozen while dockerd shuts down, and thawed once it has exited: it then
+        # finds Docker gone (calls fail, the event stream is broken) and must start every
+        # container again once the engine is back. Not frozen, it would start the containers
+        # dockerd is stopping, during its shutdown; Docker 20.10 on a machine whose / is not
+        # a shared mount (dockerd then bind-mounts /var/lib/docker itself) strands those
+        # containers' overlay mounts, and they can never be removed afterwards.
+        mcp.signal(signal.SIGSTOP)
         try:
             # Without live-restore, dockerd stops every container on its way out.
             stop_dockerd()
+            mcp.signal(signal.SIGCONT)
+            wait_until(
+                lambda: any(
+                    mcp.events(event)
+                    for event in ("docker_events_ended", "docker_events_broken", "reconcile_retry")
+                ),
+                timeout=CONVERGE_TIMEOUT_S,
+                message="mcp to notice that Docker is gone",
+            )
             assert mcp.returncode is None, f"mcp exited without Docker\n{mcp.output()}"
         finally:
+            mcp.signal(signal.SIGCONT)
             start_dockerd(docker_client)  # the rest of the suite needs an engine
 
         after = wait_converged(api, docker_client, cluster, want, timeout=2 * CONVERGE_TIMEOUT_S)
