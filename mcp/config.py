@@ -47,6 +47,7 @@ class Config:
     restart_backoff_cap: float = 300.0
     restart_backoff_reset: float = 600.0
     orphans: str = "remove"
+    controllers: str = "all"
 
     @property
     def listen(self) -> str:
@@ -194,6 +195,12 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
         "seconds of running after which the back-off starts afresh (default 600)",
         "S",
+    ),
+    Setting(
+        "controllers",
+        _choice(("all", "none")),
+        "all, or none for an API-only replica that never calls Docker (default all)",
+        "WHICH",
     ),
     Setting(
         "orphans",

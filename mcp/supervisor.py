@@ -17,6 +17,7 @@ the exception leaves `run` and the process exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -74,24 +75,31 @@ async def _serve(config: Config, shutdown: trio.Event) -> None:
                     client_url=endpoint, data_dir=config.data_dir, task_status=task_status
                 )
             )
-        async with (
-            open_docker_runtime(config.docker_host, concurrency=config.docker_concurrency) as rt,
-            open_etcd_store(config.etcd_endpoints) as store,
-        ):
-            log.info("docker_connected", docker_host=config.docker_host)
+        async with contextlib.AsyncExitStack() as stack:
+            runtime: DockerRuntime | None = None
+            if config.controllers == "all":
+                runtime = await stack.enter_async_context(
+                    open_docker_runtime(config.docker_host, concurrency=config.docker_concurrency)
+                )
+                log.info("docker_connected", docker_host=config.docker_host)
+            store = await stack.enter_async_context(open_etcd_store(config.etcd_endpoints))
             log.info("etcd_connected", etcd=store.endpoint, prefix=config.etcd_prefix)
-            await _run_actors(config, store, rt, shutdown)
+            await _run_actors(config, store, runtime, shutdown)
         # The embedded etcd outlives the store's client, so the client closes cleanly.
         services.cancel_scope.cancel()
 
 
 async def _run_actors(
-    config: Config, store: EtcdStore, runtime: DockerRuntime, shutdown: trio.Event
+    config: Config, store: EtcdStore, runtime: DockerRuntime | None, shutdown: trio.Event
 ) -> None:
+    """The actors; without a runtime (API-only) just the watch, feeding the cache, and the API."""
     keys = Keys(config.etcd_prefix)
     cluster_id = await registry.ensure_cluster_id(store, keys)
     log.info("cluster_identified", cluster=cluster_id)
     cache = Cache(keys)
+    if runtime is None:
+        await _run_api_only(config, store, keys, cache, shutdown)
+        return
     ctx = container.Context(
         store=store,
         keys=keys,
@@ -144,4 +152,36 @@ async def _run_actors(
         actors.cancel_scope.deadline = trio.current_time() + config.grace_period
         cache.close()
         sources_scope.cancel()
+    log.info("mcp_stopped")
+
+
+async def _run_api_only(
+    config: Config, store: EtcdStore, keys: Keys, cache: Cache, shutdown: trio.Event
+) -> None:
+    """An API replica: it serves, and watches etcd for its waits and streams; no Docker."""
+    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
+
+    async def discard_changes() -> None:
+        async with changes_receive:
+            async for _ in changes_receive:
+                pass  # no controllers here: changes only matter to the cache
+
+    async with trio.open_nursery() as actors:
+        actors.start_soon(discard_changes)
+        watch_scope = trio.CancelScope()
+
+        async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            with watch_scope:
+                await watch.run(store, keys, cache, changes_send, task_status=task_status)
+
+        await actors.start(run_watch)
+        await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
+        log.info(
+            "mcp_started", listen=config.listen, objects=len(cache.objects), controllers="none"
+        )
+        await shutdown.wait()
+        log.info("mcp_stopping", grace_period=config.grace_period)
+        actors.cancel_scope.deadline = trio.current_time() + config.grace_period
+        cache.close()
+        watch_scope.cancel()
     log.info("mcp_stopped")
