@@ -147,12 +147,24 @@ async def _run_actors(
         await actors.start(controller.run, ctx, changes_receive)
         await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
         log.info("mcp_started", listen=config.listen, objects=len(cache.objects))
-        await shutdown.wait()
-        log.info("mcp_stopping", grace_period=config.grace_period)
-        actors.cancel_scope.deadline = trio.current_time() + config.grace_period
-        cache.close()
-        sources_scope.cancel()
+        await _wind_down(actors, config, cache, sources_scope, shutdown)
     log.info("mcp_stopped")
+
+
+async def _wind_down(
+    actors: trio.Nursery,
+    config: Config,
+    cache: Cache,
+    sources: trio.CancelScope,
+    shutdown: trio.Event,
+) -> None:
+    """At shutdown: end every wait for the controller, stop the sources of change, and
+    give everything left `grace_period` seconds before it is cancelled."""
+    await shutdown.wait()
+    log.info("mcp_stopping", grace_period=config.grace_period)
+    actors.cancel_scope.deadline = trio.current_time() + config.grace_period
+    cache.close()
+    sources.cancel()
 
 
 async def _run_api_only(
@@ -179,9 +191,5 @@ async def _run_api_only(
         log.info(
             "mcp_started", listen=config.listen, objects=len(cache.objects), controllers="none"
         )
-        await shutdown.wait()
-        log.info("mcp_stopping", grace_period=config.grace_period)
-        actors.cancel_scope.deadline = trio.current_time() + config.grace_period
-        cache.close()
-        watch_scope.cancel()
+        await _wind_down(actors, config, cache, watch_scope, shutdown)
     log.info("mcp_stopped")
