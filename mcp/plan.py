@@ -115,6 +115,28 @@ def pending_restart(
     return CrashLoop(loop_restarts, delay, (finished or EPOCH) + timedelta(seconds=delay))
 
 
+def as_reported(desired: Container, observed: Observed, last: Status | None) -> bool:
+    """Docker still shows exactly what the last report says, and that report is current.
+
+    Then a restarted control plane has nothing to do for this object: it adopts the
+    container without asking Docker anything more than the one list it made for all.
+    """
+    return (
+        last is not None
+        and not desired.deleting
+        and last.uid == desired.uid == observed.uid
+        and last.observed_generation == desired.generation
+        and last.container_id == observed.container_id
+        and observed.spec_hash == desired.spec.runtime_hash()
+        and (
+            (desired.spec.state == "running" and observed.running and last.phase == "Running")
+            or (
+                desired.spec.state == "stopped" and not observed.running and last.phase == "Stopped"
+            )
+        )
+    )
+
+
 def foreign(observed: Observed | None, cluster_id: str) -> bool:
     """A container holds the object's Docker name but is not this control plane's.
 

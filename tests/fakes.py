@@ -201,6 +201,9 @@ class FakeRuntime:
     async def inspect(self, name: str) -> Observed | None:
         self.calls.append(f"inspect {name}")
         await trio.lowlevel.checkpoint()
+        return self._observe(name)
+
+    def _observe(self, name: str) -> Observed | None:
         found = self.containers.get(name)
         if found is None:
             return None
@@ -269,7 +272,7 @@ class FakeRuntime:
         found = []
         for name, container in self.containers.items():
             if container.labels.get("mcp.cluster") == cluster_id:
-                observed = await self.inspect(name)
+                observed = self._observe(name)
                 assert observed is not None
                 found.append(observed)
         return found

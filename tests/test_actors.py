@@ -389,3 +389,23 @@ async def test_failed_pulls_back_off_and_block_nobody(
     # Once the registry has it, the next try succeeds.
     plane.runtime.registry.add("registry.example:5000/absent:1")
     await plane.wait_for(lambda: plane.phase("unpullable") == "Running", seconds=60)
+
+
+async def test_a_restarted_control_plane_adopts_with_one_docker_list(plane: Plane) -> None:
+    names = ["a", "b", "c"]
+    for name in names:
+        await plane.create(name)
+    await plane.create("d", state="stopped")
+    await plane.wait_for(lambda: all(plane.phase(n) == "Running" for n in names))
+    await plane.wait_for(lambda: plane.phase("d") == "Stopped")
+    # A second control plane on the same store and engine, as after a restart.
+    cache = Cache(KEYS)
+    cache.replace_all(await plane.store.list_prefix(KEYS.root))
+    ctx = replace(plane.ctx, cache=cache, primed={})
+    plane.runtime.calls.clear()
+    await controller._prime(ctx)
+    for name in [*names, "d"]:
+        await container.reconcile(ctx, name, first_pass=True)
+    assert plane.runtime.calls == ["list"]  # not one call per container
+    for name in [*names, "d"]:
+        assert (await reasons(plane, name))["Adopted"] == 1

@@ -61,6 +61,9 @@ class Context:
     resync_interval: float
     actor_backoff: Backoff  # after an actor's crash or a transient error; each actor copies it
     events: Recorder
+    # What one Docker list showed at start-up, by object name; each actor's first pass
+    # takes its entry, so adopting N unchanged containers costs no per-container call.
+    primed: dict[str, Observed] = field(default_factory=dict)
     backoff: plan.BackoffPolicy = field(default_factory=plan.BackoffPolicy)  # CrashLoopBackOff
     # Wall time, as Docker's timestamps are; tests give a clock that follows trio's.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -108,6 +111,12 @@ async def reconcile(
     failpoints.hit("reconcile", name)
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
     target = docker_name(name)
+    summary = ctx.primed.pop(name, None) if first_pass else None
+    if summary is not None and plan.as_reported(desired, summary, ctx.cache.status(name)):
+        await ctx.events.record(
+            desired, "Adopted", f"Adopted existing Docker container {summary.container_id[:12]}"
+        )
+        return None
     observed = await ctx.runtime.inspect(target)
     if first_pass and observed is not None and observed.uid == desired.uid:
         await ctx.events.record(

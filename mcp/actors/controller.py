@@ -23,6 +23,8 @@ import trio
 
 from mcp import logs
 from mcp.actors import container
+from mcp.errors import RuntimeUnavailable
+from mcp.model import LABEL_NAME
 
 log = logs.get(actor="controller")
 
@@ -38,6 +40,7 @@ async def run(
     Closes `changes` (receive end) and every actor inbox (send ends).
     """
     inboxes: dict[str, trio.MemorySendChannel[None]] = {}
+    await _prime(ctx)
     async with trio.open_nursery() as nursery:
         task_status.started()
         with changes:
@@ -53,6 +56,20 @@ async def run(
         log.info("controller_stopping", actors=len(inboxes))
         for inbox in inboxes.values():
             inbox.close()
+
+
+async def _prime(ctx: container.Context) -> None:
+    """One Docker list for all containers of this cluster, for the actors' first passes."""
+    try:
+        managed = await ctx.runtime.list_managed(ctx.cluster_id)
+    except RuntimeUnavailable as exc:
+        log.warning("prime_failed", error=str(exc))  # the actors inspect one by one
+        return
+    for observed in managed:
+        name = observed.labels.get(LABEL_NAME)
+        if name is not None:
+            ctx.primed[name] = observed
+    log.info("controller_primed", containers=len(managed))
 
 
 def _start_actor(
