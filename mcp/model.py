@@ -50,7 +50,7 @@ MAX_STOP_TIMEOUT_S = 3600
 
 def now_iso() -> str:
     """The current time as ISO 8601 in UTC, to the millisecond."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_time(datetime.now(UTC))
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -70,6 +70,7 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def format_time(moment: datetime) -> str:
+    """`moment` as ISO 8601 in UTC, to the millisecond, with a Z."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
