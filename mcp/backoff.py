@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def doubling(base: float, cap: float, step: int) -> float:
+    """base, 2*base, 4*base... for step 0, 1, 2..., never more than `cap`."""
+    return min(cap, base * 2.0**step)
+
+
 @dataclass
 class Backoff:
     """Delays base, 2*base, 4*base... up to `cap`; `reset()` after a success."""
@@ -14,7 +19,7 @@ class Backoff:
     attempt: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.cap, self.base * 2.0**self.attempt)
+        delay = doubling(self.base, self.cap, self.attempt)
         self.attempt += 1
         return delay
 

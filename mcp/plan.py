@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from mcp.backoff import doubling
 from mcp.model import (
     LABEL_CLUSTER,
     Container,
@@ -66,7 +67,7 @@ class BackoffPolicy:
         """The pause before the next restart, after `loop_restarts` restarts in this loop."""
         if loop_restarts == 0:
             return 0.0
-        return min(self.cap_s, self.base_s * 2.0 ** (loop_restarts - 1))
+        return doubling(self.base_s, self.cap_s, loop_restarts - 1)
 
     def for_container(self, desired: Container) -> BackoffPolicy:
         """This policy with the container's own settings (spec.restartBackoff) on top."""
