@@ -409,3 +409,13 @@ async def test_a_restarted_control_plane_adopts_with_one_docker_list(plane: Plan
     assert plane.runtime.calls == ["list"]  # not one call per container
     for name in [*names, "d"]:
         assert (await reasons(plane, name))["Adopted"] == 1
+
+
+async def test_a_pass_with_nothing_to_do_asks_docker_once(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    await plane.create("steady")
+    await plane.wait_for(lambda: plane.phase("steady") == "Running")
+    plane.runtime.calls.clear()
+    await trio.sleep(plane.ctx.resync_interval + 1)  # one resync pass
+    assert plane.runtime.calls == ["inspect mcp-steady"]

@@ -113,15 +113,11 @@ async def reconcile(
     target = docker_name(name)
     summary = ctx.primed.pop(name, None) if first_pass else None
     if summary is not None and plan.as_reported(desired, summary, ctx.cache.status(name)):
-        await ctx.events.record(
-            desired, "Adopted", f"Adopted existing Docker container {summary.container_id[:12]}"
-        )
+        await _record_adoption(ctx, desired, summary)
         return None
     observed = await ctx.runtime.inspect(target)
     if first_pass and observed is not None and observed.uid == desired.uid:
-        await ctx.events.record(
-            desired, "Adopted", f"Adopted existing Docker container {observed.container_id[:12]}"
-        )
+        await _record_adoption(ctx, desired, observed)
     previous = ctx.cache.status(name)
     if plan.foreign(observed, ctx.cluster_id):
         await _report_name_clash(ctx, desired, observed, previous)
@@ -140,6 +136,7 @@ async def reconcile(
     restarted: plan.CrashLoop | None = None
     pulls = pulls if pulls is not None else PullBackOff()
     pull_due_in: float | None = None
+    acted = False
     for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
         if isinstance(action, plan.CreateContainer) and pulls.retry_at and now < pulls.retry_at:
             pull_due_in = (pulls.retry_at - now).total_seconds()
@@ -150,6 +147,7 @@ async def reconcile(
             )
             break
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
+        acted = True
         try:
             event = await _execute(ctx, desired, action, target)
             if event is not None:
@@ -189,7 +187,8 @@ async def reconcile(
             # pass finds the object gone (or a new object of the same name to handle).
             log.info("container_deleted", uid=desired.uid)
             return None
-    observed = await ctx.runtime.inspect(target)
+    if acted:  # else Docker's answer from the start of this pass still stands
+        observed = await ctx.runtime.inspect(target)
     at = now_iso()
     status = plan.status_for(
         desired, observed, failure=failure, previous=previous, at=at, restarted=restarted
@@ -217,6 +216,11 @@ async def reconcile(
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
     return pull_due_in
+
+
+async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
+    message = f"Adopted existing Docker container {observed.container_id[:12]}"
+    await ctx.events.record(desired, "Adopted", message)
 
 
 async def _report_name_clash(
