@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import trio
 
-from mcp import logs, model
 from mcp.model import Container, Status
-from mcp.registry import Keys, container_from
+from mcp.registry import Keys, decode_item
 from mcp.store import KeyValue, Listing, WatchEvent
-
-log = logs.get(actor="watch")
 
 
 class Cache:
@@ -88,27 +85,20 @@ class Cache:
 
     def _apply_one(self, key: str, item: KeyValue | WatchEvent | None) -> str | None:
         """Apply a put (`item`) or a delete (None) of `key`; the object's name if it changed."""
+        if item is not None:
+            decoded = decode_item(self._keys, item)
+            if isinstance(decoded, Container):
+                self.objects[decoded.name] = decoded
+                return decoded.name
+            if isinstance(decoded, Status):
+                self._statuses[key.removeprefix(self._keys.statuses)] = decoded
+            # An undecodable value leaves what was known: acting on a half-understood
+            # object is worse.
+            return None
         if key.startswith(self._keys.containers):
             name = key.removeprefix(self._keys.containers)
-            if item is None:
-                self.objects.pop(name, None)
-                return name
-            try:
-                self.objects[name] = container_from(
-                    KeyValue(key, item.value, item.mod_revision, item.create_revision)
-                )
-            except model.UNDECODABLE as exc:
-                # Keep what was known: acting on a half-understood object is worse.
-                log.error("object_undecodable", key=key, revision=item.mod_revision, error=str(exc))
-                return None
+            self.objects.pop(name, None)
             return name
         if key.startswith(self._keys.statuses):
-            name = key.removeprefix(self._keys.statuses)
-            if item is None:
-                self._statuses.pop(name, None)
-                return None
-            try:
-                self._statuses[name] = model.decode_status(item.value, revision=item.mod_revision)
-            except model.UNDECODABLE as exc:
-                log.error("status_undecodable", key=key, revision=item.mod_revision, error=str(exc))
+            self._statuses.pop(key.removeprefix(self._keys.statuses), None)
         return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from mcp import logs, model
 from mcp.errors import Conflict
 from mcp.model import Container, Status
-from mcp.store import Compare, Delete, KeyValue, Put, Store
+from mcp.store import Compare, Delete, KeyValue, Put, Store, WatchEvent
 
 log = logs.get(actor="registry")
 
@@ -67,6 +67,26 @@ def container_from(item: KeyValue) -> Container:
     )
 
 
+def decode_item(keys: Keys, item: KeyValue | WatchEvent) -> Container | Status | None:
+    """The object or the status stored in `item` (a read or a watch put).
+
+    None for a key that is neither, and for a value mcp cannot read (written by hand or
+    by a newer version), which is logged: readers skip it, they never crash on it.
+    """
+    try:
+        if item.key.startswith(keys.containers):
+            return container_from(
+                KeyValue(item.key, item.value, item.mod_revision, item.create_revision)
+            )
+        if item.key.startswith(keys.statuses):
+            return model.decode_status(item.value, revision=item.mod_revision)
+    except model.UNDECODABLE as exc:
+        log.error(
+            "stored_value_undecodable", key=item.key, revision=item.mod_revision, error=str(exc)
+        )
+    return None
+
+
 async def ensure_cluster_id(store: Store, keys: Keys) -> str:
     """This control plane's id: made once, then read back by every later start."""
     existing = await store.get(keys.cluster_id)
@@ -104,16 +124,11 @@ async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Stat
     objects: dict[str, Container] = {}
     statuses: dict[str, Status] = {}
     for item in listing.items:
-        try:
-            if item.key.startswith(keys.containers):
-                obj = container_from(item)
-                objects[obj.name] = obj
-            elif item.key.startswith(keys.statuses):
-                statuses[item.key.removeprefix(keys.statuses)] = model.decode_status(
-                    item.value, revision=item.mod_revision
-                )
-        except model.UNDECODABLE as exc:
-            log.error("stored_value_undecodable", key=item.key, error=str(exc))
+        decoded = decode_item(keys, item)
+        if isinstance(decoded, Container):
+            objects[decoded.name] = decoded
+        elif isinstance(decoded, Status):
+            statuses[item.key.removeprefix(keys.statuses)] = decoded
     result = []
     for name in sorted(objects):
         status = statuses.get(name)

@@ -28,13 +28,12 @@ from typing import Any, Literal
 
 import trio
 
-from mcp import model
 from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
 from mcp.api.schemas import container_out, dump
 from mcp.errors import Compacted, StoreUnavailable
 from mcp.model import Container, Status
-from mcp.registry import Keys, container_from
+from mcp.registry import Keys, decode_item
 from mcp.selectors import Selector
 from mcp.store import KeyValue, Listing, WatchEvent
 
@@ -117,12 +116,11 @@ class StreamView:
         return []
 
     def _store(self, key: str, item: KeyValue | WatchEvent) -> None:
-        if key.startswith(self.keys.containers):
-            obj = container_from(KeyValue(key, item.value, item.mod_revision, item.create_revision))
-            self.objects[obj.name] = obj
-        elif key.startswith(self.keys.statuses):
-            name = key.removeprefix(self.keys.statuses)
-            self.statuses[name] = model.decode_status(item.value, revision=item.mod_revision)
+        decoded = decode_item(self.keys, item)
+        if isinstance(decoded, Container):
+            self.objects[decoded.name] = decoded
+        elif isinstance(decoded, Status):
+            self.statuses[key.removeprefix(self.keys.statuses)] = decoded
 
     def _status_of(self, obj: Container) -> Status | None:
         status = self.statuses.get(obj.name)
