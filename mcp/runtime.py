@@ -32,6 +32,7 @@ from mcp.errors import (
     RuntimeRejected,
     RuntimeUnavailable,
 )
+from mcp.metrics import Metrics
 from mcp.model import LABEL_CLUSTER, LABEL_NAME, ContainerSpec, Observed
 
 T = TypeVar("T")
@@ -128,11 +129,14 @@ def _docker_time(value: str | None) -> str | None:
 class DockerRuntime:
     """`Runtime` on a Docker engine. Open it with `open_docker_runtime`."""
 
-    def __init__(self, client: Any, host: str, limiter: trio.CapacityLimiter) -> None:
+    def __init__(
+        self, client: Any, host: str, limiter: trio.CapacityLimiter, metrics: Metrics
+    ) -> None:
         self._client = client
         self._api = client.api
         self.host = host
         self._limiter = limiter
+        self._metrics = metrics
         # Pulls can take minutes: their own few slots, so they never starve other calls.
         self._pull_limiter = trio.CapacityLimiter(PULL_CONCURRENCY)
 
@@ -144,6 +148,8 @@ class DockerRuntime:
         limiter: trio.CapacityLimiter | None = None,
         **kwargs: Any,
     ) -> T:
+        # Named by docker-py's method (inspect_container, containers, start...).
+        self._metrics.inc("mcp_docker_requests_total", operation=fn.__name__)
         try:
             with trio.fail_after(deadline_s):
                 return await trio.to_thread.run_sync(
@@ -357,7 +363,9 @@ async def _probe(host: str) -> None:
 
 
 @asynccontextmanager
-async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[DockerRuntime]:
+async def open_docker_runtime(
+    host: str, *, concurrency: int, metrics: Metrics | None = None
+) -> AsyncIterator[DockerRuntime]:
     """Connect to the Docker engine at `host` and check that it answers.
 
     Raises:
@@ -383,7 +391,9 @@ async def open_docker_runtime(host: str, *, concurrency: int) -> AsyncIterator[D
         raise RuntimeUnavailable(f"cannot reach Docker at {host}: no answer") from None
     except CONNECTION_ERRORS as exc:
         raise RuntimeUnavailable(f"cannot reach Docker at {host}: {exc}") from exc
-    runtime = DockerRuntime(client, host, limiter)
+    metrics = metrics or Metrics()
+    metrics.inc("mcp_docker_requests_total", operation="version")  # docker-py's negotiation
+    runtime = DockerRuntime(client, host, limiter, metrics)
     try:
         yield runtime
     finally:

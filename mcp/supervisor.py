@@ -30,6 +30,7 @@ from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
 from mcp.events import Recorder
+from mcp.metrics import Metrics
 from mcp.plan import BackoffPolicy
 from mcp.registry import Keys
 from mcp.runtime import DockerRuntime, open_docker_runtime
@@ -77,20 +78,27 @@ async def _serve(config: Config, shutdown: trio.Event) -> None:
             )
         async with contextlib.AsyncExitStack() as stack:
             runtime: DockerRuntime | None = None
+            metrics = Metrics()
             if config.controllers == "all":
                 runtime = await stack.enter_async_context(
-                    open_docker_runtime(config.docker_host, concurrency=config.docker_concurrency)
+                    open_docker_runtime(
+                        config.docker_host, concurrency=config.docker_concurrency, metrics=metrics
+                    )
                 )
                 log.info("docker_connected", docker_host=config.docker_host)
             store = await stack.enter_async_context(open_etcd_store(config.etcd_endpoints))
             log.info("etcd_connected", etcd=store.endpoint, prefix=config.etcd_prefix)
-            await _run_actors(config, store, runtime, shutdown)
+            await _run_actors(config, store, runtime, metrics, shutdown)
         # The embedded etcd outlives the store's client, so the client closes cleanly.
         services.cancel_scope.cancel()
 
 
 async def _run_actors(
-    config: Config, store: EtcdStore, runtime: DockerRuntime | None, shutdown: trio.Event
+    config: Config,
+    store: EtcdStore,
+    runtime: DockerRuntime | None,
+    metrics: Metrics,
+    shutdown: trio.Event,
 ) -> None:
     """The actors; without a runtime (API-only) just the watch, feeding the cache, and the API."""
     keys = Keys(config.etcd_prefix)
@@ -98,7 +106,7 @@ async def _run_actors(
     log.info("cluster_identified", cluster=cluster_id)
     cache = Cache(keys)
     if runtime is None:
-        await _run_api_only(config, store, keys, cache, shutdown)
+        await _run_api_only(config, store, keys, cache, metrics, shutdown)
         return
     ctx = container.Context(
         store=store,
@@ -114,6 +122,7 @@ async def _run_actors(
             reset_s=config.restart_backoff_reset,
         ),
         events=Recorder(store, keys, ttl_s=config.event_ttl),
+        metrics=metrics,
     )
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     # The sources of change (etcd's watch, Docker's events) stop first on shutdown; the
@@ -145,7 +154,7 @@ async def _run_actors(
     async with trio.open_nursery() as actors:
         await actors.start(run_sources)
         await actors.start(controller.run, ctx, changes_receive)
-        await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
+        await actors.start(api.run, api.ApiContext(store, keys, cache, metrics), config, shutdown)
         log.info("mcp_started", listen=config.listen, objects=len(cache.objects))
         await _wind_down(actors, config, cache, sources_scope, shutdown)
     log.info("mcp_stopped")
@@ -168,7 +177,12 @@ async def _wind_down(
 
 
 async def _run_api_only(
-    config: Config, store: EtcdStore, keys: Keys, cache: Cache, shutdown: trio.Event
+    config: Config,
+    store: EtcdStore,
+    keys: Keys,
+    cache: Cache,
+    metrics: Metrics,
+    shutdown: trio.Event,
 ) -> None:
     """An API replica: it serves, and watches etcd for its waits and streams; no Docker."""
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
@@ -187,7 +201,7 @@ async def _run_api_only(
                 await watch.run(store, keys, cache, changes_send, task_status=task_status)
 
         await actors.start(run_watch)
-        await actors.start(api.run, api.ApiContext(store, keys, cache), config, shutdown)
+        await actors.start(api.run, api.ApiContext(store, keys, cache, metrics), config, shutdown)
         log.info(
             "mcp_started", listen=config.listen, objects=len(cache.objects), controllers="none"
         )

@@ -409,6 +409,7 @@ async def test_a_restarted_control_plane_adopts_with_one_docker_list(plane: Plan
     assert plane.runtime.calls == ["list"]  # not one call per container
     for name in [*names, "d"]:
         assert (await reasons(plane, name))["Adopted"] == 1
+    assert ctx.metrics.value("mcp_containers_adopted_total") == 4
 
 
 async def test_a_pass_with_nothing_to_do_asks_docker_once(

@@ -57,6 +57,20 @@ def create_app(ctx: ApiContext, *, bookmark_interval: float = 10.0) -> QuartTrio
     async def healthz() -> Response:
         return json_response({"status": "ok", "revision": ctx.cache.revision}, 200)
 
+    @app.get("/metrics")
+    @hide
+    async def metrics() -> Response:
+        gauges = {
+            "mcp_objects": ("Objects in the watch cache.", float(len(ctx.cache.objects))),
+            "mcp_etcd_revision": (
+                "The etcd revision the cache has seen.",
+                float(ctx.cache.revision),
+            ),
+        }
+        return Response(
+            ctx.metrics.render(gauges), 200, content_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
     app.register_blueprint(seed.blueprint(ctx))
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
     return app

@@ -32,6 +32,7 @@ from mcp.errors import (
     StoreUnavailable,
 )
 from mcp.events import Recorder
+from mcp.metrics import Metrics
 from mcp.model import (
     LABEL_CLUSTER,
     LABEL_NAME,
@@ -65,6 +66,7 @@ class Context:
     # takes its entry, so adopting N unchanged containers costs no per-container call.
     primed: dict[str, Observed] = field(default_factory=dict)
     backoff: plan.BackoffPolicy = field(default_factory=plan.BackoffPolicy)  # CrashLoopBackOff
+    metrics: Metrics = field(default_factory=Metrics)
     # Wall time, as Docker's timestamps are; tests give a clock that follows trio's.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -219,6 +221,7 @@ async def reconcile(
 
 
 async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
+    ctx.metrics.inc("mcp_containers_adopted_total")
     message = f"Adopted existing Docker container {observed.container_id[:12]}"
     await ctx.events.record(desired, "Adopted", message)
 
@@ -360,6 +363,7 @@ async def run(
             wait_s = ctx.resync_interval
             try:
                 due_in = await reconcile(ctx, name, first_pass=first_pass, pulls=pulls)
+                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="done")
                 first_pass = False
                 backoff.reset()
                 if due_in is not None:
@@ -367,6 +371,7 @@ async def run(
             except Finished:
                 return
             except (RuntimeUnavailable, RuntimeBusy, StoreUnavailable) as exc:
+                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="retry")
                 wait_s = backoff.next_delay()
                 log.warning("reconcile_retry", error=str(exc), retry_in=wait_s)
             with trio.move_on_after(wait_s):
@@ -390,6 +395,7 @@ async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[N
                 await run(ctx, name, nudges.clone())
                 return
             except Exception as exc:  # an actor bug: contain it to this one object
+                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="crashed")
                 delay = backoff.next_delay()
                 log.exception("container_actor_crashed", attempt=backoff.attempt, retry_in=delay)
                 await _record_crash(ctx, name, exc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import trio
@@ -21,6 +21,7 @@ from mcp import logs, plan, registry
 from mcp.api.problems import BadRequest
 from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
+from mcp.metrics import Metrics
 from mcp.model import Container, now_iso
 from mcp.registry import Keys
 from mcp.store import Store
@@ -40,6 +41,7 @@ class ApiContext:
     store: Store
     keys: Keys
     cache: Cache
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 async def pause_before_retry(attempt: int) -> None:

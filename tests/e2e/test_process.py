@@ -25,6 +25,8 @@ from support.mcp_process import McpProcess, run_argv, run_to_exit
 from support.polling import wait_until
 from support.ports import free_port, is_listening
 
+from mcp import metrics
+
 pytestmark = pytest.mark.e2e
 
 # SIGTERM/SIGINT: exit within the default 10 s grace period, plus interpreter start/stop slack.
@@ -194,6 +196,12 @@ def test_restart_adopts_existing_containers(
         assert docker_status(docker_client, running["container_id"]) == "running"
         assert started_at(docker_client, running["container_id"]) == running_started
         assert docker_status(docker_client, stopped["container_id"]) == "created"
+        # Adopting unchanged containers took one Docker list (plus the orphan sweep's),
+        # not a call per container.
+        scraped = metrics.parse(api.get("/metrics").text)
+        assert scraped["mcp_containers_adopted_total"] == 2
+        assert scraped['mcp_docker_requests_total{operation="containers"}'] <= 2
+        assert 'mcp_docker_requests_total{operation="inspect_container"}' not in scraped
 
         # The adopted containers are really managed: the new process can drive them.
         after_stop = body_of(api.post(f"/containers/{running['name']}/stop"), 200)
