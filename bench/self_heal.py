@@ -2,45 +2,33 @@
 
 Side by side in one run, on the same engine and image: mcp (restartPolicy Always,
 healed through Docker's event stream; resync set to an hour so nothing else can
-explain it) and Docker's own `--restart=always`. Each sample uses a fresh container,
-so no back-off applies. The crash is a SIGKILL of the container's main process from
-the host, as a real crash would be; the clock stops when Docker reports the container
-running again with a new start time.
-
-    .venv/bin/python -m bench.self_heal --kills 20
-
-Prints p50 and p99 for both and their ratio, and writes JSON with `--json PATH`.
+explain it), Docker's own `--restart=always`, and Swarm's task replacement (a
+one-replica service; Swarm starts a new task in a new container, after its default
+5 s restart delay). Each mcp and Docker sample uses a fresh container, so no back-off
+applies. The crash is a SIGKILL of the container's main process from the host, as a
+real crash would be; the clock stops when Docker reports the container (for Swarm:
+a container of the service) running again with a new start time.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import io
-import json
 import os
 import signal
-import statistics
-import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import docker
+import docker.types
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from bench import common, peers
+from bench.common import SLEEPER, Lab
 
-from support.etcd import open_etcd  # test support doubles as bench support
-from support.images import ensure_busybox_image
-from support.launcher import McpLauncher
-
-SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 POLL_S = 0.005
 TIMEOUT_S = 30.0
+CONTENDERS = ("mcp", "docker --restart=always", "swarm")
 
 
 def started_at(client: docker.DockerClient, name: str) -> tuple[str, str, int]:
@@ -65,14 +53,6 @@ def time_recovery(client: docker.DockerClient, name: str) -> float:
     raise TimeoutError(f"{name} did not run again within {TIMEOUT_S} s")
 
 
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        time.sleep(0.05)
-
-
 def measure_mcp(
     api: httpx.Client, client: docker.DockerClient, image: str, kills: int
 ) -> list[float]:
@@ -95,52 +75,90 @@ def measure_docker(client: docker.DockerClient, image: str, kills: int) -> list[
             image, SLEEPER, name=name, detach=True, restart_policy={"Name": "always"}
         )
         try:
-            wait_for(functools.partial(is_running, client, name), f"{name} running")
+            common.wait_for(functools.partial(is_running, client, name), f"{name} running")
             samples.append(time_recovery(client, name))
         finally:
             container.remove(force=True)
     return samples
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def measure_swarm(client: docker.DockerClient, image: str, kills: int) -> list[float]:
+    """SIGKILL the one task of a one-replica service; until a new task's container runs."""
+    name = "mcp-bench-heal-swarm"
+    label = f"com.docker.swarm.service.name={name}"
 
+    def running_task() -> dict[str, Any] | None:
+        found = client.api.containers(filters={"label": label, "status": "running"})
+        return found[0] if found else None
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    client = docker.from_env(version="auto")
-    image = ensure_busybox_image(client)
-    with tempfile.TemporaryDirectory() as work, open_etcd(Path(work)) as etcd:
-        launcher = McpLauncher(
-            etcd=etcd, prefix="/bench", work_dir=Path(work), docker_client=client
+    def replaced(victim_id: str) -> bool:
+        task = running_task()
+        return task is not None and task["Id"] != victim_id
+
+    samples = []
+    with peers.single_node_swarm(client):
+        service = client.services.create(
+            image,
+            command=SLEEPER[:1],
+            args=SLEEPER[1:],
+            name=name,
+            mode=docker.types.ServiceMode("replicated", replicas=1),
         )
         try:
-            mcp = launcher.start(extra_args=["--resync-interval", "3600"])
-            with httpx.Client(base_url=mcp.url, timeout=60) as api:
-                results: dict[str, Any] = {
-                    "mcp": measure_mcp(api, client, image, args.kills),
-                    "docker --restart=always": measure_docker(client, image, args.kills),
-                }
+            for _ in range(kills):
+                common.wait_for(lambda: running_task() is not None, "swarm task running")
+                victim = running_task()
+                assert victim is not None
+                pid = client.api.inspect_container(victim["Id"])["State"]["Pid"]
+                began = time.monotonic()
+                os.kill(pid, signal.SIGKILL)
+                common.wait_for(functools.partial(replaced, victim["Id"]), "a new swarm task")
+                samples.append(time.monotonic() - began)
         finally:
-            with contextlib.redirect_stdout(io.StringIO()):  # mcp's own log dump
-                launcher.close()
-    print(f"self-heal after SIGKILL, {args.kills} fresh containers each, seconds")
-    print(f"{'':26} {'p50':>8} {'p99':>8} {'mean':>8}")
-    for label, samples in results.items():
-        print(
-            f"{label:26} {percentile(samples, 0.5):8.3f} {percentile(samples, 0.99):8.3f}"
-            f" {statistics.fmean(samples):8.3f}"
+            service.remove()
+            peers.remove_labelled(client, label)
+    return samples
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("self_heal")
+    group.add_argument("--self-heal-kills", type=int, default=20, help="kills for mcp and Docker")
+    group.add_argument(
+        "--self-heal-swarm-kills", type=int, default=5, help="kills for Swarm (~5.5 s each)"
+    )
+
+
+def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
+    samples: dict[str, list[float]] = {}
+    with (
+        lab.mcp("/bench-heal", ["--resync-interval", "3600"]) as mcp,
+        httpx.Client(base_url=mcp.url, timeout=60) as api,
+    ):
+        samples["mcp"] = measure_mcp(api, lab.docker, lab.image, args.self_heal_kills)
+    samples["docker --restart=always"] = measure_docker(lab.docker, lab.image, args.self_heal_kills)
+    samples["swarm"] = measure_swarm(lab.docker, lab.image, args.self_heal_swarm_kills)
+    return {
+        label: {**common.latency_summary(values), "samples": [round(v, 4) for v in values]}
+        for label, values in samples.items()
+    }
+
+
+def table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "self-heal after SIGKILL of the container's process, until it runs again, ms",
+        f"{'contender':26} {'n':>4} {'p50':>8} {'p99':>8} {'p50 / docker':>13}",
+    ]
+    docker_p50 = results["docker --restart=always"]["p50_ms"]
+    for label in CONTENDERS:
+        row = results[label]
+        lines.append(
+            f"{label:26} {row['n']:4d} {row['p50_ms']:8.0f} {row['p99_ms']:8.0f}"
+            f" {common.ratio(row['p50_ms'], docker_p50):>13}"
         )
-    mcp_p50 = percentile(results["mcp"], 0.5)
-    docker_p50 = percentile(results["docker --restart=always"], 0.5)
-    print(f"ratio mcp / docker (p50): {mcp_p50 / docker_p50:.2f}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+    mcp_p99 = results["mcp"]["p99_ms"]
+    met = mcp_p99 < 1000 and mcp_p99 < results["swarm"]["p50_ms"]
+    lines.append(
+        f"target: mcp p99 under 1 s and ahead of swarm: {mcp_p99:.0f} ms, "
+        f"{'met' if met else 'NOT met'}"
+    )
+    return lines

@@ -1,0 +1,157 @@
+"""What every benchmark scenario shares: the real services, mcp processes, statistics.
+
+A scenario is a module with three functions, run in turn by `python -m bench`:
+
+    add_arguments(parser)            its size flags, prefixed with its name (--converge-sizes)
+    run(lab, args) -> dict           measure; the dict is JSON (it goes into results.json)
+    table(results) -> list[str]      the lines it prints, ratios included
+
+Everything a scenario measures runs against the real etcd and Docker engine that the
+`Lab` holds, side by side with the alternative it is compared with, in the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.containers import remove_clusters  # test support doubles as bench support
+from support.etcd import EtcdServer
+from support.launcher import McpLauncher
+from support.mcp_process import McpProcess
+
+from mcp import metrics
+
+# A container that runs until stopped, and stops at once on SIGTERM.
+SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+THREADS = 8  # mcp's default docker_concurrency: raw Docker gets the same parallelism
+TIMEOUT_S = 600.0
+
+
+@dataclass
+class Lab:
+    """One benchmark run's real services: the Docker engine, its test image, one etcd."""
+
+    docker: docker.DockerClient
+    image: str
+    etcd: EtcdServer
+    work_dir: Path
+
+    @contextlib.contextmanager
+    def mcp_launcher(self, prefix: str) -> Iterator[McpLauncher]:
+        """An `McpLauncher` on `prefix`; on exit every mcp it started is stopped and every
+        container of its cluster removed (mcp's own logs are not printed)."""
+        work = self.work_dir / prefix.strip("/").replace("/", "-")
+        launcher = McpLauncher(
+            etcd=self.etcd, prefix=prefix, work_dir=work, docker_client=self.docker
+        )
+        try:
+            yield launcher
+        finally:
+            with contextlib.redirect_stdout(io.StringIO()):
+                launcher.close()
+
+    @contextlib.contextmanager
+    def mcp(self, prefix: str, extra_args: Sequence[str] = ()) -> Iterator[McpProcess]:
+        """One healthy `mcp run` on `prefix`, cleaned up as `mcp_launcher` does."""
+        with self.mcp_launcher(prefix) as launcher:
+            yield launcher.start(extra_args=extra_args)
+
+
+def remove_mcp_cluster(lab: Lab, launcher: McpLauncher) -> None:
+    """Remove the containers of every cluster `launcher` saw (when its mcp is killed)."""
+    remove_clusters(lab.docker, launcher.cluster_ids())
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest sample with `fraction` of them at or below it."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_summary(samples: Sequence[float]) -> dict[str, float]:
+    """p50, p99, mean and max in milliseconds, and the sample count."""
+    return {
+        "n": len(samples),
+        "p50_ms": percentile(samples, 0.50) * 1000,
+        "p99_ms": percentile(samples, 0.99) * 1000,
+        "mean_ms": sum(samples) / len(samples) * 1000,
+        "max_ms": max(samples) * 1000,
+    }
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of process `pid`, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def scrape(url: str) -> dict[str, float]:
+    """mcp's /metrics as {'name{labels}': value}."""
+    response = httpx.get(f"{url}/metrics", timeout=10)
+    response.raise_for_status()
+    return metrics.parse(response.text)
+
+
+def docker_requests(scraped: dict[str, float]) -> dict[str, int]:
+    """Docker requests by operation, from a /metrics scrape."""
+    prefix = 'mcp_docker_requests_total{operation="'
+    return {
+        series[len(prefix) : -2]: int(value)
+        for series, value in scraped.items()
+        if series.startswith(prefix)
+    }
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT_S) -> float:
+    """Poll `condition` until true; the seconds it took. TimeoutError names `what`."""
+    began = time.monotonic()
+    while not condition():
+        if time.monotonic() - began > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(0.02)
+    return time.monotonic() - began
+
+
+def ratio(numerator: float | None, denominator: float | None) -> str:
+    """`n.nnx` or `-` when either side is missing."""
+    if numerator is None or not denominator:
+        return "-"
+    return f"{numerator / denominator:.2f}x"
+
+
+def int_list(text: str) -> list[int]:
+    """argparse type for `50,200`."""
+    return [int(part) for part in text.split(",") if part]
+
+
+def dump(results: Any) -> str:
+    return json.dumps(results, indent=2, sort_keys=False)
+
+
+def remove_containers(client: docker.DockerClient, names: Sequence[str]) -> None:
+    """Force-remove containers by name, ignoring those already gone."""
+    for name in names:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.api.remove_container(name, force=True)
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

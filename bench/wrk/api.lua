@@ -1,0 +1,61 @@
+-- wrk script for bench/api_load.py: one API operation per run, with its own request bodies.
+--
+--   wrk -s bench/wrk/api.lua URL -- OPERATION OBJECTS TAG
+--
+-- OPERATION  get | list | create | patch
+-- OBJECTS    how many seeded objects exist (named seed-0 .. seed-<OBJECTS-1>)
+-- TAG        unique per run, so the names `create` makes never collide with an earlier run's
+--
+-- wrk runs this file once in the main Lua state (setup, done) and once per thread (init,
+-- request), so per-thread values are globals set with thread:set, not upvalues.
+
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  operation = args[1]
+  objects = tonumber(args[2])
+  tag = args[3]
+  -- Threads start at different objects, so two of them rarely patch the same one at once.
+  counter = thread_id * 7919
+end
+
+local json = { ["Content-Type"] = "application/json" }
+local merge_patch = { ["Content-Type"] = "application/merge-patch+json" }
+
+function request()
+  counter = counter + 1
+  if operation == "get" then
+    return wrk.format("GET", "/api/v1/containers/seed-" .. (counter % objects))
+  elseif operation == "list" then
+    return wrk.format("GET", "/api/v1/containers")
+  elseif operation == "create" then
+    -- Labelled apart from the seeded objects; stopped, so no controller would run it.
+    local body = string.format(
+      '{"metadata": {"name": "new-%s-%d-%d", "labels": {"bench": "created"}}, '
+        .. '"spec": {"image": "local/busybox:latest", "args": ["true"], "state": "stopped"}}',
+      tag, thread_id, counter)
+    return wrk.format("POST", "/api/v1/containers", json, body)
+  elseif operation == "patch" then
+    -- A new label value each time: a patch that changes nothing would skip the etcd write.
+    local body = string.format('{"metadata": {"labels": {"n": "%s-%d"}}}', tag, counter)
+    return wrk.format("PATCH", "/api/v1/containers/seed-" .. (counter % objects), merge_patch, body)
+  end
+  error("unknown operation " .. tostring(operation))
+end
+
+-- One line the benchmark parses: wrk's own report is meant for people.
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests": %d, "duration_us": %d, "p50_us": %.1f, "p99_us": %.1f, '
+      .. '"mean_us": %.1f, "max_us": %.1f, "status_errors": %d, "connect_errors": %d, '
+      .. '"read_errors": %d, "write_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.mean, latency.max, errors.status, errors.connect, errors.read, errors.write,
+    errors.timeout))
+end
