@@ -19,6 +19,7 @@ was deleted meanwhile, nor write one onto a new object of the same name.
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass, replace
 
 from mcp import logs, model
@@ -67,24 +68,42 @@ def container_from(item: KeyValue) -> Container:
     )
 
 
+# The cache, every watch stream's view and every LIST decode the same stored values.
+# A stored value is fixed by its key, its revisions and its bytes, so while any reader
+# holds the decoded (immutable) object, the others get that same instance: twenty watch
+# streams hold one copy of each object, not twenty, and validation runs once. Weak
+# values: the memo keeps nothing alive that no reader holds.
+_DecodeKey = tuple[str, int, int, bytes]
+_decoded: weakref.WeakValueDictionary[_DecodeKey, Container | Status] = (
+    weakref.WeakValueDictionary()
+)
+
+
 def decode_item(keys: Keys, item: KeyValue | WatchEvent) -> Container | Status | None:
     """The object or the status stored in `item` (a read or a watch put).
 
     None for a key that is neither, and for a value mcp cannot read (written by hand or
     by a newer version), which is logged: readers skip it, they never crash on it.
     """
+    memo_key = (item.key, item.mod_revision, item.create_revision, item.value)
+    known = _decoded.get(memo_key)
+    if known is not None:
+        return known
+    decoded: Container | Status | None = None
     try:
         if item.key.startswith(keys.containers):
-            return container_from(
+            decoded = container_from(
                 KeyValue(item.key, item.value, item.mod_revision, item.create_revision)
             )
-        if item.key.startswith(keys.statuses):
-            return model.decode_status(item.value, revision=item.mod_revision)
+        elif item.key.startswith(keys.statuses):
+            decoded = model.decode_status(item.value, revision=item.mod_revision)
     except model.UNDECODABLE as exc:
         log.error(
             "stored_value_undecodable", key=item.key, revision=item.mod_revision, error=str(exc)
         )
-    return None
+    if decoded is not None:
+        _decoded[memo_key] = decoded
+    return decoded
 
 
 async def ensure_cluster_id(store: Store, keys: Keys) -> str:
