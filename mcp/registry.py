@@ -127,14 +127,16 @@ async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status |
     item = await store.get(keys.container(name))
     if item is None:
         return None
-    obj = container_from(item)
+    # Through decode_item, for the instances every other reader shares; a value it
+    # cannot read is decoded again so that the error surfaces.
+    obj = decode_item(keys, item)
+    if not isinstance(obj, Container):
+        obj = container_from(item)
     raw_status = await store.get(keys.status(name))
-    status = (
-        model.decode_status(raw_status.value, revision=raw_status.mod_revision)
-        if raw_status
-        else None
-    )
-    return obj, (status if status and status.uid == obj.uid else None)
+    status = decode_item(keys, raw_status) if raw_status else None
+    if not isinstance(status, Status) or status.uid != obj.uid:
+        status = None
+    return obj, status
 
 
 async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Status | None]], int]:

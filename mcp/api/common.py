@@ -19,6 +19,7 @@ from quart import Response, request
 
 from mcp import logs, plan, registry
 from mcp.api.problems import BadRequest
+from mcp.api.rendering import Renderer
 from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
 from mcp.metrics import Metrics
@@ -42,6 +43,7 @@ class ApiContext:
     keys: Keys
     cache: Cache
     metrics: Metrics = field(default_factory=Metrics)
+    renderer: Renderer = field(default_factory=Renderer)
 
 
 async def pause_before_retry(attempt: int) -> None:

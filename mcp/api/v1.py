@@ -295,20 +295,20 @@ def blueprint(
             response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
             return response
         items, revision = await registry.list_all(ctx.store, ctx.keys)
-        listing = ContainerList(
-            metadata=ListMeta(resource_version=str(revision)),
-            items=[
-                container_out(obj, status) for obj, status in items if selector.matches(obj.labels)
-            ],
+        envelope = dump(ContainerList(metadata=ListMeta(resource_version=str(revision)), items=[]))
+        del envelope["items"]  # rendered from the renderer's remembered JSON instead
+        shown = [(obj, status) for obj, status in items if selector.matches(obj.labels)]
+        return Response(
+            ctx.renderer.list_json(envelope, shown), 200, content_type="application/json"
         )
-        return json_response(dump(listing), 200)
 
     @v1.get(f"{PREFIX}/<name>")
     @problems(*READ_PROBLEMS)
     @document_response(ContainerOut, 200)
     @document_response(Problem, 404)
     async def get(name: str) -> Response:
-        return json_response(_out(*await _read(ctx, name)), 200)
+        text = ctx.renderer.object_json(*await _read(ctx, name))
+        return Response(text, 200, content_type="application/json")
 
     @v1.put(f"{PREFIX}/<name>")
     @problems(*WRITE_PROBLEMS)

@@ -13,7 +13,9 @@ Newline-delimited JSON, one `{"type", "object"}` per line, as Kubernetes does:
 
 Each stream has its own etcd watch (from the list's revision + 1) and its own
 mirror of the objects it shows, because an object is two keys (spec and status):
-a status write is a MODIFIED of the object. With a label selector, an object that
+a status write is a MODIFIED of the object. The mirrors hold the instances every
+reader shares (`registry.decode_item`), whose JSON is rendered once for all streams
+(`rendering`). With a label selector, an object that
 stops matching is DELETED from the stream, and one that starts matching is ADDED.
 The stream ends when the client goes away (the etcd watch is cancelled in a
 shielded cleanup) or when mcp shuts down (the cache closes).
@@ -30,6 +32,7 @@ import trio
 
 from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
+from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
 from mcp.errors import Compacted, StoreUnavailable
 from mcp.model import Container, Status
@@ -69,6 +72,7 @@ class StreamView:
 
     keys: Keys
     selector: Selector
+    renderer: Renderer
     objects: dict[str, Container] = field(default_factory=dict)
     statuses: dict[str, Status] = field(default_factory=dict)
     visible: set[str] = field(default_factory=set)
@@ -128,7 +132,7 @@ class StreamView:
 
     def _line(self, event_type: EventType, name: str) -> bytes:
         obj = self.objects[name]
-        return line(event_type, dump(container_out(obj, self._status_of(obj))))
+        return self.renderer.watch_line(event_type, obj, self._status_of(obj))
 
 
 @dataclass
@@ -146,7 +150,7 @@ async def prepare(
     Raises:
         Gone: `resource_version` is older than etcd's compacted history (410).
     """
-    view = StreamView(ctx.keys, selector)
+    view = StreamView(ctx.keys, selector, ctx.renderer)
     current = await ctx.store.list_prefix(ctx.keys.root)
     if resource_version is None:
         return PreparedWatch(view, view.load(current), current.revision)
