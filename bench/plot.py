@@ -29,7 +29,8 @@ def converge_timeline(results: dict[str, Any], path: Path) -> Path:
             # A step up at each arrival, starting from zero at time zero.
             times = [0.0, *arrivals]
             running = list(range(len(times)))
-            label = f"{contender} ({run['seconds']:.1f} s)"
+            outcome = "stalled" if run.get("stalled") else f"{run['seconds']:.1f} s"
+            label = f"{contender} ({outcome})"
             axis.step(times, running, where="post", label=label, color=COLOURS.get(contender))
         axis.set_title(f"converge {count} containers")
         axis.set_xlabel("seconds since the first request")
