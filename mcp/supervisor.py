@@ -37,6 +37,8 @@ from mcp.runtime import DockerRuntime, open_docker_runtime
 from mcp.store import EtcdStore, open_etcd_store
 
 CHANGES_BUFFER = 1024  # names from the watch to the controller; the watch waits when full
+# Reconcile passes at once, per Docker slot: see container.Context.passes.
+PASSES_PER_DOCKER_SLOT = 2
 
 log = logs.get(actor="supervisor")
 
@@ -123,6 +125,7 @@ async def _run_actors(
         ),
         events=Recorder(store, keys, ttl_s=config.event_ttl),
         metrics=metrics,
+        passes=trio.CapacityLimiter(PASSES_PER_DOCKER_SLOT * config.docker_concurrency),
     )
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     # The sources of change (etcd's watch, Docker's events) stop first on shutdown; the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,7 +20,7 @@ from mcp.actors import container, controller, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.events import Recorder
-from mcp.model import Container, ContainerSpec, docker_name, now_iso
+from mcp.model import Container, ContainerSpec, Observed, docker_name, now_iso
 from mcp.plan import EPOCH, BackoffPolicy
 from mcp.registry import Keys
 from mcp.store import Put
@@ -420,3 +420,64 @@ async def test_a_pass_with_nothing_to_do_asks_docker_once(
     plane.runtime.calls.clear()
     await trio.sleep(plane.ctx.resync_interval + 1)  # one resync pass
     assert plane.runtime.calls == ["inspect mcp-steady"]
+
+
+@dataclass
+class QueuedRuntime(FakeRuntime):
+    """A fake engine that, like the real adapter, lets few calls run at once (FIFO), and
+    whose calls take a while."""
+
+    slots: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(2))
+
+    async def inspect(self, name: str) -> Observed | None:
+        async with self.slots:
+            await trio.sleep(0.1)
+            return await super().inspect(name)
+
+    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+        async with self.slots:
+            await trio.sleep(1)
+            return await super().create(name, spec=spec, labels=labels)
+
+    async def start(self, name: str) -> None:
+        async with self.slots:
+            await trio.sleep(1)
+            await super().start(name)
+
+
+async def test_passes_run_a_few_at_a_time_so_containers_come_up_steadily(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    names = [f"o{index}" for index in range(20)]
+    for name in names:
+        await plane.create(name)
+    # A second control plane, on an empty engine, given all the objects at once.
+    cache = Cache(KEYS)
+    cache.replace_all(await plane.store.list_prefix(KEYS.root))
+    runtime = QueuedRuntime(images={IMAGE})
+    ctx = replace(
+        plane.ctx, cache=cache, runtime=runtime, primed={}, passes=trio.CapacityLimiter(4)
+    )
+    send, receive = trio.open_memory_channel[str](len(names))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(controller.run, ctx, receive)
+        for name in names:
+            send.send_nowait(name)
+        await plane.wait_for(
+            lambda: sum(c.status == "running" for c in runtime.containers.values()) == len(names)
+        )
+        send.close()
+    # Each pass is inspect, create, start, inspect. The first container to be confirmed
+    # running is so before the last one is even created: progress is steady, not all at
+    # the end (as it is when every actor queues each call behind everybody else's).
+    seen: dict[str, int] = {}
+    first_confirmed = None
+    for index, call in enumerate(runtime.calls):
+        verb, _, target = call.partition(" ")
+        if verb == "inspect":
+            seen[target] = seen.get(target, 0) + 1
+            if seen[target] == 2 and first_confirmed is None:
+                first_confirmed = index
+    last_create = max(i for i, call in enumerate(runtime.calls) if call.startswith("create "))
+    assert first_confirmed is not None
+    assert first_confirmed < last_create

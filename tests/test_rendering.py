@@ -40,8 +40,11 @@ def test_a_pair_of_instances_is_rendered_once_and_a_new_version_afresh() -> None
     assert renderer.object_json(obj, None) is first  # the remembered text
     newer = container("a", 8)  # an equal-looking object of another stored version
     assert json.loads(renderer.object_json(newer, None))["metadata"]["resourceVersion"] == "8"
+    assert len(renderer) == 1  # the older version's text is let go
+    status = model.Status(uid="uid-a", phase="Running", revision=9)
+    assert json.loads(renderer.object_json(newer, status))["status"]["phase"] == "Running"
     line = json.loads(renderer.watch_line("MODIFIED", obj, None))
-    assert line == {"type": "MODIFIED", "object": json.loads(first)}
+    assert line == {"type": "MODIFIED", "object": json.loads(first)}  # rendered again
 
 
 def test_the_memory_is_bounded() -> None:

@@ -67,6 +67,14 @@ class Context:
     primed: dict[str, Observed] = field(default_factory=dict)
     backoff: plan.BackoffPolicy = field(default_factory=plan.BackoffPolicy)  # CrashLoopBackOff
     metrics: Metrics = field(default_factory=Metrics)
+    # Reconcile passes under way at once. Without a bound, 200 new objects make 200
+    # actors queue their calls on the Docker limiter in turn (inspect, then create,
+    # then start, then inspect), so each actor's last call waits behind everybody's
+    # first ones and no container reports Running until nearly all do. With a few
+    # passes at a time, each runs its calls back to back and containers come up
+    # steadily, as from a worker pool. Twice the Docker slots, so a pass's etcd writes
+    # overlap with other passes' Docker calls.
+    passes: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(16))
     # Wall time, as Docker's timestamps are; tests give a clock that follows trio's.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -362,7 +370,8 @@ async def run(
         while True:
             wait_s = ctx.resync_interval
             try:
-                due_in = await reconcile(ctx, name, first_pass=first_pass, pulls=pulls)
+                async with ctx.passes:
+                    due_in = await reconcile(ctx, name, first_pass=first_pass, pulls=pulls)
                 ctx.metrics.inc("mcp_reconcile_passes_total", outcome="done")
                 first_pass = False
                 backoff.reset()

@@ -5,7 +5,9 @@ per object (about 0.25 s), and a watch event was rendered once per open stream. 
 objects and statuses here are the shared, immutable instances `registry.decode_item`
 hands out, so one stored version is one `(object, status)` pair of instances and its
 JSON never changes: it is rendered once and the text reused, by every LIST, GET and
-watch stream, until it falls out of a bounded LRU.
+watch stream. One entry per object name, holding its latest rendering: an older version
+is let go as soon as a newer one is rendered, so the memory follows the number of
+objects, not the number of changes (and an LRU bounds the names).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from mcp.api.schemas import container_out, dump
 from mcp.model import Container, Status
 
-CAPACITY = 20_000  # entries; one is an object's JSON (about 1 KB) and its two instances
+CAPACITY = 20_000  # object names; an entry is an object's JSON (about 1 KB)
 
 
 class Renderer:
@@ -25,23 +27,22 @@ class Renderer:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._capacity = capacity
-        # Keyed by identity; each entry holds its instances, so an id cannot be reused
-        # by another object while its entry exists.
-        self._entries: OrderedDict[tuple[int, int], tuple[Container, Status | None, str]] = (
-            OrderedDict()
-        )
+        # name -> the instances last rendered and their text; a hit needs both the very
+        # same instances (a new stored version is a new instance).
+        self._entries: OrderedDict[str, tuple[Container, Status | None, str]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def object_json(self, obj: Container, status: Status | None) -> str:
-        key = (id(obj), id(status))
+        key = obj.name
         entry = self._entries.get(key)
         if entry is not None and entry[0] is obj and entry[1] is status:
             self._entries.move_to_end(key)
             return entry[2]
         text = json.dumps(dump(container_out(obj, status)))
         self._entries[key] = (obj, status, text)
+        self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
         return text
