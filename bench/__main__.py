@@ -2,9 +2,10 @@
 
 Every scenario runs against the real etcd and Docker engine, beside what a user would
 use instead, in the same run: this machine is shared and noisy, so the ratios mean
-more than the seconds. Prints one table per scenario as it finishes, then writes
-`results.json` (every figure, with the date, the machine and the command line) and
-`converge.png` (containers running over time, per contender) to `--out`.
+more than the seconds. Prints one table per scenario as it finishes, then writes to `--out`:
+`results.json` (every figure, with the date, the machine and the command line),
+`tables.txt` (the printed tables) and `converge.png` (containers running over time,
+per contender).
 
     python -m bench                       # everything at full size
     python -m bench --quick               # the same code at small sizes, for a smoke test
@@ -115,6 +116,7 @@ def main() -> int:
         "failed": {},
     }
     print(f"mcp benchmarks, {report['date']}, {report['machine']}", flush=True)
+    tables: list[str] = []  # what is printed, again in tables.txt
     with (
         tempfile.TemporaryDirectory(prefix="mcp-bench-") as work,
         open_etcd(Path(work)) as etcd,
@@ -132,10 +134,14 @@ def main() -> int:
                 continue
             results["elapsed_s"] = round(time.monotonic() - began, 1)
             report["scenarios"][name] = results
-            for line in module.table(results):
+            lines = module.table(results)
+            tables += [f"## {name}", *lines, ""]
+            for line in lines:
                 print(line, flush=True)
     (args.out / "results.json").write_text(common.dump(report) + "\n")
-    print(f"\nwrote {args.out / 'results.json'}")
+    header = f"{report['command']}, {report['date']}, {report['machine']}"
+    (args.out / "tables.txt").write_text("\n".join([header, "", *tables]))
+    print(f"\nwrote {args.out / 'results.json'} and {args.out / 'tables.txt'}")
     if "converge" in report["scenarios"]:
         from bench import plot  # matplotlib only when there is something to draw
 
