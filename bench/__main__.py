@@ -100,10 +100,9 @@ def main() -> int:
     }
     for module in modules.values():
         module.add_arguments(parser)
+    if chosen.quick:  # small sizes as the defaults; a size given explicitly still wins
+        parser.set_defaults(**QUICK_SIZES)
     args = parser.parse_args()
-    if args.quick:
-        for flag, value in QUICK_SIZES.items():
-            setattr(args, flag, value)
     args.out.mkdir(parents=True, exist_ok=True)
 
     client = docker.from_env(version="auto", max_pool_size=64, timeout=300)

@@ -1,0 +1,74 @@
+"""The benchmark harness still runs: `python -m bench --quick` at tiny sizes.
+
+Not a benchmark (no figure is judged here: benchmarks are never timed assertions);
+it keeps `make bench` from rotting between full runs. The API scenario needs wrk and
+compose is optional, so neither is run here; everything else is, against the real
+etcd and Docker, and what a user reads off the results must be there and sane.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_quick_benchmark_run_measures_what_it_reports(tmp_path: Path) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--quick",
+        "--only",
+        "converge,restart,scale",
+        "--converge-sizes",
+        "4",
+        "--restart-count",
+        "5",
+        "--adopt-count",
+        "8",
+        "--scale-objects",
+        "40",
+        "--scale-watchers",
+        "2",
+        "--scale-updates",
+        "20",
+        "--scale-starts",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
+    done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["failed"] == {}
+    assert report["machine"]["cores"] >= 1
+
+    sizes = report["scenarios"]["converge"]["sizes"]["4"]
+    for contender in ("raw docker-py", "mcp", "swarm"):
+        assert len(sizes[contender]["arrivals"]) == 4, contender
+        assert not sizes[contender]["stalled"], contender
+
+    restart = report["scenarios"]["restart"]
+    for key, count in (("running", 5), ("stopped", 8)):
+        assert restart[key]["count"] == count
+        assert restart[key]["same_containers"], key
+        assert restart[key]["containers_after"] == count
+        # Adopted from one list: no inspect per container.
+        assert "inspect_container" not in restart[key]["docker_requests"]
+
+    scale = report["scenarios"]["scale"]
+    assert scale["cached_objects"] == 40
+    assert scale["list"]["items"] == 40
+    for fan_out in scale["fan_out"]:  # every update reached every watcher, once
+        assert fan_out["events_delivered"] == fan_out["events_expected"] == 2 * 20
+        assert fan_out["missing_total"] == fan_out["duplicates"] == 0
+    assert (tmp_path / "converge.png").stat().st_size > 0
+    assert "## restart" in (tmp_path / "tables.txt").read_text()
