@@ -61,6 +61,21 @@ def find_binary() -> str | None:
     return str(shipped) if shipped.is_file() else None
 
 
+def _dies_with_mcp(command: list[str]) -> list[str]:
+    """`command`, made to get SIGTERM when mcp dies, however it dies.
+
+    The `finally` below stops etcd on every exit trio sees, but not on SIGKILL or the
+    forced exit of a second signal; an orphaned etcd would then hold the port and the
+    data directory. util-linux's `setpriv` (in every Debian) sets the child's
+    parent-death signal before it execs etcd. The kernel sends it when the thread that
+    started the child ends: trio's, which lives as long as mcp does.
+    """
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:  # not Linux, or a minimal system: stopped by `finally` only
+        return command
+    return [setpriv, "--pdeathsig", "TERM", "--", *command]
+
+
 async def run(
     *,
     client_url: str,
@@ -91,7 +106,7 @@ async def run(
     ]
     with (data_dir / "etcd.log").open("ab") as etcd_log:
         process = await trio.lowlevel.open_process(
-            command, stdin=subprocess.DEVNULL, stdout=etcd_log, stderr=etcd_log
+            _dies_with_mcp(command), stdin=subprocess.DEVNULL, stdout=etcd_log, stderr=etcd_log
         )
     try:
         with trio.move_on_after(START_TIMEOUT_S):

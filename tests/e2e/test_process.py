@@ -376,3 +376,28 @@ def test_embedded_etcd_when_none_is_configured(
         message=f"nothing listening on {EMBEDDED_ETCD_PORT} after mcp exited",
     )
     assert docker_status(docker_client, obj["container_id"]) == "running"
+
+
+def test_embedded_etcd_does_not_outlive_a_killed_mcp(mcp_launcher: McpLauncher) -> None:
+    if is_listening(EMBEDDED_ETCD_PORT):
+        pytest.skip(f"port {EMBEDDED_ETCD_PORT} is in use, so mcp would use that etcd instead")
+    port = free_port()
+    argv = run_argv(
+        listen=f"127.0.0.1:{port}", etcd_url=None, prefix=None, data_dir=mcp_launcher.data_dir
+    )
+    process = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}")
+    process.wait_healthy(timeout=40.0)
+    assert is_listening(EMBEDDED_ETCD_PORT)
+
+    process.kill()  # SIGKILL: no `finally` of mcp's runs
+
+    wait_until(
+        lambda: not is_listening(EMBEDDED_ETCD_PORT),
+        timeout=15.0,
+        message=f"the embedded etcd still listens on {EMBEDDED_ETCD_PORT} after mcp was killed",
+    )
+    # And the next mcp starts its own on the same data, as after any crash.
+    again = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}")
+    again.wait_healthy(timeout=40.0)
+    assert again.events("embedded_etcd_started"), again.output()
+    stop_gracefully(again)
