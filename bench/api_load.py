@@ -34,12 +34,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,22 +133,14 @@ def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
 
 def seed(base_url: str, objects: int) -> None:
     """Create the seeded objects through the API: stopped, labelled bench=seed."""
-
-    def create(index: int) -> None:
-        body = {
+    bodies = [
+        {
             "metadata": {"name": SEED_NAME.format(index=index), "labels": {"bench": "seed"}},
             "spec": {"image": "local/busybox:latest", "args": ["true"], "state": "stopped"},
         }
-        response = api.post("/api/v1/containers", json=body)
-        if response.status_code != 201:
-            raise RuntimeError(f"seeding object {index}: {response.status_code} {response.text}")
-
-    with (
-        httpx.Client(base_url=base_url, timeout=HTTP_TIMEOUT_S) as api,
-        ThreadPoolExecutor(SEED_THREADS) as pool,
-    ):
-        # list() so that the first failure raises here.
-        list(pool.map(create, range(objects)))
+        for index in range(objects)
+    ]
+    common.post_objects(base_url, bodies, threads=SEED_THREADS)
 
 
 def check_list_size(base_url: str, objects: int) -> None:
@@ -184,23 +174,15 @@ def etcd_client(etcd_url: str) -> Any:
 def wait_idle(pid: int) -> None:
     """Return once process `pid` uses next to no CPU (it has finished the last run's work)."""
     deadline = time.monotonic() + IDLE_TIMEOUT_S
-    used = cpu_seconds(pid)
+    used = common.cpu_seconds(pid)
     while True:
         time.sleep(IDLE_WINDOW_S)
-        now = cpu_seconds(pid)
+        now = common.cpu_seconds(pid)
         if now - used < IDLE_CPU_S:
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"mcp (pid {pid}) still busy after {IDLE_TIMEOUT_S:g} s")
         used = now
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of process `pid` (all its threads), from /proc."""
-    # The command name, field 2, may hold spaces: count fields after its closing paren.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 # --- mcp through wrk ----------------------------------------------------------------------
@@ -357,7 +339,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         # Failed requests can be fast ones (a 409, a 404): their figures prove nothing.
         if run["errors"]:
             return "NOT met (the run had failed requests)"
-        return "met" if met else "NOT met"
+        return common.verdict(met)
 
     lines = []
     at = str(MUTATING_CLIENTS)

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,12 +96,51 @@ def latency_summary(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
+def memory_bytes(pid: int) -> dict[str, int]:
+    """Current (VmRSS) and peak (VmHWM) resident set size of `pid`, from /proc."""
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(rest.split()[0]) * 1024
+    return {"rss": found["VmRSS"], "peak": found["VmHWM"]}
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of process `pid`, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    return memory_bytes(pid)["rss"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process `pid` (all its threads), from /proc."""
+    # The command name, field 2, may hold spaces: count fields after its closing paren.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def post_objects(url: str, bodies: Sequence[dict[str, Any]], threads: int = THREADS) -> float:
+    """POST every body to /api/v1/containers from `threads` threads; the seconds taken.
+
+    Raises:
+        httpx.HTTPStatusError: a create was refused (the first one, after all are tried).
+    """
+    began = time.monotonic()
+    with (
+        httpx.Client(base_url=url, timeout=TIMEOUT_S) as api,
+        ThreadPoolExecutor(threads) as pool,
+    ):
+
+        def create(body: dict[str, Any]) -> None:
+            api.post("/api/v1/containers", json=body).raise_for_status()
+
+        list(pool.map(create, bodies))  # list(): the first failure raises here
+    return time.monotonic() - began
+
+
+def verdict(met: bool) -> str:
+    """How a table states a target."""
+    return "met" if met else "NOT met"
 
 
 def scrape(url: str) -> dict[str, float]:

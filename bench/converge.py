@@ -106,6 +106,7 @@ def table(results: dict[str, Any]) -> list[str]:
         mcp = runs["mcp"]["seconds"]
         swarm = runs.get("swarm", {}).get("seconds")
         met = mcp <= 1.15 * raw and (swarm is None or mcp < swarm)
-        verdict = "met" if met else "NOT met"
-        lines.append(f"      target: mcp within 1.15x raw and faster than swarm: {verdict}")
+        lines.append(
+            f"      target: mcp within 1.15x raw and faster than swarm: {common.verdict(met)}"
+        )
     return lines

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import docker
 import httpx
 
 from bench import common, peers
-from bench.common import SLEEPER, THREADS, TIMEOUT_S, Lab
+from bench.common import SLEEPER, TIMEOUT_S, Lab
 
 CLUSTER_LABEL = "mcp.cluster"
 
@@ -43,17 +42,15 @@ def _create_all(url: str, image: str, count: int, state: str) -> float:
     """Create `count` objects and wait until each reports its phase; the seconds taken."""
     phase = "Running" if state == "running" else "Stopped"
     began = time.monotonic()
+    bodies = [
+        {
+            "metadata": {"name": f"restart-{index}"},
+            "spec": {"image": image, "args": SLEEPER, "state": state},
+        }
+        for index in range(count)
+    ]
+    common.post_objects(url, bodies)
     with httpx.Client(base_url=url, timeout=TIMEOUT_S) as api:
-
-        def create(index: int) -> None:
-            body = {
-                "metadata": {"name": f"restart-{index}"},
-                "spec": {"image": image, "args": SLEEPER, "state": state},
-            }
-            api.post("/api/v1/containers", json=body).raise_for_status()
-
-        with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(create, range(count)))
 
         def all_settled() -> bool:
             items = api.get("/api/v1/containers").json()["items"]
@@ -145,6 +142,6 @@ def table(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"target: {row['count']} {row['state']} adopted under {limit:g} s with O(1) Docker "
             f"lists: {row['adopted_s']:.2f} s, {lists} lists, {per_container} other calls: "
-            f"{'met' if met else 'NOT met'}"
+            f"{common.verdict(met)}"
         )
     return lines

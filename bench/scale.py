@@ -127,24 +127,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- process figures ------------------------------------------------------------------------
 
 
-def memory_bytes(pid: int) -> dict[str, int]:
-    """Current (VmRSS) and peak (VmHWM) resident set size of `pid`, from /proc."""
-    found: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(rest.split()[0]) * 1024
-    return {"rss": found["VmRSS"], "peak": found["VmHWM"]}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds `pid` has used, from /proc/<pid>/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()  # after "(comm)", which may hold spaces
-    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-
 def open_files(pid: int) -> int:
     """File descriptors `pid` holds: its sockets included, so a stream left open shows."""
     return len(os.listdir(f"/proc/{pid}/fd"))
@@ -238,7 +220,7 @@ def summarize_starts(starts: Sequence[Start]) -> dict[str, Any]:
 
 def settled_memory(process: McpProcess) -> dict[str, int]:
     time.sleep(IDLE_SETTLE_S)
-    return memory_bytes(process.pid)
+    return common.memory_bytes(process.pid)
 
 
 # --- load and LIST ---------------------------------------------------------------------------
@@ -249,29 +231,15 @@ def object_names(count: int) -> list[str]:
 
 
 def create_objects(url: str, image: str, names: Sequence[str]) -> float:
-    """POST every name (from CREATE_THREADS threads, one connection each); the seconds."""
-    errors: list[BaseException] = []
-
-    def create(chunk: Sequence[str]) -> None:
-        try:
-            with httpx.Client(base_url=url, timeout=HTTP_TIMEOUT) as client:
-                for index, name in enumerate(chunk):
-                    body = {
-                        "metadata": {
-                            "name": name,
-                            "labels": {"app": "scale", "shard": str(index % 16)},
-                        },
-                        "spec": {"image": image, "args": ["sleep", "3600"], "state": "stopped"},
-                    }
-                    client.post(CONTAINERS, json=body).raise_for_status()
-        except BaseException as exc:  # re-raised by the main thread
-            errors.append(exc)
-
-    began = time.monotonic()
-    run_threads([(create, (names[index::CREATE_THREADS],)) for index in range(CREATE_THREADS)])
-    if errors:
-        raise errors[0]
-    return time.monotonic() - began
+    """POST every name, stopped, from CREATE_THREADS threads; the seconds taken."""
+    bodies = [
+        {
+            "metadata": {"name": name, "labels": {"app": "scale", "shard": str(index % 16)}},
+            "spec": {"image": image, "args": ["sleep", "3600"], "state": "stopped"},
+        }
+        for index, name in enumerate(names)
+    ]
+    return common.post_objects(url, bodies, threads=CREATE_THREADS)
 
 
 def run_threads(calls: Sequence[tuple[Any, tuple[Any, ...]]]) -> None:
@@ -406,7 +374,7 @@ def fan_out(
     """`watchers` streams on `watched` from its current revision, then one write per seq
     through `writer` (which may be `watched` itself); who got what, and when."""
     since = current_revision(watched.url)
-    memory_before = memory_bytes(watched.pid)
+    memory_before = common.memory_bytes(watched.pid)
     files_before = open_files(watched.pid)
     give_up = threading.Event()
     streams = [Watcher() for _ in range(watchers)]
@@ -426,12 +394,12 @@ def fan_out(
         stream.connected.wait(max(0.0, connect_deadline - time.monotonic())) for stream in streams
     )
     connect_s = time.monotonic() - connect_began
-    memory_with_watchers = memory_bytes(watched.pid)
+    memory_with_watchers = common.memory_bytes(watched.pid)
     files_with_watchers = open_files(watched.pid)
 
     writes = Writes()
     pids = {"watched": watched.pid, "writer": writer.pid}
-    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+    cpu_before = {role: common.cpu_seconds(pid) for role, pid in pids.items()}
     bench_cpu_before = time.process_time()
     began = time.monotonic()
     run_threads(
@@ -448,7 +416,7 @@ def fan_out(
     for stream in streams:
         stream.done.wait(max(0.0, delivery_deadline - time.monotonic()))
     give_up.set()  # whoever is still waiting stops at its next line
-    cpu = {role: cpu_seconds(pid) - cpu_before[role] for role, pid in pids.items()}
+    cpu = {role: common.cpu_seconds(pid) - cpu_before[role] for role, pid in pids.items()}
     bench_cpu = time.process_time() - bench_cpu_before
     for thread in threads:
         thread.join(timeout=WATCH_TIMEOUT.read or 30.0)
@@ -459,7 +427,7 @@ def fan_out(
             lambda: open_files(watched.pid) <= files_before, "streams closed", STREAMS_CLOSE_S
         )
     files_after = open_files(watched.pid)
-    memory_after = memory_bytes(watched.pid)
+    memory_after = common.memory_bytes(watched.pid)
 
     arrivals = [at for stream in streams for at in stream.arrivals.values()]
     last_arrival = max(arrivals, default=began)
@@ -544,7 +512,7 @@ def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
             if last_round:  # the baseline: what an mcp weighs with nothing in it
                 empty_idle = settled_memory(empty.process)
                 measure_list(empty.process.url, expected=0)
-                empty_listed = memory_bytes(empty.process.pid)
+                empty_listed = common.memory_bytes(empty.process.pid)
             empty.process.terminate()
             full = timed_start(lab, full_launcher)
             full_starts.append(full)
@@ -562,7 +530,7 @@ def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
         results["cached_objects"] = cached_objects(watched.url)
         full_idle = settled_memory(watched)
         listing = measure_list(watched.url, expected=count)
-        full_listed = memory_bytes(watched.pid)
+        full_listed = common.memory_bytes(watched.pid)
         results["list"] = listing
         results["rss_full"] = {
             "idle_mb": mb(full_idle["rss"]),
@@ -587,14 +555,10 @@ def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
                 seqs=range(updates, 2 * updates),
             ),
         ]
-        memory_end = memory_bytes(watched.pid)
+        memory_end = common.memory_bytes(watched.pid)
         results["rss_full"]["end_mb"] = mb(memory_end["rss"])
         results["rss_full"]["peak_mb"] = mb(memory_end["peak"])  # VmHWM over its whole life
     return results
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 def fan_out_lines(fan: dict[str, Any]) -> list[str]:
@@ -668,9 +632,9 @@ def table(results: dict[str, Any]) -> list[str]:
         lines += fan_out_lines(fan)
     lines += [
         f"target sync under {SYNC_TARGET_S:g} s:     {sync_s:.2f} s "
-        f"{verdict(sync_s < SYNC_TARGET_S)}",
+        f"{common.verdict(sync_s < SYNC_TARGET_S)}",
         f"target RSS under {RSS_TARGET_MB:g} MB:   {idle_mb:.0f} MB with {count} objects "
-        f"after LISTs {verdict(idle_mb < RSS_TARGET_MB)}; {peak_mb:.0f} MB peak with "
-        f"{watchers} watch streams open {verdict(peak_mb < RSS_TARGET_MB)}",
+        f"after LISTs {common.verdict(idle_mb < RSS_TARGET_MB)}; {peak_mb:.0f} MB peak with "
+        f"{watchers} watch streams open {common.verdict(peak_mb < RSS_TARGET_MB)}",
     ]
     return lines

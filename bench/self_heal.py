@@ -158,7 +158,6 @@ def table(results: dict[str, Any]) -> list[str]:
     mcp_p99 = results["mcp"]["p99_ms"]
     met = mcp_p99 < 1000 and mcp_p99 < results["swarm"]["p50_ms"]
     lines.append(
-        f"target: mcp p99 under 1 s and ahead of swarm: {mcp_p99:.0f} ms, "
-        f"{'met' if met else 'NOT met'}"
+        f"target: mcp p99 under 1 s and ahead of swarm: {mcp_p99:.0f} ms, {common.verdict(met)}"
     )
     return lines
