@@ -69,6 +69,15 @@ class Conflict(McpError):
     """The request conflicts with the current state (name taken, ambiguous id, version)."""
 
 
+class Unreadable(Conflict):
+    """An object is stored, but its value cannot be read (written by hand, or by a newer
+    mcp). Reads and updates answer 409 with this; a DELETE removes it."""
+
+    def __init__(self, message: str, *, mod_revision: int) -> None:
+        super().__init__(message)
+        self.mod_revision = mod_revision  # the unreadable value's, for a guarded removal
+
+
 class Invalid(McpError):
     """The request body is well-formed JSON but a field is wrong.
 

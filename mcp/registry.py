@@ -23,7 +23,7 @@ import weakref
 from dataclasses import dataclass, replace
 
 from mcp import logs, model
-from mcp.errors import Conflict
+from mcp.errors import Conflict, Unreadable
 from mcp.model import Container, Status
 from mcp.store import Compare, Delete, KeyValue, Put, Store, WatchEvent
 
@@ -124,14 +124,22 @@ async def ensure_cluster_id(store: Store, keys: Keys) -> str:
 
 
 async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
+    """The object `name` and its status; None if there is no such object.
+
+    Raises:
+        Unreadable: the object is stored, but its value cannot be decoded.
+    """
     item = await store.get(keys.container(name))
     if item is None:
         return None
-    # Through decode_item, for the instances every other reader shares; a value it
-    # cannot read is decoded again so that the error surfaces.
+    # Through decode_item, for the instances every other reader shares.
     obj = decode_item(keys, item)
     if not isinstance(obj, Container):
-        obj = container_from(item)
+        raise Unreadable(
+            f"container {name!r} is stored, but this mcp cannot read its value (written by "
+            "hand, or by a newer mcp); DELETE it to remove it",
+            mod_revision=item.mod_revision,
+        )
     raw_status = await store.get(keys.status(name))
     status = decode_item(keys, raw_status) if raw_status else None
     if not isinstance(status, Status) or status.uid != obj.uid:
@@ -203,6 +211,19 @@ async def write_status(store: Store, keys: Keys, obj: Container, status: Status)
     revision = await store.txn(
         [Compare(keys.container(obj.name), "create", obj.create_revision)],
         [Put(keys.status(obj.name), model.encode_status(status))],
+    )
+    return revision is not None
+
+
+async def discard_unreadable(store: Store, keys: Keys, name: str, mod_revision: int) -> bool:
+    """Delete an object whose stored value cannot be read, and its status.
+
+    Nothing can run such an object (the controller never sees it), so there is nothing to
+    wind down. Guarded by the value's revision: False if it changed meanwhile.
+    """
+    revision = await store.txn(
+        [Compare(keys.container(name), "mod", mod_revision)],
+        [Delete(keys.container(name)), Delete(keys.status(name))],
     )
     return revision is not None
 

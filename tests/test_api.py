@@ -21,6 +21,7 @@ from mcp.actors import api, watch
 from mcp.cache import Cache
 from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
+from mcp.store import Put
 
 KEYS = Keys("/api-test")
 SPEC = ContainerSpec(image="mcp-test/busybox:latest", args=["sleep", "60"], state="stopped")
@@ -133,6 +134,40 @@ async def test_state_change_on_a_deleting_object_is_409(
     await problem_of(await client.post("/containers/going/start"), 409)
     again = await client.delete("/containers/going", query_string={"wait": "0"})
     assert again.status_code == 202  # a second DELETE is harmless
+
+
+async def test_an_unreadable_stored_object_is_a_clear_409_and_can_be_deleted(
+    client: ApiClient, store: FakeStore
+) -> None:
+    # Written by hand, or by a newer mcp: this one cannot read it.
+    await store.txn([], [Put(KEYS.container("garbled"), b'{"not": "an object"}')])
+    await store.txn([], [Put(KEYS.status("garbled"), b"\xff not json")])
+    await put_object(store, "fine", None)
+    for response in (
+        await client.get("/api/v1/containers/garbled"),
+        await client.patch(
+            "/api/v1/containers/garbled",
+            data=json.dumps({"metadata": {"labels": {"a": "b"}}}),
+            headers={"Content-Type": "application/merge-patch+json"},
+        ),
+        await client.post("/containers/garbled/stop"),  # the seed API too
+    ):
+        problem = await problem_of(response, 409)
+        assert "cannot read" in problem["detail"]
+        assert "DELETE" in problem["detail"]
+    # Lists skip it; a DELETE removes it (and its status) at once.
+    listed = json.loads(await (await client.get("/api/v1/containers")).get_data())
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["fine"]
+    deleted = await client.delete("/api/v1/containers/garbled")
+    assert deleted.status_code == 200
+    assert json.loads(await deleted.get_data())["kind"] == "Status"
+    assert await store.get(KEYS.container("garbled")) is None
+    assert await store.get(KEYS.status("garbled")) is None
+    await problem_of(await client.get("/api/v1/containers/garbled"), 404)
+    # The name is free again.
+    body = {"metadata": {"name": "garbled"}, "spec": {"image": "mcp-test/busybox:latest"}}
+    created = await client.post("/api/v1/containers", json=body)
+    assert created.status_code == 201
 
 
 async def test_openapi_documents_every_route_and_error_shape(client: ApiClient) -> None:

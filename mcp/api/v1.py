@@ -52,7 +52,7 @@ from mcp.api.schemas import (
     dump,
     problems,
 )
-from mcp.errors import Conflict, Invalid, NotFound
+from mcp.errors import Conflict, Invalid, NotFound, Unreadable
 from mcp.model import Container, ContainerIn, Status, now_iso
 
 log = logs.get(actor="api")
@@ -138,6 +138,22 @@ async def _read(ctx: ApiContext, name: str) -> tuple[Container, Status | None]:
     if found is None:
         raise NotFound(f"container {name!r} not found")
     return found
+
+
+async def _discard_unreadable(ctx: ApiContext, name: str, exc: Unreadable) -> Response:
+    """DELETE of an object nobody can read: remove it at once, answer a Status (as
+    Kubernetes does for a deletion that leaves no object behind)."""
+    if not await registry.discard_unreadable(ctx.store, ctx.keys, name, exc.mod_revision):
+        raise Conflict(f"container {name!r} changed while being removed: try again")
+    log.warning("unreadable_object_removed", container=name, revision=exc.mod_revision)
+    body = {
+        "apiVersion": "mcp/v1",
+        "kind": "Status",
+        "status": "Success",
+        "message": f"removed container {name!r}, whose stored value could not be read",
+        "details": {"name": name},
+    }
+    return json_response(body, 200)
 
 
 async def _answer_write(
@@ -371,7 +387,10 @@ def blueprint(
     @document_response(Problem, 404)
     async def delete(name: str) -> Response:
         wait_s = wait_seconds(0.0)
-        current, _status = await _read(ctx, name)
+        try:
+            current, _status = await _read(ctx, name)
+        except Unreadable as exc:
+            return await _discard_unreadable(ctx, name, exc)
         stored = await request_deletion(ctx, current)
         if wait_s > 0 and await wait_until(
             ctx, stored.resource_version, gone(ctx, stored.name, stored.uid), wait_s
