@@ -77,6 +77,39 @@ async def test_refs_resolve_by_name_uid_and_docker_id(client: ApiClient, store: 
         assert (body["name"], body["container_id"]) == ("web", "ab" * 32)
 
 
+async def test_a_uid_or_docker_id_is_found_without_listing_etcd(
+    client: ApiClient, store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(20):
+        await put_object(store, f"other-{index}", f"{index:02x}" * 32)
+    obj = await put_object(store, "web", "ab" * 32)
+    # Once the watch cache has it, a lookup by uid or id reads one object, not all.
+    await wait_for_cache(client, store)
+    listings: list[str] = []
+    real_list_prefix = store.list_prefix
+
+    async def counting_list_prefix(prefix: str, *, revision: int | None = None) -> Any:
+        listings.append(prefix)
+        return await real_list_prefix(prefix, revision=revision)
+
+    monkeypatch.setattr(store, "list_prefix", counting_list_prefix)
+    for ref in (obj.uid, "ab" * 6):
+        response = await client.post(f"/containers/{ref}/stop", query_string={"wait": "0"})
+        assert response.status_code in (200, 202), ref
+        assert json.loads(await response.get_data())["name"] == "web"
+    assert listings == []
+
+
+async def wait_for_cache(client: ApiClient, store: FakeStore) -> None:
+    """Until the API's watch cache has seen every write so far (/healthz shows its revision)."""
+    with trio.fail_after(10):
+        while True:
+            health = json.loads(await (await client.get("/healthz")).get_data())
+            if health["revision"] >= store.revision:
+                return
+            await trio.sleep(0.01)
+
+
 async def test_ambiguous_id_prefix_is_409_and_short_prefix_is_404(
     client: ApiClient, store: FakeStore
 ) -> None:

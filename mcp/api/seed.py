@@ -94,6 +94,14 @@ async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
         found = await registry.read(ctx.store, ctx.keys, ref)
         if found is not None:
             return found
+    # A uid or Docker id: the watch cache says which name it is (no scan of etcd), then
+    # one consistent read confirms it. An object the cache has not seen yet, or one it
+    # names wrongly, falls through to a full list.
+    named = _named_in_cache(ctx, ref)
+    if named is not None:
+        found = await registry.read(ctx.store, ctx.keys, named)
+        if found is not None and _answers_to(ref, *found):
+            return found
     items, _ = await registry.list_all(ctx.store, ctx.keys)
     for obj, status in items:
         if obj.uid == ref:
@@ -110,6 +118,31 @@ async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
             names = ", ".join(obj.name for obj, _ in matches)
             raise Conflict(f"container id prefix {ref!r} is ambiguous: it matches {names}")
     raise NotFound(f"no container matches {ref!r} (by name, uid or Docker id)")
+
+
+def _answers_to(ref: str, obj: Container, status: Status | None) -> bool:
+    """`ref` is this object's uid, or a prefix (MIN_ID_PREFIX or longer, as `docker ps`
+    shows) of its container's Docker id."""
+    if obj.uid == ref:
+        return True
+    return bool(
+        len(ref) >= MIN_ID_PREFIX
+        and HEX_RE.match(ref)
+        and status is not None
+        and status.container_id
+        and status.container_id.startswith(ref)
+    )
+
+
+def _named_in_cache(ctx: ApiContext, ref: str) -> str | None:
+    """The one cached object `ref` answers to; None for none, or for more than one (the
+    full list then decides, and says which names are ambiguous)."""
+    matches = [
+        name
+        for name, obj in ctx.cache.objects.items()
+        if _answers_to(ref, obj, ctx.cache.status(name))
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
