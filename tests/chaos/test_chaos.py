@@ -34,10 +34,7 @@ from support.api import (
 from support.chaos import (
     cluster_containers,
     cluster_id,
-    compact_etcd,
     containers_by_name,
-    etcd_delete,
-    etcd_put,
     running_count,
     start_dockerd,
     stop_dockerd,
@@ -265,13 +262,13 @@ def test_keys_deleted_and_history_compacted_while_mcp_is_down(
     assert first.wait(timeout=30.0) == 0
 
     registry = f"{etcd_prefix}/registry"
-    assert etcd_delete(etcd, f"{registry}/containers/{gone}") == 1
-    etcd_delete(etcd, f"{registry}/status/{gone}")
-    assert etcd_delete(etcd, f"{registry}/status/{status_lost}") == 1
+    assert etcd.delete(f"{registry}/containers/{gone}") == 1
+    etcd.delete(f"{registry}/status/{gone}")
+    assert etcd.delete(f"{registry}/status/{status_lost}") == 1
     for step in range(5):  # unrelated churn, so the compaction covers more than the deletes
-        etcd_put(etcd, f"{etcd_prefix}-chaos-churn", str(step))
-    etcd_delete(etcd, f"{etcd_prefix}-chaos-churn")
-    compact_etcd(etcd)
+        etcd.put(f"{etcd_prefix}-chaos-churn", str(step))
+    etcd.delete(f"{etcd_prefix}-chaos-churn")
+    etcd.compact()
 
     second = mcp_launcher.start()
     del want[gone]
@@ -311,9 +308,9 @@ def test_keys_deleted_and_history_compacted_while_the_watch_is_disconnected(
         mcp.signal(signal.SIGSTOP)
         try:
             etcd.restart()
-            assert etcd_delete(etcd, f"{etcd_prefix}/registry/containers/{gone}") == 1
-            etcd_delete(etcd, f"{etcd_prefix}/registry/status/{gone}")
-            compact_etcd(etcd)
+            assert etcd.delete(f"{etcd_prefix}/registry/containers/{gone}") == 1
+            etcd.delete(f"{etcd_prefix}/registry/status/{gone}")
+            etcd.compact()
         finally:
             mcp.signal(signal.SIGCONT)
 

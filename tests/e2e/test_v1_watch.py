@@ -146,26 +146,13 @@ def test_resume_from_a_resource_version_sees_only_later_changes(
     assert before["metadata"]["name"] != after_name
 
 
-def compact_etcd(etcd: EtcdServer) -> int:
-    """Compact etcd's whole history up to now, through its JSON gateway."""
-    header = httpx.post(f"{etcd.url}/v3/kv/range", json={"key": "AA=="}, timeout=5).json()
-    revision = int(header["header"]["revision"])
-    response = httpx.post(
-        f"{etcd.url}/v3/kv/compaction",
-        json={"revision": str(revision), "physical": True},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return revision
-
-
 def test_watch_from_compacted_history_is_410(
     mcp: McpProcess, api: httpx.Client, busybox_image: str, etcd: EtcdServer
 ) -> None:
     create(api, busybox_image, unique_name("c"))
     old = api.get("/api/v1/containers").json()["metadata"]["resourceVersion"]
     create(api, busybox_image, unique_name("c"))
-    compact_etcd(etcd)
+    etcd.compact()
     response = api.get("/api/v1/containers", params={"watch": "true", "resourceVersion": old})
     assert response.status_code == 410
     assert response.headers["content-type"].startswith("application/problem+json")

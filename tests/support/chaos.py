@@ -10,7 +10,6 @@ removed and history compacted through etcd's JSON gateway, and dockerd itself re
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
@@ -177,41 +176,6 @@ def wait_converged(
                 f"not converged after {timeout:.0f} s ({len(problems)} problems):\n  {shown}"
             )
         time.sleep(0.25)
-
-
-# --- etcd, behind mcp's back -------------------------------------------------------------
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def etcd_delete(etcd: EtcdServer, key: str) -> int:
-    """Delete one key through the v3 JSON gateway; the number of keys deleted."""
-    response = httpx.post(f"{etcd.url}/v3/kv/deleterange", json={"key": _b64(key)}, timeout=5.0)
-    response.raise_for_status()
-    return int(response.json().get("deleted", 0))
-
-
-def etcd_put(etcd: EtcdServer, key: str, value: str) -> None:
-    """Write one key through the v3 JSON gateway."""
-    response = httpx.post(
-        f"{etcd.url}/v3/kv/put", json={"key": _b64(key), "value": _b64(value)}, timeout=5.0
-    )
-    response.raise_for_status()
-
-
-def compact_etcd(etcd: EtcdServer) -> int:
-    """Compact etcd's whole history up to now (as tests/e2e/test_v1_watch.py does)."""
-    header = httpx.post(f"{etcd.url}/v3/kv/range", json={"key": "AA=="}, timeout=5).json()
-    revision = int(header["header"]["revision"])
-    response = httpx.post(
-        f"{etcd.url}/v3/kv/compaction",
-        json={"revision": str(revision), "physical": True},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return revision
 
 
 # --- dockerd -------------------------------------------------------------------------------

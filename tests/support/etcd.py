@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -175,31 +175,49 @@ class EtcdServer:
             return "(no etcd log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def get(self, key: str) -> str | None:
-        """Read one key through the v3 JSON gateway; None if it does not exist."""
-        encoded = base64.b64encode(key.encode()).decode()
-        response = httpx.post(f"{self.url}/v3/kv/range", json={"key": encoded}, timeout=5.0)
+    # --- behind mcp's back, through etcd's v3 JSON gateway -------------------------------
+
+    def _gateway(self, path: str, body: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/v3/{path}", json=body, timeout=timeout)
         response.raise_for_status()
-        kvs = response.json().get("kvs") or []
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def get(self, key: str) -> str | None:
+        """Read one key; None if it does not exist."""
+        kvs = self._gateway("kv/range", {"key": _b64(key)}).get("kvs") or []
         if not kvs:
             return None
         return base64.b64decode(kvs[0].get("value", "")).decode()
 
+    def put(self, key: str, value: str) -> None:
+        """Write one key."""
+        self._gateway("kv/put", {"key": _b64(key), "value": _b64(value)})
+
+    def delete(self, key: str) -> int:
+        """Delete one key; the number of keys deleted."""
+        return int(self._gateway("kv/deleterange", {"key": _b64(key)}).get("deleted", 0))
+
+    def compact(self) -> int:
+        """Compact the whole history up to now; the revision compacted to."""
+        revision = int(self._gateway("kv/range", {"key": "AA=="})["header"]["revision"])
+        self._gateway("kv/compaction", {"revision": str(revision), "physical": True}, 10.0)
+        return revision
+
     def count_prefix(self, prefix: str) -> int:
-        """Count the keys under `prefix` through the v3 JSON gateway."""
+        """Count the keys under `prefix`."""
         key = prefix.encode()
         range_end = key[:-1] + bytes([key[-1] + 1])
-        response = httpx.post(
-            f"{self.url}/v3/kv/range",
-            json={
-                "key": base64.b64encode(key).decode(),
-                "range_end": base64.b64encode(range_end).decode(),
-                "count_only": True,
-            },
-            timeout=5.0,
-        )
-        response.raise_for_status()
-        return int(response.json().get("count", 0))
+        body = {
+            "key": base64.b64encode(key).decode(),
+            "range_end": base64.b64encode(range_end).decode(),
+            "count_only": True,
+        }
+        return int(self._gateway("kv/range", body).get("count", 0))
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 @contextmanager
