@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.api import SPEC_FIELDS
 
 from mcp import model, validation
 from mcp.errors import Invalid
@@ -19,20 +20,6 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-SPEC_FIELDS = [
-    "image",
-    "command",
-    "args",
-    "env",
-    "workingDir",
-    "ports",
-    "restartPolicy",
-    "state",
-    "resources",
-    "stopTimeoutSeconds",
-    "imagePullPolicy",
-    "labels",
-]
 near_valid_specs = st.fixed_dictionaries(
     {"image": st.sampled_from(["busybox:latest", "mcp-test/busybox:latest", "BAD IMAGE"])},
     optional={name: json_values for name in SPEC_FIELDS[1:]},

@@ -19,6 +19,7 @@ import pytest
 from support.api import (
     MERGE_PATCH_JSON,
     SLEEPER,
+    SPEC_FIELDS,
     STUBBORN,
     V1,
     assert_problem,
@@ -1085,20 +1086,7 @@ def test_openapi_documents_the_v1_api(shared_api: httpx.Client) -> None:
         request_schema = resolve(document, content["application/json"]["schema"])
         assert {"metadata", "spec"} <= set(request_schema["properties"]), (method, request_schema)
         spec_schema = resolve(document, request_schema["properties"]["spec"])
-        assert {
-            "image",
-            "command",
-            "args",
-            "env",
-            "workingDir",
-            "ports",
-            "restartPolicy",
-            "state",
-            "resources",
-            "stopTimeoutSeconds",
-            "imagePullPolicy",
-            "labels",
-        } <= set(spec_schema["properties"]), spec_schema
+        assert set(SPEC_FIELDS) <= set(spec_schema["properties"]), spec_schema
         assert "image" in spec_schema.get("required", []), spec_schema
     for path, method, code in [
         (V1, "post", "201"),

@@ -29,6 +29,22 @@ STATUS_KEYS = frozenset(
     {"phase", "container_id", "exit_code", "message", "observed_at", "observed_generation"}
 )
 
+# Every field of a v1 spec a user can set, by its JSON name; `image` is the one required.
+SPEC_FIELDS = [
+    "image",
+    "command",
+    "args",
+    "env",
+    "workingDir",
+    "ports",
+    "restartPolicy",
+    "state",
+    "resources",
+    "stopTimeoutSeconds",
+    "imagePullPolicy",
+    "labels",
+]
+
 # Exits at once on SIGTERM, so `stop` does not wait out Docker's kill timeout.
 SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 # PID 1 without a TERM handler ignores SIGTERM: Docker must wait, then SIGKILL it.
@@ -124,11 +140,17 @@ def wait_phase(api: httpx.Client, ref: str, phase: str, timeout: float = 30.0) -
 
 def wait_gone(api: httpx.Client, ref: str, timeout: float = 30.0) -> None:
     """Poll GET /containers/{ref} until it answers 404."""
+    _wait_not_found(api, f"/containers/{ref}", ref, timeout=timeout, interval=0.2)
+
+
+def _wait_not_found(
+    api: httpx.Client, path: str, what: str, *, timeout: float, interval: float
+) -> None:
     wait_until(
-        lambda: api.get(f"/containers/{ref}").status_code == 404,
+        lambda: api.get(path).status_code == 404,
         timeout=timeout,
-        interval=0.2,
-        message=f"{ref} to be gone",
+        interval=interval,
+        message=f"{what} to be gone",
     )
 
 
@@ -222,9 +244,4 @@ def wait_v1_phase(
 
 def wait_v1_gone(api: httpx.Client, name: str, timeout: float = 30.0) -> None:
     """Poll GET /api/v1/containers/{name} until it answers 404."""
-    wait_until(
-        lambda: api.get(f"{V1}/{name}").status_code == 404,
-        timeout=timeout,
-        interval=0.1,
-        message=f"{name} to be gone",
-    )
+    _wait_not_found(api, f"{V1}/{name}", name, timeout=timeout, interval=0.1)
