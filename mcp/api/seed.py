@@ -103,20 +103,13 @@ async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
         if found is not None and _answers_to(ref, *found):
             return found
     items, _ = await registry.list_all(ctx.store, ctx.keys)
-    for obj, status in items:
-        if obj.uid == ref:
-            return obj, status
-    if len(ref) >= MIN_ID_PREFIX and HEX_RE.match(ref):
-        matches = [
-            (obj, status)
-            for obj, status in items
-            if status and status.container_id and status.container_id.startswith(ref)
-        ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            names = ", ".join(obj.name for obj, _ in matches)
-            raise Conflict(f"container id prefix {ref!r} is ambiguous: it matches {names}")
+    # A uid (it has dashes) never looks like an id prefix (hex only): at most one kind.
+    matches = [(obj, status) for obj, status in items if _answers_to(ref, obj, status)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        names = ", ".join(obj.name for obj, _ in matches)
+        raise Conflict(f"container id prefix {ref!r} is ambiguous: it matches {names}")
     raise NotFound(f"no container matches {ref!r} (by name, uid or Docker id)")
 
 
