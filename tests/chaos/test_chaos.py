@@ -14,7 +14,7 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,6 +32,7 @@ from support.api import (
     v1_patch,
 )
 from support.chaos import (
+    Converged,
     cluster_containers,
     cluster_id,
     containers_by_name,
@@ -75,6 +76,20 @@ def client(mcp: McpProcess) -> Iterator[httpx.Client]:
 def create_and_wait(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
     """Create an object and wait until its desired phase is reached."""
     return body_of(v1_create(api, body, wait=30), 201)
+
+
+def create_converged(
+    api: httpx.Client,
+    docker_client: docker.DockerClient,
+    cluster: str,
+    want: Mapping[str, str],
+    image: str,
+) -> Converged:
+    """A sleeper for each name in `want` (stopped where its phase is Stopped), each
+    created with a wait; then until mcp and Docker agree on all of them."""
+    for name, phase in want.items():
+        create_and_wait(api, sleeper(name, image, "running" if phase == "Running" else "stopped"))
+    return wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
 
 
 def event_reasons(api: httpx.Client, name: str) -> dict[str, list[dict[str, Any]]]:
@@ -151,10 +166,7 @@ def test_docker_kill_stop_rm_and_start_behind_mcps_back_heal(
     want = dict.fromkeys(killed + stopped + removed + steady, "Running")
     want |= dict.fromkeys(started, "Stopped")
     with client(mcp) as api:
-        for name, phase in want.items():
-            state = "running" if phase == "Running" else "stopped"
-            create_and_wait(api, sleeper(name, busybox_image, state))
-        before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
+        before = create_converged(api, docker_client, cluster, want, busybox_image)
 
         for name in killed:
             docker_client.api.kill(before.container_ids[name])
@@ -196,9 +208,7 @@ def test_etcd_outage_leaves_workloads_running_and_changes_converge_after(
     existing = names("pre", 3)
     want = dict.fromkeys(existing, "Running")
     with client(mcp) as api:
-        for name in existing:
-            create_and_wait(api, sleeper(name, busybox_image))
-        before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
+        before = create_converged(api, docker_client, cluster, want, busybox_image)
 
         etcd.stop()
         try:
@@ -255,9 +265,7 @@ def test_keys_deleted_and_history_compacted_while_mcp_is_down(
     gone, status_lost, *kept = names("cmp", 4)
     want = dict.fromkeys([gone, status_lost, *kept], "Running")
     with client(first) as api:
-        for name in want:
-            create_and_wait(api, sleeper(name, busybox_image))
-        before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
+        before = create_converged(api, docker_client, cluster, want, busybox_image)
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=30.0) == 0
 
@@ -299,9 +307,7 @@ def test_keys_deleted_and_history_compacted_while_the_watch_is_disconnected(
     gone, *kept = names("dis", 3)
     want = dict.fromkeys([gone, *kept], "Running")
     with client(mcp) as api:
-        for name in want:
-            create_and_wait(api, sleeper(name, busybox_image))
-        before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
+        before = create_converged(api, docker_client, cluster, want, busybox_image)
 
         # Frozen, mcp cannot notice etcd going away; when it thaws its watch is broken and
         # the revision it would resume from is compacted: it must list again.
@@ -501,10 +507,7 @@ def test_dockerd_restart_converges(
     idle = names("dkr-idle", 1)
     want = dict.fromkeys(running, "Running") | dict.fromkeys(idle, "Stopped")
     with client(mcp) as api:
-        for name, phase in want.items():
-            state = "running" if phase == "Running" else "stopped"
-            create_and_wait(api, sleeper(name, busybox_image, state))
-        before = wait_converged(api, docker_client, cluster, want, timeout=CONVERGE_TIMEOUT_S)
+        before = create_converged(api, docker_client, cluster, want, busybox_image)
 
         # mcp is frozen while dockerd shuts down, and thawed once it has exited: it then
         # finds Docker gone (calls fail, the event stream is broken) and must start every
