@@ -12,15 +12,13 @@ from __future__ import annotations
 import trio
 
 from mcp.model import Container, Status
-from mcp.registry import Keys, decode_item
+from mcp.registry import Keys, Mirror
 from mcp.store import KeyValue, Listing, WatchEvent
 
 
-class Cache:
+class Cache(Mirror):
     def __init__(self, keys: Keys) -> None:
-        self._keys = keys
-        self.objects: dict[str, Container] = {}
-        self._statuses: dict[str, Status] = {}
+        super().__init__(keys)
         self.revision = 0
         self.closed = False
         self._changed = trio.Event()
@@ -28,10 +26,7 @@ class Cache:
     def status(self, name: str) -> Status | None:
         """The status of the current incarnation of `name` (a stale one reads as None)."""
         obj = self.objects.get(name)
-        status = self._statuses.get(name)
-        if obj is None or status is None or status.uid != obj.uid:
-            return None
-        return status
+        return None if obj is None else self.status_of(obj)
 
     async def wait_changed(self) -> None:
         """Wait until the cache applies anything new."""
@@ -72,7 +67,7 @@ class Cache:
         """
         before = dict(self.objects)
         self.objects.clear()
-        self._statuses.clear()
+        self.statuses.clear()
         for item in listing.items:
             self._apply_one(item.key, item)
         changed = {
@@ -86,19 +81,14 @@ class Cache:
     def _apply_one(self, key: str, item: KeyValue | WatchEvent | None) -> str | None:
         """Apply a put (`item`) or a delete (None) of `key`; the object's name if it changed."""
         if item is not None:
-            decoded = decode_item(self._keys, item)
-            if isinstance(decoded, Container):
-                self.objects[decoded.name] = decoded
-                return decoded.name
-            if isinstance(decoded, Status):
-                self._statuses[key.removeprefix(self._keys.statuses)] = decoded
             # An undecodable value leaves what was known: acting on a half-understood
             # object is worse.
-            return None
-        if key.startswith(self._keys.containers):
-            name = key.removeprefix(self._keys.containers)
+            decoded = self.put(item)
+            return decoded.name if isinstance(decoded, Container) else None
+        if key.startswith(self.keys.containers):
+            name = key.removeprefix(self.keys.containers)
             self.objects.pop(name, None)
             return name
-        if key.startswith(self._keys.statuses):
-            self._statuses.pop(key.removeprefix(self._keys.statuses), None)
+        if key.startswith(self.keys.statuses):
+            self.statuses.pop(key.removeprefix(self.keys.statuses), None)
         return None

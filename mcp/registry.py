@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from mcp import logs, model
 from mcp.errors import Conflict, Unreadable
@@ -106,6 +106,30 @@ def decode_item(keys: Keys, item: KeyValue | WatchEvent) -> Container | Status |
     return decoded
 
 
+@dataclass
+class Mirror:
+    """Objects and their statuses as stored, by name: what the cache, each watch
+    stream's view and a LIST each hold."""
+
+    keys: Keys
+    objects: dict[str, Container] = field(default_factory=dict, kw_only=True)
+    statuses: dict[str, Status] = field(default_factory=dict, kw_only=True)
+
+    def put(self, item: KeyValue | WatchEvent) -> Container | Status | None:
+        """Take in a stored value; what it decoded to (None: not readable, nothing kept)."""
+        decoded = decode_item(self.keys, item)
+        if isinstance(decoded, Container):
+            self.objects[decoded.name] = decoded
+        elif isinstance(decoded, Status):
+            self.statuses[item.key.removeprefix(self.keys.statuses)] = decoded
+        return decoded
+
+    def status_of(self, obj: Container) -> Status | None:
+        """`obj`'s status, if it is about this incarnation of it (a stale one reads as None)."""
+        status = self.statuses.get(obj.name)
+        return status if status is not None and status.uid == obj.uid else None
+
+
 async def ensure_cluster_id(store: Store, keys: Keys) -> str:
     """This control plane's id: made once, then read back by every later start."""
     existing = await store.get(keys.cluster_id)
@@ -150,21 +174,11 @@ async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status |
 async def list_all(store: Store, keys: Keys) -> tuple[list[tuple[Container, Status | None]], int]:
     """Every object with its status, from one consistent read, and that read's revision."""
     listing = await store.list_prefix(keys.root)
-    objects: dict[str, Container] = {}
-    statuses: dict[str, Status] = {}
+    mirror = Mirror(keys)
     for item in listing.items:
-        decoded = decode_item(keys, item)
-        if isinstance(decoded, Container):
-            objects[decoded.name] = decoded
-        elif isinstance(decoded, Status):
-            statuses[item.key.removeprefix(keys.statuses)] = decoded
-    result = []
-    for name in sorted(objects):
-        status = statuses.get(name)
-        result.append(
-            (objects[name], status if status and status.uid == objects[name].uid else None)
-        )
-    return result, listing.revision
+        mirror.put(item)
+    objects = [mirror.objects[name] for name in sorted(mirror.objects)]
+    return [(obj, mirror.status_of(obj)) for obj in objects], listing.revision
 
 
 async def create(store: Store, keys: Keys, obj: Container) -> Container:

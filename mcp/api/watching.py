@@ -35,10 +35,9 @@ from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
 from mcp.errors import Compacted, StoreUnavailable
-from mcp.model import Container, Status
-from mcp.registry import Keys, decode_item
+from mcp.registry import Mirror
 from mcp.selectors import Selector
-from mcp.store import KeyValue, Listing, WatchEvent
+from mcp.store import Listing, WatchEvent
 
 BOOKMARK_INTERVAL_S = 10.0
 SHUTDOWN_POLL_S = 1.0  # how soon an idle stream notices that mcp is shutting down
@@ -67,20 +66,17 @@ def error_line(code: int, reason: str, message: str) -> bytes:
 
 
 @dataclass
-class StreamView:
+class StreamView(Mirror):
     """One stream's mirror of the objects it shows, and the lines each change makes."""
 
-    keys: Keys
     selector: Selector
     renderer: Renderer
-    objects: dict[str, Container] = field(default_factory=dict)
-    statuses: dict[str, Status] = field(default_factory=dict)
     visible: set[str] = field(default_factory=set)
 
     def load(self, listing: Listing) -> list[bytes]:
         """Take a listing as the starting state; the ADDED lines for what it shows."""
         for item in listing.items:
-            self._store(item.key, item)
+            self.put(item)
         lines = []
         for name in sorted(self.objects):
             if self.selector.matches(self.objects[name].labels):
@@ -97,9 +93,9 @@ class StreamView:
                 if name in self.visible and gone is not None:
                     self.visible.discard(name)
                     shown = replace(gone, resource_version=event.mod_revision)
-                    return [line("DELETED", dump(container_out(shown, self._status_of(gone))))]
+                    return [line("DELETED", dump(container_out(shown, self.status_of(gone))))]
                 return []
-            self._store(key, event)
+            self.put(event)
             was_visible, obj = name in self.visible, self.objects[name]
             if self.selector.matches(obj.labels):
                 self.visible.add(name)
@@ -113,26 +109,15 @@ class StreamView:
             if event.kind == "delete":
                 self.statuses.pop(name, None)
                 return []
-            self._store(key, event)
+            self.put(event)
             owner = self.objects.get(name)
-            if name in self.visible and owner is not None and self._status_of(owner) is not None:
+            if name in self.visible and owner is not None and self.status_of(owner) is not None:
                 return [self._line("MODIFIED", name)]
         return []
 
-    def _store(self, key: str, item: KeyValue | WatchEvent) -> None:
-        decoded = decode_item(self.keys, item)
-        if isinstance(decoded, Container):
-            self.objects[decoded.name] = decoded
-        elif isinstance(decoded, Status):
-            self.statuses[key.removeprefix(self.keys.statuses)] = decoded
-
-    def _status_of(self, obj: Container) -> Status | None:
-        status = self.statuses.get(obj.name)
-        return status if status is not None and status.uid == obj.uid else None
-
     def _line(self, event_type: EventType, name: str) -> bytes:
         obj = self.objects[name]
-        return self.renderer.watch_line(event_type, obj, self._status_of(obj))
+        return self.renderer.watch_line(event_type, obj, self.status_of(obj))
 
 
 @dataclass
