@@ -35,6 +35,7 @@ from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
 from mcp.errors import Compacted, StoreUnavailable
+from mcp.model import Container
 from mcp.registry import Mirror
 from mcp.selectors import Selector
 from mcp.store import Listing, WatchEvent
@@ -95,7 +96,8 @@ class StreamView(Mirror):
                     shown = replace(gone, resource_version=event.mod_revision)
                     return [line("DELETED", dump(container_out(shown, self.status_of(gone))))]
                 return []
-            self.put(event)
+            if not isinstance(self.put(event), Container):
+                return []  # unreadable: skipped (logged), as lists and the cache skip it
             was_visible, obj = name in self.visible, self.objects[name]
             if self.selector.matches(obj.labels):
                 self.visible.add(name)
