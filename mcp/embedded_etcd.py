@@ -10,12 +10,18 @@ runs, that is fatal: mcp cannot work without its store.
 
 from __future__ import annotations
 
+import functools
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import trio
@@ -64,16 +70,82 @@ def find_binary() -> str | None:
 def _dies_with_mcp(command: list[str]) -> list[str]:
     """`command`, made to get SIGTERM when mcp dies, however it dies.
 
-    The `finally` below stops etcd on every exit trio sees, but not on SIGKILL or the
+    The `finally` in `run` stops etcd on every exit trio sees, but not on SIGKILL or the
     forced exit of a second signal; an orphaned etcd would then hold the port and the
     data directory. util-linux's `setpriv` (in every Debian) sets the child's
-    parent-death signal before it execs etcd. The kernel sends it when the thread that
-    started the child ends: trio's, which lives as long as mcp does.
+    parent-death signal before it execs etcd; it survives the exec. The kernel sends it
+    when the *thread* that forked the child ends, not the process: see `_Spawner` for the
+    thread that does the forking, and why it is the right one.
     """
     setpriv = shutil.which("setpriv")
     if setpriv is None:  # not Linux, or a minimal system: stopped by `finally` only
         return command
     return [setpriv, "--pdeathsig", "TERM", "--", *command]
+
+
+class _Spawner:
+    """Forks child processes from one thread that lives until the process exits.
+
+    The parent-death signal is tied to the forking thread (`prctl(2)`: "the parent
+    thread"). `trio.lowlevel.open_process` forks from one of trio's worker threads, and
+    an idle worker ends after 10 s (`IDLE_TIMEOUT` in trio's thread cache): etcd then got
+    SIGTERM while mcp was alive and well. This thread never returns from its loop: it
+    blocks on its queue between requests, so it ends only when the process does (it is
+    a daemon thread, so it does not hold up the interpreter's exit), and the signal
+    fires exactly then. Forking from trio's own thread would hold too when that is the
+    main thread, but would block the event loop and tie correctness to where trio runs.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[
+            tuple[Callable[[], subprocess.Popen[bytes]], Future[subprocess.Popen[bytes]]]
+        ] = queue.SimpleQueue()
+        self._started = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def popen(self, argv: list[str], *, output: IO[bytes]) -> subprocess.Popen[bytes]:
+        """Start `argv` (stdin from /dev/null, stdout and stderr to `output`), forked by
+        the lifelong thread. Blocks until it is started."""
+        with self._started:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="mcp-child-spawner", daemon=True
+                )
+                self._thread.start()
+        result: Future[subprocess.Popen[bytes]] = Future()
+
+        def make() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+
+        self._requests.put((make, result))
+        return result.result()
+
+    def _serve(self) -> None:
+        while True:  # never returns: see the class docstring
+            make, result = self._requests.get()
+            try:
+                result.set_result(make())
+            except BaseException as exc:  # handed to the caller, who re-raises it
+                result.set_exception(exc)
+
+
+_spawner = _Spawner()
+
+
+async def _wait_exit(process: subprocess.Popen[bytes]) -> int:
+    """Wait until `process` exits, without holding a thread; return its exit code."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel, not Linux): poll
+        while process.poll() is None:  # noqa: ASYNC110 - nothing to wait on without a pidfd
+            await trio.sleep(0.2)
+        return process.returncode
+    try:
+        await trio.lowlevel.wait_readable(pidfd)  # readable once the child has exited
+    finally:
+        trio.lowlevel.notify_closing(pidfd)
+        os.close(pidfd)
+    return process.wait()
 
 
 async def run(
@@ -105,8 +177,8 @@ async def run(
         f"--initial-cluster=mcp-embedded={peer_url}",
     ]
     with (data_dir / "etcd.log").open("ab") as etcd_log:
-        process = await trio.lowlevel.open_process(
-            _dies_with_mcp(command), stdin=subprocess.DEVNULL, stdout=etcd_log, stderr=etcd_log
+        process = await trio.to_thread.run_sync(
+            functools.partial(_spawner.popen, _dies_with_mcp(command), output=etcd_log)
         )
     try:
         with trio.move_on_after(START_TIMEOUT_S):
@@ -127,7 +199,7 @@ async def run(
             data_dir=str(data_dir / "etcd"),
         )
         task_status.started()
-        code = await process.wait()
+        code = await _wait_exit(process)
         raise EmbeddedEtcdFailed(
             f"embedded etcd exited with code {code}; see {data_dir / 'etcd.log'}"
         )
@@ -136,8 +208,8 @@ async def run(
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 with trio.move_on_after(STOP_TIMEOUT_S):
-                    await process.wait()
+                    await _wait_exit(process)
                 if process.poll() is None:
                     process.kill()
-                    await process.wait()
+                    await _wait_exit(process)
             log.info("embedded_etcd_stopped", pid=process.pid, code=process.returncode)

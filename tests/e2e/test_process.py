@@ -32,11 +32,21 @@ pytestmark = pytest.mark.e2e
 # SIGTERM/SIGINT: exit within the default 10 s grace period, plus interpreter start/stop slack.
 EXIT_TIMEOUT_S = 12.0
 EMBEDDED_ETCD_PORT = 2379
+# trio ends a worker thread idle this long (IDLE_TIMEOUT in trio/_core/_thread_cache.py).
+TRIO_WORKER_IDLE_TIMEOUT_S = 10.0
 
 
 def started_at(client: docker.DockerClient, container_id: str) -> str:
     started: str = client.containers.get(container_id).attrs["State"]["StartedAt"]
     return started
+
+
+def wait_embedded_etcd_gone(timeout: float) -> None:
+    wait_until(
+        lambda: not is_listening(EMBEDDED_ETCD_PORT),
+        timeout=timeout,
+        message=f"the embedded etcd still listens on {EMBEDDED_ETCD_PORT} after mcp ended",
+    )
 
 
 def stop_gracefully(process: McpProcess, sig: signal.Signals = signal.SIGTERM) -> float:
@@ -370,15 +380,53 @@ def test_embedded_etcd_when_none_is_configured(
     stop_gracefully(process)
 
     assert process.events("embedded_etcd_started"), process.output()
-    wait_until(
-        lambda: not is_listening(EMBEDDED_ETCD_PORT),
-        timeout=2.0,
-        message=f"nothing listening on {EMBEDDED_ETCD_PORT} after mcp exited",
-    )
+    wait_embedded_etcd_gone(timeout=2.0)
     assert docker_status(docker_client, obj["container_id"]) == "running"
 
 
-def test_embedded_etcd_does_not_outlive_a_killed_mcp(mcp_launcher: McpLauncher) -> None:
+@pytest.mark.parametrize("controllers", ["all", "none"])
+def test_embedded_etcd_lives_while_mcp_sits_idle(
+    mcp_launcher: McpLauncher, busybox_image: str, controllers: str
+) -> None:
+    """The embedded etcd must not die with whichever thread happened to start it: each start
+    sits idle past trio's worker-thread idle timeout, then must still serve.
+
+    The parent-death signal once killed etcd (and so mcp) 10 s after start: always with
+    `--controllers none` (nothing reuses the worker thread that forked etcd), in about half
+    of all starts with controllers (it survived when Docker's event stream took that thread).
+    """
+    if is_listening(EMBEDDED_ETCD_PORT):
+        pytest.skip(f"port {EMBEDDED_ETCD_PORT} is in use, so mcp would use that etcd instead")
+    for start in range(2):
+        port = free_port()
+        argv = run_argv(
+            listen=f"127.0.0.1:{port}",
+            etcd_url=None,
+            prefix=None,
+            data_dir=mcp_launcher.data_dir,
+            extra_args=["--controllers", controllers],
+        )
+        process = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}")
+        process.wait_healthy(timeout=40.0)
+
+        time.sleep(TRIO_WORKER_IDLE_TIMEOUT_S + 3.0)
+
+        assert process.returncode is None, f"start {start}: mcp exited\n{process.output()}"
+        assert not process.events("embedded_etcd_stopped"), process.output()
+        with httpx.Client(base_url=process.url, timeout=60.0) as api:
+            name = unique_name("idle")
+            # With no controllers nothing will report Docker's state: answer at once.
+            answer = create(
+                api, image=busybox_image, name=name, wait=None if controllers == "all" else "0"
+            )
+            obj = body_of(answer, 201 if controllers == "all" else 202)
+            assert get_object(api, name)["uid"] == obj["uid"]
+        stop_gracefully(process)
+        wait_embedded_etcd_gone(timeout=2.0)
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "second-SIGTERM"])
+def test_embedded_etcd_does_not_outlive_a_killed_mcp(mcp_launcher: McpLauncher, how: str) -> None:
     if is_listening(EMBEDDED_ETCD_PORT):
         pytest.skip(f"port {EMBEDDED_ETCD_PORT} is in use, so mcp would use that etcd instead")
     port = free_port()
@@ -389,13 +437,14 @@ def test_embedded_etcd_does_not_outlive_a_killed_mcp(mcp_launcher: McpLauncher) 
     process.wait_healthy(timeout=40.0)
     assert is_listening(EMBEDDED_ETCD_PORT)
 
-    process.kill()  # SIGKILL: no `finally` of mcp's runs
+    if how == "SIGKILL":
+        process.kill()  # no `finally` of mcp's runs
+    else:
+        process.signal(signal.SIGTERM)
+        process.signal(signal.SIGTERM)  # "exit now": os._exit, no `finally` either
+        process.wait(timeout=EXIT_TIMEOUT_S)
 
-    wait_until(
-        lambda: not is_listening(EMBEDDED_ETCD_PORT),
-        timeout=15.0,
-        message=f"the embedded etcd still listens on {EMBEDDED_ETCD_PORT} after mcp was killed",
-    )
+    wait_embedded_etcd_gone(timeout=15.0)
     # And the next mcp starts its own on the same data, as after any crash.
     again = mcp_launcher.spawn(argv, url=f"http://127.0.0.1:{port}")
     again.wait_healthy(timeout=40.0)
