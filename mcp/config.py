@@ -11,6 +11,7 @@ setting and the layer it came from.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ DEFAULT_ETCD = "http://127.0.0.1:2379"
 DEFAULT_CONFIG_FILE = Path("config/mcp.toml")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "console")
+HOST_NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,10 @@ class Config:
     restart_backoff_reset: float = 600.0
     orphans: str = "remove"
     controllers: str = "all"
+    # Host names the API answers to besides IP addresses, localhost and the listen host.
+    allowed_hosts: tuple[str, ...] = ()
+    # Browser origins allowed to call the API (CORS); none by default.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def listen(self) -> str:
@@ -96,6 +102,42 @@ def _parse_docker_host(raw: Any) -> str:
     if not text.startswith(("unix://", "tcp://", "http://", "ssh://")):
         raise ValueError(f"expected unix://PATH or tcp://HOST:PORT, got {text!r}")
     return text
+
+
+def _names(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    names = tuple(str(item).strip().lower().rstrip(".") for item in items if str(item).strip())
+    for name in names:
+        if not HOST_NAME_RE.fullmatch(name):
+            raise ValueError(f"expected a host name like mcp.example.internal, got {name!r}")
+    return names
+
+
+def normalize_origin(raw: str) -> str:
+    """`scheme://host[:port]` in lower case, the default port left out.
+
+    Raises:
+        ValueError: not an origin (no scheme or host, or a path, query or user part).
+    """
+    parts = urlsplit(raw.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(f"expected an origin like http://localhost:3000, got {raw!r}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _origins(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(normalize_origin(str(item)) for item in items if str(item).strip())
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
@@ -213,6 +255,18 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Docker calls in flight at once, pulls and the event stream aside (default 8)",
         "N",
+    ),
+    Setting(
+        "allowed_hosts",
+        _names,
+        "host names the API answers to besides IP addresses, localhost and the listen host",
+        "NAME[,NAME...]",
+    ),
+    Setting(
+        "allowed_origins",
+        _origins,
+        "browser origins allowed to call the API, e.g. http://localhost:3000 (default none)",
+        "ORIGIN[,...]",
     ),
 )
 

@@ -63,6 +63,14 @@ def test_etcd_list_and_docker_host_env() -> None:
     assert loaded.docker_host == "tcp://127.0.0.1:2375"
 
 
+def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
+    path = write(tmp_path, 'allowed_hosts = ["MCP.lan", "box.internal."]\n')
+    environ = {"MCP_ALLOWED_ORIGINS": "http://LOCALHOST:3000, https://dash.example:443/"}
+    loaded = config.load(flags={}, environ=environ, config_path=path)
+    assert loaded.allowed_hosts == ("mcp.lan", "box.internal")
+    assert loaded.allowed_origins == ("http://localhost:3000", "https://dash.example")
+
+
 @pytest.mark.parametrize(
     ("flags", "environ", "words"),
     [
@@ -74,6 +82,11 @@ def test_etcd_list_and_docker_host_env() -> None:
         pytest.param({"grace_period": "-1"}, {}, ["grace_period"], id="grace"),
         pytest.param({"docker_host": "/var/run/x"}, {}, ["docker_host"], id="docker-host"),
         pytest.param({"docker_concurrency": "0"}, {}, ["docker_concurrency"], id="concurrency"),
+        pytest.param({"allowed_hosts": "a.lan:80"}, {}, ["allowed_hosts"], id="host-with-port"),
+        pytest.param({"allowed_origins": "localhost:3000"}, {}, ["allowed_origins"], id="origin"),
+        pytest.param(
+            {"allowed_origins": "http://a.example/app"}, {}, ["allowed_origins"], id="origin-path"
+        ),
     ],
 )
 def test_invalid_values_name_the_setting(

@@ -21,7 +21,7 @@ from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
 
 from mcp import __version__, logs
-from mcp.api import seed, v1
+from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
 from mcp.api.problems import problem_for
@@ -35,7 +35,17 @@ MAX_BODY_BYTES = 1024 * 1024
 __all__ = ["ApiContext", "create_app", "run"]
 
 
-def create_app(ctx: ApiContext, *, bookmark_interval: float = 10.0) -> QuartTrio:
+def create_app(
+    ctx: ApiContext,
+    *,
+    bookmark_interval: float = 10.0,
+    guard_policy: guard.Policy | None = None,
+) -> QuartTrio:
+    """The API app; every request passes `guard` (Host, Origin, body type) first.
+
+    Args:
+        guard_policy: whom to answer; default: loopback and localhost on port 8080.
+    """
     app = QuartTrio("mcp")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     QuartSchema(
@@ -73,6 +83,9 @@ def create_app(ctx: ApiContext, *, bookmark_interval: float = 10.0) -> QuartTrio
 
     app.register_blueprint(seed.blueprint(ctx))
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
+    policy = guard_policy or guard.Policy.for_listener("127.0.0.1", 8080)
+    # Quart's documented way to add ASGI middleware; mypy sees a method replaced.
+    app.asgi_app = guard.Guard(app.asgi_app, policy)  # type: ignore[method-assign,assignment]
     return app
 
 
@@ -134,7 +147,13 @@ async def run(
     # Requests waiting for the controller end early on shutdown (the cache closes);
     # leave the rest of the grace period to the controllers.
     hconfig.graceful_timeout = max(0.5, config.grace_period / 2)
-    app = create_app(ctx, bookmark_interval=config.bookmark_interval)
+    policy = guard.Policy.for_listener(
+        config.listen_host,
+        config.listen_port,
+        extra_hosts=config.allowed_hosts,
+        allowed_origins=config.allowed_origins,
+    )
+    app = create_app(ctx, bookmark_interval=config.bookmark_interval, guard_policy=policy)
     async with trio.open_nursery() as nursery:
         try:
             binds = await nursery.start(

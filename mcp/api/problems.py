@@ -34,7 +34,8 @@ class UnsupportedMediaType(Exception):
     """The body's content type is not one this call accepts (415)."""
 
 
-def problem(status: int, detail: str, *, errors: list[tuple[str, str]] | None = None) -> Response:
+def problem_body(status: int, detail: str, *, errors: list[tuple[str, str]] | None = None) -> bytes:
+    """The RFC 7807 document for `status`, as bytes."""
     phrase = HTTPStatus(status).phrase
     body: dict[str, Any] = {
         "type": "urn:mcp:problem:" + phrase.lower().replace(" ", "-").replace("'", ""),
@@ -44,7 +45,13 @@ def problem(status: int, detail: str, *, errors: list[tuple[str, str]] | None = 
     }
     if errors is not None:
         body["errors"] = [{"field": field, "message": message} for field, message in errors]
-    return Response(json.dumps(body), status=status, content_type=PROBLEM_TYPE)
+    return json.dumps(body).encode()
+
+
+def problem(status: int, detail: str, *, errors: list[tuple[str, str]] | None = None) -> Response:
+    return Response(
+        problem_body(status, detail, errors=errors), status=status, content_type=PROBLEM_TYPE
+    )
 
 
 def problem_for(exc: BaseException) -> Response:

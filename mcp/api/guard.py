@@ -1,0 +1,283 @@
+"""What mcp trusts before any handler runs: the Host, the browser's Origin, the body's type.
+
+mcp listens on loopback with no authentication, which is safe only while nothing but local
+programs can talk to it. A browser can: any page the user opens may send "simple" requests
+(a `text/plain` or form POST needs no CORS preflight), and a page whose host name is
+re-pointed at 127.0.0.1 (DNS rebinding) is served as if it were local and reads the answers.
+So every request passes three checks, in this order, before Quart routes it:
+
+1. `Host` must name mcp: an IP address (a rebinding page always comes by a name),
+   `localhost`, the listen host, or a name added in the configuration (`allowed_hosts`).
+   Otherwise 421. A request with no Host came from no browser.
+2. A request a browser marks as from elsewhere (an `Origin` that is not mcp's own, or
+   `Sec-Fetch-Site: cross-site`/`same-site`) is refused with 403 unless its origin is in
+   `allowed_origins`; only then are CORS headers sent, and preflights answered.
+   Programs (curl, kubectl, client libraries) send neither header and pass.
+3. A request that changes something and carries a body must declare a media type its
+   method accepts (JSON; for PATCH the patch types too); otherwise 415. Routes narrow
+   this further (the v1 PATCH takes merge patches only).
+
+The decisions are pure functions of the request line and headers (`check`), tested by
+tables; `Guard` is the thin ASGI wrapper around them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcp import logs
+from mcp.api import problems
+from mcp.config import normalize_origin
+
+log = logs.get(actor="api")
+
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+# The media types any route takes, by method; a route may take fewer.
+BODY_TYPES: Mapping[str, frozenset[str]] = {
+    "POST": frozenset({JSON}),
+    "PUT": frozenset({JSON}),
+    "DELETE": frozenset({JSON}),
+    "PATCH": frozenset({JSON, MERGE_PATCH, STRATEGIC_MERGE_PATCH, JSON_PATCH}),
+}
+LOOPBACK_NAMES = frozenset({"localhost"})
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
+CORS_MAX_AGE_S = 600
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+# Quart's own ASGI types are narrower TypedDicts; the guard reads only a few plain keys.
+AsgiApp = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Whom mcp answers.
+
+    Attributes:
+        hosts: host names (lower case, no port) that `Host` may name besides IP addresses.
+        port: the port mcp listens on; mcp's own origins are `http://<host>:<port>`.
+        allowed_origins: browser origins allowed to call mcp, as `scheme://host[:port]`.
+    """
+
+    hosts: frozenset[str]
+    port: int
+    allowed_origins: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_listener(
+        cls,
+        listen_host: str,
+        port: int,
+        *,
+        extra_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
+    ) -> Policy:
+        names = {*LOOPBACK_NAMES, *(name.lower().rstrip(".") for name in extra_hosts)}
+        if not _is_ip(listen_host):
+            names.add(listen_host.lower().rstrip("."))
+        return cls(frozenset(names), port, frozenset(normalize_origin(o) for o in allowed_origins))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str  # a constant, for logs and metrics
+    detail: str  # for the client
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A request let through; `cors_origin` is set when CORS headers must be added."""
+
+    cors_origin: str | None = None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _split_host(header: str) -> tuple[str, int | None] | None:
+    """`Host`'s name (lower case, no trailing dot) and port; None when malformed."""
+    parts = urlsplit(f"//{header.strip()}")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or parts.username is not None or parts.path:
+        return None
+    return parts.hostname.rstrip("."), port
+
+
+def _names_mcp(policy: Policy, host: str) -> bool:
+    return _is_ip(host) or host in policy.hosts
+
+
+def _own_origin(policy: Policy, origin: str) -> bool:
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "http"
+        and parts.hostname is not None
+        and _names_mcp(policy, parts.hostname)
+        and (port or 80) == policy.port
+    )
+
+
+def _has_body(headers: Mapping[str, str]) -> bool:
+    if "transfer-encoding" in headers:
+        return True
+    length = headers.get("content-length", "0").strip()
+    return not (length.isdigit() and int(length) == 0)
+
+
+def media_type(headers: Mapping[str, str]) -> str:
+    """The Content-Type without its parameters, in lower case; "" when absent."""
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def check(policy: Policy, method: str, headers: Mapping[str, str]) -> Admission | Refusal:
+    """Decide whether a request may reach the handlers.
+
+    Args:
+        policy: whom mcp answers.
+        method: the HTTP method, upper case.
+        headers: the request headers, names in lower case (the last value of each).
+    """
+    host_header = headers.get("host")
+    if host_header is not None:
+        split = _split_host(host_header)
+        if split is None or not _names_mcp(policy, split[0]):
+            return Refusal(
+                421,
+                "host_not_served",
+                f"mcp does not serve the host {host_header!r}; add it to allowed_hosts "
+                "if it is a name of this machine",
+            )
+
+    cors_origin: str | None = None
+    origin = headers.get("origin")
+    site = headers.get("sec-fetch-site", "").lower()
+    if origin is not None:
+        try:
+            origin = normalize_origin(origin)
+        except ValueError:
+            origin = origin.strip().lower()  # "null" (sandboxed pages, files): never allowed
+        if origin in policy.allowed_origins:
+            cors_origin = origin
+        elif not _own_origin(policy, origin):
+            return Refusal(
+                403,
+                "cross_origin",
+                f"requests from the browser origin {origin!r} are refused; "
+                "add it to allowed_origins to allow it",
+            )
+    elif site in ("cross-site", "same-site"):
+        return Refusal(
+            403,
+            "cross_site",
+            f"a browser marked this request {site}; requests from other sites are refused",
+        )
+
+    accepted = BODY_TYPES.get(method)
+    if accepted is not None and (_has_body(headers) or "content-type" in headers):
+        given = media_type(headers)
+        if given not in accepted:
+            return Refusal(
+                415,
+                "unsupported_media_type",
+                f"content type {given or '(none)'!r} is not accepted for {method}; "
+                f"send {' or '.join(sorted(accepted))}",
+            )
+    return Admission(cors_origin)
+
+
+def _headers_of(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+    }
+
+
+class Guard:
+    """ASGI middleware: `check` every HTTP request; answer refusals and CORS preflights."""
+
+    def __init__(self, app: AsgiApp, policy: Policy) -> None:
+        self._app = app
+        self._policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = _headers_of(scope)
+        method = str(scope["method"]).upper()
+        verdict = check(self._policy, method, headers)
+        if isinstance(verdict, Refusal):
+            log.warning(
+                "request_refused",
+                reason=verdict.reason,
+                method=method,
+                path=scope.get("path"),
+                host=headers.get("host"),
+                origin=headers.get("origin"),
+                status=verdict.status,
+            )
+            await _answer(
+                send, verdict.status, problems.problem_body(verdict.status, verdict.detail)
+            )
+            return
+        origin = verdict.cors_origin
+        if origin is None:
+            await self._app(scope, receive, send)
+            return
+        cors = [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"vary", b"Origin"),
+        ]
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            requested = headers.get("access-control-request-headers", "")
+            preflight = [
+                (b"access-control-allow-methods", CORS_METHODS.encode()),
+                (b"access-control-allow-headers", requested.encode("latin-1")),
+                (b"access-control-max-age", str(CORS_MAX_AGE_S).encode()),
+            ]
+            await _answer(send, 204, b"", extra=cors + preflight)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *cors]}
+            await send(message)
+
+        await self._app(scope, receive, send_with_cors)
+
+
+async def _answer(
+    send: Send, status: int, body: bytes, *, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    # The request's body (if any) is never read: close the connection, or its bytes
+    # would be taken for the next request on it.
+    headers = [(b"connection", b"close"), *(extra or [])]
+    if body:
+        headers += [
+            (b"content-type", problems.PROBLEM_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,207 @@
+"""The request guard's decisions (Host, Origin, Sec-Fetch-Site, body type), one row each."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp.api import guard
+from mcp.api.guard import Admission, Policy, Refusal
+
+LOCAL = Policy.for_listener("127.0.0.1", 8080)
+CONFIGURED = Policy.for_listener(
+    "127.0.0.1",
+    8080,
+    extra_hosts=["mcp.lan"],
+    allowed_origins=["http://localhost:3000", "https://dash.example:443"],
+)
+JSON_BODY = {"content-type": "application/json", "content-length": "12"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "method", "headers", "expected"),
+    [
+        pytest.param(LOCAL, "GET", {"host": "127.0.0.1:8080"}, Admission(), id="loopback-ip"),
+        pytest.param(LOCAL, "GET", {"host": "localhost:8080"}, Admission(), id="localhost"),
+        pytest.param(LOCAL, "GET", {"host": "LOCALHOST."}, Admission(), id="localhost-any-case"),
+        pytest.param(LOCAL, "GET", {"host": "[::1]:8080"}, Admission(), id="ipv6-loopback"),
+        pytest.param(LOCAL, "GET", {"host": "10.1.2.3:8080"}, Admission(), id="any-ip-literal"),
+        pytest.param(LOCAL, "GET", {}, Admission(), id="no-host-http-1.0"),
+        pytest.param(
+            LOCAL, "GET", {"host": "attacker.example:8080"}, 421, id="rebinding-host-name"
+        ),
+        pytest.param(LOCAL, "GET", {"host": "localhost.attacker.example"}, 421, id="lookalike"),
+        pytest.param(LOCAL, "GET", {"host": "a b"}, 421, id="malformed-host"),
+        pytest.param(LOCAL, "GET", {"host": "user@localhost"}, 421, id="userinfo-in-host"),
+        pytest.param(CONFIGURED, "GET", {"host": "mcp.lan:8080"}, Admission(), id="added-name"),
+        pytest.param(
+            Policy.for_listener("box.internal", 8080),
+            "GET",
+            {"host": "box.internal:8080"},
+            Admission(),
+            id="listen-host-name",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "127.0.0.1:8080", "origin": "http://evil.example", **JSON_BODY},
+            403,
+            id="foreign-origin",
+        ),
+        pytest.param(
+            LOCAL,
+            "GET",
+            {"host": "127.0.0.1:8080", "origin": "null"},
+            403,
+            id="opaque-origin",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "origin": "http://localhost:3000", **JSON_BODY},
+            403,
+            id="another-local-port",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "origin": "http://localhost:8080", **JSON_BODY},
+            Admission(),
+            id="own-origin",
+        ),
+        pytest.param(
+            LOCAL,
+            "GET",
+            {"host": "localhost:8080", "sec-fetch-site": "cross-site"},
+            403,
+            id="sec-fetch-cross-site",
+        ),
+        pytest.param(
+            LOCAL,
+            "GET",
+            {"host": "localhost:8080", "sec-fetch-site": "same-site"},
+            403,
+            id="sec-fetch-same-site",
+        ),
+        pytest.param(
+            LOCAL,
+            "GET",
+            {"host": "localhost:8080", "sec-fetch-site": "none"},
+            Admission(),
+            id="typed-in-address-bar",
+        ),
+        pytest.param(
+            CONFIGURED,
+            "POST",
+            {
+                "host": "localhost:8080",
+                "origin": "http://LOCALHOST:3000",
+                "sec-fetch-site": "same-site",
+                **JSON_BODY,
+            },
+            Admission("http://localhost:3000"),
+            id="allowed-origin",
+        ),
+        pytest.param(
+            CONFIGURED,
+            "GET",
+            {"host": "localhost:8080", "origin": "https://dash.example"},
+            Admission("https://dash.example"),
+            id="allowed-origin-default-port",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "content-type": "text/plain", "content-length": "9"},
+            415,
+            id="text-plain-post",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {
+                "host": "localhost:8080",
+                "content-type": "application/x-www-form-urlencoded",
+                "content-length": "9",
+            },
+            415,
+            id="form-post",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "content-type": "multipart/form-data; boundary=x"},
+            415,
+            id="multipart-without-length",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "content-length": "9"},
+            415,
+            id="body-without-type",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "transfer-encoding": "chunked"},
+            415,
+            id="chunked-body-without-type",
+        ),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "content-type": "Application/JSON; charset=utf-8"},
+            Admission(),
+            id="json-with-charset",
+        ),
+        pytest.param(LOCAL, "POST", {"host": "localhost:8080"}, Admission(), id="post-no-body"),
+        pytest.param(
+            LOCAL,
+            "POST",
+            {"host": "localhost:8080", "content-length": "0"},
+            Admission(),
+            id="post-empty-body",
+        ),
+        pytest.param(
+            LOCAL,
+            "PATCH",
+            {"host": "localhost:8080", "content-type": "application/merge-patch+json"},
+            Admission(),
+            id="merge-patch",
+        ),
+        pytest.param(
+            LOCAL,
+            "PUT",
+            {"host": "localhost:8080", "content-type": "application/merge-patch+json"},
+            415,
+            id="merge-patch-on-put",
+        ),
+        pytest.param(
+            LOCAL,
+            "GET",
+            {"host": "localhost:8080", "content-type": "text/plain"},
+            Admission(),
+            id="get-type-irrelevant",
+        ),
+    ],
+)
+def test_check(
+    policy: Policy, method: str, headers: dict[str, str], expected: Admission | int
+) -> None:
+    verdict = guard.check(policy, method, headers)
+    if isinstance(expected, int):
+        assert isinstance(verdict, Refusal)
+        assert verdict.status == expected
+    else:
+        assert verdict == expected
+
+
+def test_refusals_say_what_to_change() -> None:
+    host = guard.check(LOCAL, "GET", {"host": "attacker.example:8080"})
+    assert isinstance(host, Refusal)
+    assert "attacker.example" in host.detail
+    assert "allowed_hosts" in host.detail
+    origin = guard.check(LOCAL, "GET", {"host": "localhost", "origin": "http://evil.example"})
+    assert isinstance(origin, Refusal)
+    assert "http://evil.example" in origin.detail
+    assert "allowed_origins" in origin.detail
