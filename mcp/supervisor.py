@@ -4,7 +4,7 @@ Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster i
 watch actor (reports started once the cache is loaded) and Docker events actor ->
 controller -> API.
 
-Shutdown on the first SIGTERM or SIGINT: the API stops accepting and drains, waits
+Shutdown on the first SIGTERM, SIGINT or SIGHUP: the API stops accepting and drains, waits
 for the controller end early (the cache closes), the watch and Docker events actors
 are cancelled (they close their ends of the change channel, so the controller closes
 every actor inbox and each container actor ends after its current pass). A deadline
@@ -57,7 +57,8 @@ async def run(config: Config) -> None:
 async def _watch_signals(
     shutdown: trio.Event, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
 ) -> None:
-    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+    # SIGHUP too: a closed terminal must not skip the graceful shutdown.
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         task_status.started()
         async for signum in signals:
             name = signal.Signals(signum).name

@@ -12,12 +12,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import structlog
 import trio
 from fakes import FakeStore
+from hypercorn.config import Config as HypercornConfig
 from quart.typing import TestClientProtocol as ApiClient
 
 from mcp import registry
 from mcp.actors import api, watch
+from mcp.api import common
 from mcp.cache import Cache
 from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
@@ -242,3 +245,73 @@ def schema_name(schema: dict[str, Any]) -> str:
     """The model a schema describes, whether referenced or inlined."""
     ref = schema.get("$ref")
     return str(ref).rsplit("/", 1)[-1] if ref else str(schema.get("title"))
+
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type"),
+    [
+        pytest.param("POST", "/containers/create", DEEP, "application/json", id="seed-create"),
+        pytest.param(
+            "POST",
+            "/api/v1/containers",
+            '{"metadata": {"name": "deep"}, "spec": {"image": "x", "env": ' + DEEP + "}}",
+            "application/json",
+            id="v1-create-deep-inside",
+        ),
+        pytest.param("POST", "/api/v1/containers", DEEP, "application/json", id="v1-create"),
+        pytest.param(
+            "PATCH",
+            "/api/v1/containers/web",
+            '{"spec": {"labels": ' + "{" * 999 + "}" * 999 + "}}",
+            "application/merge-patch+json",
+            id="v1-patch",
+        ),
+    ],
+)
+async def test_deeply_nested_json_is_a_400_and_writes_nothing(
+    client: ApiClient, store: FakeStore, method: str, path: str, body: str, content_type: str
+) -> None:
+    await put_object(store, "web", None)
+    before = await registry.list_all(store, KEYS)
+    response = await client.open(  # type: ignore[call-arg]  # json is optional at run time
+        path, method=method, data=body, headers={"Content-Type": content_type}
+    )
+    problem = await problem_of(response, 400)
+    assert "100 deep" in problem["detail"]
+    assert await registry.list_all(store, KEYS) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "deeper"),
+    [
+        pytest.param(b"[" * 100 + b"]" * 100, False, id="at-the-limit"),
+        pytest.param(b"[" * 101 + b"]" * 101, True, id="one-past"),
+        pytest.param(b'{"a": "' + b"[" * 500 + b'"}', False, id="brackets-in-a-string"),
+        pytest.param(b'["\\"' + b"[" * 500 + b'"]', False, id="escaped-quote-in-a-string"),
+        pytest.param(b'["\\\\", ' + b"[" * 101 + b"]" * 101 + b"]", True, id="escaped-backslash"),
+        pytest.param(b"{" * 101, True, id="unclosed"),
+        pytest.param(b"", False, id="empty"),
+    ],
+)
+def test_nesting_scan(text: bytes, deeper: bool) -> None:
+    assert common.nests_deeper_than(text, 100) is deeper
+
+
+async def test_an_exception_group_from_the_app_logs_each_failure() -> None:
+    logger = api._StructlogHypercornLogger(HypercornConfig())
+    with structlog.testing.capture_logs() as logged:
+        try:
+            raise ExceptionGroup(
+                "app", [ValueError("first"), ExceptionGroup("inner", [KeyError("k")])]
+            )
+        except ExceptionGroup:
+            await logger.exception("Error in ASGI Framework")
+    assert [(entry["event"], entry.get("error_type")) for entry in logged] == [
+        ("http_server_message", None),
+        ("http_app_exception", "ValueError"),
+        ("http_app_exception", "KeyError"),
+    ]
+    assert [str(entry["exc_info"]) for entry in logged[1:]] == ["first", "'k'"]

@@ -10,6 +10,7 @@ models that validate requests), and routes hypercorn's logs through structlog.
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 import trio
@@ -85,8 +86,37 @@ def create_app(
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
     policy = guard_policy or guard.Policy.for_listener("127.0.0.1", 8080)
     # Quart's documented way to add ASGI middleware; mypy sees a method replaced.
-    app.asgi_app = guard.Guard(app.asgi_app, policy)  # type: ignore[method-assign,assignment]
+    guarded = _ResponseTracker(guard.Guard(app.asgi_app, policy))
+    app.asgi_app = guarded  # type: ignore[method-assign,assignment]
     return app
+
+
+# Keys mcp adds to a request's ASGI scope (the dict hypercorn also hands its access log).
+RESPONSE_STATUS = "mcp.response_status"
+RESPONSE_SENT = "mcp.response_sent"
+ACCESS_LOGGED = "mcp.access_logged"
+
+
+class _ResponseTracker:
+    """Notes in the scope the status a response started with and when its last byte went
+    out, for the access log (see `_StructlogHypercornLogger.access`)."""
+
+    def __init__(self, app: guard.AsgiApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: guard.Scope, receive: guard.Receive, send: guard.Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def tracked_send(message: guard.Message) -> None:
+            if message["type"] == "http.response.start":
+                scope[RESPONSE_STATUS] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                scope[RESPONSE_SENT] = True  # before sending: hypercorn logs while it sends
+            await send(message)
+
+        await self._app(scope, receive, tracked_send)
 
 
 class _StructlogHypercornLogger(HypercornLogger):
@@ -97,13 +127,30 @@ class _StructlogHypercornLogger(HypercornLogger):
         self._log = logs.get(actor="http")
 
     async def access(self, request: Any, response: Any, request_time: float) -> None:
+        """One line per request.
+
+        hypercorn calls this with no response when the stream closes before it marked
+        the response done, which happens on every connection that closes after its
+        response (the close arrives while the last byte is being sent), and then again
+        with the response. Only a request whose response was never fully sent (the
+        client went away) is logged from the first call.
+        """
+        if request.get(ACCESS_LOGGED):
+            return
+        if response is None and request.get(RESPONSE_SENT):
+            return  # the call with the response follows
+        request[ACCESS_LOGGED] = True
+        fields: dict[str, Any] = {}
+        if response is None:
+            fields["client_disconnected"] = True
         self._log.info(
             "http_request",
             method=request.get("method"),
             path=request.get("path"),
-            status=response["status"] if response else None,
+            status=response["status"] if response else request.get(RESPONSE_STATUS),
             duration_ms=round(request_time * 1000, 2),
             client=(request.get("client") or [None])[0],
+            **fields,
         )
 
     async def log(self, level: int, message: str, *args: Any, **kwargs: Any) -> None:
@@ -126,7 +173,23 @@ class _StructlogHypercornLogger(HypercornLogger):
         await self.log(10, message, *args, **kwargs)
 
     async def exception(self, message: str, *args: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
         await self.log(40, message, *args, exc_info=True, **kwargs)
+        if isinstance(error, BaseExceptionGroup):
+            # hypercorn reports an app's failure as one group ("Error in ASGI Framework"):
+            # each real failure in it gets a line of its own, with its own traceback.
+            for leaf in _leaves(error):
+                if not isinstance(leaf, trio.Cancelled):
+                    self._log.error(
+                        "http_app_exception", error_type=type(leaf).__name__, exc_info=leaf
+                    )
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    leaves: list[BaseException] = []
+    for exc in group.exceptions:
+        leaves.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return leaves
 
 
 async def run(

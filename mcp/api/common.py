@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,12 @@ MAX_WAIT_S = 300.0
 CAS_ATTEMPTS = 50
 CAS_BASE_PAUSE_S = 0.002
 CAS_MAX_PAUSE_S = 0.2
+# Kubernetes objects nest about 10 levels deep; the limit leaves ample room for labels,
+# annotations and future kinds, and stays far below Python's recursion limit.
+MAX_JSON_DEPTH = 100
+_JSON_STRUCTURE = re.compile(rb'["\\\[\]{}]')
+_OPENERS = frozenset(b"[{")
+_CLOSERS = frozenset(b"]}")
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,46 @@ def json_response(body: Any, status: int) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
+def nests_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether the JSON text `raw` opens more than `limit` arrays or objects inside each
+    other. A scan of the structural bytes only, so that a deep document is refused
+    before any recursive parser or validator sees it (Python's would hit its recursion
+    limit near 1,000 levels, and answer a 500)."""
+    depth = 0
+    in_string = False
+    escaped_at = -1
+    for match in _JSON_STRUCTURE.finditer(raw):
+        at = match.start()
+        if at == escaped_at:
+            continue  # the character after a backslash: part of an escape
+        char = raw[at]
+        if in_string:
+            if char == ord("\\"):
+                escaped_at = at + 1
+            elif char == ord('"'):
+                in_string = False
+        elif char == ord('"'):
+            in_string = True
+        elif char in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in _CLOSERS:
+            depth -= 1
+    return False
+
+
 async def json_body() -> Any:
-    raw = await request.get_data()
+    """The request's body parsed as JSON.
+
+    Raises:
+        BadRequest: not JSON, or nested deeper than MAX_JSON_DEPTH.
+    """
+    raw = await request.get_data(as_text=False)
+    if isinstance(raw, str):  # not with as_text=False; Quart's types allow it
+        raw = raw.encode()
+    if nests_deeper_than(raw, MAX_JSON_DEPTH):
+        raise BadRequest(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_stdout_is_json_lines_only(
         api.get("/healthz")
         api.get("/containers")
         api.get("/containers/nope")
-        api.post("/containers/create", content=b"{")
+        api.post("/containers/create", content=b"{", headers={"content-type": "application/json"})
         api.post("/containers/create", json={"cmd": ["true"]})
         name = unique_name("log")
         body_of(create(api, image=busybox_image, name=name, state="running"), 201)
@@ -99,7 +100,49 @@ def test_stdout_is_json_lines_only(
     assert any(record.get("level") in ("info", "INFO") for record in records)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_one_access_log_line_per_request(mcp: McpProcess) -> None:
+    """Every request is logged once, with its status: on connections that close after the
+    response (curl, `Connection: close`) hypercorn reports the request twice, once without
+    a status, and a request count from the log was off by about half."""
+    port = mcp.url.rsplit(":", 1)[1]
+    before = len(mcp.events("http_request"))
+    for _ in range(5):  # one connection each, closed after the response
+        subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", f"http://127.0.0.1:{port}/healthz"],
+            check=True,
+            timeout=30,
+        )
+    with httpx.Client(base_url=mcp.url, timeout=30.0) as api:
+        for _ in range(5):  # one keep-alive connection
+            api.get("/containers")
+        for _ in range(5):
+            api.get("/containers/nope", headers={"Connection": "close"})
+        api.get("/healthz", headers={"Host": "rebound.example"})  # refused by the guard
+        # A watch the client leaves before the server ends it: logged once, as cut short.
+        with api.stream("GET", "/api/v1/containers", params={"watch": "true"}) as stream:
+            assert stream.status_code == 200
+    wait_until(
+        lambda: len(mcp.events("http_request")) >= before + 17,
+        timeout=5.0,
+        message="an access log line for every request",
+    )
+    time.sleep(0.5)  # a second line of any request would have come by now
+    lines = mcp.events("http_request")[before:]
+    assert sorted((line["path"], line["status"]) for line in lines) == sorted(
+        [("/healthz", 200)] * 5
+        + [("/containers", 200)] * 5
+        + [("/containers/nope", 404)] * 5
+        + [("/healthz", 421), ("/api/v1/containers", 200)]
+    ), lines
+    assert [line["path"] for line in lines if line.get("client_disconnected")] == [
+        "/api/v1/containers"
+    ]
+
+
+# SIGHUP: the terminal mcp runs in was closed. It once killed mcp at once (exit 129).
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_signal_exits_0_and_containers_keep_running(
     mcp_launcher: McpLauncher,
     docker_client: docker.DockerClient,
@@ -117,6 +160,10 @@ def test_signal_exits_0_and_containers_keep_running(
     elapsed = stop_gracefully(mcp, sig)
 
     assert elapsed < EXIT_TIMEOUT_S
+    assert [r["signal"] for r in mcp.json_logs() if r["event"] == "shutdown_requested"] == [
+        sig.name
+    ]
+    assert any(record["event"] == "mcp_stopped" for record in mcp.json_logs())
     assert docker_status(docker_client, container_id) == "running"
     assert started_at(docker_client, container_id) == before, "container was restarted"
     # The API is gone with the process.

@@ -33,6 +33,7 @@ from support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 
+JSON = "application/json"
 DOCKER_ID = re.compile(r"[0-9a-f]{64}")
 
 
@@ -345,7 +346,10 @@ def test_start_stop_delete_keep_answering_after_errors(
     api: httpx.Client, docker_client: docker.DockerClient, busybox_image: str
 ) -> None:
     """Rejected requests leave the API healthy: the full flow still works afterwards."""
-    assert_problem(api.post("/containers/create", content=b"nope"), 400)
+    assert_problem(
+        api.post("/containers/create", content=b"nope", headers={"content-type": JSON}), 400
+    )
+    assert_problem(api.post("/containers/create", content=b"nope"), 415)
     assert_problem(api.post("/containers/create", json={"cmd": ["true"]}), 422)
     name = unique_name("after")
 

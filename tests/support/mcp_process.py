@@ -181,7 +181,7 @@ class McpProcess:
 
     def signal(self, sig: signal.Signals) -> None:
         """Send `sig` to the process, as `kill -<sig>` would."""
-        if sig in (signal.SIGTERM, signal.SIGINT):
+        if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             self._asked_to_stop = True
         self._process.send_signal(sig)
 
