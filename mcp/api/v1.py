@@ -133,6 +133,22 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def _env_as_map_if_patched_so(form: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`form` with `spec.env` in map form when the patch gives `env` as a map.
+
+    `env` is stored as a list, which RFC 7396 replaces whole; a user who writes the map
+    form (`{"env": {"B": "3"}}`, as the README shows) means "set B", not "drop the rest".
+    As a map, the merge sets the named variables, `null` removes one, and the others
+    stay in their order; a patch that gives a list still replaces the list.
+    """
+    spec_patch = patch.get("spec")
+    if not (isinstance(spec_patch, dict) and isinstance(spec_patch.get("env"), dict)):
+        return form
+    spec = dict(form["spec"])
+    spec["env"] = {var["name"]: var.get("value", "") for var in spec.get("env", [])}
+    return {**form, "spec": spec}
+
+
 async def _read(ctx: ApiContext, name: str) -> tuple[Container, Status | None]:
     found = await registry.read(ctx.store, ctx.keys, name)
     if found is None:
@@ -356,7 +372,8 @@ def blueprint(
             raise Invalid([("body", "a merge patch must be a JSON object")])
 
         def build(current: Container) -> Container:
-            body = validation.container(merge_patch(_input_form(current), patch_body))
+            target = _env_as_map_if_patched_so(_input_form(current), patch_body)
+            body = validation.container(merge_patch(target, patch_body))
             return _updated(current, body)
 
         # The patch's own resourceVersion, if any, makes the write conditional.

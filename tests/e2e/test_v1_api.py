@@ -545,6 +545,38 @@ def test_patch_merges(
     assert v1_get(api, name)["metadata"]["annotations"] == {}
 
 
+def test_patch_of_env_as_a_map_merges_by_name(
+    api: httpx.Client, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    """The README's map form: a patch sets the variables it names and keeps the rest (it
+    once replaced the whole list, dropping every other variable, secrets included)."""
+    name = unique_name("envmap")
+    create_settled(
+        api,
+        v1_object(name, sleeper_spec(busybox_image, env={"A": "1", "B": "2", "DB_PASSWORD": "s"})),
+    )
+
+    patched = body_of(v1_patch(api, name, {"spec": {"env": {"B": "3"}}}, wait=WAIT), 200)
+
+    assert patched["spec"]["env"] == [
+        {"name": "A", "value": "1"},
+        {"name": "B", "value": "3"},
+        {"name": "DB_PASSWORD", "value": "s"},
+    ]
+    assert patched["status"]["phase"] == "Running", patched["status"]
+    assert {"A=1", "B=3", "DB_PASSWORD=s"} <= set(docker_env(docker_client, name))
+
+    removed = body_of(v1_patch(api, name, {"spec": {"env": {"A": None, "C": "4"}}}), 200)
+    assert removed["spec"]["env"] == [
+        {"name": "B", "value": "3"},
+        {"name": "DB_PASSWORD", "value": "s"},
+        {"name": "C", "value": "4"},
+    ]
+    # A list still replaces the list, as RFC 7396 says.
+    replaced = body_of(v1_patch(api, name, {"spec": {"env": [{"name": "Z", "value": "9"}]}}), 200)
+    assert replaced["spec"]["env"] == [{"name": "Z", "value": "9"}]
+
+
 def test_patch_rejects_other_content_types_and_bad_bodies(
     api: httpx.Client, busybox_image: str
 ) -> None:
