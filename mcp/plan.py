@@ -42,6 +42,12 @@ class StopContainer:
 
 
 @dataclass(frozen=True)
+class UnpauseContainer:
+    """Unpause a container paused outside mcp (`docker pause`): a paused container that
+    should run is drift, and one that must stop or go cannot take SIGTERM while frozen."""
+
+
+@dataclass(frozen=True)
 class RemoveContainer:
     """Remove the Docker container (force: it may still run when replaced)."""
 
@@ -51,7 +57,14 @@ class FinalizeDeletion:
     """Delete the object and its status from etcd: Docker holds nothing of it any more."""
 
 
-Action = CreateContainer | StartContainer | StopContainer | RemoveContainer | FinalizeDeletion
+Action = (
+    CreateContainer
+    | StartContainer
+    | StopContainer
+    | UnpauseContainer
+    | RemoveContainer
+    | FinalizeDeletion
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,7 @@ def as_reported(desired: Container, observed: Observed, last: Status | None) -> 
         and last.observed_generation == desired.generation
         and last.container_id == observed.container_id
         and observed.spec_hash == desired.spec.runtime_hash()
+        and not paused(observed)
         and (
             (desired.spec.state == "running" and observed.running and last.phase == "Running")
             or (
@@ -173,7 +187,7 @@ def plan(
         if observed is None:
             return [FinalizeDeletion()]
         if observed.running:
-            return [StopContainer(), RemoveContainer(), FinalizeDeletion()]
+            return [*_stop(observed), RemoveContainer(), FinalizeDeletion()]
         return [RemoveContainer(), FinalizeDeletion()]
 
     then_start: list[Action] = [StartContainer()] if desired.spec.state == "running" else []
@@ -181,8 +195,10 @@ def plan(
         return [CreateContainer(), *then_start]
     if observed.uid != desired.uid or observed.spec_hash != desired.spec.runtime_hash():
         # Another incarnation's container holds the name, or the spec changed: replace it.
-        stop_first: list[Action] = [StopContainer()] if observed.running else []
+        stop_first = _stop(observed) if observed.running else []
         return [*stop_first, RemoveContainer(), CreateContainer(), *then_start]
+    if paused(observed):
+        return [UnpauseContainer()] if desired.spec.state == "running" else _stop(observed)
     if desired.spec.state == "running" and not observed.running:
         if observed.docker_status == "created" or not _ran_for(desired, last):
             return [StartContainer()]
@@ -193,6 +209,16 @@ def plan(
     if desired.spec.state == "stopped" and observed.running:
         return [StopContainer()]
     return []
+
+
+def paused(observed: Observed) -> bool:
+    """Docker froze the container (`docker pause`); it still counts as running there."""
+    return observed.docker_status == "paused"
+
+
+def _stop(observed: Observed) -> list[Action]:
+    """Stopping a running container, unpausing it first when it is paused."""
+    return [UnpauseContainer(), StopContainer()] if paused(observed) else [StopContainer()]
 
 
 def _ran_for(desired: Container, last: Status | None) -> bool:
@@ -249,6 +275,9 @@ def status_for(
     elif observed is None:
         phase = "Pending"
         reason, message = "ContainerCreating", "the Docker container is not created yet"
+    elif paused(observed):
+        phase = "Pending"
+        reason, message = "Paused", "the Docker container is paused (docker pause)"
     elif observed.running:
         phase = "Running"
     elif desired.spec.state == "stopped":

@@ -88,6 +88,8 @@ class Runtime(Protocol):
 
     async def start(self, name: str) -> None: ...
 
+    async def unpause(self, name: str) -> None: ...
+
     async def stop(self, name: str, *, kill_after_s: int = STOP_TIMEOUT_S) -> None:
         """Send SIGTERM, then SIGKILL after `kill_after_s` seconds, like `docker stop`."""
         ...
@@ -146,8 +148,14 @@ class DockerRuntime:
         *args: Any,
         deadline_s: float = CALL_TIMEOUT_S,
         limiter: trio.CapacityLimiter | None = None,
+        about: str | None = None,
         **kwargs: Any,
     ) -> T:
+        """`fn(*args, **kwargs)` in a worker thread, its errors as mcp's kinds.
+
+        `about` names the container the call acts on: Docker's answers that name it are
+        verdicts on that container, not trouble of the engine's.
+        """
         # Named by docker-py's method (inspect_container, containers, start...).
         self._metrics.inc("mcp_docker_requests_total", operation=fn.__name__)
         try:
@@ -166,7 +174,11 @@ class DockerRuntime:
         except docker.errors.NotFound:
             raise
         except docker.errors.APIError as exc:
-            if exc.status_code is not None and exc.status_code >= 500 and _engine_trouble(exc):
+            if (
+                exc.status_code is not None
+                and exc.status_code >= 500
+                and _engine_trouble(exc, about=about)
+            ):
                 raise RuntimeUnavailable(f"Docker at {self.host}: {_explain(exc)}") from exc
             raise RuntimeRejected(_explain(exc)) from exc
         except CONNECTION_ERRORS as exc:
@@ -211,6 +223,7 @@ class DockerRuntime:
                 stop_timeout=spec.stop_timeout_seconds,
                 host_config=host_config,
                 detach=True,
+                about=name,
             )
         except docker.errors.NotFound as exc:
             raise ImageNotFound(_explain(exc)) from exc
@@ -231,7 +244,7 @@ class DockerRuntime:
 
     async def start(self, name: str) -> None:
         try:
-            await self._call(self._api.start, name)
+            await self._call(self._api.start, name, about=name)
         except docker.errors.NotFound as exc:
             raise RuntimeRejected(_explain(exc)) from exc
         except RuntimeRejected as exc:
@@ -240,17 +253,27 @@ class DockerRuntime:
                 raise RuntimeBusy(str(exc)) from exc
             raise
 
+    async def unpause(self, name: str) -> None:
+        try:
+            await self._call(self._api.unpause, name, about=name)
+        except docker.errors.NotFound as exc:
+            raise RuntimeRejected(_explain(exc)) from exc
+
     async def stop(self, name: str, *, kill_after_s: int = STOP_TIMEOUT_S) -> None:
         try:
             await self._call(
-                self._api.stop, name, timeout=kill_after_s, deadline_s=CALL_TIMEOUT_S + kill_after_s
+                self._api.stop,
+                name,
+                timeout=kill_after_s,
+                deadline_s=CALL_TIMEOUT_S + kill_after_s,
+                about=name,
             )
         except docker.errors.NotFound:
             return  # already gone: stopped enough
 
     async def remove(self, name: str) -> None:
         try:
-            await self._call(self._api.remove_container, name, force=True)
+            await self._call(self._api.remove_container, name, force=True, about=name)
         except docker.errors.NotFound:
             return
         except RuntimeRejected as exc:
@@ -330,14 +353,32 @@ def _explain(exc: docker.errors.APIError) -> str:
     return str(explanation or exc)
 
 
-def _engine_trouble(exc: docker.errors.APIError) -> bool:
+# Docker's 500s that are about the request, not the engine: the command is not in the
+# image, a host port is taken, the network setup for this container failed, it is (not)
+# paused.
+VERDICTS = (
+    "oci runtime",
+    "executable file not found",
+    "no such",
+    "address already in use",
+    "port is already allocated",
+    "driver failed programming external connectivity",
+    "is not paused",
+    "is paused",
+)
+
+
+def _engine_trouble(exc: docker.errors.APIError, *, about: str | None = None) -> bool:
     """A 5xx that is the engine's own trouble, not its verdict on our request.
 
     Docker answers 500 both when it is broken and when, say, the command does not
-    exist in the image (an OCI runtime error): only the first is worth retrying.
+    exist in the image or a host port is taken: only the first is worth retrying as
+    "Docker unavailable". An answer that names the container asked about is about it.
     """
     text = _explain(exc).lower()
-    return not any(word in text for word in ("oci runtime", "executable file not found", "no such"))
+    if about is not None and about.lower() in text:
+        return False
+    return not any(word in text for word in VERDICTS)
 
 
 async def _probe(host: str) -> None:

@@ -195,6 +195,9 @@ class FakeRuntime:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     bad_commands: set[str] = field(default_factory=lambda: {"no-such-command"})
     containers: dict[str, _FakeContainer] = field(default_factory=dict)
+    # Host ports something outside the engine listens on: a container publishing one fails
+    # to start, as Docker's does.
+    busy_host_ports: set[int] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -211,7 +214,7 @@ class FakeRuntime:
             container_id=found.id,
             uid=found.labels.get("mcp.uid"),
             spec_hash=found.labels.get("mcp.spec-hash"),
-            running=found.status == "running",
+            running=found.status in ("running", "paused"),  # as Docker reports a paused one
             exit_code=found.exit_code if found.status == "exited" else None,
             docker_status=found.status,
             started_at=found.started_at,
@@ -247,6 +250,13 @@ class FakeRuntime:
         await trio.lowlevel.checkpoint()
         container = self._get(name)
         argv = (container.spec.command or []) + (container.spec.args or [])
+        for port in container.spec.ports:
+            if port.host_port in self.busy_host_ports:
+                raise RuntimeRejected(
+                    f"driver failed programming external connectivity on endpoint {name}: "
+                    f"listen tcp4 {port.host_ip or '0.0.0.0'}:{port.host_port}: bind: "
+                    "address already in use"
+                )
         if argv and argv[0] in self.bad_commands:
             container.status, container.exit_code = "created", None
             raise RuntimeRejected(f'exec: "{argv[0]}": executable file not found')
@@ -257,6 +267,18 @@ class FakeRuntime:
             return
         container.status, container.exit_code = "running", None
         container.started_at, container.finished_at = now, None
+
+    def pause(self, name: str) -> None:
+        """`docker pause`, done behind mcp's back."""
+        self._get(name).status = "paused"
+
+    async def unpause(self, name: str) -> None:
+        self.calls.append(f"unpause {name}")
+        await trio.lowlevel.checkpoint()
+        container = self._get(name)
+        if container.status != "paused":
+            raise RuntimeRejected(f"Container {container.id} is not paused")
+        container.status = "running"
 
     async def stop(self, name: str, *, kill_after_s: int = 10) -> None:
         self.calls.append(f"stop {name}")

@@ -20,7 +20,15 @@ from mcp.actors import container, controller, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.events import Recorder
-from mcp.model import Container, ContainerSpec, Observed, docker_name, now_iso
+from mcp.model import (
+    Container,
+    ContainerSpec,
+    Observed,
+    Port,
+    RestartBackoff,
+    docker_name,
+    now_iso,
+)
 from mcp.plan import EPOCH, BackoffPolicy
 from mcp.registry import Keys
 from mcp.store import Put
@@ -249,7 +257,7 @@ async def test_adoption_is_an_event(plane: Plane) -> None:
     cache = Cache(KEYS)
     ctx = replace(plane.ctx, cache=cache)
     cache.replace_all(await plane.store.list_prefix(KEYS.root))
-    await container.reconcile(ctx, "web", first_pass=True)
+    await container.reconcile(ctx, "web")
     assert (await reasons(plane, "web"))["Adopted"] == 1
     assert len(plane.runtime.containers) == 1
 
@@ -405,7 +413,7 @@ async def test_a_restarted_control_plane_adopts_with_one_docker_list(plane: Plan
     plane.runtime.calls.clear()
     await controller._prime(ctx)
     for name in [*names, "d"]:
-        await container.reconcile(ctx, name, first_pass=True)
+        await container.reconcile(ctx, name)
     assert plane.runtime.calls == ["list"]  # not one call per container
     for name in [*names, "d"]:
         assert (await reasons(plane, name))["Adopted"] == 1
@@ -481,3 +489,81 @@ async def test_passes_run_a_few_at_a_time_so_containers_come_up_steadily(
     last_create = max(i for i, call in enumerate(runtime.calls) if call.startswith("create "))
     assert first_confirmed is not None
     assert first_confirmed < last_create
+
+
+async def test_a_taken_host_port_fails_the_start_and_retries_on_the_crash_loop_schedule(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    plane.runtime.busy_host_ports.add(18576)
+    obj = await plane.create("porty")
+    await plane.wait_for(lambda: plane.phase("porty") == "Running")
+    spec = obj.spec.model_copy(
+        update={"ports": [Port.model_validate({"containerPort": 80, "hostPort": 18576})]}
+    )
+    plane.runtime.calls.clear()
+    await plane.update("porty", spec=spec, generation=2)
+    await plane.wait_for(lambda: plane.phase("porty") == "Failed")
+    status = plane.cache.status("porty")
+    assert status is not None
+    assert (status.reason, status.observed_generation) == ("RunContainerError", 2)
+    assert "address already in use" in status.message
+
+    await trio.sleep(100)  # this plane's back-off: 10 s, 20 s, then the 40 s cap
+    starts = [call for call in plane.runtime.calls if call == "start mcp-porty"]
+    assert len(starts) == 4  # at 0, 10, 30 and 70 s
+    items, _ = await events.list_events(plane.store, KEYS, name="porty")
+    delays = {item["message"].split()[1] for item in items if item["reason"] == "BackOff"}
+    assert delays == {"10s", "20s", "40s"}
+    # mcp made this container: retrying its start is not an adoption.
+    assert "Adopted" not in await reasons(plane, "porty")
+    assert plane.runtime.calls.count("create mcp-porty") == 1
+    assert plane.ctx.metrics.value("mcp_containers_adopted_total") == 0
+
+    plane.runtime.busy_host_ports.clear()  # the port is free again: the next try runs it
+    await plane.wait_for(lambda: plane.phase("porty") == "Running", seconds=60)
+
+
+async def test_a_new_generation_starts_a_fresh_pull_history(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    obj = await plane.create("fixme", image="missing.invalid/a:1")
+    never = obj.spec.model_copy(
+        update={
+            "image_pull_policy": "Never",
+            "restart_backoff": RestartBackoff(base_seconds=60, cap_seconds=120),
+        }
+    )
+    await plane.update("fixme", spec=never, generation=2)
+    await plane.wait_for(
+        lambda: (
+            (status := plane.cache.status("fixme")) is not None
+            and status.observed_generation == 2
+            and status.phase == "Failed"
+        )
+    )
+    items, _ = await events.list_events(plane.store, KEYS, name="fixme")
+    assert "Back-off 60s pulling image missing.invalid/a:1" in {item["message"] for item in items}
+    fixed_at = trio.current_time()
+
+    await plane.update("fixme", spec=never.model_copy(update={"image": IMAGE}), generation=3)
+
+    await plane.wait_for(lambda: plane.phase("fixme") == "Running", seconds=120)
+    assert trio.current_time() - fixed_at < 5, "the fix waited out the old image's back-off"
+
+
+async def test_a_restarted_control_plane_unpauses_a_container_paused_meanwhile(
+    plane: Plane,
+) -> None:
+    await plane.create("frozen")
+    await plane.wait_for(lambda: plane.phase("frozen") == "Running")
+    plane.runtime.pause("mcp-frozen")  # while no control plane watched
+    cache = Cache(KEYS)
+    cache.replace_all(await plane.store.list_prefix(KEYS.root))
+    ctx = replace(plane.ctx, cache=cache, primed={})
+    await controller._prime(ctx)
+
+    await container.reconcile(ctx, "frozen")
+
+    assert plane.runtime.containers["mcp-frozen"].status == "running"
+    assert "unpause mcp-frozen" in plane.runtime.calls
+    assert (await reasons(plane, "frozen"))["Unpaused"] == 1

@@ -19,6 +19,8 @@ from mcp.plan import (
     RemoveContainer,
     StartContainer,
     StopContainer,
+    UnpauseContainer,
+    as_reported,
     matches,
     pending_restart,
     plan,
@@ -44,6 +46,7 @@ def observed(*, running: bool, uid: str = "u1", spec_hash: str | None = None) ->
 
 UP = observed(running=True)
 DOWN = observed(running=False)
+PAUSED = replace(UP, docker_status="paused")  # Docker reports a paused container as running
 
 
 @pytest.mark.parametrize(
@@ -78,10 +81,38 @@ DOWN = observed(running=False)
             DELETING_OBJ, UP, [StopContainer(), RemoveContainer(), FinalizeDeletion()], id="del-up"
         ),
         pytest.param(DELETING_OBJ, DOWN, [RemoveContainer(), FinalizeDeletion()], id="del-down"),
+        pytest.param(RUNNING_OBJ, PAUSED, [UnpauseContainer()], id="paused-should-run"),
+        pytest.param(
+            STOPPED_OBJ, PAUSED, [UnpauseContainer(), StopContainer()], id="paused-should-stop"
+        ),
+        pytest.param(
+            DELETING_OBJ,
+            PAUSED,
+            [UnpauseContainer(), StopContainer(), RemoveContainer(), FinalizeDeletion()],
+            id="paused-deleting",
+        ),
+        pytest.param(
+            RUNNING_OBJ,
+            replace(PAUSED, spec_hash="old"),
+            [
+                UnpauseContainer(),
+                StopContainer(),
+                RemoveContainer(),
+                CreateContainer(),
+                StartContainer(),
+            ],
+            id="paused-spec-changed",
+        ),
     ],
 )
 def test_plan(desired: Container, seen: Observed | None, expected: list[Action]) -> None:
     assert plan(desired, seen) == expected
+
+
+def test_a_paused_container_is_never_adopted_as_reported() -> None:
+    last = status_for(RUNNING_OBJ, UP, failure=None, previous=None, at="now")
+    assert as_reported(RUNNING_OBJ, UP, last)
+    assert not as_reported(RUNNING_OBJ, PAUSED, last)
 
 
 def test_state_change_alone_keeps_the_container() -> None:
@@ -108,6 +139,7 @@ def test_state_change_alone_keeps_the_container() -> None:
             "Pending",
             id="created-not-started",
         ),
+        pytest.param(RUNNING_OBJ, PAUSED, None, "Pending", id="paused-is-not-running"),
     ],
 )
 def test_status_phase(

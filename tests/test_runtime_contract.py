@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import trio
 from fakes import FakeRuntime
 
 from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
-from mcp.model import ContainerSpec
+from mcp.model import ContainerSpec, Port
 from mcp.runtime import open_docker_runtime
 
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
@@ -92,6 +93,50 @@ async def test_command_not_found_is_rejected(runtime: Any, name: str, busybox_im
     )
     with pytest.raises(RuntimeRejected):
         await runtime.start(name)
+    assert not (await runtime.inspect(name)).running
+
+
+async def test_paused_shows_as_paused_until_unpaused(
+    runtime: Any, name: str, docker_client: docker.DockerClient
+) -> None:
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    await runtime.start(name)
+    if isinstance(runtime, FakeRuntime):
+        runtime.pause(name)
+    else:
+        docker_client.api.pause(name)
+    paused = await runtime.inspect(name)
+    assert (paused.docker_status, paused.running) == ("paused", True)
+
+    await runtime.unpause(name)
+
+    unpaused = await runtime.inspect(name)
+    assert (unpaused.docker_status, unpaused.running) == ("running", True)
+    with pytest.raises(RuntimeRejected):
+        await runtime.unpause(name)  # not paused
+
+
+async def test_a_taken_host_port_rejects_the_start(runtime: Any, name: str) -> None:
+    """Docker answers 500 for it, but it is a verdict on this container, not engine trouble:
+    it must not read as `RuntimeUnavailable` (it once did, and the status never said why)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        if isinstance(runtime, FakeRuntime):
+            runtime.busy_host_ports.add(port)
+        spec = SLEEPER.model_copy(
+            update={
+                "ports": [
+                    Port.model_validate(
+                        {"containerPort": 80, "hostPort": port, "hostIP": "127.0.0.1"}
+                    )
+                ]
+            }
+        )
+        await runtime.create(name, spec=spec, labels=LABELS)
+        with pytest.raises(RuntimeRejected, match="address already in use"):
+            await runtime.start(name)
     assert not (await runtime.inspect(name)).running
 
 

@@ -87,25 +87,54 @@ class Finished(Exception):
 
 
 @dataclass
-class PullBackOff:
-    """An actor's memory of failed image pulls (kept in memory, as the kubelet does)."""
+class StepBackOff:
+    """Failed attempts at one step (pulling the image, starting the container) for one
+    generation of the spec, kept in memory as the kubelet does: a new generation (a new
+    image, a fixed port) starts a fresh history."""
 
+    generation: int = 0
     failures: int = 0
     retry_at: datetime | None = None
     last_error: str = ""
 
+    def for_generation(self, generation: int) -> None:
+        if generation != self.generation:
+            self.generation, self.failures, self.retry_at, self.last_error = generation, 0, None, ""
+
+    def waiting(self, now: datetime) -> bool:
+        return self.retry_at is not None and now < self.retry_at
+
+    def failed(self, error: str, delay_s: float, now: datetime) -> None:
+        self.failures += 1
+        self.retry_at = now + timedelta(seconds=delay_s)
+        self.last_error = error
+
+    def succeeded(self) -> None:
+        self.failures, self.retry_at, self.last_error = 0, None, ""
+
+
+@dataclass
+class Memory:
+    """What one actor remembers between its passes."""
+
+    pulls: StepBackOff = field(default_factory=StepBackOff)
+    starts: StepBackOff = field(default_factory=StepBackOff)
+    # Whether a pass has looked at Docker yet: only the first look adopts a container
+    # (one found there already). A retry after a failed step finds the container this
+    # actor just made, which is not an adoption.
+    looked: bool = False
+
 
 IMAGE_FAILURES = frozenset({"ErrImagePull", "ErrImageNeverPull"})
+START_FAILURES = frozenset({"RunContainerError"})
 
 
-async def reconcile(
-    ctx: Context, name: str, *, first_pass: bool = False, pulls: PullBackOff | None = None
-) -> float | None:
+async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> float | None:
     """One level-triggered pass for object `name`.
 
     Args:
-        first_pass: this actor's first look; an existing container is then adopted.
-        pulls: this actor's failed pulls, for ImagePullBackOff (None: no memory).
+        memory: this actor's memory (first look, failed pulls and starts); None: a fresh
+            one, as for an actor's first pass.
 
     Returns:
         Seconds until a pass is due again regardless of nudges (a crash-loop restart
@@ -121,12 +150,16 @@ async def reconcile(
     failpoints.hit("reconcile", name)
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
     target = docker_name(name)
-    summary = ctx.primed.pop(name, None) if first_pass else None
+    memory = memory if memory is not None else Memory()
+    first_look = not memory.looked
+    summary = ctx.primed.pop(name, None) if first_look else None
     if summary is not None and plan.as_reported(desired, summary, ctx.cache.status(name)):
+        memory.looked = True
         await _record_adoption(ctx, desired, summary)
         return None
     observed = await ctx.runtime.inspect(target)
-    if first_pass and observed is not None and observed.uid == desired.uid:
+    memory.looked = True
+    if first_look and observed is not None and observed.uid == desired.uid:
         await _record_adoption(ctx, desired, observed)
     previous = ctx.cache.status(name)
     if plan.foreign(observed, ctx.cluster_id):
@@ -144,17 +177,14 @@ async def reconcile(
     now = ctx.clock()
     loop = plan.pending_restart(desired, observed, previous, ctx.backoff)
     restarted: plan.CrashLoop | None = None
-    pulls = pulls if pulls is not None else PullBackOff()
-    pull_due_in: float | None = None
+    memory.pulls.for_generation(desired.generation)
+    memory.starts.for_generation(desired.generation)
+    step_due_in: float | None = None
     acted = False
     for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
-        if isinstance(action, plan.CreateContainer) and pulls.retry_at and now < pulls.retry_at:
-            pull_due_in = (pulls.retry_at - now).total_seconds()
-            failure = plan.Failure(
-                "ImagePullBackOff",
-                f"back-off pulling image {desired.spec.image}: {pulls.last_error}; "
-                f"next try at {format_time(pulls.retry_at)}",
-            )
+        held = _held_back(desired, action, memory, now)
+        if held is not None:
+            failure, step_due_in = held
             break
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         acted = True
@@ -162,10 +192,12 @@ async def reconcile(
             event = await _execute(ctx, desired, action, target)
             if event is not None:
                 await ctx.events.record(desired, *event)
-            if isinstance(action, plan.StartContainer) and action.restart:
-                restarted = loop
+            if isinstance(action, plan.StartContainer):
+                memory.starts.succeeded()
+                if action.restart:
+                    restarted = loop
             if isinstance(action, plan.CreateContainer):
-                pulls.failures, pulls.retry_at = 0, None
+                memory.pulls.succeeded()
         except StepFailed as exc:
             failure = exc.failure
         except RuntimeRejected as exc:  # a stop or remove Docker refused
@@ -179,17 +211,25 @@ async def reconcile(
             )
             message = f"{failure.reason}: {failure.message}"
             await ctx.events.record(desired, "Failed", message, type_="Warning")
-            if failure.reason in IMAGE_FAILURES:
-                pulls.failures += 1
-                delay = ctx.backoff.for_container(desired).delay(pulls.failures)
-                pulls.retry_at = now + timedelta(seconds=delay)
-                pulls.last_error = failure.message
-                pull_due_in = delay
+            history = (
+                memory.pulls
+                if failure.reason in IMAGE_FAILURES
+                else memory.starts
+                if failure.reason in START_FAILURES
+                else None
+            )
+            if history is not None:
+                # CrashLoopBackOff's schedule: base seconds after the first failure, doubling.
+                delay = ctx.backoff.for_container(desired).delay(history.failures + 1)
+                history.failed(failure.message, delay, now)
+                step_due_in = delay
+                what = (
+                    f"pulling image {desired.spec.image}"
+                    if history is memory.pulls
+                    else f"starting failed container {target}"
+                )
                 await ctx.events.record(
-                    desired,
-                    "BackOff",
-                    f"Back-off {delay:g}s pulling image {desired.spec.image}",
-                    type_="Warning",
+                    desired, "BackOff", f"Back-off {delay:g}s {what}", type_="Warning"
                 )
             break
         if isinstance(action, plan.FinalizeDeletion):
@@ -225,7 +265,24 @@ async def reconcile(
     await _report(ctx, desired, status)
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
-    return pull_due_in
+    return step_due_in
+
+
+def _held_back(
+    desired: Container, action: plan.Action, memory: Memory, now: datetime
+) -> tuple[plan.Failure, float] | None:
+    """The back-off that holds `action` back (its failure and seconds left), or None."""
+    if isinstance(action, plan.CreateContainer) and memory.pulls.waiting(now):
+        history, reason = memory.pulls, "ImagePullBackOff"
+        what = f"pulling image {desired.spec.image}"
+    elif isinstance(action, plan.StartContainer) and memory.starts.waiting(now):
+        history, reason = memory.starts, "CrashLoopBackOff"
+        what = "starting the container"
+    else:
+        return None
+    assert history.retry_at is not None  # waiting() says so
+    message = f"back-off {what}: {history.last_error}; next try at {format_time(history.retry_at)}"
+    return plan.Failure(reason, message), (history.retry_at - now).total_seconds()
 
 
 async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
@@ -326,6 +383,9 @@ async def _execute(
             if after is not None and after.exit_code == SIGKILL_EXIT_CODE:
                 return "Killed", f"Killed container {target}: still running {grace} s after SIGTERM"
             return "Stopped", f"Stopped container {target}"
+        case plan.UnpauseContainer():
+            await ctx.runtime.unpause(target)
+            return "Unpaused", f"Unpaused container {target}: it was paused outside mcp"
         case plan.RemoveContainer():
             await ctx.runtime.remove(target)
             return "Removed", f"Removed container {target}"
@@ -360,8 +420,7 @@ async def run(
     """
     log = logs.get(actor="container", container=name)
     backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
-    first_pass = True
-    pulls = PullBackOff()
+    memory = Memory()
     task_status.started()
     # A plain `with`: closing must not checkpoint, so that between seeing the object
     # gone and the controller forgetting this actor no other task can run (see
@@ -371,9 +430,8 @@ async def run(
             wait_s = ctx.resync_interval
             try:
                 async with ctx.passes:
-                    due_in = await reconcile(ctx, name, first_pass=first_pass, pulls=pulls)
+                    due_in = await reconcile(ctx, name, memory)
                 ctx.metrics.inc("mcp_reconcile_passes_total", outcome="done")
-                first_pass = False
                 backoff.reset()
                 if due_in is not None:
                     wait_s = min(wait_s, due_in)

@@ -4,6 +4,8 @@ the repair."""
 
 from __future__ import annotations
 
+import re
+import socket
 import time
 from collections.abc import Iterator
 
@@ -127,3 +129,85 @@ def test_a_crash_looping_container_backs_off_on_schedule(
     assert stop.json()["status"]["phase"] == "Stopped"
     time.sleep(3)  # longer than the 2 s cap: a loop still going would have restarted
     assert api.get(f"/api/v1/containers/{name}").json()["status"]["restartCount"] == count
+
+
+def events_of(api: httpx.Client, name: str) -> list[dict[str, object]]:
+    response = api.get(f"/api/v1/containers/{name}/events")
+    assert response.status_code == 200, response.text
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+def test_a_paused_container_that_should_run_is_unpaused(
+    api: httpx.Client, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    """`docker pause` is drift: it was reported as Running for minutes."""
+    name = create(api, busybox_image)
+    before = docker_client.api.inspect_container(f"mcp-{name}")["Id"]
+
+    docker_client.api.pause(f"mcp-{name}")
+
+    wait_until(
+        lambda: docker_state(docker_client, name) == "running",
+        timeout=HEAL_TIMEOUT_S,
+        message=f"mcp-{name} unpaused",
+    )
+    assert docker_client.api.inspect_container(f"mcp-{name}")["Id"] == before  # the same one
+    wait_until(
+        lambda: any(event["reason"] == "Unpaused" for event in events_of(api, name)),
+        timeout=HEAL_TIMEOUT_S,
+        message="an Unpaused event",
+    )
+    status = api.get(f"/api/v1/containers/{name}").json()["status"]
+    assert status["phase"] == "Running", status
+
+
+def test_a_taken_host_port_is_reported_and_retried(
+    mcp_launcher: McpLauncher, busybox_image: str
+) -> None:
+    """Docker's 500 for a taken host port is about the container: Failed with the reason at
+    once, retried on the back-off schedule, Running once the port is free. It was read as
+    "Docker unavailable": 202 Pending after the whole wait, and no event."""
+    mcp = mcp_launcher.start()
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    name = unique_name("port")
+    body = {
+        "metadata": {"name": name},
+        "spec": {
+            "image": busybox_image,
+            "args": SLEEPER,
+            "ports": [{"containerPort": 80, "hostPort": port, "hostIP": "127.0.0.1"}],
+            "restartBackoff": {"baseSeconds": 1, "capSeconds": 2},
+        },
+    }
+    with httpx.Client(base_url=mcp.url, timeout=60) as client:
+        try:
+            response = client.post("/api/v1/containers", json=body, params={"wait": "10"})
+            assert response.status_code == 201, response.text
+            status = response.json()["status"]
+            # RunContainerError from the failed start; CrashLoopBackOff if a pass came while
+            # it backs off. Either way the message says why.
+            assert status["phase"] == "Failed", status
+            assert "address already in use" in status["message"], status
+            assert status["observedGeneration"] == 1
+            events = events_of(client, name)
+            failed = [str(event["message"]) for event in events if event["reason"] == "Failed"]
+            assert failed, events
+            assert failed[0].startswith("RunContainerError: "), failed
+            assert "address already in use" in failed[0]
+            backoffs = {str(e["message"]) for e in events if e["reason"] == "BackOff"}
+            assert f"Back-off 1s starting failed container mcp-{name}" in backoffs, events
+            assert "Adopted" not in {event["reason"] for event in events}
+        finally:
+            holder.close()
+        wait_until(
+            lambda: client.get(f"/api/v1/containers/{name}").json()["status"]["phase"] == "Running",
+            timeout=HEAL_TIMEOUT_S,
+            message="Running once the port is free",
+        )
+        metrics = client.get("/metrics").text
+        # Nothing was adopted: mcp made this container itself (retries once counted 5).
+        assert not re.search(r"^mcp_containers_adopted_total [1-9]", metrics, re.MULTILINE)
