@@ -399,6 +399,7 @@ class Observed:
     started_at: str | None = None
     finished_at: str | None = None
     labels: dict[str, str] = field(default_factory=dict, compare=False)
+    name: str = ""  # Docker's name for it, without the leading slash
 
 
 # --- stored encodings ---------------------------------------------------------------------

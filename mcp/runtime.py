@@ -33,7 +33,7 @@ from mcp.errors import (
     RuntimeUnavailable,
 )
 from mcp.metrics import Metrics
-from mcp.model import LABEL_CLUSTER, LABEL_NAME, ContainerSpec, Observed
+from mcp.model import LABEL_CLUSTER, LABEL_NAME, LABEL_UID, ContainerSpec, Observed
 
 T = TypeVar("T")
 
@@ -96,8 +96,13 @@ class Runtime(Protocol):
 
     async def remove(self, name: str) -> None: ...
 
-    async def list_managed(self, cluster_id: str) -> list[Observed]:
-        """Every container, running or not, labelled with this control plane's cluster."""
+    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
+        """Every container, running or not, labelled with this control plane's cluster
+        (and, given `uid`, made for that object), whatever its Docker name."""
+        ...
+
+    async def rename(self, container_id: str, name: str) -> None:
+        """Give the container `name` (`docker rename`)."""
         ...
 
 
@@ -118,6 +123,7 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
         started_at=_docker_time(state.get("StartedAt")),
         finished_at=_docker_time(state.get("FinishedAt")),
         labels=dict(labels),
+        name=str(attrs.get("Name") or "").lstrip("/"),
     )
 
 
@@ -281,6 +287,12 @@ class DockerRuntime:
                 return  # Docker is removing it already
             raise
 
+    async def rename(self, container_id: str, name: str) -> None:
+        try:
+            await self._call(self._api.rename, container_id, name, about=name)
+        except docker.errors.NotFound as exc:
+            raise RuntimeRejected(_explain(exc)) from exc
+
     async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:
         """Send the object name of every change Docker reports in this cluster's containers.
 
@@ -312,11 +324,12 @@ class DockerRuntime:
             # Closing the response wakes the thread blocked reading it, which then ends.
             stream.close()
 
-    async def list_managed(self, cluster_id: str) -> list[Observed]:
-        """Every container carrying this control plane's cluster label."""
-        summaries = await self._call(
-            self._api.containers, all=True, filters={"label": f"mcp.cluster={cluster_id}"}
-        )
+    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
+        """Every container carrying this control plane's cluster label (and `uid`'s)."""
+        wanted = [f"{LABEL_CLUSTER}={cluster_id}"]
+        if uid is not None:
+            wanted.append(f"{LABEL_UID}={uid}")
+        summaries = await self._call(self._api.containers, all=True, filters={"label": wanted})
         observed = []
         for summary in summaries:
             labels = summary.get("Labels") or {}
@@ -330,6 +343,7 @@ class DockerRuntime:
                     exit_code=None,
                     docker_status=summary.get("State", "unknown"),
                     labels=dict(labels),
+                    name=str((summary.get("Names") or [""])[0]).lstrip("/"),
                 )
             )
         return observed

@@ -151,6 +151,7 @@ async def _run_actors(
                         cache,
                         interval=config.resync_interval,
                         remove=config.orphans == "remove",
+                        events=ctx.events,
                     )
                 )
                 task_status.started()

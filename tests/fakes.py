@@ -220,6 +220,7 @@ class FakeRuntime:
             started_at=found.started_at,
             finished_at=found.finished_at,
             labels=dict(found.labels),
+            name=name,
         )
 
     async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
@@ -288,16 +289,33 @@ class FakeRuntime:
             container.status, container.exit_code = "exited", 143  # ended by SIGTERM
             container.finished_at = format_time(self.clock())
 
-    async def list_managed(self, cluster_id: str) -> list[Observed]:
-        self.calls.append("list")
+    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
+        self.calls.append("list" if uid is None else f"list uid={uid}")
         await trio.lowlevel.checkpoint()
         found = []
         for name, container in self.containers.items():
-            if container.labels.get("mcp.cluster") == cluster_id:
+            if container.labels.get("mcp.cluster") == cluster_id and (
+                uid is None or container.labels.get("mcp.uid") == uid
+            ):
                 observed = self._observe(name)
                 assert observed is not None
                 found.append(observed)
         return found
+
+    def rename_by_hand(self, name: str, new_name: str) -> None:
+        """`docker rename`, done behind mcp's back."""
+        self.containers[new_name] = self.containers.pop(name)
+
+    async def rename(self, container_id: str, name: str) -> None:
+        self.calls.append(f"rename {name}")
+        await trio.lowlevel.checkpoint()
+        if name in self.containers:
+            raise RuntimeRejected(f'Conflict. The container name "/{name}" is already in use')
+        for key, container in list(self.containers.items()):
+            if container_id in (key, container.id):
+                self.containers[name] = self.containers.pop(key)
+                return
+        raise RuntimeRejected(f"No such container: {container_id}")
 
     async def remove(self, name: str) -> None:
         self.calls.append(f"remove {name}")

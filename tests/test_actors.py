@@ -567,3 +567,36 @@ async def test_a_restarted_control_plane_unpauses_a_container_paused_meanwhile(
     assert plane.runtime.containers["mcp-frozen"].status == "running"
     assert "unpause mcp-frozen" in plane.runtime.calls
     assert (await reasons(plane, "frozen"))["Unpaused"] == 1
+
+
+async def test_a_renamed_container_is_taken_back_not_duplicated(plane: Plane) -> None:
+    await plane.create("x")
+    await plane.wait_for(lambda: plane.phase("x") == "Running")
+    container_id = plane.runtime.containers["mcp-x"].id
+    plane.runtime.rename_by_hand("mcp-x", "renamed-x")  # `docker rename`
+    plane.runtime.calls.clear()
+
+    await container.reconcile(plane.ctx, "x", container.Memory(looked=True))
+
+    assert set(plane.runtime.containers) == {"mcp-x"}
+    assert plane.runtime.containers["mcp-x"].id == container_id
+    assert not any(call.startswith("create") for call in plane.runtime.calls)
+    assert (await reasons(plane, "x"))["Renamed"] == 1
+
+
+async def test_the_sweep_removes_a_second_container_of_one_object(plane: Plane) -> None:
+    obj = await plane.create("y")
+    await plane.wait_for(lambda: plane.phase("y") == "Running")
+    # As an older mcp left it: the renamed container kept running, and a new one was made.
+    plane.runtime.rename_by_hand("mcp-y", "renamed-y")
+    labels = plane.runtime.containers["renamed-y"].labels
+    await plane.ctx.runtime.create("mcp-y", spec=obj.spec, labels=labels)
+    await plane.ctx.runtime.start("mcp-y")
+
+    found = await orphans.sweep(
+        plane.runtime, "test-cluster", plane.cache, remove=True, events=plane.ctx.events
+    )
+
+    assert found == 1
+    assert set(plane.runtime.containers) == {"mcp-y"}
+    assert (await reasons(plane, "y"))["Removed"] == 1

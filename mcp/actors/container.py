@@ -158,6 +158,8 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         await _record_adoption(ctx, desired, summary)
         return None
     observed = await ctx.runtime.inspect(target)
+    if observed is None:
+        observed = await _reclaim_renamed(ctx, desired, target)
     memory.looked = True
     if first_look and observed is not None and observed.uid == desired.uid:
         await _record_adoption(ctx, desired, observed)
@@ -283,6 +285,44 @@ def _held_back(
     assert history.retry_at is not None  # waiting() says so
     message = f"back-off {what}: {history.last_error}; next try at {format_time(history.retry_at)}"
     return plan.Failure(reason, message), (history.retry_at - now).total_seconds()
+
+
+async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Observed | None:
+    """Nothing holds the object's Docker name: give it back to a container made for this
+    object under another name (`docker rename` behind mcp's back), so that one object
+    never has two containers. Containers are this object's by their uid label, not by
+    their name. Extra ones are removed. Docker's answer for the name afterwards, or None.
+    """
+    strays = await ctx.runtime.list_managed(ctx.cluster_id, uid=desired.uid)
+    if not strays:
+        return None
+    strays.sort(key=lambda stray: not stray.running)  # keep a running one
+    kept, *extra = strays
+    try:
+        await ctx.runtime.rename(kept.container_id, target)
+    except RuntimeRejected as exc:
+        logs.get(actor="container", container=desired.name).warning(
+            "container_rename_failed", container_id=kept.container_id, error=str(exc)
+        )
+        extra = strays
+    else:
+        await ctx.events.record(
+            desired,
+            "Renamed",
+            f"Renamed container {kept.container_id[:12]} from {kept.name} back to {target}: "
+            "it was renamed outside mcp",
+            type_="Warning",
+        )
+    for stray in extra:
+        await ctx.runtime.remove(stray.container_id)
+        await ctx.events.record(
+            desired,
+            "Removed",
+            f"Removed container {stray.container_id[:12]} ({stray.name}): another container "
+            "of this object exists",
+            type_="Warning",
+        )
+    return await ctx.runtime.inspect(target)
 
 
 async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:

@@ -24,7 +24,7 @@ import trio
 from mcp import logs
 from mcp.actors import container
 from mcp.errors import RuntimeUnavailable
-from mcp.model import LABEL_NAME
+from mcp.model import LABEL_NAME, docker_name
 
 log = logs.get(actor="controller")
 
@@ -67,7 +67,9 @@ async def _prime(ctx: container.Context) -> None:
         return
     for observed in managed:
         name = observed.labels.get(LABEL_NAME)
-        if name is not None:
+        # Only a container under its object's Docker name: a renamed one is not its
+        # object's container until the actor has taken it back.
+        if name is not None and observed.name == docker_name(name):
             ctx.primed[name] = observed
     log.info("controller_primed", containers=len(managed))
 

@@ -7,9 +7,16 @@ Every `interval` seconds (and once at start-up, after the cache is loaded) the
 sweeper lists this cluster's containers in one Docker call and removes the orphans,
 or, with `orphans = "keep"`, only reports them.
 
+Containers are matched to objects by their uid label and their Docker name, never by the
+name label alone. A container under its object's Docker name (`mcp-<name>`) is the actor's
+business, whatever its uid (a stale incarnation's is replaced there). A container under
+another name (`docker rename`) whose uid is its object's is left to that object's actor,
+which takes it back, unless the object already has a container under its own name: then
+it is a second workload for one object, and removed with an event. One made for an object
+that no longer exists under that uid is an orphan.
+
 Containers without mcp's labels, or with another cluster's, are never listed, so
-never touched. A container whose object exists under another uid is not an orphan:
-that object's actor replaces it.
+never touched.
 """
 
 from __future__ import annotations
@@ -19,20 +26,49 @@ import trio
 from mcp import logs
 from mcp.cache import Cache
 from mcp.errors import RuntimeRejected, RuntimeUnavailable
-from mcp.model import LABEL_NAME
+from mcp.events import Recorder
+from mcp.model import LABEL_NAME, Container, Observed, docker_name
 from mcp.runtime import Runtime
 
 log = logs.get(actor="orphans")
 
 
-async def sweep(runtime: Runtime, cluster_id: str, cache: Cache, *, remove: bool) -> int:
-    """One sweep; the number of orphans found."""
-    found = 0
-    for container in await runtime.list_managed(cluster_id):
+def unclaimed(cache: Cache, listed: list[Observed]) -> list[tuple[Observed, Container | None]]:
+    """The containers no object claims (see the module docstring), each with the object
+    it was made for when that object still exists (a duplicate of its workload)."""
+    holding_their_name = {
+        (container.uid, container.name)
+        for container in listed
+        if container.uid is not None and container.name
+    }
+    found: list[tuple[Observed, Container | None]] = []
+    for container in listed:
         name = container.labels.get(LABEL_NAME)
-        if name is not None and name in cache.objects:
-            continue
-        found += 1
+        obj = cache.objects.get(name) if name is not None else None
+        if obj is None:
+            found.append((container, None))
+        elif container.name == docker_name(obj.name):
+            continue  # its actor's, whatever the uid
+        elif container.uid != obj.uid:
+            found.append((container, None))  # renamed, for an earlier incarnation
+        elif (obj.uid, docker_name(obj.name)) in holding_their_name:
+            found.append((container, obj))  # renamed, and the object has another
+        # else: renamed, and the object has none: its actor takes it back
+    return found
+
+
+async def sweep(
+    runtime: Runtime,
+    cluster_id: str,
+    cache: Cache,
+    *,
+    remove: bool,
+    events: Recorder | None = None,
+) -> int:
+    """One sweep; the number of containers found that no object claims."""
+    found = unclaimed(cache, await runtime.list_managed(cluster_id))
+    for container, obj in found:
+        name = container.labels.get(LABEL_NAME)
         if not remove:
             log.warning("orphan_found", container=name, container_id=container.container_id)
             continue
@@ -41,8 +77,22 @@ async def sweep(runtime: Runtime, cluster_id: str, cache: Cache, *, remove: bool
         except RuntimeRejected as exc:
             log.warning("orphan_not_removed", container=name, error=str(exc))
             continue
-        log.info("orphan_removed", container=name, container_id=container.container_id)
-    return found
+        log.info(
+            "orphan_removed",
+            container=name,
+            container_id=container.container_id,
+            docker_name=container.name,
+            duplicate=obj is not None,
+        )
+        if obj is not None and events is not None:
+            await events.record(
+                obj,
+                "Removed",
+                f"Removed container {container.container_id[:12]} ({container.name}): "
+                f"{docker_name(obj.name)} already runs this object",
+                type_="Warning",
+            )
+    return len(found)
 
 
 async def run(
@@ -52,13 +102,14 @@ async def run(
     *,
     interval: float,
     remove: bool,
+    events: Recorder | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Sweep now and every `interval` seconds, until cancelled."""
     task_status.started()
     while True:
         try:
-            await sweep(runtime, cluster_id, cache, remove=remove)
+            await sweep(runtime, cluster_id, cache, remove=remove, events=events)
         except RuntimeUnavailable as exc:
             log.warning("orphan_sweep_failed", error=str(exc))
         await trio.sleep(interval)

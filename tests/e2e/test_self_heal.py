@@ -211,3 +211,24 @@ def test_a_taken_host_port_is_reported_and_retried(
         metrics = client.get("/metrics").text
         # Nothing was adopted: mcp made this container itself (retries once counted 5).
         assert not re.search(r"^mcp_containers_adopted_total [1-9]", metrics, re.MULTILINE)
+
+
+def test_a_renamed_container_is_taken_back_not_duplicated(
+    api: httpx.Client, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    """`docker rename` once left two workloads: mcp made a new container under the old name
+    while the renamed one, still carrying mcp's labels, kept running."""
+    name = create(api, busybox_image)
+    container_id = docker_client.api.inspect_container(f"mcp-{name}")["Id"]
+    uid = api.get(f"/api/v1/containers/{name}").json()["metadata"]["uid"]
+
+    docker_client.api.rename(f"mcp-{name}", f"renamed-{name}")
+
+    wait_until(
+        lambda: any(event["reason"] == "Renamed" for event in events_of(api, name)),
+        timeout=HEAL_TIMEOUT_S,
+        message="a Renamed event",
+    )
+    mine = docker_client.api.containers(all=True, filters={"label": f"mcp.uid={uid}"})
+    assert [(c["Id"], c["Names"]) for c in mine] == [(container_id, [f"/mcp-{name}"])]
+    assert docker_state(docker_client, name) == "running"
