@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from typing import Any
 
 import trio
@@ -86,20 +87,40 @@ def create_app(
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
     policy = guard_policy or guard.Policy.for_listener("127.0.0.1", 8080)
     # Quart's documented way to add ASGI middleware; mypy sees a method replaced.
-    guarded = _ResponseTracker(guard.Guard(app.asgi_app, policy))
+    guarded = _AccessLog(guard.Guard(app.asgi_app, policy))
     app.asgi_app = guarded  # type: ignore[method-assign,assignment]
     return app
 
 
-# Keys mcp adds to a request's ASGI scope (the dict hypercorn also hands its access log).
-RESPONSE_STATUS = "mcp.response_status"
-RESPONSE_SENT = "mcp.response_sent"
-ACCESS_LOGGED = "mcp.access_logged"
+# Set in a request's ASGI scope (the dict hypercorn also hands its access log) once the
+# request reached mcp's app, which then logs it itself.
+ACCESS_LOGGED_BY_APP = "mcp.access_logged_by_app"
 
 
-class _ResponseTracker:
-    """Notes in the scope the status a response started with and when its last byte went
-    out, for the access log (see `_StructlogHypercornLogger.access`)."""
+def _log_request(
+    scope: guard.Scope, status: int | None, seconds: float, *, complete: bool = True
+) -> None:
+    fields: dict[str, Any] = {} if complete else {"client_disconnected": True}
+    logs.get(actor="http").info(
+        "http_request",
+        method=scope.get("method"),
+        path=scope.get("path"),
+        status=status,
+        duration_ms=round(seconds * 1000, 2),
+        client=(scope.get("client") or [None])[0],
+        **fields,
+    )
+
+
+class _AccessLog:
+    """One `http_request` line per request, written when the app is done with it.
+
+    hypercorn's own access log cannot be trusted for this: on a connection the client
+    closes as soon as it has the whole body (curl does), the close can arrive before the
+    app's last (empty) body message, and hypercorn then reports the request twice, once
+    without a status. Here the line comes once, with the status the response started
+    with, and says when the response was cut short (the client left a watch stream).
+    """
 
     def __init__(self, app: guard.AsgiApp) -> None:
         self._app = app
@@ -108,15 +129,28 @@ class _ResponseTracker:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        scope[ACCESS_LOGGED_BY_APP] = True
+        began = time.monotonic()
+        status: int | None = None
+        complete = False
 
         async def tracked_send(message: guard.Message) -> None:
+            nonlocal status, complete
             if message["type"] == "http.response.start":
-                scope[RESPONSE_STATUS] = message["status"]
+                status = message["status"]
             elif message["type"] == "http.response.body" and not message.get("more_body"):
-                scope[RESPONSE_SENT] = True  # before sending: hypercorn logs while it sends
+                complete = True
             await send(message)
 
-        await self._app(scope, receive, tracked_send)
+        try:
+            await self._app(scope, receive, tracked_send)
+        except Exception:
+            if status is None:
+                status = 500  # hypercorn answers it
+            complete = True
+            raise
+        finally:
+            _log_request(scope, status, time.monotonic() - began, complete=complete)
 
 
 class _StructlogHypercornLogger(HypercornLogger):
@@ -127,31 +161,11 @@ class _StructlogHypercornLogger(HypercornLogger):
         self._log = logs.get(actor="http")
 
     async def access(self, request: Any, response: Any, request_time: float) -> None:
-        """One line per request.
-
-        hypercorn calls this with no response when the stream closes before it marked
-        the response done, which happens on every connection that closes after its
-        response (the close arrives while the last byte is being sent), and then again
-        with the response. Only a request whose response was never fully sent (the
-        client went away) is logged from the first call.
-        """
-        if request.get(ACCESS_LOGGED):
+        """Only requests that never reached mcp's app (answered by hypercorn itself):
+        `_AccessLog` logs the others, once each."""
+        if request.get(ACCESS_LOGGED_BY_APP) or response is None:
             return
-        if response is None and request.get(RESPONSE_SENT):
-            return  # the call with the response follows
-        request[ACCESS_LOGGED] = True
-        fields: dict[str, Any] = {}
-        if response is None:
-            fields["client_disconnected"] = True
-        self._log.info(
-            "http_request",
-            method=request.get("method"),
-            path=request.get("path"),
-            status=response["status"] if response else request.get(RESPONSE_STATUS),
-            duration_ms=round(request_time * 1000, 2),
-            client=(request.get("client") or [None])[0],
-            **fields,
-        )
+        _log_request(request, response["status"], request_time)
 
     async def log(self, level: int, message: str, *args: Any, **kwargs: Any) -> None:
         text = message % args if args else message
