@@ -10,6 +10,7 @@ models that validate requests), and routes hypercorn's logs through structlog.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 from typing import Any
@@ -27,6 +28,8 @@ from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
 from mcp.api.problems import problem_for
+from mcp.apiserver import kubeconfig
+from mcp.apiserver.version import version_info
 from mcp.config import Config
 from mcp.errors import ListenFailed
 
@@ -68,6 +71,12 @@ def create_app(
     @hide
     async def healthz() -> Response:
         return json_response({"status": "ok", "revision": ctx.cache.revision}, 200)
+
+    @app.get("/version")
+    @app.get("/version/")  # the Python client's VersionApi asks with the slash
+    @hide
+    async def version() -> Response:
+        return json_response(version_info(), 200)
 
     @app.get("/metrics")
     @hide
@@ -206,6 +215,26 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     return leaves
 
 
+async def _write_kubeconfig(config: Config) -> None:
+    """`<data-dir>/kubeconfig` (mode 0600) for the address just bound; not fatal if not."""
+    path = config.data_dir / "kubeconfig"
+    text = kubeconfig.render(kubeconfig.server_url(config.listen_host, config.listen_port))
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.chmod(path, 0o600)  # an older file may have had wider permissions
+
+    try:
+        await trio.to_thread.run_sync(write)
+    except OSError as exc:
+        log.warning("kubeconfig_not_written", path=str(path), error=str(exc))
+        return
+    log.info("kubeconfig_written", path=str(path))
+
+
 async def run(
     ctx: ApiContext,
     config: Config,
@@ -242,4 +271,5 @@ async def run(
                 reason = reason.exceptions[0]
             raise ListenFailed(f"cannot listen on {config.listen}: {reason}") from None
         log.info("api_listening", address=config.listen, binds=binds)
+        await _write_kubeconfig(config)
         task_status.started()
