@@ -232,3 +232,34 @@ def test_a_renamed_container_is_taken_back_not_duplicated(
     mine = docker_client.api.containers(all=True, filters={"label": f"mcp.uid={uid}"})
     assert [(c["Id"], c["Names"]) for c in mine] == [(container_id, [f"/mcp-{name}"])]
     assert docker_state(docker_client, name) == "running"
+
+
+def test_fixing_the_image_does_not_wait_out_the_old_back_off(
+    api: httpx.Client, busybox_image: str
+) -> None:
+    """A new generation starts a fresh pull history: the fix of a missing image once waited
+    out the old image's 60 s back-off, answered with a message naming the new image."""
+    name = unique_name("image")
+    body = {
+        "metadata": {"name": name},
+        "spec": {
+            "image": "missing.invalid/a:1",
+            "imagePullPolicy": "Never",
+            "args": SLEEPER,
+            "restartBackoff": {"baseSeconds": 60},
+        },
+    }
+    created = api.post("/api/v1/containers", json=body, params={"wait": "20"})
+    assert created.status_code == 201, created.text
+    assert created.json()["status"]["reason"] == "ErrImageNeverPull", created.text
+
+    patched = api.patch(
+        f"/api/v1/containers/{name}",
+        params={"wait": "30"},
+        json={"spec": {"image": busybox_image}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+
+    assert patched.status_code == 200, patched.text
+    status = patched.json()["status"]
+    assert (status["phase"], status["observedGeneration"]) == ("Running", 2), status
