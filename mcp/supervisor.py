@@ -27,6 +27,7 @@ import contextlib
 import functools
 import os
 import signal
+from collections.abc import Awaitable, Callable
 
 import trio
 
@@ -115,7 +116,10 @@ async def _run_actors(
     log.info("cluster_identified", cluster=cluster_id)
     cache = Cache(keys)
     if runtime is None:
-        await _run_api_only(config, store, keys, cache, metrics, shutdown)
+        # An API replica: it serves, and watches etcd for its waits and streams; no Docker.
+        await _serve_actors(
+            config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only"
+        )
         return
     ctx = container.Context(
         store=store,
@@ -134,37 +138,67 @@ async def _run_actors(
         metrics=metrics,
         passes=trio.CapacityLimiter(PASSES_PER_DOCKER_SLOT * config.docker_concurrency),
     )
-    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     role = leader.Role()
-    # The watch stops first on shutdown: the controls see its channel close and wind down.
+    control = functools.partial(_control, ctx, config, role=role, runtime=runtime)
+    await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name)
+
+
+async def _serve_actors(
+    config: Config,
+    store: EtcdStore,
+    cache: Cache,
+    metrics: Metrics,
+    shutdown: trio.Event,
+    consume: Callable[..., Awaitable[None]],
+    role: Callable[[], str],
+) -> None:
+    """The watch, what consumes its changes (started with the channel's receive end), and
+    the API, until shutdown has wound them down. `role` names this process's part."""
+    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
+    # The watch stops first on shutdown: its consumer sees the channel close and winds down.
     watch_scope = trio.CancelScope()
 
     async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with watch_scope:
-            await watch.run(store, keys, cache, changes_send, task_status=task_status)
+            await watch.run(store, cache.keys, cache, changes_send, task_status=task_status)
 
     async with trio.open_nursery() as actors:
         await actors.start(run_watch)
+        await actors.start(consume, changes_receive)
         await actors.start(
-            functools.partial(_control, ctx, config, changes_receive, role, runtime=runtime)
-        )
-        await actors.start(
-            functools.partial(api.run, role=lambda: role.name),
-            api.ApiContext(store, keys, cache, metrics),
+            functools.partial(api.run, role=role),
+            api.ApiContext(store, cache.keys, cache, metrics),
             config,
             shutdown,
         )
-        log.info("mcp_started", listen=config.listen, objects=len(cache.objects), role=role.name)
+        log.info(
+            "mcp_started",
+            listen=config.listen,
+            objects=len(cache.objects),
+            controllers=config.controllers,
+            role=role(),
+        )
         await _wind_down(actors, config, cache, watch_scope, shutdown)
     log.info("mcp_stopped")
+
+
+async def _drop_changes(
+    changes: trio.MemoryReceiveChannel[str],
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """An API-only replica's consumer: no controllers, so changes only matter to the cache."""
+    async with changes:
+        task_status.started()
+        await _discard(changes)
 
 
 async def _control(
     ctx: container.Context,
     config: Config,
     changes: trio.MemoryReceiveChannel[str],
-    role: leader.Role,
     *,
+    role: leader.Role,
     runtime: DockerRuntime,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -270,40 +304,3 @@ async def _wind_down(
     actors.cancel_scope.deadline = trio.current_time() + config.grace_period
     cache.close()
     sources.cancel()
-
-
-async def _run_api_only(
-    config: Config,
-    store: EtcdStore,
-    keys: Keys,
-    cache: Cache,
-    metrics: Metrics,
-    shutdown: trio.Event,
-) -> None:
-    """An API replica: it serves, and watches etcd for its waits and streams; no Docker."""
-    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
-
-    async def discard_changes() -> None:
-        async with changes_receive:
-            await _discard(changes_receive)
-
-    async with trio.open_nursery() as actors:
-        actors.start_soon(discard_changes)
-        watch_scope = trio.CancelScope()
-
-        async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-            with watch_scope:
-                await watch.run(store, keys, cache, changes_send, task_status=task_status)
-
-        await actors.start(run_watch)
-        await actors.start(
-            functools.partial(api.run, role=lambda: "api-only"),
-            api.ApiContext(store, keys, cache, metrics),
-            config,
-            shutdown,
-        )
-        log.info(
-            "mcp_started", listen=config.listen, objects=len(cache.objects), controllers="none"
-        )
-        await _wind_down(actors, config, cache, watch_scope, shutdown)
-    log.info("mcp_stopped")
