@@ -16,9 +16,9 @@ pass), then the leader revokes its lease so a standby takes over at once. A dead
 of `grace_period` seconds cancels whatever is left. Managed containers keep running: the next
 `mcp run` adopts them. A second signal exits at once.
 
-The API, watch, election and controller actors failing, losing the leadership
-(`LeadershipLost`), or the embedded etcd dying, is fatal: the exception leaves `run`
-and the process exits non-zero.
+The API, watch, election and controller actors failing, or the embedded etcd dying, is
+fatal: the exception leaves `run` and the process exits non-zero. Losing the leadership
+is not: the controllers stop at once and this process stands by again.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import functools
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import trio
 
@@ -202,27 +203,37 @@ async def _control(
     runtime: DockerRuntime,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Stand by until elected, then run the controllers until the watch's channel closes.
+    """Stand by until elected, then run the controllers until the watch's channel closes;
+    stand by again whenever the leadership is lost.
 
     Reports started once this process leads or stands by. While standing by, changes only
     matter to the cache, so they are dropped; the channel closing then (shutdown) ends the
     campaign. Closes `changes`.
     """
     async with changes, trio.open_nursery() as nursery:
-        standby = trio.CancelScope()
 
-        async def stand_by() -> None:
-            with standby:
+        async def stand_by(scope: trio.CancelScope) -> None:
+            with scope:
                 await _discard(changes)
-            if not standby.cancel_called:
-                nursery.cancel_scope.cancel()  # shut down before this process led
+            if not scope.cancel_called:
+                nursery.cancel_scope.cancel()  # the watch ended (shutdown) while standing by
+
+        standby = trio.CancelScope()
+        nursery.start_soon(stand_by, standby)
 
         async def lead() -> None:
+            nonlocal standby
             # A cancelled receive takes nothing: no change is lost between the two.
             standby.cancel()
-            await _lead(ctx, config, changes, runtime)
+            try:
+                # A fresh context each term: what an earlier term's Docker list primed
+                # may be stale now.
+                await _lead(replace(ctx, primed={}), config, changes, runtime)
+            finally:
+                # Leadership lost (or shutdown): drop changes again until the next term.
+                standby = trio.CancelScope()
+                nursery.start_soon(stand_by, standby)
 
-        nursery.start_soon(stand_by)
         await nursery.start(
             functools.partial(
                 leader.run,

@@ -17,11 +17,16 @@ a `kill -9` left its lease to run out. Its key is replaced at once, guarded by i
 revision, so mcp restarted after a crash (tests, benchmarks, an operator) adopts its
 containers without waiting out the lease. Holders on other hosts are never judged so.
 
-Losing the lease while leading raises `LeadershipLost`, which ends the process (the
-supervisor does not catch it), as kube-controller-manager exits on "leaderelection lost":
-the controllers stop at once wherever they are, and a fresh process starts from a known
-state as a standby, instead of trusting every actor to have wound down cleanly. This is
-not fencing: a Docker call already in flight when the lease is lost still completes.
+Losing the lease while leading (`leader_lost`: not renewed in time, the lease gone, the
+key deleted or someone else's) cancels `lead()` at once, and this process campaigns
+again as a standby. kube-controller-manager exits instead and relies on the kubelet to
+restart it; mcp usually runs alone with nobody to restart it, and its rule is that etcd
+being away is transient: a single mcp whose etcd is down or frozen past the renew
+deadline must come back as leader when etcd does, not be dead. Stepping down in process
+is safe because nothing outlives its nursery: when `lead()` has returned every controller
+task has ended, and the next term starts afresh and adopts the containers by their
+labels, as a restart does. This is not fencing: a Docker call already in flight (in its
+thread) when the lease is lost still completes, exactly as if the process had exited.
 
 A graceful stop revokes the lease once the controllers have finished, so a standby (or
 the next start) takes over at once instead of after the lease's time.
@@ -54,10 +59,6 @@ PROC = Path("/proc")
 def key_for(prefix: str) -> str:
     """The election key under an etcd prefix (outside `registry/`: the watch ignores it)."""
     return f"{prefix}/leader"
-
-
-class LeadershipLost(Exception):
-    """The lease ran out or the key names another holder: this process must stop leading."""
 
 
 @dataclass(frozen=True)
@@ -239,14 +240,12 @@ async def run(
     lead: Callable[[], Awaitable[None]],
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Campaign until elected, then run `lead()` while renewing the lease.
+    """Campaign until elected, run `lead()` while the lease holds; again after each loss.
 
-    Reports started once this process stands by or leads. Returns when `lead()` returns,
-    after revoking the lease. Cancelled while standing by, it holds nothing.
-
-    Raises:
-        LeadershipLost: the lease ran out or the key was taken while leading; `lead()`
-            has been cancelled.
+    Reports started once this process first stands by or leads. `lead()` is cancelled at
+    once when the leadership is lost, and called again in the next term. Returns when
+    `lead()` returns (shutdown), after revoking the lease. Cancelled while standing by,
+    it holds nothing.
     """
     reported = False
 
@@ -256,20 +255,45 @@ async def run(
             reported = True
             task_status.started()
 
-    lease = await _campaign(store, key, timing=timing, me=me, role=role, report=report)
-    role.name, role.holder = "leader", me.identity
-    log.info("leader_elected", holder=me.identity, key=key, lease_s=timing.lease_s)
-    report()
-    try:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_renew, store, key, lease, me, timing)
-            await lead()
-            nursery.cancel_scope.cancel()
-    finally:
-        # Only now: the controllers have stopped, so nobody acts once a standby leads.
-        with trio.move_on_after(CLEANUP_S, shield=True):
-            if await _revoke(store, lease.id):
-                log.info("leader_released", holder=me.identity)
+    while True:
+        lease = await _campaign(store, key, timing=timing, me=me, role=role, report=report)
+        role.name, role.holder = "leader", me.identity
+        log.info("leader_elected", holder=me.identity, key=key, lease_s=timing.lease_s)
+        report()
+        try:
+            lost = await _lead_while_held(store, key, lease, me, timing, lead)
+        finally:
+            # Only now: the controllers have stopped, so nobody acts once a standby leads.
+            with trio.move_on_after(CLEANUP_S, shield=True):
+                if await _revoke(store, lease.id):
+                    log.info("leader_released", holder=me.identity)
+        if not lost:
+            return
+        role.name, role.holder = "standby", None
+
+
+async def _lead_while_held(
+    store: Store,
+    key: str,
+    lease: Lease,
+    me: Holder,
+    timing: Timing,
+    lead: Callable[[], Awaitable[None]],
+) -> bool:
+    """Run `lead()` while renewing; True if it was cancelled because the lease was lost."""
+    lost = False
+    async with trio.open_nursery() as nursery:
+
+        async def renew() -> None:
+            nonlocal lost
+            await _renew(store, key, lease, me, timing)
+            lost = True
+            nursery.cancel_scope.cancel()  # the controllers stop wherever they are
+
+        nursery.start_soon(renew)
+        await lead()
+        nursery.cancel_scope.cancel()
+    return lost
 
 
 async def _campaign(
@@ -363,7 +387,7 @@ async def _wait_for_change(store: Store, key: str, revision: int) -> None:
 
 
 async def _renew(store: Store, key: str, lease: Lease, me: Holder, timing: Timing) -> None:
-    """Keep the lease alive until cancelled; raise `LeadershipLost` when it is not."""
+    """Keep the lease alive until cancelled; return when it is lost (`leader_lost`)."""
     renewed_at = lease.granted_at
     next_at = renewed_at + timing.renew_every
     while True:
@@ -386,7 +410,7 @@ async def _renew(store: Store, key: str, lease: Lease, me: Holder, timing: Timin
             reason = "not_renewed_in_time"
         if reason is not None:
             log.error("leader_lost", reason=reason, holder=me.identity, key=key)
-            raise LeadershipLost(f"{key}: {reason}")
+            return
         if renewed_at == sent:
             next_at = renewed_at + timing.renew_every
         else:  # try again soon, and be back by the deadline to give up on time
