@@ -50,6 +50,8 @@ class Config:
     restart_backoff_reset: float = 600.0
     orphans: str = "remove"
     controllers: str = "all"
+    # Seconds a leader's etcd lease lasts unless renewed (every third of it).
+    leader_lease: int = 15
     # Host names the API answers to besides IP addresses, localhost and the listen host.
     allowed_hosts: tuple[str, ...] = ()
     # Browser origins allowed to call the API (CORS); none by default.
@@ -157,6 +159,14 @@ def _positive_float(raw: Any) -> float:
     return value
 
 
+def _lease_seconds(raw: Any) -> int:
+    value = int(str(raw))
+    # etcd raises shorter TTLs to its own minimum (about 2 s with default timings).
+    if value < 2:
+        raise ValueError(f"expected a whole number of seconds of at least 2, got {raw!r}")
+    return value
+
+
 def _positive_int(raw: Any) -> int:
     value = int(str(raw))
     if value < 1:
@@ -243,6 +253,13 @@ SETTINGS: tuple[Setting, ...] = (
         _choice(("all", "none")),
         "all, or none for an API-only replica that never calls Docker (default all)",
         "WHICH",
+    ),
+    Setting(
+        "leader_lease",
+        _lease_seconds,
+        "seconds a leader holds its etcd lease unless renewed; a standby takes over "
+        "after that when the leader dies (default 15)",
+        "S",
     ),
     Setting(
         "orphans",

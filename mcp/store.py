@@ -128,6 +128,20 @@ class Store(Protocol):
         """A new lease that expires after `ttl` seconds; its id for `Put(lease=...)`."""
         ...
 
+    async def refresh_lease(self, lease: int) -> int:
+        """Keep a lease alive for its full TTL again (one keep-alive; nothing runs in the
+        background, so a holder calls this well within the TTL).
+
+        Returns:
+            The TTL in seconds from now, or 0 if the lease has expired or was revoked.
+        """
+        ...
+
+    async def revoke_lease(self, lease: int) -> None:
+        """End a lease now: its keys are deleted in one revision. An unknown or expired
+        lease is not an error."""
+        ...
+
 
 class Watch(Protocol):
     async def __aenter__(self) -> WatchStream: ...
@@ -378,6 +392,15 @@ class EtcdStore:
         lease = await self._call(client.lease, ttl)
         return int(lease.id)
 
+    async def refresh_lease(self, lease: int) -> int:
+        client = self._get_client()
+        reply = await self._call(client.refresh_lease, lease)
+        # etcd answers a keep-alive for an expired or revoked lease with TTL 0.
+        return max(0, int(reply.TTL)) if reply is not None else 0
+
+    async def revoke_lease(self, lease: int) -> None:
+        await self._call(_revoke, self._get_client(), lease)
+
     async def compact(self, revision: int) -> None:
         """Compact etcd's history up to `revision` (tests and operators)."""
         client = self._get_client()
@@ -409,6 +432,20 @@ async def _range_at(client: aetcd.Client, prefix: bytes, revision: int) -> tuple
         aetcd.exceptions._handle_exception(exc)  # raises aetcd's own error kinds
         raise
     return response.kvs, response.header.revision
+
+
+async def _revoke(client: aetcd.Client, lease: int) -> None:
+    """Revoke, taking etcd's "lease not found" (expired or revoked already) as done."""
+    try:
+        await client.revoke_lease(lease)
+    except aetcd.exceptions.ClientError as exc:
+        cause = exc.__cause__
+        if (
+            isinstance(cause, aetcd.rpc.AioRpcError)
+            and cause.code() == aetcd.rpc.StatusCode.NOT_FOUND
+        ):
+            return
+        raise
 
 
 class _EtcdWatch:

@@ -1,18 +1,24 @@
 """The root of the process: start order, signals, shutdown order.
 
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
-watch actor (reports started once the cache is loaded) and Docker events actor ->
-controller -> API.
+watch actor (reports started once the cache is loaded) -> leader election (reports
+started once this process leads or stands by) -> API. The controllers (controller,
+Docker events, orphan sweeper: everything that calls Docker) run only while this
+process leads its etcd prefix (`actors/leader.py`); a standby serves the API like an
+API-only replica and drops the watch's changes until it is elected, then gives every
+object a pass, which adopts the running containers as after a restart.
 
 Shutdown on the first SIGTERM, SIGINT or SIGHUP: the API stops accepting and drains, waits
-for the controller end early (the cache closes), the watch and Docker events actors
-are cancelled (they close their ends of the change channel, so the controller closes
-every actor inbox and each container actor ends after its current pass). A deadline
+for the controller end early (the cache closes), the watch is cancelled (it closes its
+end of the change channel, which stops Docker events and the orphan sweeper, so the
+controller closes every actor inbox and each container actor ends after its current
+pass), then the leader revokes its lease so a standby takes over at once. A deadline
 of `grace_period` seconds cancels whatever is left. Managed containers keep running: the next
 `mcp run` adopts them. A second signal exits at once.
 
-The API, watch and controller actors failing, or the embedded etcd dying, is fatal:
-the exception leaves `run` and the process exits non-zero.
+The API, watch, election and controller actors failing, or the embedded etcd dying, is
+fatal: the exception leaves `run` and the process exits non-zero. Losing the leadership
+is not: the controllers stop at once and this process stands by again.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import contextlib
 import functools
 import os
 import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import trio
 
 from mcp import embedded_etcd, logs, registry
-from mcp.actors import api, container, controller, docker_events, orphans, watch
+from mcp.actors import api, container, controller, docker_events, leader, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
@@ -109,7 +117,10 @@ async def _run_actors(
     log.info("cluster_identified", cluster=cluster_id)
     cache = Cache(keys)
     if runtime is None:
-        await _run_api_only(config, store, keys, cache, metrics, shutdown)
+        # An API replica: it serves, and watches etcd for its waits and streams; no Docker.
+        await _serve_actors(
+            config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only"
+        )
         return
     ctx = container.Context(
         store=store,
@@ -128,27 +139,142 @@ async def _run_actors(
         metrics=metrics,
         passes=trio.CapacityLimiter(PASSES_PER_DOCKER_SLOT * config.docker_concurrency),
     )
+    role = leader.Role()
+    control = functools.partial(_control, ctx, config, role=role, runtime=runtime)
+    await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name)
+
+
+async def _serve_actors(
+    config: Config,
+    store: EtcdStore,
+    cache: Cache,
+    metrics: Metrics,
+    shutdown: trio.Event,
+    consume: Callable[..., Awaitable[None]],
+    role: Callable[[], str],
+) -> None:
+    """The watch, what consumes its changes (started with the channel's receive end), and
+    the API, until shutdown has wound them down. `role` names this process's part."""
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
-    # The sources of change (etcd's watch, Docker's events) stop first on shutdown; the
+    # The watch stops first on shutdown: its consumer sees the channel close and winds down.
+    watch_scope = trio.CancelScope()
+
+    async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with watch_scope:
+            await watch.run(store, cache.keys, cache, changes_send, task_status=task_status)
+
+    async with trio.open_nursery() as actors:
+        await actors.start(run_watch)
+        await actors.start(consume, changes_receive)
+        await actors.start(
+            functools.partial(api.run, role=role),
+            api.ApiContext(store, cache.keys, cache, metrics),
+            config,
+            shutdown,
+        )
+        log.info(
+            "mcp_started",
+            listen=config.listen,
+            objects=len(cache.objects),
+            controllers=config.controllers,
+            role=role(),
+        )
+        await _wind_down(actors, config, cache, watch_scope, shutdown)
+    log.info("mcp_stopped")
+
+
+async def _drop_changes(
+    changes: trio.MemoryReceiveChannel[str],
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """An API-only replica's consumer: no controllers, so changes only matter to the cache."""
+    async with changes:
+        task_status.started()
+        await _discard(changes)
+
+
+async def _control(
+    ctx: container.Context,
+    config: Config,
+    changes: trio.MemoryReceiveChannel[str],
+    *,
+    role: leader.Role,
+    runtime: DockerRuntime,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Stand by until elected, then run the controllers until the watch's channel closes;
+    stand by again whenever the leadership is lost.
+
+    Reports started once this process leads or stands by. While standing by, changes only
+    matter to the cache, so they are dropped; the channel closing then (shutdown) ends the
+    campaign. Closes `changes`.
+    """
+    async with changes, trio.open_nursery() as nursery:
+
+        async def stand_by(scope: trio.CancelScope) -> None:
+            with scope:
+                await _discard(changes)
+            if not scope.cancel_called:
+                nursery.cancel_scope.cancel()  # the watch ended (shutdown) while standing by
+
+        standby = trio.CancelScope()
+        nursery.start_soon(stand_by, standby)
+
+        async def lead() -> None:
+            nonlocal standby
+            # A cancelled receive takes nothing: no change is lost between the two.
+            standby.cancel()
+            try:
+                # A fresh context each term: what an earlier term's Docker list primed
+                # may be stale now.
+                await _lead(replace(ctx, primed={}), config, changes, runtime)
+            finally:
+                # Leadership lost (or shutdown): drop changes again until the next term.
+                standby = trio.CancelScope()
+                nursery.start_soon(stand_by, standby)
+
+        await nursery.start(
+            functools.partial(
+                leader.run,
+                ctx.store,
+                leader.key_for(config.etcd_prefix),
+                timing=leader.Timing(config.leader_lease),
+                me=leader.this_process(),
+                role=role,
+                lead=lead,
+            )
+        )
+        task_status.started()
+
+
+async def _lead(
+    ctx: container.Context,
+    config: Config,
+    changes: trio.MemoryReceiveChannel[str],
+    runtime: DockerRuntime,
+) -> None:
+    """The controllers: everything that calls Docker. Returns once `changes` has closed
+    and every container actor has finished its pass."""
+    controls_send, controls_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
+    # Docker's events and the orphan sweeper end when the watch does (shutdown); the
     # controller then sees its channel close and winds its actors down.
-    sources_scope = trio.CancelScope()
+    sources = trio.CancelScope()
 
     async def run_sources(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        with sources_scope:
-            async with trio.open_nursery() as sources:
-                await sources.start(watch.run, store, keys, cache, changes_send.clone())
-                await sources.start(
-                    docker_events.run, runtime, cluster_id, cache, changes_send.clone()
+        with sources:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(
+                    docker_events.run, runtime, ctx.cluster_id, ctx.cache, controls_send.clone()
                 )
-                changes_send.close()  # each source holds its own clone
-                # After the watch's first list: an object not in the cache yet would
-                # make its container look like an orphan.
-                await sources.start(
+                # The cache is loaded: an object missing from it would make its container
+                # look like an orphan.
+                await nursery.start(
                     functools.partial(
                         orphans.run,
                         runtime,
-                        cluster_id,
-                        cache,
+                        ctx.cluster_id,
+                        ctx.cache,
                         interval=config.resync_interval,
                         remove=config.orphans == "remove",
                         events=ctx.events,
@@ -156,13 +282,24 @@ async def _run_actors(
                 )
                 task_status.started()
 
-    async with trio.open_nursery() as actors:
-        await actors.start(run_sources)
-        await actors.start(controller.run, ctx, changes_receive)
-        await actors.start(api.run, api.ApiContext(store, keys, cache, metrics), config, shutdown)
-        log.info("mcp_started", listen=config.listen, objects=len(cache.objects))
-        await _wind_down(actors, config, cache, sources_scope, shutdown)
-    log.info("mcp_stopped")
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_sources)
+        await nursery.start(controller.run, ctx, controls_receive)
+        async with controls_send:
+            # What the watch sent while this process stood by was dropped: every object
+            # gets a pass, which adopts its running container as after a restart.
+            for name in sorted(ctx.cache.objects):
+                await controls_send.send(name)
+            async for name in changes:
+                await controls_send.send(name)
+        sources.cancel()
+
+
+async def _discard(changes: trio.MemoryReceiveChannel[str]) -> None:
+    """Drop changes until the channel closes: without controllers they only matter to the
+    cache, which the watch has already updated."""
+    async for _ in changes:
+        pass
 
 
 async def _wind_down(
@@ -179,36 +316,3 @@ async def _wind_down(
     actors.cancel_scope.deadline = trio.current_time() + config.grace_period
     cache.close()
     sources.cancel()
-
-
-async def _run_api_only(
-    config: Config,
-    store: EtcdStore,
-    keys: Keys,
-    cache: Cache,
-    metrics: Metrics,
-    shutdown: trio.Event,
-) -> None:
-    """An API replica: it serves, and watches etcd for its waits and streams; no Docker."""
-    changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
-
-    async def discard_changes() -> None:
-        async with changes_receive:
-            async for _ in changes_receive:
-                pass  # no controllers here: changes only matter to the cache
-
-    async with trio.open_nursery() as actors:
-        actors.start_soon(discard_changes)
-        watch_scope = trio.CancelScope()
-
-        async def run_watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-            with watch_scope:
-                await watch.run(store, keys, cache, changes_send, task_status=task_status)
-
-        await actors.start(run_watch)
-        await actors.start(api.run, api.ApiContext(store, keys, cache, metrics), config, shutdown)
-        log.info(
-            "mcp_started", listen=config.listen, objects=len(cache.objects), controllers="none"
-        )
-        await _wind_down(actors, config, cache, watch_scope, shutdown)
-    log.info("mcp_stopped")

@@ -29,7 +29,9 @@ class FakeStore:
         self.log: list[WatchEvent] = []  # everything, to answer reads at a past revision
         self.compacted = 0
         self.leases: dict[int, float] = {}  # lease id -> expiry (trio clock)
+        self.lease_ttls: dict[int, int] = {}  # lease id -> TTL it was granted with
         self.key_leases: dict[str, int] = {}
+        self._lease_ids = itertools.count(1000)
         self.available = True
         self._changed = trio.Event()
 
@@ -41,12 +43,15 @@ class FakeStore:
     def _expire(self) -> None:
         """Delete the keys of expired leases, as etcd does, in one revision."""
         now = trio.current_time()
-        expired = {lease for lease, deadline in self.leases.items() if deadline <= now}
-        if not expired:
+        self._end_leases({lease for lease, deadline in self.leases.items() if deadline <= now})
+
+    def _end_leases(self, ended: set[int]) -> None:
+        if not ended:
             return
-        doomed = [key for key, lease in self.key_leases.items() if lease in expired]
-        for lease in expired:
+        doomed = [key for key, lease in self.key_leases.items() if lease in ended]
+        for lease in ended:
             del self.leases[lease]
+            del self.lease_ttls[lease]
         if doomed:
             self.revision += 1
             for key in doomed:
@@ -56,12 +61,32 @@ class FakeStore:
             self._changed.set()
             self._changed = trio.Event()
 
+    def next_expiry(self) -> float:
+        """When the next lease runs out (trio clock); inf with none."""
+        return min(self.leases.values(), default=float("inf"))
+
     async def grant_lease(self, ttl: int) -> int:
         self._check()
         await trio.lowlevel.checkpoint()
-        lease = len(self.leases) + 1000 + self.revision
+        lease = next(self._lease_ids)
         self.leases[lease] = trio.current_time() + ttl
+        self.lease_ttls[lease] = ttl
         return lease
+
+    async def refresh_lease(self, lease: int) -> int:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        if lease not in self.leases:
+            return 0  # etcd's answer for an expired or revoked lease
+        ttl = self.lease_ttls[lease]
+        self.leases[lease] = trio.current_time() + ttl
+        return ttl
+
+    async def revoke_lease(self, lease: int) -> None:
+        self._check()
+        await trio.lowlevel.checkpoint()
+        if lease in self.leases:
+            self._end_leases({lease})
 
     async def get(self, key: str) -> KeyValue | None:
         self._check()
@@ -171,7 +196,10 @@ class _FakeWatch:
             if events:
                 self.next_revision = events[-1].mod_revision + 1
                 return events
-            await self.store._changed.wait()
+            # A lease running out deletes keys with no call to the store: wake for it,
+            # so a watcher sees the expiry when etcd's would (the loop's _check expires).
+            with trio.move_on_at(self.store.next_expiry()):
+                await self.store._changed.wait()
 
 
 @dataclass

@@ -25,6 +25,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert loaded.etcd_prefix == "/mcp"
     assert loaded.docker_host == "unix:///var/run/docker.sock"
     assert loaded.grace_period == 10.0
+    assert loaded.leader_lease == 15
 
 
 def test_shipped_config_file_only_documents_the_defaults() -> None:
@@ -82,6 +83,8 @@ def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
         pytest.param({"grace_period": "-1"}, {}, ["grace_period"], id="grace"),
         pytest.param({"docker_host": "/var/run/x"}, {}, ["docker_host"], id="docker-host"),
         pytest.param({"docker_concurrency": "0"}, {}, ["docker_concurrency"], id="concurrency"),
+        pytest.param({"leader_lease": "1"}, {}, ["leader_lease", "at least 2"], id="lease-1"),
+        pytest.param({}, {"MCP_LEADER_LEASE": "soon"}, ["leader_lease"], id="lease-env"),
         pytest.param({"allowed_hosts": "a.lan:80"}, {}, ["allowed_hosts"], id="host-with-port"),
         pytest.param({"allowed_origins": "localhost:3000"}, {}, ["allowed_origins"], id="origin"),
         pytest.param(

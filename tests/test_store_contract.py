@@ -137,3 +137,67 @@ async def test_keys_on_a_lease_expire(store: Any, etcd_prefix: str) -> None:
         while await store.get(key) is not None:  # noqa: ASYNC110  # expiry is etcd's clock
             await trio.sleep(0.25)
     assert (await store.get(kept)).value == b"stays"
+
+
+async def test_refresh_keeps_a_lease_alive(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/renewed"
+    lease = await store.grant_lease(2)
+    await store.txn([absent(key)], [Put(key, b"held", lease=lease)])
+    with trio.fail_after(10):
+        for _ in range(6):  # 3 s in all: past the TTL, never a gap as long as it
+            await trio.sleep(0.5)
+            assert await store.refresh_lease(lease) >= 1
+    assert (await store.get(key)).value == b"held"
+
+
+async def test_revoke_deletes_the_keys_at_once(store: Any, etcd_prefix: str) -> None:
+    key, kept = f"{etcd_prefix}/revoked", f"{etcd_prefix}/kept"
+    lease = await store.grant_lease(30)
+    await store.txn([absent(key)], [Put(key, b"held", lease=lease), Put(kept, b"stays")])
+    await store.revoke_lease(lease)
+    assert await store.get(key) is None
+    assert (await store.get(kept)).value == b"stays"
+    assert await store.refresh_lease(lease) == 0
+    await store.revoke_lease(lease)  # revoking again is not an error
+
+
+async def test_refresh_of_an_expired_lease_is_zero(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/lapsed"
+    lease = await store.grant_lease(2)
+    await store.txn([absent(key)], [Put(key, b"held", lease=lease)])
+    with trio.fail_after(15):
+        while await store.get(key) is not None:  # noqa: ASYNC110  # expiry is etcd's clock
+            await trio.sleep(0.25)
+    assert await store.refresh_lease(lease) == 0
+
+
+async def test_a_leased_key_is_created_once_and_moves_to_a_new_lease(
+    store: Any, etcd_prefix: str
+) -> None:
+    """The leader key's life: created only if absent, replaced guarded by its mod revision
+    (a stale holder's key), and a put under a new lease detaches it from the old one."""
+    key = f"{etcd_prefix}/leader"
+    first, second, third = [await store.grant_lease(30) for _ in range(3)]
+    created = await store.txn([absent(key)], [Put(key, b"first", lease=first)])
+    assert created is not None
+    assert await store.txn([absent(key)], [Put(key, b"second", lease=second)]) is None
+    replaced = await store.txn([Compare(key, "mod", created)], [Put(key, b"third", lease=third)])
+    assert replaced is not None
+    assert (
+        await store.txn([Compare(key, "mod", created)], [Put(key, b"late", lease=second)]) is None
+    )
+    await store.revoke_lease(first)  # no longer the key's lease
+    assert (await store.get(key)).value == b"third"
+    await store.revoke_lease(third)
+    assert await store.get(key) is None
+    await store.revoke_lease(second)
+
+
+async def test_a_watch_sees_a_lease_expire_as_a_delete(store: Any, etcd_prefix: str) -> None:
+    key = f"{etcd_prefix}/watched-lease"
+    lease = await store.grant_lease(2)
+    created = await store.txn([absent(key)], [Put(key, b"held", lease=lease)])
+    with trio.fail_after(15):
+        async with store.open_watch(key, created + 1) as stream:
+            events = await stream.next_batch()
+    assert [(e.kind, e.key) for e in events] == [("delete", key)]

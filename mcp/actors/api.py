@@ -13,6 +13,7 @@ import functools
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import trio
@@ -45,11 +46,13 @@ def create_app(
     *,
     bookmark_interval: float = 10.0,
     guard_policy: guard.Policy | None = None,
+    role: Callable[[], str] | None = None,
 ) -> QuartTrio:
     """The API app; every request passes `guard` (Host, Origin, body type) first.
 
     Args:
         guard_policy: whom to answer; default: loopback and localhost on port 8080.
+        role: this process's part ("leader", "standby", "api-only") for /healthz.
     """
     app = QuartTrio("mcp")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -70,7 +73,10 @@ def create_app(
     @app.get("/healthz")
     @hide
     async def healthz() -> Response:
-        return json_response({"status": "ok", "revision": ctx.cache.revision}, 200)
+        health: dict[str, Any] = {"status": "ok", "revision": ctx.cache.revision}
+        if role is not None:
+            health["role"] = role()
+        return json_response(health, 200)
 
     @app.get("/version")
     @app.get("/version/")  # the Python client's VersionApi asks with the slash
@@ -240,11 +246,12 @@ async def run(
     config: Config,
     shutdown: trio.Event,
     *,
+    role: Callable[[], str] | None = None,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve the API until `shutdown` is set, then drain open requests and return.
 
-    Reports started once the socket listens.
+    Reports started once the socket listens. `role` reads this process's part for /healthz.
     """
     hconfig = HypercornConfig()
     hconfig.bind = [config.listen]
@@ -259,7 +266,9 @@ async def run(
         extra_hosts=config.allowed_hosts,
         allowed_origins=config.allowed_origins,
     )
-    app = create_app(ctx, bookmark_interval=config.bookmark_interval, guard_policy=policy)
+    app = create_app(
+        ctx, bookmark_interval=config.bookmark_interval, guard_policy=policy, role=role
+    )
     async with trio.open_nursery() as nursery:
         try:
             binds = await nursery.start(

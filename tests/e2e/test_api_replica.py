@@ -34,5 +34,9 @@ def test_an_api_replica_serves_what_the_controller_does(
         assert seen["status"]["containerID"] == created.json()["status"]["containerID"]
         deleted = through_replica.delete(f"/api/v1/containers/{name}", params={"wait": "30"})
         assert deleted.status_code == 200
+        # It never takes part in the election: the full mcp leads, the replica says so.
+        assert through_replica.get("/healthz").json()["role"] == "api-only"
+        assert through_controller.get("/healthz").json()["role"] == "leader"
     logs = [record["event"] for record in replica.json_logs()]
     assert "docker_connected" not in logs
+    assert not [event for event in logs if event.startswith("leader_")], logs
