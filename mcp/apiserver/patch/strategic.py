@@ -25,6 +25,10 @@ Where this differs from upstream, on purpose:
 - every failure is `PatchError` (422) or `MalformedPatch` (400) where upstream returns some
   as plain errors (500s); a list with no elements on either side of a `$setElementOrder` is
   left as it is where upstream fails.
+Go's slices alias: upstream's in-place deletions and appends while merging a list show
+through to the list mergePatchIntoOriginal then orders by, and its results depend on that;
+`_merge_map_elements` models it for lists of objects. For repeated primitives the effect also
+depends on a slice's capacity, which is not modelled.
 Not implemented: the three-way patch (kubectl computes it) and upstream's patch-merging
 helpers (MergeStrategicMergeMapPatchUsingLookupPatchMeta, MergingMapsHaveConflicts).
 """
