@@ -20,6 +20,7 @@ from support.etcd import EtcdServer
 from support.launcher import McpLauncher
 from support.mcp_process import McpProcess
 from support.polling import wait_until
+from support.stuck_watch import open_stuck_watch
 
 from mcp import metrics
 
@@ -226,25 +227,6 @@ STUCK_WATCHERS = 4
 # kernel's socket buffers on both sides, several times over.
 SLOW_CLIENT_PATCHES = 3000
 PATCH_THREADS = 4
-
-
-def open_stuck_watch(url: str, path: str) -> socket.socket:
-    """A watch over a raw socket with a 4 KiB receive buffer that reads the response head
-    and then nothing: a client that stopped reading."""
-    host_port = url.removeprefix("http://")
-    host, _, port = host_port.partition(":")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.settimeout(EVENT_TIMEOUT_S)
-    sock.connect((host, int(port)))
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host_port}\r\n\r\n".encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(1)  # byte by byte: nothing of the body is read
-        assert chunk, "mcp closed the watch before answering"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 200"), head
-    return sock
 
 
 END_OF_STREAM = b"\n\r\n0\r\n\r\n"  # a line's chunk, then the last (empty) chunk
