@@ -44,6 +44,7 @@ SCENARIOS: dict[str, str] = {
     "restart": "bench.restart",
     "api": "bench.api_load",
     "scale": "bench.scale",
+    "slow_watchers": "bench.slow_watchers",
 }
 # --quick: flag -> value, small enough that the whole run takes a couple of minutes.
 QUICK_SIZES: dict[str, Any] = {
@@ -57,6 +58,8 @@ QUICK_SIZES: dict[str, Any] = {
     "api_seconds": 2.0,
     "scale_objects": 500,
     "scale_watchers": 5,
+    "slow_watchers": 10,
+    "slow_patches": 3000,
 }
 
 

@@ -35,10 +35,10 @@ Caveats:
   wall-clock (same machine, same clock), compared with the bench's clock at spawn.
 - LIST is served from etcd, not from the watch cache (`registry.list_all`): its latency is
   an etcd range read plus decoding and JSON encoding of N objects in mcp.
-- Each watch stream in mcp has its own etcd watch and its own copy of the objects it
-  shows (`watching.StreamView`, loaded from a list at R): opening a stream costs a list
-  and a decode of all N, and RSS grows with every stream. So the RSS target is judged
-  twice: with N objects and no streams, and on the peak (VmHWM) with the streams open.
+- Watch streams are served from mcp's watch cache (one etcd watch for all, the cache's
+  objects shared), so a stream costs its bounded buffer, not a copy of the objects. The
+  RSS target is still judged twice: with N objects and no streams, and on the peak
+  (VmHWM) with the streams open.
 - Freed memory mostly stays with the process (the allocator keeps it), so RSS "after
   LISTs" and "after the streams closed" are high-water marks more than live data.
 - The fan-out rate is bounded by the write rate whenever mcp keeps up (then it drains
@@ -314,7 +314,7 @@ def watch(
                     record(watcher, json.loads(line), arrived, expected)
                 if len(watcher.arrivals) >= len(expected) or give_up.is_set():
                     break
-        # Leaving the `with` closes the connection; mcp then cancels the stream's etcd watch.
+        # Leaving the `with` closes the connection; mcp then drops the stream's subscription.
     except Exception as exc:  # reported in the results, not raised from a thread
         watcher.error = repr(exc)
     finally:
@@ -420,7 +420,7 @@ def fan_out(
     bench_cpu = time.process_time() - bench_cpu_before
     for thread in threads:
         thread.join(timeout=WATCH_TIMEOUT.read or 30.0)
-    # mcp should close its side of every stream (and cancel its etcd watch) once the client
+    # mcp should close its side of every stream (and its cache subscription) once the client
     # is gone; its open files coming back to where they were is the sign.
     with contextlib.suppress(TimeoutError):
         common.wait_for(

@@ -2,9 +2,10 @@
 
 One `Metrics` per process, made by the supervisor and handed to whoever counts: the
 Docker adapter counts every Engine API request by operation, the container actors
-count adoptions and reconcile passes. Counter names are fixed here, with their help
-text, so a typo is a KeyError in a test and not a new series in production. Gauges
-(objects in the cache, the revision seen) are read from their owners when scraped.
+count adoptions and reconcile passes, the watch streams the times the cache dropped
+one. Counter names are fixed here, with their help text, so a typo is a KeyError in a
+test and not a new series in production. Gauges (objects in the cache, the revision
+seen, open watch streams) are read from their owners when scraped.
 
 The benchmarks read the same numbers: "how many Docker calls did a restart make" is
 `mcp_docker_requests_total`, as an operator would see it.
@@ -18,6 +19,9 @@ COUNTERS: dict[str, str] = {
     "mcp_docker_requests_total": "Docker Engine API requests made, by operation.",
     "mcp_containers_adopted_total": "Existing Docker containers taken over at an actor's start.",
     "mcp_reconcile_passes_total": "Container reconcile passes, by outcome.",
+    "mcp_watch_streams_dropped_total": (
+        "Watch streams ended because their client fell behind (their buffer was full)."
+    ),
 }
 
 Labels = tuple[tuple[str, str], ...]

@@ -68,11 +68,10 @@ def container_from(item: KeyValue) -> Container:
     )
 
 
-# The cache, every watch stream's view and every LIST decode the same stored values.
+# The cache, every GET and every LIST decode the same stored values.
 # A stored value is fixed by its key, its revisions and its bytes, so while any reader
-# holds the decoded (immutable) object, the others get that same instance: twenty watch
-# streams hold one copy of each object, not twenty, and validation runs once. Weak
-# values: the memo keeps nothing alive that no reader holds.
+# holds the decoded (immutable) object, the others get that same instance, and validation
+# runs once. Weak values: the memo keeps nothing alive that no reader holds.
 _DecodeKey = tuple[str, int, int, bytes]
 _decoded: weakref.WeakValueDictionary[_DecodeKey, Container | Status] = (
     weakref.WeakValueDictionary()
@@ -108,8 +107,7 @@ def decode_item(keys: Keys, item: KeyValue | WatchEvent) -> Container | Status |
 
 @dataclass
 class Mirror:
-    """Objects and their statuses as stored, by name: what the cache, each watch
-    stream's view and a LIST each hold."""
+    """Objects and their statuses as stored, by name: what the cache and a LIST hold."""
 
     keys: Keys
     objects: dict[str, Container] = field(default_factory=dict, kw_only=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from mcp import model, selectors
-from mcp.api.rendering import Renderer
-from mcp.api.watching import StreamView
+from mcp import model
 from mcp.registry import Keys, decode_item
 from mcp.store import KeyValue, WatchEvent
 
@@ -42,10 +40,3 @@ def test_undecodable_values_are_skipped_not_remembered() -> None:
     junk = KeyValue(KEYS.container("web"), b"{not json", 9, 9)
     assert decode_item(KEYS, junk) is None
     assert decode_item(KEYS, junk) is None
-
-
-def test_a_watch_stream_skips_an_unreadable_put_of_a_new_name() -> None:
-    view = StreamView(KEYS, selectors.parse(""), Renderer())
-    junk = WatchEvent("put", KEYS.container("garbled"), b'{"not": "an object"}', 4, 4)
-    assert view.apply(junk) == []
-    assert view.objects == {}

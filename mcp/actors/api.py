@@ -93,6 +93,10 @@ def create_app(
                 "The etcd revision the cache has seen.",
                 float(ctx.cache.revision),
             ),
+            "mcp_watch_streams": (
+                "Open watch streams (subscriptions to the watch cache).",
+                float(len(ctx.cache.subscriptions)),
+            ),
         }
         return Response(
             ctx.metrics.render(gauges), 200, content_type="text/plain; version=0.0.4; charset=utf-8"

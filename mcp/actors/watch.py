@@ -10,6 +10,11 @@ no event is lost or applied twice. When that history has been compacted meanwhil
 (`Compacted`), it relists and treats keys that vanished as deletions, as a
 Kubernetes informer does.
 
+Its etcd watch is the only one mcp opens: the cache it applies to also fans each
+change out to the API's watch streams (`Cache.apply` offers them without waiting, and
+drops a stream that fell behind), so a slow client never holds this actor up. A relist
+(`Cache.replace_all`) ends every stream with a 410, so clients resume or list again.
+
 Closes `changes` (send end) when it ends, which tells the controller to stop.
 """
 

@@ -2,46 +2,54 @@
 
 Newline-delimited JSON, one `{"type", "object"}` per line, as Kubernetes does:
 
-- Without `resourceVersion`: ADDED for every existing object (from one consistent
-  list), then changes as they happen.
-- With `resourceVersion=N`: every change after N, nothing before. When N is older
-  than etcd's compacted history the answer is 410 Gone before the stream starts, so
-  the client lists again; if history is compacted under a running stream, it ends
-  with an `ERROR` line carrying a 410 status, as in Kubernetes.
+- Without `resourceVersion` (or with "0"): ADDED for every object the watch cache holds
+  (one consistent state, as of the cache's revision), then changes as they happen.
+- With `resourceVersion=N`: every change after N, nothing before, replayed from the
+  cache's ring of recent changes (`cache.RING_CAPACITY`). When N is older than that
+  ring, or than etcd's compacted history, the answer is 410 Gone before the stream
+  starts, so the client lists again. If the cache relists under a running stream
+  (etcd compacted the history its watch needed), the stream ends with an `ERROR` line
+  carrying a 410 `Expired` status, as in Kubernetes.
 - `BOOKMARK` lines (only `metadata.resourceVersion`) come every `bookmark_interval`
   seconds while nothing else does, so an idle client can resume cheaply.
 
-Each stream has its own etcd watch (from the list's revision + 1) and its own
-mirror of the objects it shows, because an object is two keys (spec and status):
-a status write is a MODIFIED of the object. The mirrors hold the instances every
-reader shares (`registry.decode_item`), whose JSON is rendered once for all streams
-(`rendering`). With a label selector, an object that
-stops matching is DELETED from the stream, and one that starts matching is ADDED.
-The stream ends when the client goes away (the etcd watch is cancelled in a
-shielded cleanup) or when mcp shuts down (the cache closes).
+No stream has an etcd watch of its own: each subscribes to the cache, which the watch
+actor's one etcd watch feeds, and which tells for every change what the object (with
+its status) looked like before and after. So a status write is a MODIFIED of the
+object, and with a label selector an object that stops matching is DELETED from the
+stream and one that starts matching is ADDED. The JSON is rendered once for all streams
+(`rendering`).
+
+Each stream has a bounded buffer (`cache.STREAM_BUFFER` changes). A client that reads
+too slowly lets it fill; the cache then drops the stream (logged as
+`watch_stream_dropped`, counted in `mcp_watch_streams_dropped_total`) and frees its
+buffer, and the response ends once the client has read what its socket already holds:
+the client resumes from the last resourceVersion it saw. While etcd is away the streams
+stay open and keep sending bookmarks; changes flow again once the watch actor resumes.
+The stream ends when the client goes away or when mcp shuts down (the cache closes).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import trio
 
+from mcp import logs
 from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
-from mcp.errors import Compacted, StoreUnavailable
-from mcp.model import Container
-from mcp.registry import Mirror
+from mcp.cache import Change, Expired, Subscription
+from mcp.errors import Compacted
 from mcp.selectors import Selector
-from mcp.store import Listing, WatchEvent
+
+log = logs.get(actor="api")
 
 BOOKMARK_INTERVAL_S = 10.0
-SHUTDOWN_POLL_S = 1.0  # how soon an idle stream notices that mcp is shutting down
 
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 
@@ -66,67 +74,41 @@ def error_line(code: int, reason: str, message: str) -> bytes:
     return line("ERROR", {**status, "message": message})
 
 
-@dataclass
-class StreamView(Mirror):
-    """One stream's mirror of the objects it shows, and the lines each change makes."""
-
-    selector: Selector
-    renderer: Renderer
-    visible: set[str] = field(default_factory=set)
-
-    def load(self, listing: Listing) -> list[bytes]:
-        """Take a listing as the starting state; the ADDED lines for what it shows."""
-        for item in listing.items:
-            self.put(item)
-        lines = []
-        for name in sorted(self.objects):
-            if self.selector.matches(self.objects[name].labels):
-                self.visible.add(name)
-                lines.append(self._line("ADDED", name))
-        return lines
-
-    def apply(self, event: WatchEvent) -> list[bytes]:
-        key = event.key
-        if key.startswith(self.keys.containers):
-            name = key.removeprefix(self.keys.containers)
-            if event.kind == "delete":
-                gone = self.objects.pop(name, None)
-                if name in self.visible and gone is not None:
-                    self.visible.discard(name)
-                    shown = replace(gone, resource_version=event.mod_revision)
-                    return [line("DELETED", dump(container_out(shown, self.status_of(gone))))]
-                return []
-            if not isinstance(self.put(event), Container):
-                return []  # unreadable: skipped (logged), as lists and the cache skip it
-            was_visible, obj = name in self.visible, self.objects[name]
-            if self.selector.matches(obj.labels):
-                self.visible.add(name)
-                return [self._line("MODIFIED" if was_visible else "ADDED", name)]
-            if was_visible:
-                self.visible.discard(name)
-                return [self._line("DELETED", name)]
-            return []
-        if key.startswith(self.keys.statuses):
-            name = key.removeprefix(self.keys.statuses)
-            if event.kind == "delete":
-                self.statuses.pop(name, None)
-                return []
-            self.put(event)
-            owner = self.objects.get(name)
-            if name in self.visible and owner is not None and self.status_of(owner) is not None:
-                return [self._line("MODIFIED", name)]
-        return []
-
-    def _line(self, event_type: EventType, name: str) -> bytes:
-        obj = self.objects[name]
-        return self.renderer.watch_line(event_type, obj, self.status_of(obj))
+def event_type(selector: Selector, change: Change) -> EventType | None:
+    """What a stream with `selector` reports for `change`; None: nothing."""
+    was = change.before is not None and selector.matches(change.before[0].labels)
+    now = change.after is not None and selector.matches(change.after[0].labels)
+    if was and now:
+        return "MODIFIED"
+    if now:
+        return "ADDED"
+    return "DELETED" if was else None
 
 
-@dataclass
+def change_line(renderer: Renderer, selector: Selector, change: Change) -> bytes | None:
+    kind = event_type(selector, change)
+    if kind is None:
+        return None
+    if change.after is None:
+        assert change.before is not None, "a change has a before or an after"
+        # Deleted: its last state, at the revision of the deletion.
+        gone, status = change.before
+        shown = replace(gone, resource_version=change.revision)
+        return line("DELETED", dump(container_out(shown, status)))
+    return renderer.watch_line(kind, *change.after)
+
+
+@dataclass(frozen=True)
 class PreparedWatch:
-    view: StreamView
-    initial: list[bytes]
-    revision: int  # the stream continues with changes after this revision
+    selector: Selector
+    since: int | None  # None: start with the objects as they are
+
+
+def _too_old(resource_version: int, detail: str) -> Gone:
+    return Gone(
+        f"resourceVersion {resource_version} is older than the kept history ({detail}): "
+        "list again and watch from the list's resourceVersion"
+    )
 
 
 async def prepare(
@@ -135,51 +117,78 @@ async def prepare(
     """Everything that can fail with an HTTP status, done before the stream starts.
 
     Raises:
-        Gone: `resource_version` is older than etcd's compacted history (410).
+        Gone: `resource_version` is older than the cache's ring of changes, or than
+            etcd's compacted history (410).
+        StoreUnavailable: etcd, asked whether that history is compacted, did not answer.
     """
-    view = StreamView(ctx.keys, selector, ctx.renderer)
-    current = await ctx.store.list_prefix(ctx.keys.root)
-    if resource_version is None:
-        return PreparedWatch(view, view.load(current), current.revision)
-    if resource_version >= current.revision:
-        view.load(current)
-        return PreparedWatch(view, [], resource_version)
-    try:
-        past = await ctx.store.list_prefix(ctx.keys.root, revision=resource_version)
-    except Compacted:
-        raise Gone(
-            f"resourceVersion {resource_version} is older than the kept history: "
-            "list again and watch from the list's resourceVersion"
-        ) from None
-    view.load(past)
-    return PreparedWatch(view, [], resource_version)
+    since = resource_version or None  # "0": from any state, as Kubernetes reads it
+    if since is not None and since < ctx.cache.revision:
+        if ctx.cache.ring.since(since) is None:
+            raise _too_old(since, f"mcp's watch cache holds changes after {ctx.cache.ring.floor}")
+        try:
+            # One key read at that revision: etcd says whether it compacted it away.
+            await ctx.store.list_prefix(ctx.keys.cluster_id, revision=since)
+        except Compacted:
+            raise _too_old(since, "etcd compacted it") from None
+    return PreparedWatch(selector, since)
 
 
 async def stream(
     ctx: ApiContext, prepared: PreparedWatch, *, bookmark_interval: float = BOOKMARK_INTERVAL_S
 ) -> AsyncIterator[bytes]:
-    """The stream's lines, until the client leaves, mcp shuts down or etcd breaks it."""
-    for initial in prepared.initial:
-        yield initial
-    last = prepared.revision
+    """The stream's lines, until the client leaves, mcp shuts down, the cache relists or
+    drops the stream. Nothing in here calls etcd, so nothing fails but a bug (reported as
+    an ERROR line, never as an error of the HTTP server)."""
+    selector = prepared.selector
+
+    def wants(change: Change) -> bool:
+        return event_type(selector, change) is not None
+
+    def dropped(_: Subscription) -> None:
+        ctx.metrics.inc("mcp_watch_streams_dropped_total", reason="buffer_full")
+
+    revision = prepared.since or 0
     try:
-        async with ctx.store.open_watch(ctx.keys.root, last + 1) as watch:
+        with ctx.cache.open_subscription(
+            prepared.since, wants=wants, on_dropped=dropped
+        ) as subscription:
+            for obj, status in subscription.initial:
+                if selector.matches(obj.labels):
+                    yield ctx.renderer.watch_line("ADDED", obj, status)
+            for replayed in subscription.replay:
+                if (out := change_line(ctx.renderer, selector, replayed)) is not None:
+                    yield out
+            # A `since` ahead of the cache: its changes up to `since` are old news.
+            start = subscription.revision
             next_bookmark = trio.current_time() + bookmark_interval
-            while not ctx.cache.closed:
-                events: list[WatchEvent] | None = None
-                with trio.move_on_after(min(SHUTDOWN_POLL_S, bookmark_interval)):
-                    events = await watch.next_batch()
-                if events is None:
-                    if trio.current_time() >= next_bookmark:
-                        next_bookmark = trio.current_time() + bookmark_interval
-                        yield bookmark(last)
+            while True:
+                try:
+                    change: Change | None = subscription.receive_nowait()
+                except trio.WouldBlock:
+                    change = None
+                except trio.EndOfChannel:
+                    break
+                if change is None:
+                    with trio.move_on_at(next_bookmark):
+                        try:
+                            change = await subscription.receive()
+                        except trio.EndOfChannel:
+                            break
+                revision = subscription.revision
+                if change is None:
+                    # Nothing was buffered (no await since receive_nowait found nothing,
+                    # and the wait got nothing): the stream has every change the cache
+                    # has, and it is still subscribed (an ended one raised EndOfChannel).
+                    next_bookmark = trio.current_time() + bookmark_interval
+                    yield bookmark(max(revision, ctx.cache.revision))
                     continue
-                for event in events:
-                    last = event.mod_revision
-                    for out in prepared.view.apply(event):
-                        yield out
                 next_bookmark = trio.current_time() + bookmark_interval
-    except Compacted:
-        yield error_line(410, "Expired", f"history after {last} was compacted: list again")
-    except StoreUnavailable as exc:
-        yield error_line(503, "ServiceUnavailable", f"the store went away: {exc}")
+                if change.revision > start and (out := change_line(ctx.renderer, selector, change)):
+                    yield out
+            if subscription.ended == "expired":
+                yield error_line(410, "Expired", f"mcp relisted etcd after {revision}: list again")
+    except Expired as exc:  # the ring moved past `since` after `prepare` checked it
+        yield error_line(410, "Expired", f"{exc}: list again")
+    except Exception as exc:
+        log.exception("watch_stream_failed", revision=revision, error=str(exc))
+        yield error_line(500, "InternalError", f"the watch stream failed: {exc}")

@@ -9,6 +9,7 @@ import queue
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,10 @@ from support.api import SLEEPER, unique_name
 from support.etcd import EtcdServer
 from support.launcher import McpLauncher
 from support.mcp_process import McpProcess
+from support.polling import wait_until
+from support.stuck_watch import open_stuck_watch
+
+from mcp import metrics
 
 pytestmark = pytest.mark.e2e
 
@@ -213,3 +218,111 @@ def test_streams_end_when_mcp_shuts_down(
     assert mcp.wait(timeout=12) == 0
     errors = [r for r in mcp.json_logs() if r.get("level") in ("error", "critical")]
     assert errors == []
+
+
+# --- watchers that stop reading ------------------------------------------------------------
+
+STUCK_WATCHERS = 4
+# Enough changes to fill a stuck stream's buffer (`cache.STREAM_BUFFER` changes) and the
+# kernel's socket buffers on both sides, several times over.
+SLOW_CLIENT_PATCHES = 3000
+PATCH_THREADS = 4
+
+
+END_OF_STREAM = b"\n\r\n0\r\n\r\n"  # a line's chunk, then the last (empty) chunk
+
+
+def drain(sock: socket.socket, timeout: float = EVENT_TIMEOUT_S) -> bytes:
+    """Everything left on the socket, up to the end of the chunked response; fails if mcp
+    keeps the stream going (an open stream sends bookmarks, so a quiet socket is no sign
+    of its end). hypercorn keeps the connection itself open after the response."""
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    while not received.endswith(END_OF_STREAM) and (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            break
+        if not chunk:
+            break
+        received += chunk
+    assert received.endswith(END_OF_STREAM), f"the stream did not end: {bytes(received[-200:])!r}"
+    return bytes(received)
+
+
+def patch_labels(url: str, name: str, seqs: range) -> list[int]:
+    """Merge-patch label `seq` for each seq; the resourceVersion of each write."""
+    versions = []
+    headers = {"content-type": "application/merge-patch+json"}
+    with httpx.Client(base_url=url, timeout=60.0, headers=headers) as client:
+        for seq in seqs:
+            patch = json.dumps({"metadata": {"labels": {"seq": str(seq)}}})
+            response = client.patch(f"/api/v1/containers/{name}", content=patch)
+            assert response.status_code == 200, response.text
+            versions.append(int(response.json()["metadata"]["resourceVersion"]))
+    return versions
+
+
+def scrape(api: httpx.Client) -> dict[str, float]:
+    return metrics.parse(api.get("/metrics").text)
+
+
+def test_watchers_that_stop_reading_are_dropped_and_a_reader_gets_every_change(
+    mcp_launcher: McpLauncher, busybox_image: str
+) -> None:
+    mcp = mcp_launcher.start(extra_args=["--controllers", "none"])
+    with httpx.Client(base_url=mcp.url, timeout=60.0) as api:
+        name = unique_name("slow")
+        body = {"metadata": {"name": name}, "spec": {"image": busybox_image, "args": SLEEPER}}
+        assert api.post("/api/v1/containers", json=body).status_code == 201
+        since = api.get("/api/v1/containers").json()["metadata"]["resourceVersion"]
+        path = f"/api/v1/containers?watch=true&resourceVersion={since}"
+        stuck = [open_stuck_watch(mcp.url, path) for _ in range(STUCK_WATCHERS)]
+        reader = WatchReader(mcp.url, {"watch": "true", "resourceVersion": since})
+        try:
+            results: list[list[int]] = [[] for _ in range(PATCH_THREADS)]
+
+            def write(index: int) -> None:
+                seqs = range(index, SLOW_CLIENT_PATCHES, PATCH_THREADS)
+                results[index] = patch_labels(mcp.url, name, seqs)
+
+            writers = [
+                threading.Thread(target=write, args=(index,)) for index in range(PATCH_THREADS)
+            ]
+            for thread in writers:
+                thread.start()
+            for thread in writers:
+                thread.join()
+            written = sorted(version for versions in results for version in versions)
+            assert len(written) == SLOW_CLIENT_PATCHES
+
+            # The reader got each write once, in order, and nothing else.
+            seen: list[int] = []
+            while not seen or seen[-1] < written[-1]:
+                item = reader.next_of({"ADDED", "MODIFIED", "DELETED", "ERROR"})
+                assert item["type"] == "MODIFIED", item
+                seen.append(int(item["object"]["metadata"]["resourceVersion"]))
+            assert seen == written
+
+            # mcp ended the stuck streams: once drained, each response ends, short of the
+            # changes a reader had (mcp did not hang on to them), and with no bookmark
+            # after the drop (it would claim changes the stream never carried).
+            for sock in stuck:
+                left = drain(sock)
+                assert left.count(b'"MODIFIED"') < SLOW_CLIENT_PATCHES
+                assert b"BOOKMARK" not in left
+            scraped = scrape(api)
+            dropped = scraped.get('mcp_watch_streams_dropped_total{reason="buffer_full"}', 0)
+            assert dropped == STUCK_WATCHERS, scraped
+            assert scraped["mcp_watch_streams"] == 1  # the reader's
+        finally:
+            reader.close()
+            for sock in stuck:
+                sock.close()
+        assert wait_until(lambda: scrape(api)["mcp_watch_streams"] == 0, timeout=EVENT_TIMEOUT_S)
+    errors = [r for r in mcp.json_logs() if r.get("level") in ("error", "critical")]
+    assert errors == []
+    drops = [r for r in mcp.json_logs() if r.get("event") == "watch_stream_dropped"]
+    assert len(drops) == STUCK_WATCHERS
+    assert all(r["reason"] == "buffer_full" and "revision" in r for r in drops)
