@@ -166,11 +166,16 @@ def wait_healthy(process: McpProcess, timeout: float = START_TIMEOUT_S) -> None:
             time.sleep(HEALTH_POLL_S)
 
 
+LOG_WAIT_S = 5.0
+
+
 def log_time(process: McpProcess, event: str) -> float:
     """Wall-clock time of the first `event` line in `process`'s JSON logs."""
-    records = process.events(event)
-    if not records:
-        raise RuntimeError(f"no {event} in mcp's logs\n{process.output()}")
+    deadline = time.monotonic() + LOG_WAIT_S  # a line may trail the answer that shows it
+    while not (records := process.events(event)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {event} in mcp's logs\n{process.output()}")
+        time.sleep(HEALTH_POLL_S)
     return datetime.fromisoformat(str(records[0]["timestamp"])).timestamp()
 
 

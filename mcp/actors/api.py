@@ -226,7 +226,7 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 
 
 async def _write_kubeconfig(config: Config) -> None:
-    """`<data-dir>/kubeconfig` (mode 0600) for the address just bound; not fatal if not."""
+    """`<data-dir>/kubeconfig` (mode 0600) for the configured address; not fatal if not."""
     path = config.data_dir / "kubeconfig"
     text = kubeconfig.render(kubeconfig.server_url(config.listen_host, config.listen_port))
 
@@ -273,6 +273,8 @@ async def run(
     app = create_app(
         ctx, bookmark_interval=config.bookmark_interval, guard_policy=policy, role=role
     )
+    # Before the socket listens: a client that finds the API healthy finds the file too.
+    await _write_kubeconfig(config)
     async with trio.open_nursery() as nursery:
         try:
             binds = await nursery.start(
@@ -284,5 +286,4 @@ async def run(
                 reason = reason.exceptions[0]
             raise ListenFailed(f"cannot listen on {config.listen}: {reason}") from None
         log.info("api_listening", address=config.listen, binds=binds)
-        await _write_kubeconfig(config)
         task_status.started()
