@@ -252,7 +252,9 @@ class DockerRuntime:
         try:
             await self._call(self._api.start, name, about=name)
         except docker.errors.NotFound as exc:
-            raise RuntimeRejected(_explain(exc)) from exc
+            # Removed between the pass's inspect and this start (`docker rm -f`): its
+            # destroy event brings the next pass, which creates it again.
+            raise RuntimeBusy(_explain(exc)) from exc
         except RuntimeRejected as exc:
             if "marked for removal" in str(exc):
                 # `docker rm -f` under way: its destroy event brings the next pass.

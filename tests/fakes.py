@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 
 import trio
 
-from mcp.errors import Compacted, ImageNotFound, PullFailed, RuntimeRejected, StoreUnavailable
+from mcp.errors import (
+    Compacted,
+    ImageNotFound,
+    PullFailed,
+    RuntimeBusy,
+    RuntimeRejected,
+    StoreUnavailable,
+)
 from mcp.model import ContainerSpec, Observed, format_time
 from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
 
@@ -277,6 +284,8 @@ class FakeRuntime:
     async def start(self, name: str) -> None:
         self.calls.append(f"start {name}")
         await trio.lowlevel.checkpoint()
+        if name not in self.containers:
+            raise RuntimeBusy(f"No such container: {name}")  # as the real adapter says it
         container = self._get(name)
         argv = (container.spec.command or []) + (container.spec.args or [])
         for port in container.spec.ports:

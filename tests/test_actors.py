@@ -600,3 +600,26 @@ async def test_the_sweep_removes_a_second_container_of_one_object(plane: Plane) 
     assert found == 1
     assert set(plane.runtime.containers) == {"mcp-y"}
     assert (await reasons(plane, "y"))["Removed"] == 1
+
+
+async def test_a_new_container_is_not_held_back_by_the_old_ones_failed_starts(
+    plane: Plane, autojump_clock: trio.testing.MockClock
+) -> None:
+    """The start back-off belongs to the container whose start failed: one removed by hand
+    (`docker rm -f`) is recreated and started at once, as self-healing promises."""
+    plane.runtime.busy_host_ports.add(18577)
+    obj = await plane.create("healme")
+    await plane.wait_for(lambda: plane.phase("healme") == "Running")
+    spec = obj.spec.model_copy(
+        update={"ports": [Port.model_validate({"containerPort": 80, "hostPort": 18577})]}
+    )
+    await plane.update("healme", spec=spec, generation=2)
+    await plane.wait_for(lambda: plane.phase("healme") == "Failed")
+    plane.runtime.busy_host_ports.clear()
+    del plane.runtime.containers["mcp-healme"]  # `docker rm -f`
+    removed_at = trio.current_time()
+
+    await plane.update("healme", labels={"touched": "yes"})  # any change: a pass
+
+    await plane.wait_for(lambda: plane.phase("healme") == "Running", seconds=60)
+    assert trio.current_time() - removed_at < 5, "the new container waited out a back-off"

@@ -14,7 +14,7 @@ import pytest
 import trio
 from fakes import FakeRuntime
 
-from mcp.errors import ImageNotFound, RuntimeRejected, RuntimeUnavailable
+from mcp.errors import ImageNotFound, RuntimeBusy, RuntimeRejected, RuntimeUnavailable
 from mcp.model import ContainerSpec, Port
 from mcp.runtime import open_docker_runtime
 
@@ -138,6 +138,13 @@ async def test_a_taken_host_port_rejects_the_start(runtime: Any, name: str) -> N
         with pytest.raises(RuntimeRejected, match="address already in use"):
             await runtime.start(name)
     assert not (await runtime.inspect(name)).running
+
+
+async def test_starting_a_container_that_is_gone_is_transient(runtime: Any, name: str) -> None:
+    # Removed between a pass's inspect and its start: the next pass recreates it, so this
+    # must not read as a start that failed (which backs off).
+    with pytest.raises(RuntimeBusy):
+        await runtime.start(name)
 
 
 async def test_unreachable_docker() -> None:

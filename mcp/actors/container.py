@@ -89,17 +89,21 @@ class Finished(Exception):
 @dataclass
 class StepBackOff:
     """Failed attempts at one step (pulling the image, starting the container) for one
-    generation of the spec, kept in memory as the kubelet does: a new generation (a new
-    image, a fixed port) starts a fresh history."""
+    generation of the spec and one container, kept in memory as the kubelet does: a new
+    generation (a new image, a fixed port) or a new container (the old one was removed)
+    starts a fresh history."""
 
     generation: int = 0
+    container_id: str | None = None  # the container whose start failed (starts only)
     failures: int = 0
     retry_at: datetime | None = None
     last_error: str = ""
 
-    def for_generation(self, generation: int) -> None:
-        if generation != self.generation:
-            self.generation, self.failures, self.retry_at, self.last_error = generation, 0, None, ""
+    def about(self, generation: int, container_id: str | None = None) -> None:
+        """Forget the history unless it is about this generation and container."""
+        if (generation, container_id) != (self.generation, self.container_id):
+            self.generation, self.container_id = generation, container_id
+            self.succeeded()
 
     def waiting(self, now: datetime) -> bool:
         return self.retry_at is not None and now < self.retry_at
@@ -179,8 +183,8 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
     now = ctx.clock()
     loop = plan.pending_restart(desired, observed, previous, ctx.backoff)
     restarted: plan.CrashLoop | None = None
-    memory.pulls.for_generation(desired.generation)
-    memory.starts.for_generation(desired.generation)
+    memory.pulls.about(desired.generation)
+    memory.starts.about(desired.generation, observed.container_id if observed else None)
     step_due_in: float | None = None
     acted = False
     for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
@@ -241,6 +245,9 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
             return None
     if acted:  # else Docker's answer from the start of this pass still stands
         observed = await ctx.runtime.inspect(target)
+    if failure is not None and failure.reason in START_FAILURES:
+        # The container whose start failed, perhaps made in this very pass.
+        memory.starts.container_id = observed.container_id if observed else None
     at = now_iso()
     status = plan.status_for(
         desired, observed, failure=failure, previous=previous, at=at, restarted=restarted
