@@ -34,6 +34,7 @@ import trio
 
 from mcp import embedded_etcd, logs, registry
 from mcp.actors import api, container, controller, docker_events, leader, orphans, watch
+from mcp.apiserver import namespaces
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
@@ -115,6 +116,7 @@ async def _run_actors(
     keys = Keys(config.etcd_prefix)
     cluster_id = await registry.ensure_cluster_id(store, keys)
     log.info("cluster_identified", cluster=cluster_id)
+    await namespaces.ensure_defaults(store, keys)
     cache = Cache(keys)
     if runtime is None:
         # An API replica: it serves, and watches etcd for its waits and streams; no Docker.

@@ -20,7 +20,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.logging import Logger as HypercornLogger
 from hypercorn.trio import serve
-from quart import Response
+from quart import Response, request
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
 
@@ -29,7 +29,8 @@ from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
 from mcp.api.problems import problem_for
-from mcp.apiserver import kubeconfig
+from mcp.apiserver import kubeconfig, routes
+from mcp.apiserver import status as kube_status
 from mcp.apiserver.version import version_info
 from mcp.config import Config
 from mcp.errors import ListenFailed
@@ -68,6 +69,8 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
+        if kube_status.is_kubernetes_path(request.path):
+            return kube_status.response_for(exc)
         return problem_for(exc)
 
     @app.get("/healthz")
@@ -104,6 +107,7 @@ def create_app(
 
     app.register_blueprint(seed.blueprint(ctx))
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
+    app.register_blueprint(routes.blueprint(ctx.store, ctx.keys))
     policy = guard_policy or guard.Policy.for_listener("127.0.0.1", 8080)
     # Quart's documented way to add ASGI middleware; mypy sees a method replaced.
     guarded = _AccessLog(guard.Guard(app.asgi_app, policy))

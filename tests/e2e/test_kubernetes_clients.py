@@ -63,3 +63,52 @@ def test_the_python_client_reads_the_version(kubeconfig_path: Path) -> None:
     with api_client:
         info = kubernetes.client.VersionApi(api_client).get_code()
     assert (info.major, info.minor, info.git_version) == ("1", "37", "v1.37.0-mcp.0.1.0")
+
+
+def test_kubectl_gets_the_default_namespaces(kubeconfig_path: Path) -> None:
+    names = kubectl(kubeconfig_path, "get", "namespaces", "-o", "name")
+    assert names.returncode == 0, names.stderr
+    assert names.stdout.split() == [
+        "namespace/default",
+        "namespace/kube-public",
+        "namespace/kube-system",
+    ]
+    shown = kubectl(kubeconfig_path, "get", "ns", "default", "-o", "json")
+    assert shown.returncode == 0, shown.stderr
+    default = json.loads(shown.stdout)
+    assert default["metadata"]["labels"] == {"kubernetes.io/metadata.name": "default"}
+    assert default["status"]["phase"] == "Active"
+    assert default["metadata"]["resourceVersion"].isdigit()
+
+
+def test_kubectl_shows_a_missing_namespace_as_a_real_cluster_does(kubeconfig_path: Path) -> None:
+    missing = kubectl(kubeconfig_path, "get", "namespace", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == 'Error from server (NotFound): namespaces "nope" not found'
+
+
+def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> None:
+    listed = kubectl(kubeconfig_path, "api-resources", "-o", "wide", "--no-headers")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert rows == [["namespaces", "ns", "v1", "false", "Namespace", "get,list"]]
+
+
+def test_the_python_client_lists_namespaces(kubeconfig_path: Path) -> None:
+    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(kubeconfig_path)
+    )
+    with api_client:
+        core = kubernetes.client.CoreV1Api(api_client)
+        listed = core.list_namespace()
+        default = core.read_namespace("default")
+        with pytest.raises(kubernetes.client.exceptions.ApiException) as missing:
+            core.read_namespace("nope")
+    assert sorted(str(item.metadata.name) for item in listed.items if item.metadata) == [
+        "default",
+        "kube-public",
+        "kube-system",
+    ]
+    assert default.status is not None
+    assert default.status.phase == "Active"
+    assert missing.value.status == 404

@@ -1,0 +1,89 @@
+"""Discovery documents: `/api`, `/api/v1`, `/apis`, `/apis/{group}/{version}`.
+
+The legacy (unaggregated) forms, which every client understands: client-go takes the
+format from the answer's Content-Type alone, so plain JSON makes it fetch each group
+version's resource list (see shared notes on kubectl). Built from the `Kind`
+descriptions only: a kind is listed exactly when it is served. Pure functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mcp.kinds import Kind
+
+
+def api_versions(server_address: str) -> dict[str, Any]:
+    """`GET /api`: the core group's versions."""
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
+    }
+
+
+def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
+    """`GET /api/v1` or `/apis/{group}/{version}`: the resources of one group version,
+    each subresource as an entry of its own (`namespaces/status`), as kube-apiserver
+    lists them."""
+    resources: list[dict[str, Any]] = []
+    for kind in sorted(kinds, key=lambda k: k.resource):
+        if kind.group_version != group_version:
+            continue
+        entry: dict[str, Any] = {
+            "name": kind.resource,
+            "singularName": kind.singular,
+            "namespaced": kind.namespaced,
+            "kind": kind.kind,
+            "verbs": list(kind.verbs),
+        }
+        if kind.short_names:
+            entry["shortNames"] = list(kind.short_names)
+        if kind.categories:
+            entry["categories"] = list(kind.categories)
+        resources.append(entry)
+        for sub in kind.subresources:
+            resources.append(
+                {
+                    "name": f"{kind.resource}/{sub}",
+                    "singularName": "",
+                    "namespaced": kind.namespaced,
+                    "kind": kind.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }
+
+
+def group_list(kinds: Iterable[Kind]) -> dict[str, Any]:
+    """`GET /apis`: every named group (the core group is at `/api`)."""
+    versions: dict[str, list[str]] = {}
+    for kind in kinds:
+        if kind.group:
+            known = versions.setdefault(kind.group, [])
+            if kind.version not in known:
+                known.append(kind.version)
+    groups = []
+    for group in sorted(versions):
+        listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions[group]]
+        groups.append(
+            {
+                "name": group,
+                "versions": listed,
+                "preferredVersion": listed[0],
+            }
+        )
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def served_group_versions(kinds: Iterable[Kind]) -> set[str]:
+    """Every group version with at least one kind: the others are 404s."""
+    return {kind.group_version for kind in kinds}

@@ -1,0 +1,94 @@
+"""Errors on the Kubernetes paths: `Status` objects, as kube-apiserver answers them.
+
+kubectl and the client libraries read `reason`, `message`, `code` and `details` from a
+`Status` body; mcp's own paths (the seed calls, `/api/v1/containers`) keep
+problem+json. Which paths are Kubernetes' is decided here, in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from quart import Response
+from werkzeug.exceptions import HTTPException
+
+from mcp import logs
+from mcp.errors import StoreUnavailable
+
+log = logs.get(actor="api")
+
+STORE_RETRY_AFTER_S = 1
+# mcp's own routes under /api/v1, which answer problem+json.
+MCP_PATHS = ("/api/v1/containers", "/api/v1/events")
+REASONS = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "Conflict",
+    410: "Gone",
+    413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
+
+
+class KubeError(Exception):
+    """An error a Kubernetes route answers as a `Status` with this code and reason."""
+
+    def __init__(self, code: int, message: str, *, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+def is_kubernetes_path(path: str) -> bool:
+    if path.startswith(MCP_PATHS):
+        return False
+    return path in ("/api", "/apis") or path.startswith(("/api/", "/apis/"))
+
+
+def status(code: int, message: str, *, details: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": REASONS.get(code, HTTPStatus(code).phrase.replace(" ", "")),
+        "code": code,
+    }
+    if details is not None:
+        body["details"] = details
+    response = Response(json.dumps(body), status=code, content_type="application/json")
+    if code == 503:
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+    return response
+
+
+def not_found(kind_resource: str, name: str) -> KubeError:
+    return KubeError(
+        404,
+        f'{kind_resource} "{name}" not found',
+        details={"name": name, "kind": kind_resource},
+    )
+
+
+def response_for(exc: BaseException) -> Response:
+    """The one place where errors on Kubernetes paths become answers."""
+    match exc:
+        case KubeError():
+            return status(exc.code, str(exc), details=exc.details)
+        case StoreUnavailable():
+            return status(503, f"the store is unavailable, try again: {exc}")
+        case HTTPException():
+            code = exc.code or 500
+            if code == 404:
+                return status(404, "the server could not find the requested resource")
+            return status(code, exc.description or HTTPStatus(code).phrase)
+    log.error("api_internal_error", exc_info=exc)
+    return status(500, "internal error: this is a bug in mcp, please report it")

@@ -1,0 +1,50 @@
+"""The resource kinds mcp serves, each described by data (`Kind`), not by handlers.
+
+As kube-apiserver's generic registry takes a strategy per kind, mcp's API machinery takes
+a `Kind`: where it lives (group, version, resource), whether it is namespaced, how
+discovery names it (singular, short names, categories, verbs, subresources). Adding a
+kind is a new description and its tests; the storage, watch and discovery paths are
+written once (`mcp.apiserver`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kube-apiserver's verbs for a fully served resource, in its order.
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One resource kind as the API serves it.
+
+    Attributes:
+        group: the API group; "" for the core group (`/api/v1`).
+        version: the API version within the group.
+        resource: the plural, lower-case name in paths (`namespaces`).
+        kind: the object's `kind` (`Namespace`).
+        namespaced: whether objects live in a namespace.
+        short_names: what kubectl also accepts (`ns`).
+        categories: `all` for the workload kinds `kubectl get all` shows.
+        verbs: the verbs served on the resource.
+        subresources: the subresources served (`status`, `log`...).
+    """
+
+    group: str
+    version: str
+    resource: str
+    kind: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    subresources: tuple[str, ...] = ()
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()

@@ -1,0 +1,73 @@
+"""Discovery documents from kind descriptions, and which paths answer `Status` errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp.apiserver import discovery
+from mcp.apiserver.status import is_kubernetes_path
+from mcp.kinds import Kind
+from mcp.kinds.core import NAMESPACE
+
+DEPLOYMENT = Kind(
+    group="apps",
+    version="v1",
+    resource="deployments",
+    kind="Deployment",
+    namespaced=True,
+    short_names=("deploy",),
+    categories=("all",),
+    subresources=("status", "scale"),
+)
+
+
+def test_core_resource_list_has_only_core_kinds() -> None:
+    listed = discovery.resource_list("v1", [NAMESPACE, DEPLOYMENT])
+    assert listed["groupVersion"] == "v1"
+    assert listed["resources"] == [
+        {
+            "name": "namespaces",
+            "singularName": "namespace",
+            "namespaced": False,
+            "kind": "Namespace",
+            "verbs": ["get", "list"],
+            "shortNames": ["ns"],
+        }
+    ]
+
+
+def test_a_group_lists_its_resources_and_subresources() -> None:
+    listed = discovery.resource_list("apps/v1", [NAMESPACE, DEPLOYMENT])
+    assert [entry["name"] for entry in listed["resources"]] == [
+        "deployments",
+        "deployments/status",
+        "deployments/scale",
+    ]
+    assert listed["resources"][0]["categories"] == ["all"]
+
+
+def test_group_list_names_each_group_once() -> None:
+    groups = discovery.group_list([NAMESPACE, DEPLOYMENT, DEPLOYMENT])["groups"]
+    assert groups == [
+        {
+            "name": "apps",
+            "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+            "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "kubernetes"),
+    [
+        pytest.param("/api", True, id="core-discovery"),
+        pytest.param("/api/v1/namespaces/default", True, id="core-object"),
+        pytest.param("/apis/apps/v1", True, id="group"),
+        pytest.param("/api/v1/containers/web", False, id="mcp-containers"),
+        pytest.param("/api/v1/events", False, id="mcp-events"),
+        pytest.param("/containers/web", False, id="seed"),
+        pytest.param("/apiary", False, id="lookalike"),
+    ],
+)
+def test_which_paths_answer_status(path: str, kubernetes: bool) -> None:
+    assert is_kubernetes_path(path) is kubernetes
