@@ -188,7 +188,7 @@ JSON_BODY = {"content-type": "application/json", "content-length": "12"}
 def test_check(
     policy: Policy, method: str, headers: dict[str, str], expected: Admission | int
 ) -> None:
-    verdict = guard.check(policy, method, headers)
+    verdict = guard.check(policy, method, headers, path="/containers/create")
     if isinstance(expected, int):
         assert isinstance(verdict, Refusal)
         assert verdict.status == expected
@@ -205,3 +205,35 @@ def test_refusals_say_what_to_change() -> None:
     assert isinstance(origin, Refusal)
     assert "http://evil.example" in origin.detail
     assert "allowed_origins" in origin.detail
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        pytest.param("/api/v1/namespaces/default/configmaps", {}, Admission(), id="kube-untyped"),
+        pytest.param("/containers/create", {}, 415, id="mcp-untyped"),
+        pytest.param("/api/v1/containers", {}, 415, id="mcp-v1-untyped"),
+        pytest.param(
+            "/api/v1/namespaces/default/configmaps",
+            {"content-type": "text/plain"},
+            415,
+            id="kube-text-plain",
+        ),
+        pytest.param(
+            "/api/v1/namespaces/default/configmaps",
+            {"origin": "http://evil.example"},
+            403,
+            id="kube-untyped-from-a-page",
+        ),
+    ],
+)
+def test_an_untyped_body_is_json_on_kubernetes_paths_only(
+    path: str, headers: dict[str, str], expected: Admission | int
+) -> None:
+    request = {"host": "localhost:8080", "content-length": "2", **headers}
+    verdict = guard.check(LOCAL, "POST", request, path=path)
+    if isinstance(expected, int):
+        assert isinstance(verdict, Refusal)
+        assert verdict.status == expected
+    else:
+        assert verdict == expected

@@ -15,7 +15,8 @@ So every request passes three checks, in this order, before Quart routes it:
    Programs (curl, kubectl, client libraries) send neither header and pass.
 3. A request that changes something and carries a body must declare a media type its
    method accepts (JSON; for PATCH the patch types too); otherwise 415. Routes narrow
-   this further (the v1 PATCH takes merge patches only).
+   this further (the v1 PATCH takes merge patches only). On the Kubernetes paths an
+   undeclared body is JSON, as kube-apiserver takes it.
 
 The decisions are pure functions of the request line and headers (`check`), tested by
 tables; `Guard` is the thin ASGI wrapper around them.
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 
 from mcp import logs
 from mcp.api import problems
+from mcp.apiserver import status as kube_status
 from mcp.config import normalize_origin
 
 log = logs.get(actor="api")
@@ -151,10 +153,16 @@ def media_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def check(policy: Policy, method: str, headers: Mapping[str, str]) -> Admission | Refusal:
+def check(
+    policy: Policy, method: str, headers: Mapping[str, str], *, path: str = ""
+) -> Admission | Refusal:
     """Decide whether a request may reach the handlers.
 
     Args:
+        path: the request's path; on the Kubernetes paths a body without a Content-Type
+            is JSON, as kube-apiserver takes it (its first serializer; the official Python
+            client sends none). A browser cannot send such a body cross-site without an
+            `Origin`, which the second check refuses.
         policy: whom mcp answers.
         method: the HTTP method, upper case.
         headers: the request headers, names in lower case (the last value of each).
@@ -195,7 +203,12 @@ def check(policy: Policy, method: str, headers: Mapping[str, str]) -> Admission 
         )
 
     accepted = BODY_TYPES.get(method)
-    if accepted is not None and (_has_body(headers) or "content-type" in headers):
+    untyped_is_json = "content-type" not in headers and kube_status.is_kubernetes_path(path)
+    if (
+        accepted is not None
+        and (_has_body(headers) or "content-type" in headers)
+        and not untyped_is_json
+    ):
         given = media_type(headers)
         if given not in accepted:
             return Refusal(
@@ -227,7 +240,7 @@ class Guard:
             return
         headers = _headers_of(scope)
         method = str(scope["method"]).upper()
-        verdict = check(self._policy, method, headers)
+        verdict = check(self._policy, method, headers, path=str(scope.get("path", "")))
         if isinstance(verdict, Refusal):
             log.warning(
                 "request_refused",
@@ -238,9 +251,7 @@ class Guard:
                 origin=headers.get("origin"),
                 status=verdict.status,
             )
-            await _answer(
-                send, verdict.status, problems.problem_body(verdict.status, verdict.detail)
-            )
+            await _answer(send, verdict.status, verdict.detail, path=str(scope.get("path", "")))
             return
         origin = verdict.cors_origin
         if origin is None:
@@ -257,7 +268,7 @@ class Guard:
                 (b"access-control-allow-headers", requested.encode("latin-1")),
                 (b"access-control-max-age", str(CORS_MAX_AGE_S).encode()),
             ]
-            await _answer(send, 204, b"", extra=cors + preflight)
+            await _answer(send, 204, None, extra=cors + preflight)
             return
 
         async def send_with_cors(message: Message) -> None:
@@ -269,14 +280,25 @@ class Guard:
 
 
 async def _answer(
-    send: Send, status: int, body: bytes, *, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    detail: str | None,
+    *,
+    path: str = "",
+    extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
+    """A refusal (`detail`) in the path's error shape, or an empty answer (None)."""
     # The request's body (if any) is never read: close the connection, or its bytes
     # would be taken for the next request on it.
     headers = [(b"connection", b"close"), *(extra or [])]
-    if body:
+    body = b""
+    if detail is not None:
+        if kube_status.is_kubernetes_path(path):
+            body, content_type = kube_status.status_body(status, detail), "application/json"
+        else:
+            body, content_type = problems.problem_body(status, detail), problems.PROBLEM_TYPE
         headers += [
-            (b"content-type", problems.PROBLEM_TYPE.encode()),
+            (b"content-type", content_type.encode()),
             (b"content-length", str(len(body)).encode()),
         ]
     await send({"type": "http.response.start", "status": status, "headers": headers})

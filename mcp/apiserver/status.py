@@ -15,6 +15,7 @@ from quart import Response
 from werkzeug.exceptions import HTTPException
 
 from mcp import logs
+from mcp.api.problems import BadRequest, UnsupportedMediaType
 from mcp.errors import StoreUnavailable
 
 log = logs.get(actor="api")
@@ -40,10 +41,18 @@ REASONS = {
 class KubeError(Exception):
     """An error a Kubernetes route answers as a `Status` with this code and reason."""
 
-    def __init__(self, code: int, message: str, *, details: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.details = details
+        self.reason = reason  # None: the usual one for `code` (REASONS)
 
 
 def is_kubernetes_path(path: str) -> bool:
@@ -52,19 +61,39 @@ def is_kubernetes_path(path: str) -> bool:
     return path in ("/api", "/apis") or path.startswith(("/api/", "/apis/"))
 
 
-def status(code: int, message: str, *, details: dict[str, Any] | None = None) -> Response:
+def status_body(
+    code: int,
+    message: str,
+    *,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> bytes:
     body: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Failure",
         "message": message,
-        "reason": REASONS.get(code, HTTPStatus(code).phrase.replace(" ", "")),
+        "reason": reason or REASONS.get(code, HTTPStatus(code).phrase.replace(" ", "")),
         "code": code,
     }
     if details is not None:
         body["details"] = details
-    response = Response(json.dumps(body), status=code, content_type="application/json")
+    return json.dumps(body).encode()
+
+
+def status(
+    code: int,
+    message: str,
+    *,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> Response:
+    response = Response(
+        status_body(code, message, details=details, reason=reason),
+        status=code,
+        content_type="application/json",
+    )
     if code == 503:
         response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
     return response
@@ -82,7 +111,11 @@ def response_for(exc: BaseException) -> Response:
     """The one place where errors on Kubernetes paths become answers."""
     match exc:
         case KubeError():
-            return status(exc.code, str(exc), details=exc.details)
+            return status(exc.code, str(exc), details=exc.details, reason=exc.reason)
+        case BadRequest():
+            return status(400, str(exc))
+        case UnsupportedMediaType():
+            return status(415, str(exc))
         case StoreUnavailable():
             return status(503, f"the store is unavailable, try again: {exc}")
         case HTTPException():

@@ -91,7 +91,10 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
     listed = kubectl(kubeconfig_path, "api-resources", "-o", "wide", "--no-headers")
     assert listed.returncode == 0, listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()]
-    assert rows == [["namespaces", "ns", "v1", "false", "Namespace", "get,list"]]
+    assert rows == [
+        ["configmaps", "cm", "v1", "true", "ConfigMap", "create,delete,get,list,patch,update"],
+        ["namespaces", "ns", "v1", "false", "Namespace", "get,list"],
+    ]
 
 
 def test_the_python_client_lists_namespaces(kubeconfig_path: Path) -> None:
@@ -112,3 +115,148 @@ def test_the_python_client_lists_namespaces(kubeconfig_path: Path) -> None:
     assert default.status is not None
     assert default.status.phase == "Active"
     assert missing.value.status == 404
+
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+  labels: {app: web}
+data:
+  color: blue
+  size: large
+"""
+
+
+def test_kubectl_apply_creates_configures_and_leaves_unchanged(
+    kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(CONFIGMAP)
+    # Until /openapi/v3 is served, kubectl's client-side validation must be off.
+    apply = ("apply", "--validate=false", "-f", str(manifest))
+
+    assert kubectl(kubeconfig_path, *apply).stdout.strip() == "configmap/web created"
+    manifest.write_text(CONFIGMAP.replace("blue", "green").replace("  size: large\n", ""))
+    assert kubectl(kubeconfig_path, *apply).stdout.strip() == "configmap/web configured"
+    assert kubectl(kubeconfig_path, *apply).stdout.strip() == "configmap/web unchanged"
+
+    shown = json.loads(kubectl(kubeconfig_path, "get", "cm", "web", "-o", "json").stdout)
+    assert shown["data"] == {"color": "green"}  # the key removed between applies is gone
+    assert shown["metadata"]["namespace"] == "default"
+    annotations = shown["metadata"]["annotations"]
+    assert "kubectl.kubernetes.io/last-applied-configuration" in annotations
+    assert not any(key.startswith("$") for key in shown)  # no patch directive stored
+    listed = kubectl(kubeconfig_path, "get", "configmaps", "-A", "-l", "app=web")
+    assert listed.stdout.split()[:4] == ["NAMESPACE", "NAME", "AGE", "default"], listed.stdout
+
+
+def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(CONFIGMAP)
+    assert (
+        kubectl(kubeconfig_path, "apply", "--validate=false", "-f", str(manifest)).returncode == 0
+    )
+
+    labeled = kubectl(kubeconfig_path, "label", "cm", "web", "tier=front")
+    assert labeled.stdout.strip() == "configmap/web labeled", labeled.stderr
+    assert kubectl(
+        kubeconfig_path, "get", "cm", "-l", "tier=front", "-o", "name"
+    ).stdout.split() == ["configmap/web"]
+    # diff and a server-side dry run change nothing.
+    manifest.write_text(CONFIGMAP.replace("blue", "red"))
+    diff = kubectl(kubeconfig_path, "diff", "-f", str(manifest))
+    assert diff.returncode == 1, diff.stderr
+    assert "-  color: blue" in diff.stdout
+    assert "+  color: red" in diff.stdout
+    dry = kubectl(
+        kubeconfig_path, "apply", "--validate=false", "--dry-run=server", "-f", str(manifest)
+    )
+    assert dry.stdout.strip() == "configmap/web configured (server dry run)", dry.stderr
+    color = ("get", "cm", "web", "-o", "jsonpath={.data.color}")
+    assert kubectl(kubeconfig_path, *color).stdout == "blue"
+    # A replace from a stale read is a conflict and changes nothing.
+    stale = tmp_path / "stale.json"
+    stale.write_text(kubectl(kubeconfig_path, "get", "cm", "web", "-o", "json").stdout)
+    assert kubectl(kubeconfig_path, "annotate", "cm", "web", "note=x").returncode == 0
+    replaced = kubectl(kubeconfig_path, "replace", "--validate=false", "-f", str(stale))
+    assert replaced.returncode == 1
+    assert "Error from server (Conflict)" in replaced.stderr
+    # JSON patch and merge patch.
+    json_patch = '[{"op": "add", "path": "/data/size", "value": "xl"}]'
+    assert (
+        kubectl(kubeconfig_path, "patch", "cm", "web", "--type=json", "-p", json_patch).returncode
+        == 0
+    )
+    merge = '{"data": {"color": null}}'
+    assert (
+        kubectl(kubeconfig_path, "patch", "cm", "web", "--type=merge", "-p", merge).returncode == 0
+    )
+    data = json.loads(kubectl(kubeconfig_path, "get", "cm", "web", "-o", "jsonpath={.data}").stdout)
+    assert data == {"size": "xl"}
+
+    deleted = kubectl(kubeconfig_path, "delete", "cm", "web")
+    assert deleted.stdout.strip() == 'configmap "web" deleted from default namespace'
+    gone = kubectl(kubeconfig_path, "get", "cm", "web")
+    assert gone.stderr.strip() == 'Error from server (NotFound): configmaps "web" not found'
+
+
+def test_a_configmap_in_a_missing_namespace_is_not_found(
+    kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(CONFIGMAP)
+    applied = kubectl(
+        kubeconfig_path, "apply", "--validate=false", "-n", "nope", "-f", str(manifest)
+    )
+    assert applied.returncode == 1
+    assert 'namespaces "nope" not found' in applied.stderr
+
+
+def test_the_python_client_creates_lists_pages_and_deletes_configmaps(
+    kubeconfig_path: Path,
+) -> None:
+    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(kubeconfig_path)
+    )
+    with api_client:
+        core = kubernetes.client.CoreV1Api(api_client)
+        for index in range(3):
+            body = kubernetes.client.V1ConfigMap(
+                metadata=kubernetes.client.V1ObjectMeta(name=f"page-{index}"),
+                data={"index": str(index)},
+            )
+            created = core.create_namespaced_config_map("default", body)
+            assert created.metadata is not None
+            assert created.metadata.uid
+        with pytest.raises(kubernetes.client.exceptions.ApiException) as taken:
+            core.create_namespaced_config_map(
+                "default",
+                kubernetes.client.V1ConfigMap(
+                    metadata=kubernetes.client.V1ObjectMeta(name="page-0")
+                ),
+            )
+        first = core.list_namespaced_config_map("default", limit=2)
+        assert first.metadata is not None
+        rest = core.list_namespaced_config_map(
+            "default", limit=2, _continue=first.metadata._continue
+        )
+        invalid_body = kubernetes.client.V1ConfigMap(
+            metadata=kubernetes.client.V1ObjectMeta(name="Not_A_Name"), data={"a": "1"}
+        )
+        with pytest.raises(kubernetes.client.exceptions.ApiException) as invalid:
+            core.create_namespaced_config_map("default", invalid_body)
+        for index in range(3):
+            core.delete_namespaced_config_map(f"page-{index}", "default")
+        left = core.list_namespaced_config_map("default")
+    assert taken.value.status == 409
+    assert json.loads(str(taken.value.body))["reason"] == "AlreadyExists"
+    names = [str(item.metadata.name) for item in first.items + rest.items if item.metadata]
+    assert names == ["page-0", "page-1", "page-2"]
+    assert len(first.items) == 2
+    assert rest.metadata is not None
+    assert not rest.metadata._continue
+    assert invalid.value.status == 422
+    assert json.loads(str(invalid.value.body))["details"]["causes"][0]["field"] == "metadata.name"
+    assert left.items == []

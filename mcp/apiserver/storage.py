@@ -1,0 +1,463 @@
+"""The generic storage path: create, get, list, update, patch and delete for any `Kind`.
+
+As kube-apiserver's generic registry store does, one code path serves every kind; what
+differs per kind is data (`Strategy`: its fields and validation). Writes are single etcd
+transactions guarded by the object's mod revision (its `resourceVersion`), so a stale
+update is a 409 Conflict and nothing is half written; a patch re-reads and retries when
+another writer won. `dryRun=All` validates and answers without storing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mcp import rules, selectors
+from mcp.apiserver import objects
+from mcp.apiserver.patch import json_patch, merge_patch, schemas, strategic
+from mcp.apiserver.patch.errors import MalformedPatch, PatchError
+from mcp.apiserver.status import KubeError, not_found
+from mcp.errors import Compacted, Invalid
+from mcp.kinds import Kind, core
+from mcp.model import now_iso
+from mcp.registry import Keys
+from mcp.store import Compare, Delete, Put, Store
+
+PATCH_ATTEMPTS = 20
+METADATA_FIELDS = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+        "selfLink",
+    }
+)
+# Set by the server; a client's value is ignored on create and kept from the stored
+# object on update, as kube-apiserver's `BeforeCreate`/`BeforeUpdate` do.
+SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "generation")
+FIELD_SELECTOR_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """What one kind contributes to the generic path."""
+
+    kind: Kind
+    fields: frozenset[str]
+    validate: Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
+STRATEGIES: Mapping[str, Strategy] = {
+    "configmaps": Strategy(core.CONFIGMAP, core.CONFIGMAP_FIELDS, core.validate_configmap),
+}
+
+
+def _invalid(kind: Kind, name: str, problems: list[tuple[str, str]]) -> KubeError:
+    causes = [{"reason": "FieldValueInvalid", "field": f, "message": m} for f, m in problems]
+    text = "; ".join(f"{f}: {m}" for f, m in problems)
+    return KubeError(
+        422,
+        f'{kind.kind} "{name}" is invalid: {text}',
+        details={"name": name, "kind": kind.resource, "causes": causes},
+    )
+
+
+def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
+    unknown = [f for f in sorted(set(obj) - strategy.fields)]
+    metadata = obj.get("metadata")
+    if isinstance(metadata, dict):
+        unknown += [f"metadata.{f}" for f in sorted(set(metadata) - METADATA_FIELDS)]
+    return unknown
+
+
+def prepare(
+    strategy: Strategy,
+    body: Any,
+    namespace: str,
+    *,
+    field_validation: str,
+    name: str | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The object to store from a client's `body`, and the warnings to send back.
+
+    Raises:
+        KubeError: 400 for a body that is not this kind or has unknown fields under
+            `Strict`; 422 for invalid fields.
+    """
+    kind = strategy.kind
+    if not isinstance(body, dict):
+        raise KubeError(400, f"the body must be a {kind.kind} object")
+    if (
+        body.get("apiVersion", kind.group_version) != kind.group_version
+        or body.get("kind", kind.kind) != kind.kind
+    ):
+        raise KubeError(
+            400,
+            f"the body is a {body.get('apiVersion')}/{body.get('kind')}, not a "
+            f"{kind.group_version} {kind.kind}",
+        )
+    unknown = _strict_problems(body, strategy)
+    warnings: list[str] = []
+    if unknown and field_validation == "Strict":
+        listed = ", ".join(f'unknown field "{f}"' for f in unknown)
+        raise KubeError(400, f"strict decoding error: {listed}")
+    if unknown and field_validation == "Warn":
+        warnings = [f'unknown field "{f}"' for f in unknown]
+    obj = {k: v for k, v in body.items() if k in strategy.fields}
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise _invalid(kind, str(name), [("metadata", "must be an object")])
+    metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
+    if name is None and not metadata.get("name") and metadata.get("generateName"):
+        metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
+    object_name = metadata.get("name")
+    if name is not None and object_name not in (None, name):
+        raise KubeError(
+            400, f"the name of the object ({object_name}) does not match the name in the URL"
+        )
+    object_name = name if name is not None else object_name
+    if metadata.get("namespace", namespace) != namespace:
+        raise KubeError(
+            400,
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )
+    problems: list[tuple[str, str]] = []
+    if (problem := core.dns_subdomain_problem(object_name)) is not None:
+        problems.append(("metadata.name", problem))
+    for field in ("labels", "annotations"):
+        for key, value in (metadata.get(field) or {}).items():
+            if (problem := rules.label_key_problem(key)) is not None:
+                problems.append((f"metadata.{field}", f"{key!r}: {problem}"))
+            if field == "labels" and (problem := rules.label_value_problem(value)) is not None:
+                problems.append(("metadata.labels", f"{value!r}: {problem}"))
+    if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
+        problems.append(("metadata.annotations", problem))
+    problems += strategy.validate(obj)
+    if problems:
+        raise _invalid(kind, str(object_name), problems)
+    metadata["name"] = object_name
+    metadata["namespace"] = namespace
+    obj["metadata"] = metadata
+    obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
+    return obj, warnings
+
+
+async def namespace_exists(store: Store, keys: Keys, namespace: str) -> None:
+    if await store.get(objects.key(keys, core.NAMESPACE, namespace)) is None:
+        raise not_found("namespaces", namespace)
+
+
+def field_selector(raw: str | None) -> list[tuple[str, str, bool]]:
+    """`metadata.name=x,metadata.namespace!=y` as (field, value, equal) terms.
+
+    Raises:
+        KubeError: 400 for a field the kind cannot select on, or a malformed term.
+    """
+    terms: list[tuple[str, str, bool]] = []
+    for term in (raw or "").split(","):
+        if not term.strip():
+            continue
+        operator = next((op for op in ("!=", "==", "=") if op in term), None)
+        if operator is None:
+            raise KubeError(400, f"invalid field selector: {term!r}")
+        field, value = term.split(operator, 1)
+        if field.strip() not in FIELD_SELECTOR_FIELDS:
+            raise KubeError(400, f"field label not supported: {field.strip()}")
+        terms.append((field.strip(), value.strip(), operator != "!="))
+    return terms
+
+
+def _selected(
+    obj: dict[str, Any], labels: selectors.Selector, fields: list[tuple[str, str, bool]]
+) -> bool:
+    metadata = obj.get("metadata", {})
+    if not labels.matches(metadata.get("labels") or {}):
+        return False
+    for field, value, equal in fields:
+        actual = metadata.get(field.removeprefix("metadata."), "")
+        if (actual == value) != equal:
+            return False
+    return True
+
+
+async def list_objects(
+    store: Store,
+    keys: Keys,
+    kind: Kind,
+    namespace: str | None,
+    *,
+    label_selector: str | None,
+    field_selector_text: str | None,
+    limit: int | None = None,
+    continue_token: str | None = None,
+) -> dict[str, Any]:
+    """A `<Kind>List` of the objects in `namespace` (None: every namespace), at one revision.
+
+    With `limit`, at most that many items and a `continue` token for the rest, which lists
+    the same revision from after the last key seen (410 once etcd has compacted it away).
+    """
+    try:
+        labels = selectors.parse(label_selector or "")
+    except Invalid as exc:
+        raise KubeError(400, f"unable to parse requirement: {exc}") from None
+    fields = field_selector(field_selector_text)
+    prefix = objects.kind_prefix(keys, kind, namespace)
+    revision, after = _continued(continue_token) if continue_token else (None, "")
+    try:
+        listing = await store.list_prefix(prefix, revision=revision)
+    except Compacted:
+        raise KubeError(
+            410,
+            "The provided continue parameter is too old to display a consistent list result. "
+            "You can start a new list without the continue parameter.",
+        ) from None
+    items: list[dict[str, Any]] = []
+    next_token = ""
+    last_key = after
+    for item in listing.items:
+        if item.key <= after:
+            continue
+        if limit is not None and len(items) == limit:
+            next_token = _continue_token(listing.revision, last_key)
+            break
+        last_key = item.key
+        obj = objects.decode(item)
+        if _selected(obj, labels, fields):
+            items.append(obj)
+    metadata: dict[str, Any] = {"resourceVersion": str(listing.revision)}
+    if next_token:
+        metadata["continue"] = next_token
+    return {
+        "apiVersion": kind.group_version,
+        "kind": f"{kind.kind}List",
+        "metadata": metadata,
+        "items": items,
+    }
+
+
+def _continue_token(revision: int, last_key: str) -> str:
+    raw = json.dumps({"v": 1, "rv": revision, "start": last_key}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _continued(token: str) -> tuple[int, str]:
+    """The revision and the last key a `continue` token carries."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return int(decoded["rv"]), str(decoded["start"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise KubeError(400, "continue key is not valid") from None
+
+
+async def get_object(
+    store: Store, keys: Keys, kind: Kind, namespace: str | None, name: str
+) -> dict[str, Any]:
+    item = await store.get(objects.key(keys, kind, name, namespace))
+    if item is None:
+        raise not_found(kind.resource, name)
+    return objects.decode(item)
+
+
+async def create_object(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    body: Any,
+    *,
+    field_validation: str,
+    dry_run: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
+    await namespace_exists(store, keys, namespace)
+    metadata = obj["metadata"]
+    for field in SERVER_FIELDS:
+        metadata.pop(field, None)
+    metadata["uid"] = str(uuid.uuid4())
+    metadata["creationTimestamp"] = now_iso().split(".")[0] + "Z"
+    object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
+    if dry_run:
+        if await store.get(object_key) is not None:
+            raise _already_exists(strategy.kind, metadata["name"])
+        return obj, warnings
+    revision = await store.txn(
+        [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode())]
+    )
+    if revision is None:
+        raise _already_exists(strategy.kind, metadata["name"])
+    metadata["resourceVersion"] = str(revision)
+    return obj, warnings
+
+
+def _already_exists(kind: Kind, name: str) -> KubeError:
+    return KubeError(
+        409,
+        f'{kind.resource} "{name}" already exists',
+        details={"name": name, "kind": kind.resource},
+        reason="AlreadyExists",
+    )
+
+
+async def _write_over(
+    store: Store,
+    object_key: str,
+    current: dict[str, Any],
+    mod_revision: int,
+    new: dict[str, Any],
+    *,
+    dry_run: bool,
+) -> dict[str, Any] | None:
+    """`new` in place of `current` (stored at `mod_revision`); None if it changed meanwhile."""
+    metadata = new["metadata"]
+    for field in SERVER_FIELDS:
+        metadata.pop(field, None)
+        if field in current["metadata"] and field != "resourceVersion":
+            metadata[field] = current["metadata"][field]
+    if dry_run:
+        metadata["resourceVersion"] = str(mod_revision)
+        return new
+    revision = await store.txn(
+        [Compare(object_key, "mod", mod_revision)], [Put(object_key, json.dumps(new).encode())]
+    )
+    if revision is None:
+        return None
+    metadata["resourceVersion"] = str(revision)
+    return new
+
+
+async def update_object(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    body: Any,
+    *,
+    field_validation: str,
+    dry_run: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    """PUT: replace the object; a `resourceVersion` in the body makes it conditional."""
+    new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
+    seen = (body.get("metadata") or {}).get("resourceVersion")
+    object_key = objects.key(keys, strategy.kind, name, namespace)
+    item = await store.get(object_key)
+    if item is None:
+        raise not_found(strategy.kind.resource, name)
+    if seen not in (None, "") and str(seen) != str(item.mod_revision):
+        raise _conflict(strategy.kind, name)
+    written = await _write_over(
+        store, object_key, objects.decode(item), item.mod_revision, new, dry_run=dry_run
+    )
+    if written is None:
+        raise _conflict(strategy.kind, name)
+    return written, warnings
+
+
+def _conflict(kind: Kind, name: str) -> KubeError:
+    return KubeError(
+        409,
+        f'Operation cannot be fulfilled on {kind.resource} "{name}": the object has been '
+        "modified; please apply your changes to the latest version and try again",
+        details={"name": name, "kind": kind.resource},
+    )
+
+
+def apply_patch(kind: Kind, current: dict[str, Any], content_type: str, patch: Any) -> Any:
+    """`current` with `patch` applied, by the patch's media type.
+
+    Raises:
+        KubeError: 415 for a type this kind does not take, 400/422 for a bad patch.
+    """
+    try:
+        match content_type:
+            case "application/merge-patch+json":
+                if not isinstance(patch, dict):
+                    raise KubeError(400, "a merge patch must be a JSON object")
+                return merge_patch.apply(current, patch)
+            case "application/json-patch+json":
+                return json_patch.apply(current, patch)
+            case "application/strategic-merge-patch+json":
+                schema = schemas.schema_for(kind.group_version, kind.kind)
+                if schema is None:
+                    raise KubeError(
+                        415, f"the server does not take strategic merge patches of {kind.kind}"
+                    )
+                if not isinstance(patch, dict):
+                    raise KubeError(400, "a strategic merge patch must be a JSON object")
+                return strategic.apply(current, patch, schema)
+    except MalformedPatch as exc:
+        raise KubeError(400, str(exc)) from None
+    except PatchError as exc:
+        raise KubeError(422, str(exc)) from None
+    raise KubeError(415, f"the server does not take {content_type} patches")
+
+
+async def patch_object(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    content_type: str,
+    patch: Any,
+    *,
+    field_validation: str,
+    dry_run: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    object_key = objects.key(keys, strategy.kind, name, namespace)
+    for _ in range(PATCH_ATTEMPTS):
+        item = await store.get(object_key)
+        if item is None:
+            raise not_found(strategy.kind.resource, name)
+        current = objects.decode(item)
+        patched = apply_patch(strategy.kind, current, content_type, patch)
+        seen = (
+            (patched.get("metadata") or {}).get("resourceVersion")
+            if isinstance(patched, dict)
+            else None
+        )
+        if seen not in (None, "", str(item.mod_revision)):
+            raise _conflict(strategy.kind, name)
+        new, warnings = prepare(
+            strategy, patched, namespace, field_validation=field_validation, name=name
+        )
+        written = await _write_over(
+            store, object_key, current, item.mod_revision, new, dry_run=dry_run
+        )
+        if written is not None:
+            return written, warnings
+    raise _conflict(strategy.kind, name)
+
+
+async def delete_object(
+    store: Store, keys: Keys, kind: Kind, namespace: str, name: str, *, dry_run: bool
+) -> dict[str, Any]:
+    """Delete the object; the object as it was, as kube-apiserver answers for most kinds."""
+    object_key = objects.key(keys, kind, name, namespace)
+    while True:
+        item = await store.get(object_key)
+        if item is None:
+            raise not_found(kind.resource, name)
+        if dry_run:
+            return objects.decode(item)
+        if (
+            await store.txn([Compare(object_key, "mod", item.mod_revision)], [Delete(object_key)])
+            is not None
+        ):
+            return objects.decode(item)

@@ -1,0 +1,201 @@
+"""The generic storage path's decisions: what a body becomes, selectors, paging, conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fakes import FakeStore
+
+from mcp.apiserver import storage
+from mcp.apiserver.namespaces import ensure_defaults
+from mcp.apiserver.status import KubeError
+from mcp.kinds import core
+from mcp.registry import Keys
+
+KEYS = Keys("/t")
+CONFIGMAPS = storage.STRATEGIES["configmaps"]
+
+
+def configmap(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, **fields}
+
+
+@pytest.mark.parametrize(
+    ("body", "validation", "code", "words"),
+    [
+        pytest.param(configmap(spec={}), "Strict", 400, 'unknown field "spec"', id="strict"),
+        pytest.param(
+            {**configmap(), "metadata": {"name": "web", "bogus": 1}},
+            "Strict",
+            400,
+            'unknown field "metadata.bogus"',
+            id="strict-metadata",
+        ),
+        pytest.param(configmap(data={"a b": "1"}), "Ignore", 422, "data[a b]", id="bad-config-key"),
+        pytest.param(configmap(data={"a": 1}), "Ignore", 422, "must be a string", id="not-str"),
+        pytest.param(
+            configmap(binaryData={"a": "%%%"}), "Ignore", 422, "base64", id="binary-not-base64"
+        ),
+        pytest.param(
+            {**configmap(), "metadata": {"name": "Web_1"}},
+            "Ignore",
+            422,
+            "RFC 1123",
+            id="bad-name",
+        ),
+        pytest.param(
+            {**configmap(), "metadata": {"name": "web", "namespace": "other"}},
+            "Ignore",
+            400,
+            "does not match the namespace",
+            id="other-namespace",
+        ),
+        pytest.param(
+            {**configmap(), "kind": "Secret"}, "Ignore", 400, "not a v1 ConfigMap", id="kind"
+        ),
+        pytest.param(
+            {**configmap(), "metadata": {"name": "web", "labels": {"a": "x y"}}},
+            "Ignore",
+            422,
+            "metadata.labels",
+            id="bad-label-value",
+        ),
+    ],
+)
+def test_prepare_refuses(body: dict[str, Any], validation: str, code: int, words: str) -> None:
+    with pytest.raises(KubeError) as refused:
+        storage.prepare(CONFIGMAPS, body, "default", field_validation=validation)
+    assert refused.value.code == code
+    assert words in str(refused.value)
+
+
+def test_prepare_under_warn_drops_unknown_fields_and_warns() -> None:
+    obj, warnings = storage.prepare(
+        CONFIGMAPS, configmap(data={"a": "1"}, spec={}), "default", field_validation="Warn"
+    )
+    assert warnings == ['unknown field "spec"']
+    assert "spec" not in obj
+    assert obj["metadata"] == {"name": "web", "namespace": "default"}
+
+
+def test_prepare_generates_a_name_from_generate_name() -> None:
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "job-"}}
+    obj, _ = storage.prepare(CONFIGMAPS, body, "default", field_validation="Strict")
+    assert obj["metadata"]["name"].startswith("job-")
+    assert len(obj["metadata"]["name"]) == len("job-") + 5
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        pytest.param("metadata.name=web", [("metadata.name", "web", True)], id="equals"),
+        pytest.param("metadata.name==web", [("metadata.name", "web", True)], id="double"),
+        pytest.param(
+            "metadata.name!=web,metadata.namespace=default",
+            [("metadata.name", "web", False), ("metadata.namespace", "default", True)],
+            id="two-terms",
+        ),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_field_selector(text: str, terms: list[tuple[str, str, bool]]) -> None:
+    assert storage.field_selector(text) == terms
+
+
+@pytest.mark.parametrize("text", ["spec.x=1", "metadata.name"], ids=["unknown-field", "no-op"])
+def test_field_selector_refuses(text: str) -> None:
+    with pytest.raises(KubeError) as refused:
+        storage.field_selector(text)
+    assert refused.value.code == 400
+
+
+async def test_pages_conflicts_and_deletes_on_the_store() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    for name in ("a", "b", "c"):
+        await storage.create_object(
+            store,
+            KEYS,
+            CONFIGMAPS,
+            "default",
+            configmap(metadata={"name": name}),
+            field_validation="Strict",
+            dry_run=False,
+        )
+    first = await storage.list_objects(
+        store,
+        KEYS,
+        core.CONFIGMAP,
+        "default",
+        label_selector=None,
+        field_selector_text=None,
+        limit=2,
+    )
+    rest = await storage.list_objects(
+        store,
+        KEYS,
+        core.CONFIGMAP,
+        "default",
+        label_selector=None,
+        field_selector_text=None,
+        limit=2,
+        continue_token=first["metadata"]["continue"],
+    )
+    names = [item["metadata"]["name"] for item in first["items"] + rest["items"]]
+    assert names == ["a", "b", "c"]
+    assert "continue" not in rest["metadata"]
+    with pytest.raises(KubeError) as bad_token:
+        await storage.list_objects(
+            store,
+            KEYS,
+            core.CONFIGMAP,
+            "default",
+            label_selector=None,
+            field_selector_text=None,
+            continue_token="not-a-token",
+        )
+    assert bad_token.value.code == 400
+
+    stale = first["items"][0]
+    await storage.update_object(
+        store,
+        KEYS,
+        CONFIGMAPS,
+        "default",
+        "a",
+        {**stale, "data": {"x": "1"}},
+        field_validation="Strict",
+        dry_run=False,
+    )
+    with pytest.raises(KubeError) as conflict:
+        await storage.update_object(
+            store,
+            KEYS,
+            CONFIGMAPS,
+            "default",
+            "a",
+            {**stale, "data": {"x": "2"}},
+            field_validation="Strict",
+            dry_run=False,
+        )
+    assert conflict.value.code == 409
+    kept = await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "a")
+    assert kept["data"] == {"x": "1"}
+    assert kept["metadata"]["uid"] == stale["metadata"]["uid"]  # the server's, kept
+
+    with pytest.raises(KubeError) as no_namespace:
+        await storage.create_object(
+            store,
+            KEYS,
+            CONFIGMAPS,
+            "nope",
+            configmap(),
+            field_validation="Strict",
+            dry_run=False,
+        )
+    assert no_namespace.value.code == 404
+    await storage.delete_object(store, KEYS, core.CONFIGMAP, "default", "a", dry_run=False)
+    with pytest.raises(KubeError) as gone:
+        await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "a")
+    assert gone.value.code == 404
