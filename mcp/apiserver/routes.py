@@ -157,21 +157,26 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     async def list_in_namespace(namespace: str, resource: str) -> Response:
         return await _list(resource, namespace)
 
-    @routes.post("/api/v1/namespaces/<namespace>/<resource>")
-    @hide
-    async def create(namespace: str, resource: str) -> Response:
+    async def _write(operation: Any, resource: str, code: int, *where: str) -> Response:
+        """One write through the generic path: `operation(store, keys, strategy, *where,
+        body, ...)`, answered with the object, `code` and any validation warnings."""
         strategy = _strategy(resource)
         validation, dry_run = _write_options()
-        obj, warnings = await storage.create_object(
+        obj, warnings = await operation(
             store,
             keys,
             strategy,
-            namespace,
+            *where,
             await json_body(),
             field_validation=validation,
             dry_run=dry_run,
         )
-        return _json(obj, 201, warnings)
+        return _json(obj, code, warnings)
+
+    @routes.post("/api/v1/namespaces/<namespace>/<resource>")
+    @hide
+    async def create(namespace: str, resource: str) -> Response:
+        return await _write(storage.create_object, resource, 201, namespace)
 
     @routes.get("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
@@ -184,38 +189,13 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     @routes.put("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
     async def update(namespace: str, resource: str, name: str) -> Response:
-        strategy = _strategy(resource)
-        validation, dry_run = _write_options()
-        obj, warnings = await storage.update_object(
-            store,
-            keys,
-            strategy,
-            namespace,
-            name,
-            await json_body(),
-            field_validation=validation,
-            dry_run=dry_run,
-        )
-        return _json(obj, 200, warnings)
+        return await _write(storage.update_object, resource, 200, namespace, name)
 
     @routes.patch("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
     async def patch(namespace: str, resource: str, name: str) -> Response:
-        strategy = _strategy(resource)
-        validation, dry_run = _write_options()
         content_type = (request.mimetype or "").lower()
-        obj, warnings = await storage.patch_object(
-            store,
-            keys,
-            strategy,
-            namespace,
-            name,
-            content_type,
-            await json_body(),
-            field_validation=validation,
-            dry_run=dry_run,
-        )
-        return _json(obj, 200, warnings)
+        return await _write(storage.patch_object, resource, 200, namespace, name, content_type)
 
     @routes.delete("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
