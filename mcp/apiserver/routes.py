@@ -15,7 +15,7 @@ from quart import Blueprint, Response, request
 from quart_schema import hide
 
 from mcp.api.common import json_body
-from mcp.apiserver import discovery, objects, storage
+from mcp.apiserver import discovery, objects, openapi, storage
 from mcp.apiserver.status import KubeError, not_found
 from mcp.kinds import core
 from mcp.registry import Keys
@@ -110,6 +110,24 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
         if group_version not in discovery.served_group_versions(KINDS):
             raise KubeError(404, "the server could not find the requested resource")
         return _json(discovery.resource_list(group_version, KINDS))
+
+    @routes.get("/openapi/v3")
+    @hide
+    async def openapi_root() -> Response:
+        return _json(openapi.root_document(KINDS))
+
+    @routes.get("/openapi/v3/api/v1")
+    @hide
+    async def openapi_core() -> Response:
+        return _json(openapi.group_version_document("v1", KINDS))
+
+    @routes.get("/openapi/v3/apis/<group>/<version>")
+    @hide
+    async def openapi_group(group: str, version: str) -> Response:
+        group_version = f"{group}/{version}"
+        if group_version not in discovery.served_group_versions(KINDS):
+            raise KubeError(404, "the server could not find the requested resource")
+        return _json(openapi.group_version_document(group_version, KINDS))
 
     @routes.get("/api/v1/namespaces")
     @hide

@@ -58,7 +58,9 @@ class KubeError(Exception):
 def is_kubernetes_path(path: str) -> bool:
     if path.startswith(MCP_PATHS):
         return False
-    return path in ("/api", "/apis") or path.startswith(("/api/", "/apis/"))
+    return path in ("/api", "/apis", "/openapi/v3") or path.startswith(
+        ("/api/", "/apis/", "/openapi/v3/")
+    )
 
 
 def status_body(

@@ -134,8 +134,8 @@ def test_kubectl_apply_creates_configures_and_leaves_unchanged(
 ) -> None:
     manifest = tmp_path / "web.yaml"
     manifest.write_text(CONFIGMAP)
-    # Until /openapi/v3 is served, kubectl's client-side validation must be off.
-    apply = ("apply", "--validate=false", "-f", str(manifest))
+    # Plain apply: kubectl finds fieldValidation in /openapi/v3 and leaves validation to mcp.
+    apply = ("apply", "-f", str(manifest))
 
     assert kubectl(kubeconfig_path, *apply).stdout.strip() == "configmap/web created"
     manifest.write_text(CONFIGMAP.replace("blue", "green").replace("  size: large\n", ""))
@@ -155,9 +155,7 @@ def test_kubectl_apply_creates_configures_and_leaves_unchanged(
 def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "web.yaml"
     manifest.write_text(CONFIGMAP)
-    assert (
-        kubectl(kubeconfig_path, "apply", "--validate=false", "-f", str(manifest)).returncode == 0
-    )
+    assert kubectl(kubeconfig_path, "apply", "-f", str(manifest)).returncode == 0
 
     labeled = kubectl(kubeconfig_path, "label", "cm", "web", "tier=front")
     assert labeled.stdout.strip() == "configmap/web labeled", labeled.stderr
@@ -170,9 +168,7 @@ def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_
     assert diff.returncode == 1, diff.stderr
     assert "-  color: blue" in diff.stdout
     assert "+  color: red" in diff.stdout
-    dry = kubectl(
-        kubeconfig_path, "apply", "--validate=false", "--dry-run=server", "-f", str(manifest)
-    )
+    dry = kubectl(kubeconfig_path, "apply", "--dry-run=server", "-f", str(manifest))
     assert dry.stdout.strip() == "configmap/web configured (server dry run)", dry.stderr
     color = ("get", "cm", "web", "-o", "jsonpath={.data.color}")
     assert kubectl(kubeconfig_path, *color).stdout == "blue"
@@ -180,7 +176,7 @@ def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_
     stale = tmp_path / "stale.json"
     stale.write_text(kubectl(kubeconfig_path, "get", "cm", "web", "-o", "json").stdout)
     assert kubectl(kubeconfig_path, "annotate", "cm", "web", "note=x").returncode == 0
-    replaced = kubectl(kubeconfig_path, "replace", "--validate=false", "-f", str(stale))
+    replaced = kubectl(kubeconfig_path, "replace", "-f", str(stale))
     assert replaced.returncode == 1
     assert "Error from server (Conflict)" in replaced.stderr
     # JSON patch and merge patch.
@@ -202,14 +198,27 @@ def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_
     assert gone.stderr.strip() == 'Error from server (NotFound): configmaps "web" not found'
 
 
+def test_kubectl_apply_is_validated_strictly_by_the_server(
+    kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "bad.yaml"
+    manifest.write_text(CONFIGMAP.replace("\ndata:", "\nbogus: 1\ndata:"))
+    applied = kubectl(kubeconfig_path, "apply", "-f", str(manifest))
+    assert applied.returncode == 1
+    assert applied.stderr.strip() == (
+        f'Error from server (BadRequest): error when creating "{manifest}": '
+        'strict decoding error: unknown field "bogus"'
+    )
+    assert "warning" not in applied.stderr.lower()
+    assert kubectl(kubeconfig_path, "get", "cm", "web").returncode == 1  # nothing stored
+
+
 def test_a_configmap_in_a_missing_namespace_is_not_found(
     kubeconfig_path: Path, tmp_path: Path
 ) -> None:
     manifest = tmp_path / "web.yaml"
     manifest.write_text(CONFIGMAP)
-    applied = kubectl(
-        kubeconfig_path, "apply", "--validate=false", "-n", "nope", "-f", str(manifest)
-    )
+    applied = kubectl(kubeconfig_path, "apply", "-n", "nope", "-f", str(manifest))
     assert applied.returncode == 1
     assert 'namespaces "nope" not found' in applied.stderr
 
