@@ -78,6 +78,14 @@ def _limit() -> int | None:
     return int(raw)
 
 
+def _served(group: str, version: str) -> str:
+    """`group/version` when some kind is served there; else a 404."""
+    group_version = f"{group}/{version}"
+    if group_version not in discovery.served_group_versions(KINDS):
+        raise KubeError(404, "the server could not find the requested resource")
+    return group_version
+
+
 def _strategy(resource: str) -> storage.Strategy:
     strategy = storage.STRATEGIES.get(resource)
     if strategy is None:
@@ -106,10 +114,7 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     @routes.get("/apis/<group>/<version>")
     @hide
     async def group_resources(group: str, version: str) -> Response:
-        group_version = f"{group}/{version}"
-        if group_version not in discovery.served_group_versions(KINDS):
-            raise KubeError(404, "the server could not find the requested resource")
-        return _json(discovery.resource_list(group_version, KINDS))
+        return _json(discovery.resource_list(_served(group, version), KINDS))
 
     @routes.get("/openapi/v3")
     @hide
@@ -124,10 +129,7 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     @routes.get("/openapi/v3/apis/<group>/<version>")
     @hide
     async def openapi_group(group: str, version: str) -> Response:
-        group_version = f"{group}/{version}"
-        if group_version not in discovery.served_group_versions(KINDS):
-            raise KubeError(404, "the server could not find the requested resource")
-        return _json(openapi.group_version_document(group_version, KINDS))
+        return _json(openapi.group_version_document(_served(group, version), KINDS))
 
     @routes.get("/api/v1/namespaces")
     @hide
