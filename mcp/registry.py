@@ -218,13 +218,13 @@ async def update(
     return None if revision is None else replace(obj, resource_version=revision)
 
 
-async def write_status(store: Store, keys: Keys, obj: Container, status: Status) -> bool:
-    """Record `status` for this incarnation of `obj`; False if the object is gone."""
-    revision = await store.txn(
+async def write_status(store: Store, keys: Keys, obj: Container, status: Status) -> int | None:
+    """Record `status` for this incarnation of `obj`: the revision it was written at, or
+    None if the object is gone."""
+    return await store.txn(
         [Compare(keys.container(obj.name), "create", obj.create_revision)],
         [Put(keys.status(obj.name), model.encode_status(status))],
     )
-    return revision is not None
 
 
 async def discard_unreadable(store: Store, keys: Keys, name: str, mod_revision: int) -> bool:

@@ -623,3 +623,24 @@ async def test_a_new_container_is_not_held_back_by_the_old_ones_failed_starts(
 
     await plane.wait_for(lambda: plane.phase("healme") == "Running", seconds=60)
     assert trio.current_time() - removed_at < 5, "the new container waited out a back-off"
+
+
+async def test_a_lagging_cache_does_not_hide_the_actors_own_report(plane: Plane) -> None:
+    """Under load the watch can lag behind the actor's own status write; a kill seen then
+    must still count as a restart (the chaos suite once saw restartCount stay 0)."""
+    obj = await plane.create("lag")
+    await plane.wait_for(lambda: plane.phase("lag") == "Running")
+    running = plane.cache.status("lag")
+    assert running is not None
+    # A cache as of before the Running report: the object, with no status yet.
+    stale = Cache(KEYS)
+    stale.replace_all(await plane.store.list_prefix(KEYS.root, revision=obj.resource_version))
+    assert stale.status("lag") is None
+    ctx = replace(plane.ctx, cache=stale)
+    plane.runtime.containers["mcp-lag"].status = "exited"  # `docker kill`
+    plane.runtime.containers["mcp-lag"].exit_code = 137
+
+    await container.reconcile(ctx, "lag", container.Memory(looked=True, reported=running))
+
+    assert plane.runtime.containers["mcp-lag"].status == "running"
+    assert (await reasons(plane, "lag")).get("Restarted") == 1

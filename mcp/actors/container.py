@@ -15,7 +15,7 @@ object never takes the process down.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import trio
@@ -127,6 +127,20 @@ class Memory:
     # (one found there already). A retry after a failed step finds the container this
     # actor just made, which is not an adoption.
     looked: bool = False
+    # The status this actor wrote last, with its revision. The cache learns of it from
+    # etcd's watch, which can lag behind under load: a pass that took the cache's older
+    # status would, say, take an exit right after a start for one that came before the
+    # report and not count the restart.
+    reported: Status | None = None
+
+    def last_status(self, cache_status: Status | None, desired: Container) -> Status | None:
+        """The newer of the cache's status and this actor's own last report."""
+        mine = self.reported
+        if mine is None or mine.uid != desired.uid:
+            return cache_status
+        if cache_status is None or cache_status.revision < mine.revision:
+            return mine
+        return cache_status
 
 
 IMAGE_FAILURES = frozenset({"ErrImagePull", "ErrImageNeverPull"})
@@ -167,9 +181,9 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
     memory.looked = True
     if first_look and observed is not None and observed.uid == desired.uid:
         await _record_adoption(ctx, desired, observed)
-    previous = ctx.cache.status(name)
+    previous = memory.last_status(ctx.cache.status(name), desired)
     if plan.foreign(observed, ctx.cluster_id):
-        await _report_name_clash(ctx, desired, observed, previous)
+        await _report_name_clash(ctx, desired, observed, previous, memory)
         return None
     if observed is not None and observed.uid != desired.uid:
         await ctx.events.record(
@@ -271,7 +285,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         # so the schedule (10s, 20s, 40s...) reads off the events.
         message = f"Back-off {waiting.delay_s:g}s restarting failed container {target}"
         await ctx.events.record(desired, "BackOff", message, type_="Warning")
-    await _report(ctx, desired, status)
+    await _report(ctx, desired, status, memory)
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
     return step_due_in
@@ -339,7 +353,11 @@ async def _record_adoption(ctx: Context, desired: Container, observed: Observed)
 
 
 async def _report_name_clash(
-    ctx: Context, desired: Container, observed: Observed | None, previous: Status | None
+    ctx: Context,
+    desired: Container,
+    observed: Observed | None,
+    previous: Status | None,
+    memory: Memory,
 ) -> None:
     assert observed is not None
     target = docker_name(desired.name)
@@ -358,7 +376,7 @@ async def _report_name_clash(
     )
     if not status.same_as(previous):
         await ctx.events.record(desired, "NameConflict", message, type_="Warning")
-    await _report(ctx, desired, status)
+    await _report(ctx, desired, status, memory)
 
 
 class StepFailed(Exception):
@@ -446,11 +464,13 @@ async def _execute(
             return None
 
 
-async def _report(ctx: Context, desired: Container, status: Status) -> None:
+async def _report(ctx: Context, desired: Container, status: Status, memory: Memory) -> None:
     """Write `status` unless it says nothing new (status writes cost etcd revisions)."""
-    if status.same_as(ctx.cache.status(desired.name)):
+    if status.same_as(memory.last_status(ctx.cache.status(desired.name), desired)):
         return
-    await registry.write_status(ctx.store, ctx.keys, desired, status)
+    revision = await registry.write_status(ctx.store, ctx.keys, desired, status)
+    if revision is not None:
+        memory.reported = replace(status, revision=revision)
 
 
 async def run(
