@@ -36,6 +36,11 @@ def decode(item: KeyValue) -> dict[str, Any]:
     return obj
 
 
+def creation_timestamp() -> str:
+    """Now, to the second, as Kubernetes writes `creationTimestamp`."""
+    return now_iso().split(".")[0] + "Z"
+
+
 def new_object(
     kind: Kind, name: str, *, labels: dict[str, str] | None = None, spec: Any = None
 ) -> dict[str, Any]:
@@ -46,7 +51,7 @@ def new_object(
         "metadata": {
             "name": name,
             "uid": str(uuid.uuid4()),
-            "creationTimestamp": now_iso().split(".")[0] + "Z",
+            "creationTimestamp": creation_timestamp(),
             "labels": labels or {},
         },
     }

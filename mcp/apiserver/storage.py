@@ -24,7 +24,6 @@ from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
 from mcp.kinds import Kind, core
-from mcp.model import now_iso
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -290,7 +289,7 @@ async def create_object(
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
     metadata["uid"] = str(uuid.uuid4())
-    metadata["creationTimestamp"] = now_iso().split(".")[0] + "Z"
+    metadata["creationTimestamp"] = objects.creation_timestamp()
     object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
     if dry_run:
         if await store.get(object_key) is not None:
