@@ -18,32 +18,38 @@ from the last revision it saw. One etcd watch (the watch actor's) serves every s
 
 from __future__ import annotations
 
-import bisect
-import itertools
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import trio
 
 from mcp import logs
+from mcp.feeds import STREAM_BUFFER, Expired, Feed, Ring, Subscription
+from mcp.kinds import Kind
 from mcp.model import Container, Status
+from mcp.objectcache import ObjectCache
 from mcp.registry import Keys, Mirror
 from mcp.store import KeyValue, Listing, WatchEvent
 
 log = logs.get(actor="cache")
 
+__all__ = [
+    "STREAM_BUFFER",
+    "Cache",
+    "Change",
+    "ContainerSubscription",
+    "Expired",
+    "Ring",
+    "Shown",
+    "Subscription",
+]
+
 # Changes a watch can be resumed from. An entry is a few references to objects the cache
 # shares with every reader, plus the older versions it keeps alive: a few MB at most.
 RING_CAPACITY = 4096
-# Changes waiting for one stream. More than the etcd adapter hands over in one batch
-# (store.WATCH_BATCH), so a reading stream is not dropped by a burst of one batch.
-STREAM_BUFFER = 1024
 
 Shown = tuple[Container, Status | None]  # an object as a watch shows it, with its status
-Ending = Literal["dropped", "expired", "closed"]
 
 
 @dataclass(frozen=True)
@@ -56,113 +62,26 @@ class Change:
     after: Shown | None
 
 
-class Ring:
-    """The last `capacity` changes, oldest first, and how far back they reach.
-
-    `floor` is the revision after which the ring holds every change: the changes after
-    any revision >= floor can be replayed, those after an older one cannot (some of them
-    fell off the ring, or happened before the cache's last list).
-    """
-
-    def __init__(self, capacity: int, floor: int = 0) -> None:
-        self._changes: deque[Change] = deque()
-        self._capacity = capacity
-        self.floor = floor
-
-    def __len__(self) -> int:
-        return len(self._changes)
-
-    def append(self, change: Change) -> None:
-        if len(self._changes) >= self._capacity:
-            self.floor = max(self.floor, self._changes.popleft().revision)
-        self._changes.append(change)
-
-    def reset(self, floor: int) -> None:
-        """Forget every change: the history before `floor` is unknown from here on."""
-        self._changes.clear()
-        self.floor = floor
-
-    def since(self, revision: int) -> list[Change] | None:
-        """The changes after `revision`, in order; None when the ring no longer holds them
-        all (too old: list again)."""
-        if revision < self.floor:
-            return None
-        start = bisect.bisect_right(self._changes, revision, key=lambda change: change.revision)
-        return list(itertools.islice(self._changes, start, None))
-
-
-class Expired(Exception):
-    """A watch asked for changes older than the cache keeps."""
-
-    def __init__(self, revision: int, floor: int) -> None:
-        super().__init__(
-            f"resourceVersion {revision} is older than the changes kept (from {floor} on)"
-        )
-        self.floor = floor
-
-
-@dataclass(eq=False)
-class Subscription:
-    """One watch stream's feed: a bounded buffer of changes, filled by the watch actor.
-
-    `receive` raises `trio.EndOfChannel` once the subscription ended; `ended` then says
-    why: "dropped" (its buffer was full: the stream fell behind), "expired" (the cache
-    relisted, so changes may be missing), "closed" (mcp shuts down).
-    """
-
-    wants: Callable[[Change], bool]
-    initial: list[Shown]  # without a start revision: the objects as of `revision`
-    replay: list[Change]  # with one: the kept changes after it
-    revision: int  # the last revision this stream has taken in
-    on_dropped: Callable[[Subscription], None] | None = None
-    ended: Ending | None = None
-    _send: trio.MemorySendChannel[Change] = field(init=False, repr=False)
-    _receive: trio.MemoryReceiveChannel[Change] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._send, self._receive = trio.open_memory_channel[Change](STREAM_BUFFER)
-
-    async def receive(self) -> Change:
-        return self._took(await self._receive.receive())
-
-    def receive_nowait(self) -> Change:
-        """The next buffered change. Raises trio.WouldBlock when none is buffered."""
-        return self._took(self._receive.receive_nowait())
-
-    def _took(self, change: Change) -> Change:
-        self.revision = max(self.revision, change.revision)
-        return change
-
-    def _offer(self, change: Change) -> bool:
-        """Buffer `change` if wanted; False when the buffer is full."""
-        if self.ended is None and self.wants(change):
-            try:
-                self._send.send_nowait(change)
-            except trio.WouldBlock:
-                return False
-        return True
-
-    def _end(self, why: Ending) -> None:
-        if self.ended is None:
-            self.ended = why
-        if why == "dropped":
-            # Let go of what the stream did not take: it may never come back for it.
-            while True:
-                try:
-                    self._receive.receive_nowait()
-                except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
-                    break
-        self._send.close()  # what is still buffered can be received, then EndOfChannel
+ContainerSubscription = Subscription[Change, Shown]
 
 
 class Cache(Mirror):
-    def __init__(self, keys: Keys) -> None:
+    def __init__(self, keys: Keys, kinds: Iterable[Kind] = ()) -> None:
         super().__init__(keys)
+        # The Kubernetes objects of `kinds`, kept at the same revision from the same watch.
+        self.kube = ObjectCache(keys.root, kinds)
         self.revision = 0
         self.closed = False
-        self.ring = Ring(RING_CAPACITY)
-        self.subscriptions: set[Subscription] = set()
+        self.feed: Feed[Change, Shown] = Feed(RING_CAPACITY)
         self._changed = trio.Event()
+
+    @property
+    def ring(self) -> Ring[Change]:
+        return self.feed.ring
+
+    @property
+    def subscriptions(self) -> set[ContainerSubscription]:
+        return self.feed.subscriptions
 
     def status(self, name: str) -> Status | None:
         """The status of the current incarnation of `name` (a stale one reads as None)."""
@@ -178,7 +97,8 @@ class Cache(Mirror):
         every subscription once it has taken what is buffered."""
         self.closed = True
         self._changed.set()
-        self._end_all("closed")
+        self.feed.close()
+        self.kube.feed.close()
 
     @contextmanager
     def open_subscription(
@@ -186,15 +106,10 @@ class Cache(Mirror):
         since: int | None,
         *,
         wants: Callable[[Change], bool],
-        on_dropped: Callable[[Subscription], None] | None = None,
-    ) -> Iterator[Subscription]:
-        """Follow the cache's changes, from now (`since` None) or after revision `since`.
-
-        Without `since`, the subscription starts with the objects as they are now
-        (`initial`); with it, with the kept changes after `since` (`replay`; none when
-        `since` is ahead of the cache, whose later changes up to `since` are the caller's
-        to skip). No await between taking that start and registering: nothing is missed
-        or doubled. Leaving the block forgets the subscription and lets go of its buffer.
+        on_dropped: Callable[[ContainerSubscription], None] | None = None,
+    ) -> Iterator[ContainerSubscription]:
+        """Follow the cache's changes, from now (`since` None: starting with every object
+        as it is now) or after revision `since` (`Feed.subscribe`).
 
         Args:
             wants: which changes the stream shows; the others take no room in its buffer.
@@ -203,48 +118,15 @@ class Cache(Mirror):
         Raises:
             Expired: `since` is older than the ring reaches.
         """
-        if since is None:
-            initial = [(self.objects[name], self.status(name)) for name in sorted(self.objects)]
-            sub = Subscription(wants, initial, [], self.revision, on_dropped)
-        else:
-            replay = self.ring.since(since)
-            if replay is None:
-                raise Expired(since, self.ring.floor)
-            sub = Subscription(wants, [], [c for c in replay if wants(c)], since, on_dropped)
-        if self.closed:
-            sub._end("closed")
-        else:
-            self.subscriptions.add(sub)
-        try:
-            with sub._receive:
-                yield sub
-        finally:
-            self.subscriptions.discard(sub)
-            sub._send.close()
 
-    def _publish(self, change: Change) -> None:
-        self.ring.append(change)
-        for sub in list(self.subscriptions):
-            if not sub._offer(change):
-                self._drop(sub)
+        def current() -> tuple[list[Shown], int]:
+            names = sorted(self.objects)
+            return [(self.objects[name], self.status(name)) for name in names], self.revision
 
-    def _drop(self, sub: Subscription) -> None:
-        self.subscriptions.discard(sub)
-        sub._end("dropped")
-        log.warning(
-            "watch_stream_dropped",
-            reason="buffer_full",
-            revision=sub.revision,
-            buffer=STREAM_BUFFER,
-            streams=len(self.subscriptions),
-        )
-        if sub.on_dropped is not None:
-            sub.on_dropped(sub)
-
-    def _end_all(self, why: Ending) -> None:
-        subscriptions, self.subscriptions = self.subscriptions, set()
-        for sub in subscriptions:
-            sub._end(why)
+        with self.feed.subscribe(
+            since, current=current, wants=wants, on_dropped=on_dropped
+        ) as subscription:
+            yield subscription
 
     def _notify(self, revision: int) -> None:
         self.revision = max(self.revision, revision)
@@ -260,13 +142,15 @@ class Cache(Mirror):
         """
         changed: set[str] = set()
         for event in events:
+            if self.kube.apply(event):
+                continue
             name = self._name_of(event.key)
             before = self._shown(name)
             if self._apply_one(event.key, event if event.kind == "put" else None) is not None:
                 changed.add(name)
             after = self._shown(name)
             if not _same(before, after):
-                self._publish(Change(event.mod_revision, before, after))
+                self.feed.publish(Change(event.mod_revision, before, after))
         if events:
             self._notify(events[-1].mod_revision)
         return changed
@@ -294,8 +178,8 @@ class Cache(Mirror):
             for name in before.keys() | self.objects.keys()
             if before.get(name) != self.objects.get(name)
         }
-        self._end_all("expired")
-        self.ring.reset(listing.revision)
+        self.feed.relisted(listing.revision)
+        self.kube.replace_all(listing.items, listing.revision)
         self._notify(listing.revision)
         return changed
 

@@ -39,6 +39,7 @@ from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
 from mcp.events import Recorder
+from mcp.kinds import core
 from mcp.metrics import Metrics
 from mcp.plan import BackoffPolicy
 from mcp.registry import Keys
@@ -117,7 +118,7 @@ async def _run_actors(
     cluster_id = await registry.ensure_cluster_id(store, keys)
     log.info("cluster_identified", cluster=cluster_id)
     await namespaces.ensure_defaults(store, keys)
-    cache = Cache(keys)
+    cache = Cache(keys, core.KINDS)
     if runtime is None:
         # An API replica: it serves, and watches etcd for its waits and streams; no Docker.
         await _serve_actors(

@@ -11,7 +11,7 @@ import trio.testing
 
 from mcp import cache as cache_module
 from mcp import model
-from mcp.cache import Cache, Change, Expired, Ring, Subscription
+from mcp.cache import Cache, Change, ContainerSubscription, Expired, Ring
 from mcp.registry import Keys
 from mcp.store import KeyValue, Listing, WatchEvent
 
@@ -24,8 +24,8 @@ def change(revision: int) -> Change:
     return Change(revision, None, None)
 
 
-def ring_of(revisions: list[int], *, capacity: int, floor: int = 0) -> Ring:
-    ring = Ring(capacity, floor)
+def ring_of(revisions: list[int], *, capacity: int, floor: int = 0) -> Ring[Change]:
+    ring: Ring[Change] = Ring(capacity, floor)
     for revision in revisions:
         ring.append(change(revision))
     return ring
@@ -81,7 +81,7 @@ def everything(_: Change) -> bool:
     return True
 
 
-async def drain(sub: Subscription, into: list[int]) -> None:
+async def drain(sub: ContainerSubscription, into: list[int]) -> None:
     while True:
         try:
             into.append((await sub.receive()).revision)
@@ -92,7 +92,7 @@ async def drain(sub: Subscription, into: list[int]) -> None:
 async def test_a_subscriber_that_never_reads_is_dropped_and_a_reader_gets_everything() -> None:
     cache = loaded_cache()
     got: list[int] = []
-    dropped: list[Subscription] = []
+    dropped: list[ContainerSubscription] = []
     total = cache_module.STREAM_BUFFER * 3
     with (
         structlog.testing.capture_logs() as logged,

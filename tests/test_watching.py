@@ -18,7 +18,7 @@ from fakes import FakeStore
 from quart.typing import TestClientProtocol as ApiClient
 
 from mcp import cache as cache_module
-from mcp import model, registry, selectors
+from mcp import feeds, model, registry, selectors
 from mcp.actors import api, watch
 from mcp.api import watching
 from mcp.cache import Cache, Change
@@ -72,7 +72,7 @@ async def context(
     store: FakeStore, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[api.ApiContext]:
     monkeypatch.setattr(cache_module, "RING_CAPACITY", RING)
-    monkeypatch.setattr(cache_module, "STREAM_BUFFER", BUFFER)
+    monkeypatch.setattr(feeds, "STREAM_BUFFER", BUFFER)
     cache = Cache(KEYS)
     send, receive = trio.open_memory_channel[str](64)
     async with trio.open_nursery() as nursery, receive:

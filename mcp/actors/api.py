@@ -107,7 +107,7 @@ def create_app(
 
     app.register_blueprint(seed.blueprint(ctx))
     app.register_blueprint(v1.blueprint(ctx, bookmark_interval=bookmark_interval))
-    app.register_blueprint(routes.blueprint(ctx.store, ctx.keys))
+    app.register_blueprint(routes.blueprint(ctx, bookmark_interval=bookmark_interval))
     policy = guard_policy or guard.Policy.for_listener("127.0.0.1", 8080)
     # Quart's documented way to add ASGI middleware; mypy sees a method replaced.
     guarded = _AccessLog(guard.Guard(app.asgi_app, policy))

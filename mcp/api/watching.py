@@ -43,7 +43,7 @@ from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
-from mcp.cache import Change, Expired, Subscription
+from mcp.cache import Change, ContainerSubscription, Expired
 from mcp.errors import Compacted
 from mcp.selectors import Selector
 
@@ -144,7 +144,7 @@ async def stream(
     def wants(change: Change) -> bool:
         return event_type(selector, change) is not None
 
-    def dropped(_: Subscription) -> None:
+    def dropped(_: ContainerSubscription) -> None:
         ctx.metrics.inc("mcp_watch_streams_dropped_total", reason="buffer_full")
 
     revision = prepared.since or 0

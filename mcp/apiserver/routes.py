@@ -9,17 +9,19 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from quart import Blueprint, Response, request
 from quart_schema import hide
 
-from mcp.api.common import json_body
-from mcp.apiserver import discovery, objects, openapi, storage
-from mcp.apiserver.status import KubeError, not_found
-from mcp.kinds import core
-from mcp.registry import Keys
-from mcp.store import Store
+from mcp import logs
+from mcp.api.common import ApiContext, json_body
+from mcp.apiserver import discovery, openapi, reads, storage, watch
+from mcp.apiserver.status import KubeError
+from mcp.kinds import Kind, core
+
+log = logs.get(actor="api")
 
 KINDS = core.KINDS
 
@@ -33,11 +35,15 @@ LIST_PARAMS = frozenset(
         "fieldSelector",
         "limit",
         "continue",
-        "resourceVersion",  # any served list is at least as new as a version the client saw
+        "resourceVersion",
+        "resourceVersionMatch",
         "timeout",
         "timeoutSeconds",
+        "watch",
+        "pretty",
     }
 )
+WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
 
 
@@ -51,8 +57,6 @@ def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Re
 
 def _refuse_unknown_params(allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
-    if "watch" in unknown:
-        raise KubeError(400, "watch is not supported for this resource yet")
     if unknown:
         raise KubeError(400, f"unknown query parameters: {', '.join(unknown)}")
 
@@ -86,14 +90,42 @@ def _served(group: str, version: str) -> str:
     return group_version
 
 
-def _strategy(resource: str) -> storage.Strategy:
-    strategy = storage.STRATEGIES.get(resource)
+def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
+    """The served kind at `group/version/resource`, if it serves `verb`.
+
+    Raises:
+        KubeError: 404 for no such resource, 405 for a verb the kind does not serve.
+    """
+    for kind in KINDS:
+        if (kind.group, kind.version, kind.resource) == (group, version, resource):
+            if verb not in kind.verbs:
+                raise KubeError(
+                    405, f"{verb} is not supported on resources of kind {kind.resource!r}"
+                )
+            return kind
+    raise KubeError(404, "the server could not find the requested resource")
+
+
+def _strategy(kind: Kind) -> storage.Strategy:
+    strategy = storage.STRATEGIES.get(kind.resource)
     if strategy is None:
-        raise KubeError(404, "the server could not find the requested resource")
+        raise KubeError(405, f"writes are not supported on {kind.resource} yet")
     return strategy
 
 
-def blueprint(store: Store, keys: Keys) -> Blueprint:
+def _scope(kind: Kind, namespace: str | None) -> str | None:
+    """The namespace a request addresses, checked against the kind's scope."""
+    if namespace is not None and not kind.namespaced:
+        raise KubeError(404, "the server could not find the requested resource")
+    return namespace
+
+
+def blueprint(
+    ctx: ApiContext, *, bookmark_interval: float = watch.BOOKMARK_INTERVAL_S
+) -> Blueprint:
+    """The Kubernetes API: discovery, OpenAPI, and every served kind's paths, written once
+    for the core group (`/api/v1`) and the named groups (`/apis/<group>/<version>`)."""
+    store, keys, cache = ctx.store, ctx.keys, ctx.cache
     routes = Blueprint("kubernetes", __name__)
 
     @routes.get("/api")
@@ -131,101 +163,155 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     async def openapi_group(group: str, version: str) -> Response:
         return _json(openapi.group_version_document(_served(group, version), KINDS))
 
-    @routes.get("/api/v1/namespaces")
-    @hide
-    async def list_namespaces() -> Response:
-        listing = await store.list_prefix(objects.kind_prefix(keys, core.NAMESPACE))
-        items = [objects.decode(item) for item in listing.items]
-        return _json(
-            {
-                "apiVersion": "v1",
-                "kind": "NamespaceList",
-                "metadata": {"resourceVersion": str(listing.revision)},
-                "items": items,
-            }
-        )
+    async def visible(obj: dict[str, Any]) -> None:
+        """Wait until the cache holds a write, so the client (and everyone) reads it next."""
+        revision = int(obj["metadata"]["resourceVersion"])
+        if not await reads.caught_up(cache, revision, reads.WRITE_VISIBLE_WAIT_S):
+            log.warning("write_not_yet_in_cache", revision=revision, cache_revision=cache.revision)
 
-    @routes.get("/api/v1/namespaces/<name>")
-    @hide
-    async def get_namespace(name: str) -> Response:
-        item = await store.get(objects.key(keys, core.NAMESPACE, name))
-        if item is None:
-            raise not_found("namespaces", name)
-        return _json(objects.decode(item))
-
-    async def _list(resource: str, namespace: str | None) -> Response:
+    async def list_or_watch(kind: Kind, namespace: str | None) -> Response:
+        args = request.args
+        if watch.is_watch(args.get("watch")):
+            _refuse_unknown_params(WATCH_PARAMS)
+            selected = storage.selection(args.get("labelSelector"), args.get("fieldSelector"))
+            wanted = watch.parse(kind, namespace, selected, dict(args.items()))
+            if not await watch.check_history(store, keys, cache, wanted):
+                lines: Any = _one(watch.expired(f"too old resource version: {wanted.since}"))
+            else:
+                lines = watch.stream(
+                    cache, wanted, _watch_line, bookmark_interval=bookmark_interval
+                )
+            response = Response(lines, 200, content_type="application/json")
+            response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
+            return response
         _refuse_unknown_params(LIST_PARAMS)
-        listed = await storage.list_objects(
+        listed = await reads.list_objects(
             store,
             keys,
-            _strategy(resource).kind,
+            cache,
+            kind,
             namespace,
-            label_selector=request.args.get("labelSelector"),
-            field_selector_text=request.args.get("fieldSelector"),
+            label_selector=args.get("labelSelector"),
+            field_selector_text=args.get("fieldSelector"),
             limit=_limit(),
-            continue_token=request.args.get("continue"),
+            continue_token=args.get("continue"),
+            raw_version=args.get("resourceVersion"),
+            match=args.get("resourceVersionMatch"),
         )
         return _json(listed)
 
-    @routes.get("/api/v1/<resource>")
-    @hide
-    async def list_all_namespaces(resource: str) -> Response:
-        return await _list(resource, None)
-
-    @routes.get("/api/v1/namespaces/<namespace>/<resource>")
-    @hide
-    async def list_in_namespace(namespace: str, resource: str) -> Response:
-        return await _list(resource, namespace)
-
-    async def _write(operation: Any, resource: str, code: int, *where: str) -> Response:
-        """One write through the generic path: `operation(store, keys, strategy, *where,
-        body, ...)`, answered with the object, `code` and any validation warnings."""
-        strategy = _strategy(resource)
+    async def create(kind: Kind, namespace: str | None) -> Response:
         validation, dry_run = _write_options()
-        obj, warnings = await operation(
+        obj, warnings = await storage.create_object(
             store,
             keys,
-            strategy,
-            *where,
+            _strategy(kind),
+            namespace or "",
             await json_body(),
             field_validation=validation,
             dry_run=dry_run,
         )
-        return _json(obj, code, warnings)
+        if not dry_run:
+            await visible(obj)
+        return _json(obj, 201, warnings)
 
-    @routes.post("/api/v1/namespaces/<namespace>/<resource>")
-    @hide
-    async def create(namespace: str, resource: str) -> Response:
-        return await _write(storage.create_object, resource, 201, namespace)
+    async def collection(
+        group: str, version: str, resource: str, namespace: str | None
+    ) -> Response:
+        verb = {"GET": "list", "POST": "create", "DELETE": "deletecollection"}[request.method]
+        kind = _kind(group, version, resource, verb)
+        namespace = _scope(kind, namespace)
+        if request.method == "POST":
+            if kind.namespaced and namespace is None:
+                raise KubeError(
+                    405,
+                    f"{kind.resource} are created in a namespace: "
+                    f"POST to namespaces/<namespace>/{kind.resource}",
+                )
+            return await create(kind, namespace)
+        if request.method == "DELETE":
+            raise KubeError(405, f"deletecollection is not supported on {kind.resource} yet")
+        return await list_or_watch(kind, namespace)
 
-    @routes.get("/api/v1/namespaces/<namespace>/<resource>/<name>")
-    @hide
-    async def get(namespace: str, resource: str, name: str) -> Response:
-        _refuse_unknown_params(frozenset({"resourceVersion", "pretty"}))
-        return _json(
-            await storage.get_object(store, keys, _strategy(resource).kind, namespace, name)
-        )
+    async def item(
+        group: str, version: str, resource: str, namespace: str | None, name: str
+    ) -> Response:
+        verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[request.method]
+        kind = _kind(group, version, resource, verb)
+        namespace = _scope(kind, namespace)
+        if kind.namespaced and namespace is None:
+            raise KubeError(404, "the server could not find the requested resource")
+        if verb == "get":
+            _refuse_unknown_params(frozenset({"resourceVersion", "pretty"}))
+            stored = await reads.get(
+                cache, kind, namespace, name, request.args.get("resourceVersion")
+            )
+            return Response(stored.raw, 200, content_type="application/json")
+        if verb == "delete":
+            _, dry_run = _write_options()
+            await request.get_data()  # DeleteOptions: nothing in them changes a ConfigMap's fate
+            deleted, revision = await storage.delete_object(
+                store, keys, kind, namespace or "", name, dry_run=dry_run
+            )
+            if not dry_run:
+                await visible({"metadata": {"resourceVersion": str(revision)}})
+            return _json(deleted)
+        strategy = _strategy(kind)
+        validation, dry_run = _write_options()
+        body = await json_body()
+        if verb == "update":
+            obj, warnings = await storage.update_object(
+                store,
+                keys,
+                strategy,
+                namespace or "",
+                name,
+                body,
+                field_validation=validation,
+                dry_run=dry_run,
+            )
+        else:
+            content_type = (request.mimetype or "").lower()
+            obj, warnings = await storage.patch_object(
+                store,
+                keys,
+                strategy,
+                namespace or "",
+                name,
+                content_type,
+                body,
+                field_validation=validation,
+                dry_run=dry_run,
+            )
+        if not dry_run:
+            await visible(obj)
+        return _json(obj, 200, warnings)
 
-    @routes.put("/api/v1/namespaces/<namespace>/<resource>/<name>")
-    @hide
-    async def update(namespace: str, resource: str, name: str) -> Response:
-        return await _write(storage.update_object, resource, 200, namespace, name)
-
-    @routes.patch("/api/v1/namespaces/<namespace>/<resource>/<name>")
-    @hide
-    async def patch(namespace: str, resource: str, name: str) -> Response:
-        content_type = (request.mimetype or "").lower()
-        return await _write(storage.patch_object, resource, 200, namespace, name, content_type)
-
-    @routes.delete("/api/v1/namespaces/<namespace>/<resource>/<name>")
-    @hide
-    async def delete(namespace: str, resource: str, name: str) -> Response:
-        strategy = _strategy(resource)
-        _, dry_run = _write_options()
-        await request.get_data()  # DeleteOptions: nothing in them changes a ConfigMap's fate
-        obj = await storage.delete_object(
-            store, keys, strategy.kind, namespace, name, dry_run=dry_run
-        )
-        return _json(obj)
+    collection_methods = ["GET", "POST", "DELETE"]
+    item_methods = ["GET", "PUT", "PATCH", "DELETE"]
+    core_group: dict[str, Any] = {"group": "", "version": "v1"}
+    for prefix, group in (("/api/v1", core_group), ("/apis/<group>/<version>", {})):
+        cluster = {**group, "namespace": None}
+        for rule, view, methods, defaults in (
+            ("<resource>", collection, collection_methods, cluster),
+            ("namespaces/<namespace>/<resource>", collection, collection_methods, group),
+            ("<resource>/<name>", item, item_methods, cluster),
+            ("namespaces/<namespace>/<resource>/<name>", item, item_methods, group),
+        ):
+            routes.add_url_rule(
+                f"{prefix}/{rule}",
+                f"{prefix}/{rule}",
+                hide(view),
+                methods=methods,
+                defaults=defaults,
+            )
 
     return routes
+
+
+async def _one(line: bytes) -> AsyncIterator[bytes]:
+    yield line
+
+
+def _watch_line(event_type: str, obj: dict[str, Any]) -> bytes:
+    return watch.line(event_type, obj)

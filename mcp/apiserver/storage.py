@@ -195,6 +195,31 @@ def _selected(
     return True
 
 
+def selection(
+    label_selector: str | None, field_selector_text: str | None
+) -> Callable[[dict[str, Any]], bool]:
+    """Whether an object is selected by a request's label and field selectors.
+
+    Raises:
+        KubeError: 400 for a selector that does not parse or selects on an unknown field.
+    """
+    try:
+        labels = selectors.parse(label_selector or "")
+    except Invalid as exc:
+        raise KubeError(400, f"unable to parse requirement: {exc}") from None
+    fields = field_selector(field_selector_text)
+    return lambda obj: _selected(obj, labels, fields)
+
+
+def list_of(kind: Kind, items: list[dict[str, Any]], metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": kind.group_version,
+        "kind": f"{kind.kind}List",
+        "metadata": metadata,
+        "items": items,
+    }
+
+
 async def list_objects(
     store: Store,
     keys: Keys,
@@ -205,27 +230,30 @@ async def list_objects(
     field_selector_text: str | None,
     limit: int | None = None,
     continue_token: str | None = None,
+    revision: int | None = None,
 ) -> dict[str, Any]:
-    """A `<Kind>List` of the objects in `namespace` (None: every namespace), at one revision.
+    """A `<Kind>List` of the objects in `namespace` (None: every namespace), read from etcd
+    at one revision (`revision`, or the newest).
 
     With `limit`, at most that many items and a `continue` token for the rest, which lists
     the same revision from after the last key seen (410 once etcd has compacted it away).
     """
-    try:
-        labels = selectors.parse(label_selector or "")
-    except Invalid as exc:
-        raise KubeError(400, f"unable to parse requirement: {exc}") from None
-    fields = field_selector(field_selector_text)
+    selected = selection(label_selector, field_selector_text)
     prefix = objects.kind_prefix(keys, kind, namespace)
-    revision, after = _continued(continue_token) if continue_token else (None, "")
+    after = ""
+    if continue_token:
+        revision, after = _continued(continue_token)
     try:
         listing = await store.list_prefix(prefix, revision=revision)
     except Compacted:
-        raise KubeError(
-            410,
-            "The provided continue parameter is too old to display a consistent list result. "
-            "You can start a new list without the continue parameter.",
-        ) from None
+        if continue_token:
+            raise KubeError(
+                410,
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter.",
+                reason="Expired",
+            ) from None
+        raise KubeError(410, f"too old resource version: {revision}", reason="Expired") from None
     items: list[dict[str, Any]] = []
     next_token = ""
     last_key = after
@@ -237,17 +265,12 @@ async def list_objects(
             break
         last_key = item.key
         obj = objects.decode(item)
-        if _selected(obj, labels, fields):
+        if selected(obj):
             items.append(obj)
     metadata: dict[str, Any] = {"resourceVersion": str(listing.revision)}
     if next_token:
         metadata["continue"] = next_token
-    return {
-        "apiVersion": kind.group_version,
-        "kind": f"{kind.kind}List",
-        "metadata": metadata,
-        "items": items,
-    }
+    return list_of(kind, items, metadata)
 
 
 def _continue_token(revision: int, last_key: str) -> str:
@@ -446,17 +469,35 @@ async def patch_object(
 
 async def delete_object(
     store: Store, keys: Keys, kind: Kind, namespace: str, name: str, *, dry_run: bool
-) -> dict[str, Any]:
-    """Delete the object; the object as it was, as kube-apiserver answers for most kinds."""
+) -> tuple[dict[str, Any], int]:
+    """Delete the object: what kube-apiserver answers for it (a `Status` of success naming
+    it), and the revision of the deletion (the object's own under `dry_run`)."""
     object_key = objects.key(keys, kind, name, namespace)
     while True:
         item = await store.get(object_key)
         if item is None:
             raise not_found(kind.resource, name)
         if dry_run:
-            return objects.decode(item)
-        if (
-            await store.txn([Compare(object_key, "mod", item.mod_revision)], [Delete(object_key)])
-            is not None
-        ):
-            return objects.decode(item)
+            return _deleted(kind, objects.decode(item)), item.mod_revision
+        revision = await store.txn(
+            [Compare(object_key, "mod", item.mod_revision)], [Delete(object_key)]
+        )
+        if revision is not None:
+            return _deleted(kind, objects.decode(item)), revision
+
+
+def _deleted(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+    """As kube-apiserver's generic store answers a completed delete (`finalizeDelete`)."""
+    metadata = obj["metadata"]
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {
+            "name": metadata["name"],
+            "group": kind.group,
+            "kind": kind.resource,  # the resource, as upstream writes it
+            "uid": metadata.get("uid", ""),
+        },
+    }

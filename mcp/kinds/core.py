@@ -16,7 +16,7 @@ from mcp import rules
 from mcp.kinds import Kind
 
 # Served read-only for now: the write path comes with the generic storage.
-READ_VERBS = ("get", "list")
+READ_VERBS = ("get", "list", "watch")
 
 NAMESPACE = Kind(
     group="",
@@ -35,7 +35,7 @@ CONFIGMAP = Kind(
     kind="ConfigMap",
     namespaced=True,
     short_names=("cm",),
-    verbs=("create", "delete", "get", "list", "patch", "update"),  # no watch yet
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
 )
 
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
