@@ -1,4 +1,5 @@
-"""Tables for `kubectl get`: AGE formatting and each kind's printer.
+"""Tables for `kubectl get`: Accept negotiation, AGE formatting, each kind's printer and
+the Table, PartialObjectMetadata and watch-event forms.
 
 Expected values come from upstream's own tests where they exist: apimachinery's
 `pkg/util/duration/duration_test.go` and kubernetes' `pkg/printers/internalversion/
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from mcp.kinds import printers
+from mcp.apiserver import tables
+from mcp.apiserver.status import KubeError
+from mcp.kinds import Kind, core, printers
 
 NOW = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -21,6 +24,11 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 MILLI = timedelta(milliseconds=1)
 MICRO = timedelta(microseconds=1)
+KUBECTL_GET = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
+WIDGET = Kind(group="example.com", version="v1", resource="widgets", kind="Widget", namespaced=True)
 
 
 def ago(delta: timedelta) -> str:
@@ -104,6 +112,306 @@ def test_human_duration_is_apimachinerys(elapsed: timedelta, shown: str) -> None
 )
 def test_age_is_translate_timestamp_since(timestamp: str | None, shown: str) -> None:
     assert printers.since(timestamp, NOW) == shown
+
+
+# --- Accept negotiation -----------------------------------------------------------------
+
+TABLE_V1 = tables.Output("Table", "v1")
+
+
+@pytest.mark.parametrize(
+    ("accept", "output"),
+    [
+        pytest.param(KUBECTL_GET, TABLE_V1, id="kubectl-get"),
+        pytest.param(
+            "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json",
+            tables.Output("Table", "v1beta1"),
+            id="table-v1beta1",
+        ),
+        pytest.param(None, tables.AS_IS, id="no-accept"),
+        pytest.param("", tables.AS_IS, id="empty-accept"),
+        pytest.param("application/json", tables.AS_IS, id="json"),
+        pytest.param("*/*", tables.AS_IS, id="any"),
+        pytest.param("*", tables.AS_IS, id="bare-star"),
+        pytest.param("application/*", tables.AS_IS, id="any-application"),
+        pytest.param(
+            "application/vnd.kubernetes.protobuf,application/json",
+            tables.AS_IS,
+            id="protobuf-first",
+        ),
+        pytest.param(
+            "application/json;as=Table;g=meta.k8s.io;v=v2,application/json",
+            tables.AS_IS,
+            id="unknown-table-version-then-json",
+        ),
+        pytest.param(
+            "application/json;as=Table;v=v1;g=meta.k8s.io;q=0.5,application/json",
+            tables.AS_IS,
+            id="json-preferred-by-q",
+        ),
+        pytest.param(
+            "application/json;q=0.5,application/json;as=Table;v=v1;g=meta.k8s.io",
+            TABLE_V1,
+            id="table-preferred-by-q",
+        ),
+        pytest.param(
+            # goautoneg's order puts a clause without wildcards before `*/*` whatever the q.
+            "*/*,application/json;as=Table;v=v1;g=meta.k8s.io;q=0.1",
+            TABLE_V1,
+            id="goautoneg-wildcards-last",
+        ),
+        pytest.param(
+            "application/json; as=Table; v=v1; g=meta.k8s.io", TABLE_V1, id="spaces-around-params"
+        ),
+        pytest.param("*/*;as=Table;v=v1;g=meta.k8s.io", TABLE_V1, id="table-from-any"),
+        pytest.param(
+            "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json",
+            tables.Output("PartialObjectMetadataList", "v1"),
+            id="partial-list",
+        ),
+        pytest.param(
+            "application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io",
+            tables.Output("PartialObjectMetadata", "v1beta1"),
+            id="partial",
+        ),
+        pytest.param("application/json;stream=watch", tables.AS_IS, id="watch-stream"),
+        pytest.param("application/json;sv=v1", tables.AS_IS, id="server-version"),
+        pytest.param("application/json;pretty=1", tables.AS_IS, id="pretty"),
+        pytest.param("application/json;charset=utf-8", tables.AS_IS, id="unknown-param"),
+        pytest.param(
+            "text/html,application/xhtml+xml,*/*;q=0.8", tables.AS_IS, id="browser-falls-to-any"
+        ),
+        pytest.param("application/json;q=abc", tables.AS_IS, id="bad-q-is-zero-but-kept"),
+    ],
+)
+def test_accept_chooses_what_to_answer(accept: str | None, output: tables.Output) -> None:
+    assert tables.negotiate(accept) == output
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        pytest.param("application/json;as=Table;g=meta.k8s.io;v=v2", id="unknown-table-version"),
+        pytest.param("application/json;as=Table", id="table-without-group"),
+        pytest.param("application/json;as=Table;g=example.com;v=v1", id="table-of-other-group"),
+        pytest.param("application/json;as=Widget;g=meta.k8s.io;v=v1", id="unknown-conversion"),
+        pytest.param("application/json;v=v1", id="version-alone"),
+        pytest.param("application/yaml;as=Table;v=v1;g=meta.k8s.io", id="yaml-table"),
+        pytest.param("application/vnd.kubernetes.protobuf", id="protobuf"),
+        pytest.param("application/yaml", id="yaml"),
+        pytest.param("text/html", id="html"),
+        pytest.param("*/json", id="star-slash-json"),
+        pytest.param("application/json;stream=nope", id="unknown-stream"),
+        pytest.param("application/json;sv=v2", id="other-server-version"),
+        pytest.param("Application/JSON", id="case-sensitive-as-goautoneg"),
+        pytest.param(" ", id="blank"),
+    ],
+)
+def test_accept_with_nothing_served_is_406(accept: str) -> None:
+    with pytest.raises(KubeError) as refused:
+        tables.negotiate(accept)
+    assert refused.value.code == 406
+    assert str(refused.value) == "only the following media types are accepted: application/json"
+
+
+def test_accept_clauses_are_parsed_as_goautoneg_parses_them() -> None:
+    clauses = tables.parse_accept(
+        "text/plain;q=0.5, application/json;as=Table;v=v1, bad, a/b/c, */*;q=0.1, application/*"
+    )
+    assert clauses == [
+        tables.Clause("application", "json", 1.0, (("as", "Table"), ("v", "v1"))),
+        tables.Clause("application", "*", 1.0),
+        tables.Clause("text", "plain", 0.5),
+        tables.Clause("*", "*", 0.1),
+    ]
+
+
+def test_include_object_rides_with_a_table_only() -> None:
+    assert tables.negotiate(KUBECTL_GET, "Object") == tables.Output("Table", "v1", "Object")
+    assert tables.negotiate("application/json", "Object") == tables.AS_IS
+
+
+# --- Tables -----------------------------------------------------------------------------
+
+
+def configmap(name: str, data: dict[str, str], rv: str = "7") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "uid": f"uid-{name}",
+            "resourceVersion": rv,
+            "creationTimestamp": ago(5 * SECOND),
+            "labels": {"app": "web"},
+        },
+        "data": data,
+    }
+
+
+CONFIGMAP_LIST = {
+    "apiVersion": "v1",
+    "kind": "ConfigMapList",
+    "metadata": {"resourceVersion": "42", "continue": "next-page"},
+    "items": [configmap("a", {"x": "1", "y": "2"}), configmap("b", {})],
+}
+
+
+def test_a_list_as_a_table_has_upstreams_columns_rows_and_metadata() -> None:
+    table = tables.transform(TABLE_V1, core.CONFIGMAP, CONFIGMAP_LIST, now=NOW)
+    assert table["kind"] == "Table"
+    assert table["apiVersion"] == "meta.k8s.io/v1"
+    assert table["metadata"] == {"resourceVersion": "42", "continue": "next-page"}
+    assert [
+        (c["name"], c["type"], c["format"], c["priority"]) for c in table["columnDefinitions"]
+    ] == [("Name", "string", "name", 0), ("Data", "string", "", 0), ("Age", "string", "", 0)]
+    assert table["columnDefinitions"][2]["description"].startswith(
+        "CreationTimestamp is a timestamp representing the server time"
+    )
+    assert [row["cells"] for row in table["rows"]] == [["a", 2, "5s"], ["b", 0, "5s"]]
+    # includeObject=Metadata, the default: each row carries its object's metadata.
+    assert table["rows"][0]["object"] == {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": CONFIGMAP_LIST["items"][0]["metadata"],  # type: ignore[index]  # a list
+    }
+
+
+def test_a_v1beta1_table_carries_v1beta1_metadata() -> None:
+    output = tables.Output("Table", "v1beta1")
+    table = tables.transform(output, core.CONFIGMAP, CONFIGMAP_LIST, now=NOW)
+    assert table["apiVersion"] == "meta.k8s.io/v1beta1"
+    assert {row["object"]["apiVersion"] for row in table["rows"]} == {"meta.k8s.io/v1beta1"}
+
+
+@pytest.mark.parametrize(
+    ("include", "first_object"),
+    [
+        pytest.param("Object", CONFIGMAP_LIST["items"][0], id="object"),  # type: ignore[index]  # a list
+        pytest.param("None", None, id="none"),
+        pytest.param(
+            "",
+            {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": CONFIGMAP_LIST["items"][0]["metadata"],  # type: ignore[index]  # a list
+            },
+            id="empty-is-metadata",
+        ),
+    ],
+)
+def test_include_object_says_what_each_row_carries(include: str, first_object: Any) -> None:
+    output = tables.Output("Table", "v1", include)
+    table = tables.transform(output, core.CONFIGMAP, CONFIGMAP_LIST, now=NOW)
+    assert table["rows"][0]["object"] == first_object
+
+
+def test_an_unknown_include_object_is_a_bad_request() -> None:
+    with pytest.raises(KubeError) as refused:
+        tables.transform(tables.Output("Table", "v1", "All"), core.CONFIGMAP, CONFIGMAP_LIST)
+    assert refused.value.code == 400
+    assert str(refused.value) == (
+        'Unable to convert to Table as requested: includeObject: Invalid value: "All": '
+        "must be 'Metadata', 'Object', 'None', or empty"
+    )
+
+
+def test_one_object_is_a_table_of_one_row_at_its_resource_version() -> None:
+    table = tables.transform(TABLE_V1, core.CONFIGMAP, configmap("a", {"k": "v"}, rv="9"), now=NOW)
+    assert table["metadata"] == {"resourceVersion": "9"}
+    assert [row["cells"] for row in table["rows"]] == [["a", 1, "5s"]]
+
+
+def test_an_empty_list_is_a_table_without_rows() -> None:
+    empty = {"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"resourceVersion": "3"}}
+    table = tables.transform(TABLE_V1, core.CONFIGMAP, {**empty, "items": []}, now=NOW)
+    assert table["rows"] == []
+    assert len(table["columnDefinitions"]) == 3
+
+
+def test_a_kind_without_a_printer_gets_upstreams_default_columns() -> None:
+    widget = {"kind": "Widget", "metadata": {"name": "w", "creationTimestamp": ago(DAY)}}
+    table = tables.transform(TABLE_V1, WIDGET, widget, now=NOW)
+    assert [(c["name"], c["type"]) for c in table["columnDefinitions"]] == [
+        ("Name", "string"),
+        ("Created At", "date"),
+    ]
+    assert table["rows"][0]["cells"] == ["w", "2026-06-30T12:00:00Z"]
+    unset = tables.transform(TABLE_V1, WIDGET, {"metadata": {"name": "w"}}, now=NOW)
+    assert unset["rows"][0]["cells"] == ["w", "0001-01-01T00:00:00Z"]
+
+
+def test_as_is_leaves_the_object_alone() -> None:
+    assert tables.transform(tables.AS_IS, core.CONFIGMAP, CONFIGMAP_LIST) is CONFIGMAP_LIST
+
+
+def test_partial_object_metadata_of_one_object_and_of_a_list() -> None:
+    one = tables.transform(
+        tables.Output("PartialObjectMetadata", "v1"), core.CONFIGMAP, configmap("a", {})
+    )
+    assert one == {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": configmap("a", {})["metadata"],
+    }
+    listed = tables.transform(
+        tables.Output("PartialObjectMetadataList", "v1beta1"), core.CONFIGMAP, CONFIGMAP_LIST
+    )
+    assert listed["kind"] == "PartialObjectMetadataList"
+    assert listed["apiVersion"] == "meta.k8s.io/v1beta1"
+    assert listed["metadata"] == {"resourceVersion": "42", "continue": "next-page"}
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["a", "b"]
+    assert {item["kind"] for item in listed["items"]} == {"PartialObjectMetadata"}
+
+
+@pytest.mark.parametrize(
+    ("conversion", "obj", "message"),
+    [
+        pytest.param(
+            "PartialObjectMetadata",
+            CONFIGMAP_LIST,
+            "you requested PartialObjectMetadata, but the requested object is a list "
+            "(*core.ConfigMapList)",
+            id="partial-of-a-list",
+        ),
+        pytest.param(
+            "PartialObjectMetadataList",
+            configmap("a", {}),
+            "you requested PartialObjectMetadataList, but the requested object is not a list "
+            "(*core.ConfigMap)",
+            id="partial-list-of-one",
+        ),
+    ],
+)
+def test_a_partial_form_that_does_not_fit_is_406(
+    conversion: str, obj: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(KubeError) as refused:
+        tables.transform(tables.Output(conversion, "v1"), core.CONFIGMAP, obj)
+    assert (refused.value.code, str(refused.value)) == (406, message)
+
+
+def test_watch_events_carry_column_definitions_in_the_first_only() -> None:
+    first = tables.watch_object(TABLE_V1, core.CONFIGMAP, configmap("a", {}), first=True, now=NOW)
+    later = tables.watch_object(TABLE_V1, core.CONFIGMAP, configmap("b", {}), first=False, now=NOW)
+    assert [c["name"] for c in first["columnDefinitions"]] == ["Name", "Data", "Age"]
+    assert later["columnDefinitions"] is None
+    assert [first["rows"][0]["cells"], later["rows"][0]["cells"]] == [
+        ["a", 0, "5s"],
+        ["b", 0, "5s"],
+    ]
+    assert later["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_a_watch_error_status_and_an_unfit_conversion_go_as_they_are() -> None:
+    expired = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410}
+    assert tables.watch_object(TABLE_V1, core.CONFIGMAP, expired, first=True) is expired
+    partial_list = tables.Output("PartialObjectMetadataList", "v1")
+    obj = configmap("a", {})
+    assert tables.watch_object(partial_list, core.CONFIGMAP, obj, first=True) is obj
+    partial = tables.Output("PartialObjectMetadata", "v1")
+    assert tables.watch_object(partial, core.CONFIGMAP, obj, first=False)["metadata"]["name"] == "a"
 
 
 # --- printers, from upstream's printers_test.go ------------------------------------------
