@@ -15,9 +15,9 @@ from quart import Blueprint, Response, request
 from quart_schema import hide
 
 from mcp.api.common import json_body
-from mcp.apiserver import discovery, objects, openapi, storage
+from mcp.apiserver import discovery, objects, openapi, storage, tables
 from mcp.apiserver.status import KubeError, not_found
-from mcp.kinds import core
+from mcp.kinds import Kind, core
 from mcp.registry import Keys
 from mcp.store import Store
 
@@ -36,6 +36,7 @@ LIST_PARAMS = frozenset(
         "resourceVersion",  # any served list is at least as new as a version the client saw
         "timeout",
         "timeoutSeconds",
+        "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
@@ -47,6 +48,13 @@ def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Re
         quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
         response.headers.add("Warning", f'299 - "{quoted}"')  # RFC 7234's warn-text
     return response
+
+
+def _read_answer(kind: Kind, obj: dict[str, Any]) -> Response:
+    """A read's answer in the form its Accept header asks for: the object or list as it
+    is, or a Table of it (`kubectl get`), or its PartialObjectMetadata (`tables`)."""
+    output = tables.negotiate(request.headers.get("Accept"), request.args.get("includeObject"))
+    return _json(tables.transform(output, kind, obj))
 
 
 def _refuse_unknown_params(allowed: frozenset[str]) -> None:
@@ -136,13 +144,14 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     async def list_namespaces() -> Response:
         listing = await store.list_prefix(objects.kind_prefix(keys, core.NAMESPACE))
         items = [objects.decode(item) for item in listing.items]
-        return _json(
+        return _read_answer(
+            core.NAMESPACE,
             {
                 "apiVersion": "v1",
                 "kind": "NamespaceList",
                 "metadata": {"resourceVersion": str(listing.revision)},
                 "items": items,
-            }
+            },
         )
 
     @routes.get("/api/v1/namespaces/<name>")
@@ -151,21 +160,22 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
         item = await store.get(objects.key(keys, core.NAMESPACE, name))
         if item is None:
             raise not_found("namespaces", name)
-        return _json(objects.decode(item))
+        return _read_answer(core.NAMESPACE, objects.decode(item))
 
     async def _list(resource: str, namespace: str | None) -> Response:
         _refuse_unknown_params(LIST_PARAMS)
+        kind = _strategy(resource).kind
         listed = await storage.list_objects(
             store,
             keys,
-            _strategy(resource).kind,
+            kind,
             namespace,
             label_selector=request.args.get("labelSelector"),
             field_selector_text=request.args.get("fieldSelector"),
             limit=_limit(),
             continue_token=request.args.get("continue"),
         )
-        return _json(listed)
+        return _read_answer(kind, listed)
 
     @routes.get("/api/v1/<resource>")
     @hide
@@ -201,10 +211,9 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     @routes.get("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
     async def get(namespace: str, resource: str, name: str) -> Response:
-        _refuse_unknown_params(frozenset({"resourceVersion", "pretty"}))
-        return _json(
-            await storage.get_object(store, keys, _strategy(resource).kind, namespace, name)
-        )
+        _refuse_unknown_params(frozenset({"resourceVersion", "pretty", "includeObject"}))
+        kind = _strategy(resource).kind
+        return _read_answer(kind, await storage.get_object(store, keys, kind, namespace, name))
 
     @routes.put("/api/v1/namespaces/<namespace>/<resource>/<name>")
     @hide
