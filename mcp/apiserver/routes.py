@@ -17,7 +17,7 @@ from quart_schema import hide
 
 from mcp import logs
 from mcp.api.common import ApiContext, json_body
-from mcp.apiserver import discovery, openapi, reads, storage, watch
+from mcp.apiserver import discovery, openapi, reads, storage, tables, watch
 from mcp.apiserver.status import KubeError
 from mcp.kinds import Kind, core
 
@@ -41,6 +41,7 @@ LIST_PARAMS = frozenset(
         "timeoutSeconds",
         "watch",
         "pretty",
+        "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
@@ -53,6 +54,42 @@ def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Re
         quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
         response.headers.add("Warning", f'299 - "{quoted}"')  # RFC 7234's warn-text
     return response
+
+
+def _output() -> tables.Output:
+    """The form a read's Accept header and `includeObject` ask for (`tables`)."""
+    return tables.negotiate(request.headers.get("Accept"), request.args.get("includeObject"))
+
+
+def _read_answer(kind: Kind, obj: dict[str, Any]) -> Response:
+    """A read's answer in the form its Accept header asks for: the object or list as it
+    is, or a Table of it (`kubectl get`), or its PartialObjectMetadata (`tables`)."""
+    return _json(tables.transform(_output(), kind, obj))
+
+
+def _watch_render(kind: Kind, output: tables.Output) -> watch.Render:
+    """How a stream writes its events' objects: as they are, or as Tables whose column
+    definitions come in the first event only."""
+    first = True
+
+    def render(event_type: str, obj: dict[str, Any]) -> bytes:
+        nonlocal first
+        if output.conversion is None:
+            return watch.line(event_type, obj)
+        if event_type == "BOOKMARK":
+            # A bookmark carries only its resourceVersion, in the asked-for form.
+            bookmark = {**tables.transform(output, kind, _empty_list(kind, obj))}
+            bookmark.pop("rows", None)
+            return watch.line(event_type, bookmark)
+        shown = tables.watch_object(output, kind, obj, first=first)
+        first = False
+        return watch.line(event_type, shown)
+
+    return render
+
+
+def _empty_list(kind: Kind, bookmark: dict[str, Any]) -> dict[str, Any]:
+    return storage.list_of(kind, [], dict(bookmark["metadata"]))
 
 
 def _refuse_unknown_params(allowed: frozenset[str]) -> None:
@@ -175,11 +212,13 @@ def blueprint(
             _refuse_unknown_params(WATCH_PARAMS)
             selected = storage.selection(args.get("labelSelector"), args.get("fieldSelector"))
             wanted = watch.parse(kind, namespace, selected, dict(args.items()))
+            output = _output()
+            tables.include_object(output.include_object)
             if not await watch.check_history(store, keys, cache, wanted):
                 lines: Any = _one(watch.expired(f"too old resource version: {wanted.since}"))
             else:
                 lines = watch.stream(
-                    cache, wanted, _watch_line, bookmark_interval=bookmark_interval
+                    cache, wanted, _watch_render(kind, output), bookmark_interval=bookmark_interval
                 )
             response = Response(lines, 200, content_type="application/json")
             response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
@@ -198,7 +237,7 @@ def blueprint(
             raw_version=args.get("resourceVersion"),
             match=args.get("resourceVersionMatch"),
         )
-        return _json(listed)
+        return _read_answer(kind, listed)
 
     async def create(kind: Kind, namespace: str | None) -> Response:
         validation, dry_run = _write_options()
@@ -242,11 +281,14 @@ def blueprint(
         if kind.namespaced and namespace is None:
             raise KubeError(404, "the server could not find the requested resource")
         if verb == "get":
-            _refuse_unknown_params(frozenset({"resourceVersion", "pretty"}))
+            _refuse_unknown_params(frozenset({"resourceVersion", "pretty", "includeObject"}))
+            output = _output()
             stored = await reads.get(
                 cache, kind, namespace, name, request.args.get("resourceVersion")
             )
-            return Response(stored.raw, 200, content_type="application/json")
+            if output.conversion is None:
+                return Response(stored.raw, 200, content_type="application/json")
+            return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
             _, dry_run = _write_options()
             await request.get_data()  # DeleteOptions: nothing in them changes a ConfigMap's fate
@@ -311,7 +353,3 @@ def blueprint(
 
 async def _one(line: bytes) -> AsyncIterator[bytes]:
     yield line
-
-
-def _watch_line(event_type: str, obj: dict[str, Any]) -> bytes:
-    return watch.line(event_type, obj)

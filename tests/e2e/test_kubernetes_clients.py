@@ -4,10 +4,12 @@ official Python client, both configured by the kubeconfig mcp writes."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import kubernetes
 import pytest
@@ -152,7 +154,9 @@ def test_kubectl_apply_creates_configures_and_leaves_unchanged(
     assert "kubectl.kubernetes.io/last-applied-configuration" in annotations
     assert not any(key.startswith("$") for key in shown)  # no patch directive stored
     listed = kubectl(kubeconfig_path, "get", "configmaps", "-A", "-l", "app=web")
-    assert listed.stdout.split()[:4] == ["NAMESPACE", "NAME", "AGE", "default"], listed.stdout
+    assert listed.stdout.split()[:5] == ["NAMESPACE", "NAME", "DATA", "AGE", "default"], (
+        listed.stdout
+    )
 
 
 def test_kubectl_changes_a_configmap_as_on_a_cluster(kubeconfig_path: Path, tmp_path: Path) -> None:
@@ -272,3 +276,127 @@ def test_the_python_client_creates_lists_pages_and_deletes_configmaps(
     assert invalid.value.status == 422
     assert json.loads(str(invalid.value.body))["details"]["causes"][0]["field"] == "metadata.name"
     assert left.items == []
+
+
+# What `kubectl get` prints in an AGE cell: kube's duration.HumanDuration ("5s", "3m2s", "2d").
+AGE = r"(?:\d+y)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?"
+KUBECTL_GET_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
+
+
+def assert_printed(stdout: str, expected: list[str]) -> None:
+    """`stdout` is `expected` line by line, with `{age}` matching an AGE cell."""
+    lines = stdout.splitlines()
+    assert len(lines) == len(expected), stdout
+    for line, pattern in zip(lines, expected, strict=True):
+        regex = re.escape(pattern).replace(re.escape("{age}"), AGE)
+        assert re.fullmatch(regex, line), f"{line!r} is not {pattern!r} in:\n{stdout}"
+
+
+def test_kubectl_gets_namespaces_as_a_table(kubeconfig_path: Path) -> None:
+    listed = kubectl(kubeconfig_path, "get", "namespaces")
+    assert listed.returncode == 0, listed.stderr
+    assert_printed(
+        listed.stdout,
+        [
+            "NAME          STATUS   AGE",
+            "default       Active   {age}",
+            "kube-public   Active   {age}",
+            "kube-system   Active   {age}",
+        ],
+    )
+    one = kubectl(kubeconfig_path, "get", "ns", "default")
+    assert one.returncode == 0, one.stderr
+    assert_printed(one.stdout, ["NAME      STATUS   AGE", "default   Active   {age}"])
+
+
+CONFIGMAPS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+data: {color: blue, size: large}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: empty
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: mixed
+data: {a: "1"}
+binaryData: {b: AAEC, c: AwQF}
+"""
+
+
+def test_kubectl_gets_configmaps_as_a_table(kubeconfig_path: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "configmaps.yaml"
+    manifest.write_text(CONFIGMAPS)
+    applied = kubectl(kubeconfig_path, "apply", "-f", str(manifest))
+    assert applied.returncode == 0, applied.stderr
+
+    every = [
+        "NAMESPACE   NAME    DATA   AGE",
+        "default     empty   0      {age}",
+        "default     mixed   3      {age}",
+        "default     web     2      {age}",
+    ]
+    for wide in ((), ("-o", "wide")):  # ConfigMaps have no wide columns
+        listed = kubectl(kubeconfig_path, "get", "cm", "-A", *wide)
+        assert listed.returncode == 0, listed.stderr
+        assert_printed(listed.stdout, every)
+    one = kubectl(kubeconfig_path, "get", "configmap", "web")
+    assert_printed(one.stdout, ["NAME   DATA   AGE", "web    2      {age}"])
+    # --sort-by asks for whole objects in the rows (includeObject=Object).
+    by_name = kubectl(kubeconfig_path, "get", "cm", "--sort-by=.metadata.name", "--no-headers")
+    assert by_name.returncode == 0, by_name.stderr
+    assert [line.split()[0] for line in by_name.stdout.splitlines()] == ["empty", "mixed", "web"]
+    paged = kubectl(kubeconfig_path, "get", "cm", "--chunk-size=1")  # a continue per page
+    assert_printed(
+        paged.stdout,
+        [
+            "NAME    DATA   AGE",
+            "empty   0      {age}",
+            "mixed   3      {age}",
+            "web     2      {age}",
+        ],
+    )
+
+
+def raw_get(api_client: Any, path: str, accept: str) -> tuple[int, Any]:
+    """A GET through the Python client's own request path, with a chosen Accept header
+    (`api_client` is Any: the package ships no types)."""
+    method, url, headers, _, _ = api_client.param_serialize(
+        "GET", path, header_params={"Accept": accept}, auth_settings=["BearerToken"]
+    )
+    response = api_client.call_api(method, url, headers)
+    response.read()
+    return response.status, json.loads(response.data)
+
+
+def test_the_python_client_asks_for_a_table_as_kubectl_does(kubeconfig_path: Path) -> None:
+    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(kubeconfig_path)
+    )
+    with api_client:
+        status, table = raw_get(api_client, "/api/v1/namespaces", KUBECTL_GET_ACCEPT)
+        refused = raw_get(
+            api_client, "/api/v1/namespaces", "application/json;as=Table;v=v2;g=meta.k8s.io"
+        )
+    assert status == 200
+    assert (table["kind"], table["apiVersion"]) == ("Table", "meta.k8s.io/v1")
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Status", "Age"]
+    assert [row["cells"][:2] for row in table["rows"]] == [
+        ["default", "Active"],
+        ["kube-public", "Active"],
+        ["kube-system", "Active"],
+    ]
+    assert {row["object"]["kind"] for row in table["rows"]} == {"PartialObjectMetadata"}
+    assert table["metadata"]["resourceVersion"].isdigit()
+    assert refused[0] == 406
+    assert refused[1]["reason"] == "NotAcceptable"
+    assert refused[1]["message"] == "only the following media types are accepted: application/json"

@@ -92,6 +92,35 @@ def test_kubectl_get_watch_sees_changes_as_they_happen(kubeconfig: Path, api: ht
         watcher.communicate(timeout=10)
 
 
+def test_kubectl_get_watch_prints_tables_with_the_event_types(
+    kubeconfig: Path, api: httpx.Client
+) -> None:
+    create(api, "app")
+    command = ["get", "cm", "-A", "-w", "--output-watch-events"]
+    watcher = subprocess.Popen(
+        [KUBECTL, "--kubeconfig", str(kubeconfig), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def row() -> list[str]:
+        assert watcher.stdout is not None
+        cells = watcher.stdout.readline().split()
+        return cells[:-1]  # all but AGE
+
+    try:
+        assert row() == ["EVENT", "NAMESPACE", "NAME", "DATA"]
+        assert row() == ["ADDED", "default", "app", "1"]
+        merge_patch(api, "app", {"data": {"k": "2", "extra": "3"}})
+        assert row() == ["MODIFIED", "default", "app", "2"]
+        assert api.delete(f"{CM_PATH}/app").status_code == 200
+        assert row() == ["DELETED", "default", "app", "2"]
+    finally:
+        watcher.kill()
+        watcher.communicate(timeout=10)
+
+
 def test_kubectl_wait_sees_a_change_made_while_it_waits(
     kubeconfig: Path, api: httpx.Client
 ) -> None:
