@@ -14,8 +14,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 from quart_schema import hide
 
-from mcp.api.common import json_body
-from mcp.apiserver import discovery, objects, openapi, storage
+from mcp.apiserver import bodies, discovery, objects, openapi, storage
 from mcp.apiserver.status import KubeError, not_found
 from mcp.kinds import core
 from mcp.registry import Keys
@@ -187,7 +186,7 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
             keys,
             strategy,
             *where,
-            await json_body(),
+            await bodies.read(),
             field_validation=validation,
             dry_run=dry_run,
         )
