@@ -237,3 +237,31 @@ def test_an_untyped_body_is_json_on_kubernetes_paths_only(
         assert verdict.status == expected
     else:
         assert verdict == expected
+
+
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        pytest.param("POST", "/api/v1/namespaces/default/configmaps", Admission(), id="create"),
+        pytest.param("PUT", "/api/v1/namespaces/default/configmaps/web", Admission(), id="replace"),
+        pytest.param(
+            "DELETE", "/apis/apps/v1/namespaces/default/deployments/web", Admission(), id="delete"
+        ),
+        pytest.param("PATCH", "/api/v1/namespaces/default/configmaps/web", 415, id="patch"),
+        pytest.param("POST", "/api/v1/containers", 415, id="mcp-v1"),
+        pytest.param("POST", "/containers/create", 415, id="mcp-seed"),
+    ],
+)
+def test_kubernetes_protobuf_is_taken_for_whole_objects_on_kubernetes_paths(
+    method: str, path: str, expected: Admission | int
+) -> None:
+    request = {"host": "localhost:8080", "content-type": PROTOBUF, "content-length": "40"}
+    verdict = guard.check(LOCAL, method, request, path=path)
+    if isinstance(expected, int):
+        assert isinstance(verdict, Refusal)
+        assert verdict.status == expected
+    else:
+        assert verdict == expected

@@ -16,7 +16,8 @@ So every request passes three checks, in this order, before Quart routes it:
 3. A request that changes something and carries a body must declare a media type its
    method accepts (JSON; for PATCH the patch types too); otherwise 415. Routes narrow
    this further (the v1 PATCH takes merge patches only). On the Kubernetes paths an
-   undeclared body is JSON, as kube-apiserver takes it.
+   undeclared body is JSON, as kube-apiserver takes it, and whole objects may also come
+   as Kubernetes protobuf.
 
 The decisions are pure functions of the request line and headers (`check`), tested by
 tables; `Guard` is the thin ASGI wrapper around them.
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 
 from mcp import logs
 from mcp.api import problems
+from mcp.apiserver import protobuf
 from mcp.apiserver import status as kube_status
 from mcp.config import normalize_origin
 
@@ -47,6 +49,12 @@ BODY_TYPES: Mapping[str, frozenset[str]] = {
     "PUT": frozenset({JSON}),
     "DELETE": frozenset({JSON}),
     "PATCH": frozenset({JSON, MERGE_PATCH, STRATEGIC_MERGE_PATCH, JSON_PATCH}),
+}
+# The Kubernetes paths also take whole objects in Kubernetes protobuf, which typed clients
+# (`kubectl create ...`) send; patches stay JSON there too.
+KUBERNETES_BODY_TYPES: Mapping[str, frozenset[str]] = {
+    method: (types | {protobuf.MEDIA_TYPE}) if method != "PATCH" else types
+    for method, types in BODY_TYPES.items()
 }
 LOOPBACK_NAMES = frozenset({"localhost"})
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
@@ -202,8 +210,9 @@ def check(
             f"a browser marked this request {site}; requests from other sites are refused",
         )
 
-    accepted = BODY_TYPES.get(method)
-    untyped_is_json = "content-type" not in headers and kube_status.is_kubernetes_path(path)
+    kubernetes = kube_status.is_kubernetes_path(path)
+    accepted = (KUBERNETES_BODY_TYPES if kubernetes else BODY_TYPES).get(method)
+    untyped_is_json = "content-type" not in headers and kubernetes
     if (
         accepted is not None
         and (_has_body(headers) or "content-type" in headers)

@@ -16,8 +16,8 @@ from quart import Blueprint, Response, request
 from quart_schema import hide
 
 from mcp import logs
-from mcp.api.common import ApiContext, json_body
-from mcp.apiserver import discovery, openapi, reads, storage, tables, watch
+from mcp.api.common import ApiContext
+from mcp.apiserver import bodies, discovery, openapi, reads, storage, tables, watch
 from mcp.apiserver.status import KubeError
 from mcp.kinds import Kind, core
 
@@ -246,7 +246,7 @@ def blueprint(
             keys,
             _strategy(kind),
             namespace or "",
-            await json_body(),
+            await bodies.read(),
             field_validation=validation,
             dry_run=dry_run,
         )
@@ -300,7 +300,7 @@ def blueprint(
             return _json(deleted)
         strategy = _strategy(kind)
         validation, dry_run = _write_options()
-        body = await json_body()
+        body = await bodies.read()
         if verb == "update":
             obj, warnings = await storage.update_object(
                 store,

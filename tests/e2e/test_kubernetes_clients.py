@@ -3,6 +3,7 @@ official Python client, both configured by the kubeconfig mcp writes."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import stat
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kubernetes
 import pytest
 from support.launcher import McpLauncher
@@ -400,3 +402,43 @@ def test_the_python_client_asks_for_a_table_as_kubectl_does(kubeconfig_path: Pat
     assert refused[0] == 406
     assert refused[1]["reason"] == "NotAcceptable"
     assert refused[1]["message"] == "only the following media types are accepted: application/json"
+
+
+def test_kubectl_create_configmap_sends_protobuf_that_mcp_stores(
+    kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    # `kubectl create` uses a typed client: the body is application/vnd.kubernetes.protobuf.
+    created = kubectl(kubeconfig_path, "create", "configmap", "app", "--from-literal=a=b")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "configmap/app created"
+    shown = json.loads(kubectl(kubeconfig_path, "get", "cm", "app", "-o", "json").stdout)
+    assert shown["data"] == {"a": "b"}
+    assert shown["metadata"]["uid"]
+
+    logo = tmp_path / "logo.bin"
+    logo.write_bytes(b"\x89PNG\x00\xff")
+    created = kubectl(kubeconfig_path, "create", "configmap", "files", f"--from-file={logo}")
+    assert created.returncode == 0, created.stderr
+    shown = json.loads(kubectl(kubeconfig_path, "get", "cm", "files", "-o", "json").stdout)
+    assert shown["binaryData"] == {"logo.bin": "iVBORwD/"}
+    taken = kubectl(kubeconfig_path, "create", "configmap", "app", "--from-literal=a=c")
+    assert taken.returncode == 1
+    assert taken.stderr.strip() == (
+        'error: failed to create configmap: configmaps "app" already exists'
+    )
+
+
+def test_protobuf_bodies_mcp_cannot_read_are_refused_with_a_status(mcp: McpProcess) -> None:
+    fixtures = Path(__file__).parent.parent / "apiserver" / "fixtures" / "protobuf"
+    unknown = base64.b64decode(json.loads((fixtures / "priorityclass.json").read_text())["body"])
+    url = f"{mcp.url}/api/v1/namespaces/default/configmaps"
+    headers = {"Content-Type": "application/vnd.kubernetes.protobuf"}
+    with httpx.Client(timeout=30.0) as client:
+        refused = client.post(url, content=unknown, headers=headers)
+        garbled = client.post(url, content=b"k8s\x00\x0a\x7f", headers=headers)
+    assert refused.status_code == 415
+    assert refused.json()["reason"] == "UnsupportedMediaType"
+    assert "scheduling.k8s.io/v1 PriorityClass" in refused.json()["message"]
+    assert garbled.status_code == 400
+    assert garbled.json()["kind"] == "Status"
+    assert "not a valid Kubernetes protobuf object" in garbled.json()["message"]
