@@ -10,7 +10,7 @@ from fakes import FakeStore
 from mcp.apiserver import storage
 from mcp.apiserver.namespaces import ensure_defaults
 from mcp.apiserver.status import KubeError
-from mcp.kinds import core
+from mcp.kinds import Kind, core
 from mcp.registry import Keys
 
 KEYS = Keys("/t")
@@ -87,27 +87,41 @@ def test_prepare_generates_a_name_from_generate_name() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "terms"),
+    ("kind", "text", "terms"),
     [
-        pytest.param("metadata.name=web", [("metadata.name", "web", True)], id="equals"),
-        pytest.param("metadata.name==web", [("metadata.name", "web", True)], id="double"),
         pytest.param(
+            core.CONFIGMAP, "metadata.name=web", [("metadata.name", "web", True)], id="equals"
+        ),
+        pytest.param(
+            core.CONFIGMAP, "metadata.name==web", [("metadata.name", "web", True)], id="double"
+        ),
+        pytest.param(
+            core.CONFIGMAP,
             "metadata.name!=web,metadata.namespace=default",
             [("metadata.name", "web", False), ("metadata.namespace", "default", True)],
             id="two-terms",
         ),
-        pytest.param("", [], id="empty"),
+        pytest.param(core.CONFIGMAP, "", [], id="empty"),
     ],
 )
-def test_field_selector(text: str, terms: list[tuple[str, str, bool]]) -> None:
-    assert storage.field_selector(text) == terms
+def test_field_selector(kind: Kind, text: str, terms: list[tuple[str, str, bool]]) -> None:
+    assert storage.field_selector(kind, text) == terms
 
 
-@pytest.mark.parametrize("text", ["spec.x=1", "metadata.name"], ids=["unknown-field", "no-op"])
-def test_field_selector_refuses(text: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        pytest.param(core.CONFIGMAP, "spec.x=1", id="unknown-field"),
+        pytest.param(core.CONFIGMAP, "metadata.name", id="no-op"),
+        pytest.param(core.CONFIGMAP, "type=Opaque", id="type-is-a-secret-field"),
+    ],
+)
+def test_field_selector_refuses(kind: Kind, text: str) -> None:
     with pytest.raises(KubeError) as refused:
-        storage.field_selector(text)
+        storage.field_selector(kind, text)
     assert refused.value.code == 400
+    if "=" in text:
+        assert str(refused.value) == f"field label not supported: {text.split('=')[0]}"
 
 
 async def test_pages_conflicts_and_deletes_on_the_store() -> None:
@@ -199,3 +213,41 @@ async def test_pages_conflicts_and_deletes_on_the_store() -> None:
     with pytest.raises(KubeError) as gone:
         await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "a")
     assert gone.value.code == 404
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fields"),
+    [
+        pytest.param(
+            configmap(data={"a": "1"}, immutable=True),
+            configmap(data={"a": "2"}, immutable=True),
+            ["data"],
+            id="data",
+        ),
+        pytest.param(
+            configmap(binaryData={"a": "eA=="}, immutable=True),
+            configmap(immutable=True),
+            ["binaryData"],
+            id="binary-data-removed",
+        ),
+        pytest.param(
+            configmap(data={"a": "1"}, immutable=True), configmap(data={"a": "1"}), ["immutable"]
+        ),
+        pytest.param(
+            configmap(data={}, immutable=True), configmap(immutable=True), [], id="empty-is-absent"
+        ),
+        pytest.param(configmap(data={"a": "1"}), configmap(data={"a": "2"}), [], id="mutable"),
+    ],
+)
+def test_configmap_immutability_as_upstream(
+    old: dict[str, Any], new: dict[str, Any], fields: list[str]
+) -> None:
+    obj, _ = storage.prepare(CONFIGMAPS, new, "default", field_validation="Strict")
+    if not fields:
+        storage.check_update(CONFIGMAPS, old, obj)
+        return
+    with pytest.raises(KubeError) as refused:
+        storage.check_update(CONFIGMAPS, old, obj)
+    causes = (refused.value.details or {})["causes"]
+    assert [c["field"] for c in causes] == fields
+    assert {c["reason"] for c in causes} == {"FieldValueForbidden"}
