@@ -1,5 +1,5 @@
 """The Kubernetes routes served so far: discovery, Namespaces (read-only) and the kinds
-of the generic storage path (`storage.STRATEGIES`: ConfigMaps).
+of the generic storage path (`storage.STRATEGIES`: ConfigMaps, Secrets, ServiceAccounts).
 
 Reads go to etcd (one range read), so a list is consistent at its `resourceVersion`.
 The routes are left out of mcp's own `/openapi.json` (`hide`): that document describes
@@ -222,7 +222,7 @@ def blueprint(store: Store, keys: Keys) -> Blueprint:
     async def delete(namespace: str, resource: str, name: str) -> Response:
         strategy = _strategy(resource)
         _, dry_run = _write_options()
-        await request.get_data()  # DeleteOptions: nothing in them changes a ConfigMap's fate
+        await request.get_data()  # DeleteOptions: nothing in them changes these kinds' fate
         obj = await storage.delete_object(
             store, keys, strategy.kind, namespace, name, dry_run=dry_run
         )

@@ -105,6 +105,19 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.validate_configmap,
         validate_update=core.validate_configmap_update,
     ),
+    "secrets": Strategy(
+        core.SECRET,
+        core.SECRET_FIELDS,
+        core.validate_secret,
+        validate_update=core.validate_secret_update,
+        normalize=core.normalize_secret,
+    ),
+    "serviceaccounts": Strategy(
+        core.SERVICEACCOUNT,
+        core.SERVICEACCOUNT_FIELDS,
+        core.validate_service_account,
+        item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+    ),
 }
 
 

@@ -94,6 +94,15 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
     assert rows == [
         ["configmaps", "cm", "v1", "true", "ConfigMap", "create,delete,get,list,patch,update"],
         ["namespaces", "ns", "v1", "false", "Namespace", "get,list"],
+        ["secrets", "v1", "true", "Secret", "create,delete,get,list,patch,update"],
+        [
+            "serviceaccounts",
+            "sa",
+            "v1",
+            "true",
+            "ServiceAccount",
+            "create,delete,get,list,patch,update",
+        ],
     ]
 
 
