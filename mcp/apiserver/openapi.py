@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from mcp.kinds import Kind
+from mcp.kinds import Kind, core
 
 
 def _path_key(group_version: str) -> str:
@@ -30,7 +30,9 @@ def _schema_name(kind: Kind) -> str:
 
 
 STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+BYTES_MAP = {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}}
 STRING = {"type": "string"}
+BOOLEAN = {"type": "boolean"}
 # ObjectMeta, with the patch strategies of upstream's schema (merge keys as in
 # `patch/schemas.py`).
 OBJECT_META: dict[str, Any] = {
@@ -69,17 +71,30 @@ COMMON_PROPERTIES: dict[str, Any] = {
     "kind": STRING,
     "metadata": OBJECT_META,
 }
-# Each kind's own top-level fields, as upstream's schemas have them.
+
+
+def _references(fields: frozenset[str]) -> dict[str, Any]:
+    """An array of ObjectReference or LocalObjectReference (every field a string)."""
+    properties = {field: STRING for field in sorted(fields)}
+    return {"type": "array", "items": {"type": "object", "properties": properties}}
+
+
+# Each kind's own top-level fields, as upstream's schemas have them (patch strategies as in
+# `patch/schemas.py`: a ServiceAccount's secrets merge by name, its imagePullSecrets are
+# replaced whole).
 PROPERTIES: dict[str, dict[str, Any]] = {
-    "ConfigMap": {
-        "data": STRING_MAP,
-        "binaryData": {
-            "type": "object",
-            "additionalProperties": {"type": "string", "format": "byte"},
-        },
-        "immutable": {"type": "boolean"},
-    },
+    "ConfigMap": {"data": STRING_MAP, "binaryData": BYTES_MAP, "immutable": BOOLEAN},
     "Namespace": {"spec": {"type": "object"}, "status": {"type": "object"}},
+    "Secret": {"data": BYTES_MAP, "stringData": STRING_MAP, "type": STRING, "immutable": BOOLEAN},
+    "ServiceAccount": {
+        "secrets": {
+            **_references(core.OBJECT_REFERENCE_FIELDS),
+            "x-kubernetes-patch-merge-key": "name",
+            "x-kubernetes-patch-strategy": "merge",
+        },
+        "imagePullSecrets": _references(core.LOCAL_OBJECT_REFERENCE_FIELDS),
+        "automountServiceAccountToken": BOOLEAN,
+    },
 }
 
 

@@ -135,7 +135,7 @@ async def list_objects(
             continue_token=continue_token,
             revision=revision if match == "Exact" else None,
         )
-    selected = storage.selection(label_selector, field_selector_text)
+    selected = storage.selection(kind, label_selector, field_selector_text)
     await at_least(cache, revision)
     # No await from here on: one consistent state, at the cache's revision.
     items = [s.obj for s in cache.kube.listed(kind, namespace) if selected(s.obj)]

@@ -1,7 +1,9 @@
-"""The Kubernetes routes served so far: discovery, Namespaces (read-only) and the kinds
-of the generic storage path (`storage.STRATEGIES`: ConfigMaps).
+"""The Kubernetes routes: discovery, OpenAPI, and one set of paths for every served kind
+(Namespaces read-only so far; the kinds of the generic storage path, `storage.STRATEGIES`,
+read-write).
 
-Reads go to etcd (one range read), so a list is consistent at its `resourceVersion`.
+Reads and watches are served from the watch cache (`reads`, `watch`), and every write
+waits until the cache holds it, so a client reads what it wrote.
 The routes are left out of mcp's own `/openapi.json` (`hide`): that document describes
 mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 """
@@ -210,7 +212,7 @@ def blueprint(
         args = request.args
         if watch.is_watch(args.get("watch")):
             _refuse_unknown_params(WATCH_PARAMS)
-            selected = storage.selection(args.get("labelSelector"), args.get("fieldSelector"))
+            selected = storage.selection(kind, args.get("labelSelector"), args.get("fieldSelector"))
             wanted = watch.parse(kind, namespace, selected, dict(args.items()))
             output = _output()
             tables.include_object(output.include_object)
@@ -291,7 +293,7 @@ def blueprint(
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
             _, dry_run = _write_options()
-            await request.get_data()  # DeleteOptions: nothing in them changes a ConfigMap's fate
+            await request.get_data()  # DeleteOptions: nothing in them changes these kinds' fate
             deleted, revision = await storage.delete_object(
                 store, keys, kind, namespace or "", name, dry_run=dry_run
             )

@@ -1,10 +1,11 @@
 """The generic storage path: create, get, list, update, patch and delete for any `Kind`.
 
 As kube-apiserver's generic registry store does, one code path serves every kind; what
-differs per kind is data (`Strategy`: its fields and validation). Writes are single etcd
-transactions guarded by the object's mod revision (its `resourceVersion`), so a stale
-update is a 409 Conflict and nothing is half written; a patch re-reads and retries when
-another writer won. `dryRun=All` validates and answers without storing.
+differs per kind is data (`Strategy`: its fields, what decoding does to it, its validation
+on create and on update; `Kind.field_selectors`: what a field selector may name). Writes
+are single etcd transactions guarded by the object's mod revision (its `resourceVersion`),
+so a stale update is a 409 Conflict and nothing is half written; a patch re-reads and
+retries when another writer won. `dryRun=All` validates and answers without storing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from mcp import rules, selectors
@@ -50,39 +52,119 @@ METADATA_FIELDS = frozenset(
 # Set by the server; a client's value is ignored on create and kept from the stored
 # object on update, as kube-apiserver's `BeforeCreate`/`BeforeUpdate` do.
 SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "generation")
-FIELD_SELECTOR_FIELDS = ("metadata.name", "metadata.namespace")
+# A problem's cause type, from the start of its message: upstream's `field.Error` bodies
+# begin with their type's text ("Forbidden: field is immutable..."); any other is Invalid.
+CAUSE_TYPES = (
+    ("Required value", "FieldValueRequired"),
+    ("Forbidden", "FieldValueForbidden"),
+    ("Too long", "FieldValueTooLong"),
+    ("Duplicate value", "FieldValueDuplicate"),
+    ("Unsupported value", "FieldValueNotSupported"),
+)
+
+Problems = core.Problems
+
+
+def _no_update_rules(old: dict[str, Any], new: dict[str, Any]) -> Problems:
+    return []
+
+
+def _as_decoded(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """What one kind contributes to the generic path."""
+    """What one kind contributes to the generic path, as a kube-apiserver strategy does.
+
+    Attributes:
+        kind: where the kind is served.
+        fields: its top-level fields; any other is unknown (refused under `Strict`).
+        validate: why an object is invalid: (field path, message), the message worded as
+            upstream's `field.Error` body ("Required value", "Forbidden: ...").
+        validate_update: why `new` may not replace `old` (immutable fields), on top of
+            `validate`.
+        normalize: what decoding does before validation: defaults, and the v1 conversion
+            (a Secret's `stringData` folded into `data`). Returns a new object.
+        item_fields: the fields of the items of a top-level list of objects, so that
+            strict decoding looks inside them (`secrets[0].bogus`).
+    """
 
     kind: Kind
     fields: frozenset[str]
-    validate: Callable[[dict[str, Any]], list[tuple[str, str]]]
+    validate: Callable[[dict[str, Any]], Problems]
+    validate_update: Callable[[dict[str, Any], dict[str, Any]], Problems] = _no_update_rules
+    normalize: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    item_fields: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
 
 
 STRATEGIES: Mapping[str, Strategy] = {
-    "configmaps": Strategy(core.CONFIGMAP, core.CONFIGMAP_FIELDS, core.validate_configmap),
+    "configmaps": Strategy(
+        core.CONFIGMAP,
+        core.CONFIGMAP_FIELDS,
+        core.validate_configmap,
+        validate_update=core.validate_configmap_update,
+    ),
+    "secrets": Strategy(
+        core.SECRET,
+        core.SECRET_FIELDS,
+        core.validate_secret,
+        validate_update=core.validate_secret_update,
+        normalize=core.normalize_secret,
+    ),
+    "serviceaccounts": Strategy(
+        core.SERVICEACCOUNT,
+        core.SERVICEACCOUNT_FIELDS,
+        core.validate_service_account,
+        item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+    ),
 }
 
 
-def _invalid(kind: Kind, name: str, problems: list[tuple[str, str]]) -> KubeError:
-    causes = [{"reason": "FieldValueInvalid", "field": f, "message": m} for f, m in problems]
-    text = "; ".join(f"{f}: {m}" for f, m in problems)
-    return KubeError(
-        422,
-        f'{kind.kind} "{name}" is invalid: {text}',
-        details={"name": name, "kind": kind.resource, "causes": causes},
-    )
+def _cause_type(message: str) -> str:
+    return next((t for prefix, t in CAUSE_TYPES if message.startswith(prefix)), "FieldValueInvalid")
+
+
+def _invalid(kind: Kind, name: str, problems: Problems) -> KubeError:
+    """A 422 as apimachinery's `NewInvalid` words it, so kubectl prints `The Secret "x" is
+    invalid: data: Forbidden: ...` (it reads the kind, the name and the causes)."""
+    causes = [{"reason": _cause_type(m), "message": m, "field": f} for f, m in problems]
+    errors = list(dict.fromkeys(f"{f}: {m}" for f, m in problems))
+    text = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+    details: dict[str, Any] = {"name": name, "kind": kind.kind, "causes": causes}
+    if kind.group:
+        details["group"] = kind.group
+    return KubeError(422, f'{kind.kind} "{name}" is invalid: {text}', details=details)
 
 
 def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
-    unknown = [f for f in sorted(set(obj) - strategy.fields)]
+    unknown = sorted(set(obj) - strategy.fields)
     metadata = obj.get("metadata")
     if isinstance(metadata, dict):
         unknown += [f"metadata.{f}" for f in sorted(set(metadata) - METADATA_FIELDS)]
+    for field, known in strategy.item_fields.items():
+        for index, item in enumerate(_list(obj.get(field))):
+            if isinstance(item, dict):
+                unknown += [f"{field}[{index}].{f}" for f in sorted(set(item) - known)]
     return unknown
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _known_fields(obj: dict[str, Any], strategy: Strategy) -> dict[str, Any]:
+    """`obj` without the fields its kind does not have, as decoding drops them."""
+    known = {k: v for k, v in obj.items() if k in strategy.fields}
+    for field, item_fields in strategy.item_fields.items():
+        if isinstance(known.get(field), list):
+            known[field] = [
+                {k: v for k, v in item.items() if k in item_fields}
+                if isinstance(item, dict)
+                else item
+                for item in known[field]
+            ]
+    return known
 
 
 def prepare(
@@ -118,7 +200,7 @@ def prepare(
         raise KubeError(400, f"strict decoding error: {listed}")
     if unknown and field_validation == "Warn":
         warnings = [f'unknown field "{f}"' for f in unknown]
-    obj = {k: v for k, v in body.items() if k in strategy.fields}
+    obj = _known_fields(body, strategy)
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise _invalid(kind, str(name), [("metadata", "must be an object")])
@@ -147,12 +229,12 @@ def prepare(
                 problems.append(("metadata.labels", f"{value!r}: {problem}"))
     if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
         problems.append(("metadata.annotations", problem))
+    obj["metadata"] = metadata
+    obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
         raise _invalid(kind, str(object_name), problems)
-    metadata["name"] = object_name
-    metadata["namespace"] = namespace
-    obj["metadata"] = metadata
+    obj["metadata"].update(name=object_name, namespace=namespace)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
 
@@ -162,11 +244,22 @@ async def namespace_exists(store: Store, keys: Keys, namespace: str) -> None:
         raise not_found("namespaces", namespace)
 
 
-def field_selector(raw: str | None) -> list[tuple[str, str, bool]]:
-    """`metadata.name=x,metadata.namespace!=y` as (field, value, equal) terms.
+def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Refuse an update its kind does not allow (`Strategy.validate_update`).
 
     Raises:
-        KubeError: 400 for a field the kind cannot select on, or a malformed term.
+        KubeError: 422 when `new` may not replace `old`.
+    """
+    problems = strategy.validate_update(old, new)
+    if problems:
+        raise _invalid(strategy.kind, str(new["metadata"]["name"]), problems)
+
+
+def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
+    """`metadata.name=x,type!=y` as (field, value, equal) terms.
+
+    Raises:
+        KubeError: 400 for a field `kind` cannot select on, or a malformed term.
     """
     terms: list[tuple[str, str, bool]] = []
     for term in (raw or "").split(","):
@@ -176,7 +269,7 @@ def field_selector(raw: str | None) -> list[tuple[str, str, bool]]:
         if operator is None:
             raise KubeError(400, f"invalid field selector: {term!r}")
         field, value = term.split(operator, 1)
-        if field.strip() not in FIELD_SELECTOR_FIELDS:
+        if field.strip() not in kind.field_selectors:
             raise KubeError(400, f"field label not supported: {field.strip()}")
         terms.append((field.strip(), value.strip(), operator != "!="))
     return terms
@@ -185,18 +278,24 @@ def field_selector(raw: str | None) -> list[tuple[str, str, bool]]:
 def _selected(
     obj: dict[str, Any], labels: selectors.Selector, fields: list[tuple[str, str, bool]]
 ) -> bool:
-    metadata = obj.get("metadata", {})
-    if not labels.matches(metadata.get("labels") or {}):
+    if not labels.matches(obj.get("metadata", {}).get("labels") or {}):
         return False
-    for field, value, equal in fields:
-        actual = metadata.get(field.removeprefix("metadata."), "")
-        if (actual == value) != equal:
-            return False
-    return True
+    return all((_field_value(obj, field) == value) == equal for field, value, equal in fields)
+
+
+def _field_value(obj: dict[str, Any], path: str) -> str:
+    """The field at `path` (`involvedObject.name`) as a selector compares it: a string,
+    "" when absent, booleans as `true`/`false`."""
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def selection(
-    label_selector: str | None, field_selector_text: str | None
+    kind: Kind, label_selector: str | None, field_selector_text: str | None
 ) -> Callable[[dict[str, Any]], bool]:
     """Whether an object is selected by a request's label and field selectors.
 
@@ -207,7 +306,7 @@ def selection(
         labels = selectors.parse(label_selector or "")
     except Invalid as exc:
         raise KubeError(400, f"unable to parse requirement: {exc}") from None
-    fields = field_selector(field_selector_text)
+    fields = field_selector(kind, field_selector_text)
     return lambda obj: _selected(obj, labels, fields)
 
 
@@ -238,7 +337,7 @@ async def list_objects(
     With `limit`, at most that many items and a `continue` token for the rest, which lists
     the same revision from after the last key seen (410 once etcd has compacted it away).
     """
-    selected = selection(label_selector, field_selector_text)
+    selected = selection(kind, label_selector, field_selector_text)
     prefix = objects.kind_prefix(keys, kind, namespace)
     after = ""
     if continue_token:
@@ -383,9 +482,9 @@ async def update_object(
         raise not_found(strategy.kind.resource, name)
     if seen not in (None, "") and str(seen) != str(item.mod_revision):
         raise _conflict(strategy.kind, name)
-    written = await _write_over(
-        store, object_key, objects.decode(item), item.mod_revision, new, dry_run=dry_run
-    )
+    current = objects.decode(item)
+    check_update(strategy, current, new)
+    written = await _write_over(store, object_key, current, item.mod_revision, new, dry_run=dry_run)
     if written is None:
         raise _conflict(strategy.kind, name)
     return written, warnings
@@ -459,6 +558,7 @@ async def patch_object(
         new, warnings = prepare(
             strategy, patched, namespace, field_validation=field_validation, name=name
         )
+        check_update(strategy, current, new)
         written = await _write_over(
             store, object_key, current, item.mod_revision, new, dry_run=dry_run
         )

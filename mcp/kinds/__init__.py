@@ -2,7 +2,8 @@
 
 As kube-apiserver's generic registry takes a strategy per kind, mcp's API machinery takes
 a `Kind`: where it lives (group, version, resource), whether it is namespaced, how
-discovery names it (singular, short names, categories, verbs, subresources). Adding a
+discovery names it (singular, short names, categories, verbs, subresources), which fields
+a field selector may name. Adding a
 kind is a new description and its tests; the storage, watch and discovery paths are
 written once (`mcp.apiserver`).
 """
@@ -29,6 +30,8 @@ class Kind:
         categories: `all` for the workload kinds `kubectl get all` shows.
         verbs: the verbs served on the resource.
         subresources: the subresources served (`status`, `log`...).
+        field_selectors: the fields a `fieldSelector` may name, as paths into the object
+            (`type`, `involvedObject.name`); upstream's default is the two below.
     """
 
     group: str
@@ -40,6 +43,7 @@ class Kind:
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
+    field_selectors: tuple[str, ...] = ("metadata.name", "metadata.namespace")
 
     @property
     def group_version(self) -> str:

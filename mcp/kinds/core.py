@@ -3,12 +3,18 @@ exist from the start.
 
 Namespaces: `default`, `kube-system` and `kube-public` exist from the first start, as on
 every cluster, each with the `kubernetes.io/metadata.name` label the API server sets.
+
+Validation follows upstream's `pkg/apis/core/validation` (ValidateConfigMap, ValidateSecret,
+ValidateServiceAccount and their Update twins), worded as its `field.Error` bodies so that
+kubectl prints what it prints against a cluster. A Secret's values never appear in a
+problem (upstream writes `<secret contents redacted>`), only its keys and type.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
@@ -28,31 +34,80 @@ NAMESPACE = Kind(
     verbs=READ_VERBS,
 )
 
-CONFIGMAP = Kind(
-    group="",
-    version="v1",
-    resource="configmaps",
-    kind="ConfigMap",
-    namespaced=True,
-    short_names=("cm",),
-    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
+WRITE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
+
+
+def _served(resource: str, kind: str, **described: Any) -> Kind:
+    """A namespaced core/v1 kind served read-write by the generic storage path."""
+    return Kind("", "v1", resource, kind, namespaced=True, verbs=WRITE_VERBS, **described)
+
+
+CONFIGMAP = _served("configmaps", "ConfigMap", short_names=("cm",))
+SECRET = _served(
+    "secrets", "Secret", field_selectors=("metadata.name", "metadata.namespace", "type")
 )
+SERVICEACCOUNT = _served("serviceaccounts", "ServiceAccount", short_names=("sa",))
 
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
-KINDS = (NAMESPACE, CONFIGMAP)
+KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT)
 
-# apimachinery's IsConfigMapKey; a ConfigMap's data is limited to 1 MiB, as upstream.
+Problems = list[tuple[str, str]]
+
+# apimachinery's IsConfigMapKey (Secret keys too); a ConfigMap's or a Secret's data is at
+# most 1 MiB (`MaxSecretSize`).
 CONFIG_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+")
 CONFIG_KEY_MAX = 253
-CONFIGMAP_DATA_MAX = 1024 * 1024
+CONFIG_KEY_MESSAGE = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
+    "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+    "'[-._a-zA-Z0-9]+')"
+)
+DATA_MAX = 1024 * 1024
+TOO_LONG = f"Too long: may not be more than {DATA_MAX} bytes"
+IMMUTABLE = "Forbidden: field is immutable when `immutable` is set"
 CONFIGMAP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"})
 
 
-def validate_configmap(obj: dict[str, Any]) -> list[tuple[str, str]]:
+def invalid(field: str, value: str, detail: str) -> tuple[str, str]:
+    """An `Invalid value` problem; `value` is shown, so never pass a secret's."""
+    return field, f"Invalid value: {json.dumps(value, ensure_ascii=False)}: {detail}"
+
+
+def config_key_problems(field: str, key: str) -> Problems:
+    """Why `key` may not be a key of `field` (apimachinery's IsConfigMapKey)."""
+    messages = []
+    if len(key) > CONFIG_KEY_MAX:
+        messages.append(f"must be no more than {CONFIG_KEY_MAX} characters")
+    if not CONFIG_KEY_RE.fullmatch(key):
+        messages.append(CONFIG_KEY_MESSAGE)
+    if key in (".", ".."):
+        messages.append(f"must not be '{key}'")
+    elif key.startswith(".."):
+        messages.append("must not start with '..'")
+    return [invalid(f"{field}[{key}]", key, message) for message in messages]
+
+
+def immutable_problems(
+    old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]
+) -> Problems:
+    """Once `immutable` is true it stays true and `fields` stay as they are (upstream's
+    ValidateConfigMapUpdate and ValidateSecretUpdate). An absent map and an empty one are
+    the same map: what is stored keeps whichever the client sent."""
+    if old.get("immutable") is not True:
+        return []
+    problems = [] if new.get("immutable") is True else [("immutable", IMMUTABLE)]
+    return problems + [(f, IMMUTABLE) for f in fields if (new.get(f) or {}) != (old.get(f) or {})]
+
+
+def validate_configmap_update(old: dict[str, Any], new: dict[str, Any]) -> Problems:
+    return immutable_problems(old, new, ("data", "binaryData"))
+
+
+def validate_configmap(obj: dict[str, Any]) -> Problems:
     """Why `obj` is not a valid ConfigMap (field path, message), as upstream validates it."""
-    problems: list[tuple[str, str]] = []
+    problems: Problems = []
     size = 0
     keys: set[str] = set()
     for field in ("data", "binaryData"):
@@ -63,14 +118,7 @@ def validate_configmap(obj: dict[str, Any]) -> list[tuple[str, str]]:
             problems.append((field, "must be a map of keys to strings"))
             continue
         for key, value in values.items():
-            if len(key) > CONFIG_KEY_MAX or not CONFIG_KEY_RE.fullmatch(key) or key in (".", ".."):
-                problems.append(
-                    (
-                        f"{field}[{key}]",
-                        "a valid config key must consist of alphanumeric characters, "
-                        "'-', '_' or '.'",
-                    )
-                )
+            problems += config_key_problems(field, key)
             if key in keys:
                 problems.append((f"{field}[{key}]", "duplicate of a key in data or binaryData"))
             keys.add(key)
@@ -84,10 +132,177 @@ def validate_configmap(obj: dict[str, Any]) -> list[tuple[str, str]]:
                     problems.append((f"{field}[{key}]", "must be base64"))
             else:
                 size += len(value.encode())
-    if size > CONFIGMAP_DATA_MAX:
-        problems.append(("data", f"must have at most {CONFIGMAP_DATA_MAX} bytes"))
+    if size > DATA_MAX:
+        problems.append(("", TOO_LONG))  # upstream's path: the whole object
     if "immutable" in obj and not isinstance(obj["immutable"], bool):
         problems.append(("immutable", "must be a boolean"))
+    return problems
+
+
+# Secrets: k8s.io/api core/v1 types.go, the SecretType constants and their keys.
+OPAQUE = "Opaque"
+SERVICE_ACCOUNT_TOKEN = "kubernetes.io/service-account-token"
+SERVICE_ACCOUNT_NAME_KEY = "kubernetes.io/service-account.name"
+DOCKERCFG = "kubernetes.io/dockercfg"
+DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
+DOCKER_KEYS = {DOCKERCFG: ".dockercfg", DOCKER_CONFIG_JSON: ".dockerconfigjson"}
+BASIC_AUTH = "kubernetes.io/basic-auth"
+SSH_AUTH = "kubernetes.io/ssh-auth"
+TLS = "kubernetes.io/tls"
+REDACTED = "<secret contents redacted>"
+SECRET_FIELDS = frozenset(
+    {"apiVersion", "kind", "metadata", "data", "stringData", "type", "immutable"}
+)
+
+
+def _is_string_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def normalize_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret as upstream decodes it: `type` defaults to Opaque and `stringData` is
+    folded into `data` (base64), winning over a `data` value of the same key; so
+    `stringData` is never stored nor returned (pkg/apis/core/v1 conversion.go). Left
+    unfolded, for `validate_secret` to refuse, when either is not a map of strings."""
+    secret = dict(obj)
+    if not secret.get("type"):
+        secret["type"] = OPAQUE
+    string_data, data = secret.get("stringData"), secret.get("data")
+    if isinstance(data, dict | None) and (string_data is None or _is_string_map(string_data)):
+        secret.pop("stringData", None)
+        folded = {k: base64.b64encode(v.encode()).decode() for k, v in (string_data or {}).items()}
+        secret["data"] = {**(data or {}), **folded}
+        if not secret["data"]:
+            del secret["data"]  # as upstream omits an empty map
+    return secret
+
+
+def _string_map_problems(field: str, values: Any) -> Problems:
+    if not isinstance(values, dict):
+        return [(field, "must be a map of keys to strings")]
+    return [
+        (f"{field}[{k}]", "must be a string") for k, v in values.items() if not isinstance(v, str)
+    ]
+
+
+def validate_secret(obj: dict[str, Any]) -> Problems:
+    """Why the normalized Secret `obj` is not valid, as upstream's ValidateSecret."""
+    problems: Problems = []
+    if obj.get("stringData") is not None:
+        problems += _string_map_problems("stringData", obj["stringData"])
+    data = obj.get("data") or {}
+    if not isinstance(data, dict):
+        return [*problems, ("data", "must be a map of keys to base64 strings")]
+    decoded: dict[str, bytes] = {}
+    for key, value in data.items():
+        problems += config_key_problems("data", key)
+        try:
+            decoded[key] = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            problems.append((f"data[{key}]", "must be a base64 string"))
+    if sum(len(value) for value in decoded.values()) > DATA_MAX:
+        problems.append(("data", TOO_LONG))
+    secret_type = obj.get("type")
+    if not isinstance(secret_type, str):
+        problems.append(("type", "must be a string"))
+    else:
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        problems += _type_problems(secret_type, annotations, set(data), decoded)
+    if obj.get("immutable") is not None and not isinstance(obj["immutable"], bool):
+        problems.append(("immutable", "must be a boolean"))
+    return problems
+
+
+def _type_problems(
+    secret_type: str, annotations: dict[str, Any], keys: set[str], decoded: dict[str, bytes]
+) -> Problems:
+    """The keys (or annotation) each built-in type needs, as ValidateSecret's switch; a
+    key whose value is not base64 (already a problem) counts as there."""
+    required: tuple[str, ...] = ()
+    if secret_type == SERVICE_ACCOUNT_TOKEN:
+        if not annotations.get(SERVICE_ACCOUNT_NAME_KEY):
+            return [(f"metadata.annotations[{SERVICE_ACCOUNT_NAME_KEY}]", "Required value")]
+    elif secret_type in DOCKER_KEYS:
+        key = DOCKER_KEYS[secret_type]
+        if key not in keys:
+            required = (key,)
+        elif key in decoded and (problem := _json_object_problem(decoded[key])) is not None:
+            return [invalid(f"data[{key}]", REDACTED, problem)]
+    elif secret_type == BASIC_AUTH:
+        if not keys & {"username", "password"}:  # either may be empty, one must be there
+            required = ("username", "password")
+    elif secret_type == SSH_AUTH:
+        if not decoded.get("ssh-privatekey") and "ssh-privatekey" not in keys - decoded.keys():
+            required = ("ssh-privatekey",)
+    elif secret_type == TLS:
+        required = tuple(key for key in ("tls.crt", "tls.key") if key not in keys)
+    return [(f"data[{key}]", "Required value") for key in required]
+
+
+def _json_object_problem(raw: bytes) -> str | None:
+    """Why `raw` is not a JSON object (null passes, as Go's json.Unmarshal into a map)."""
+    try:
+        value = json.loads(raw.decode())
+    except UnicodeDecodeError:
+        return "must be UTF-8 JSON"
+    except json.JSONDecodeError as exc:
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"  # a position, no content
+    return None if value is None or isinstance(value, dict) else "must be a JSON object"
+
+
+def validate_secret_update(old: dict[str, Any], new: dict[str, Any]) -> Problems:
+    """Upstream's ValidateSecretUpdate: `type` never changes; an immutable Secret's data
+    neither (stringData is already folded into data)."""
+    problems: Problems = []
+    if new.get("type") != old.get("type"):
+        problems.append(invalid("type", str(new.get("type")), "field is immutable"))
+    return problems + immutable_problems(old, new, ("data",))
+
+
+# ServiceAccounts: k8s.io/api core/v1 ObjectReference and LocalObjectReference.
+SERVICEACCOUNT_FIELDS = frozenset(
+    {
+        "apiVersion",
+        "kind",
+        "metadata",
+        "secrets",
+        "imagePullSecrets",
+        "automountServiceAccountToken",
+    }
+)
+OBJECT_REFERENCE_FIELDS = frozenset(
+    {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"}
+)
+LOCAL_OBJECT_REFERENCE_FIELDS = frozenset({"name"})
+SERVICEACCOUNT_ITEM_FIELDS = {
+    "secrets": OBJECT_REFERENCE_FIELDS,
+    "imagePullSecrets": LOCAL_OBJECT_REFERENCE_FIELDS,
+}
+
+
+def validate_service_account(obj: dict[str, Any]) -> Problems:
+    """Upstream's ValidateServiceAccount checks the metadata only (done for every kind);
+    here, what its decoding would refuse: fields of the wrong type (null is absent)."""
+    problems: Problems = []
+    for field in SERVICEACCOUNT_ITEM_FIELDS:
+        references = obj.get(field)
+        if references is None:
+            continue
+        if not isinstance(references, list):
+            problems.append((field, "must be a list of object references"))
+            continue
+        for index, reference in enumerate(references):
+            if not isinstance(reference, dict):
+                problems.append((f"{field}[{index}]", "must be an object reference"))
+                continue
+            problems += [
+                (f"{field}[{index}].{key}", "must be a string")
+                for key, value in reference.items()
+                if value is not None and not isinstance(value, str)
+            ]
+    automount = obj.get("automountServiceAccountToken")
+    if automount is not None and not isinstance(automount, bool):
+        problems.append(("automountServiceAccountToken", "must be a boolean"))
     return problems
 
 

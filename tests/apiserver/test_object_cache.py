@@ -84,7 +84,9 @@ def test_an_unreadable_value_keeps_what_was_known() -> None:
 
 
 def request(selector: str = "", namespace: str | None = None, **args: str) -> watch.WatchRequest:
-    return watch.parse(core.CONFIGMAP, namespace, storage.selection(selector, None), args)
+    return watch.parse(
+        core.CONFIGMAP, namespace, storage.selection(core.CONFIGMAP, selector, None), args
+    )
 
 
 def shown(cache: Cache, req: watch.WatchRequest, since: int) -> list[tuple[str, str, str]]:

@@ -33,3 +33,20 @@ def test_a_read_only_kind_has_a_schema_but_no_patch_operation() -> None:
     document = openapi.group_version_document("v1", [NAMESPACE, CONFIGMAP])
     assert not any(path[len("/api/v1") :] == "/namespaces/{name}" for path in document["paths"])
     assert "io.k8s.api.core.v1.Namespace" in document["components"]["schemas"]
+
+
+def test_secrets_and_service_accounts_have_their_schemas_and_patch_operations() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    for resource in ("secrets", "serviceaccounts"):
+        assert f"/api/v1/namespaces/{{namespace}}/{resource}/{{name}}" in document["paths"]
+    schemas = document["components"]["schemas"]
+    secret = schemas["io.k8s.api.core.v1.Secret"]["properties"]
+    assert {"data", "stringData", "type", "immutable"} <= set(secret)
+    assert secret["data"]["additionalProperties"]["format"] == "byte"
+    account = schemas["io.k8s.api.core.v1.ServiceAccount"]["properties"]
+    # As upstream's: secrets merge by name, imagePullSecrets are replaced whole.
+    assert account["secrets"]["x-kubernetes-patch-merge-key"] == "name"
+    assert account["secrets"]["x-kubernetes-patch-strategy"] == "merge"
+    assert "x-kubernetes-patch-strategy" not in account["imagePullSecrets"]
+    assert set(account["imagePullSecrets"]["items"]["properties"]) == {"name"}
+    assert account["automountServiceAccountToken"] == {"type": "boolean"}

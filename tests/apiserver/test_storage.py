@@ -10,7 +10,7 @@ from fakes import FakeStore
 from mcp.apiserver import storage
 from mcp.apiserver.namespaces import ensure_defaults
 from mcp.apiserver.status import KubeError
-from mcp.kinds import core
+from mcp.kinds import Kind, core
 from mcp.registry import Keys
 
 KEYS = Keys("/t")
@@ -87,27 +87,43 @@ def test_prepare_generates_a_name_from_generate_name() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "terms"),
+    ("kind", "text", "terms"),
     [
-        pytest.param("metadata.name=web", [("metadata.name", "web", True)], id="equals"),
-        pytest.param("metadata.name==web", [("metadata.name", "web", True)], id="double"),
         pytest.param(
+            core.CONFIGMAP, "metadata.name=web", [("metadata.name", "web", True)], id="equals"
+        ),
+        pytest.param(
+            core.CONFIGMAP, "metadata.name==web", [("metadata.name", "web", True)], id="double"
+        ),
+        pytest.param(
+            core.CONFIGMAP,
             "metadata.name!=web,metadata.namespace=default",
             [("metadata.name", "web", False), ("metadata.namespace", "default", True)],
             id="two-terms",
         ),
-        pytest.param("", [], id="empty"),
+        pytest.param(core.CONFIGMAP, "", [], id="empty"),
+        pytest.param(core.SECRET, "type=Opaque", [("type", "Opaque", True)], id="secret-type"),
     ],
 )
-def test_field_selector(text: str, terms: list[tuple[str, str, bool]]) -> None:
-    assert storage.field_selector(text) == terms
+def test_field_selector(kind: Kind, text: str, terms: list[tuple[str, str, bool]]) -> None:
+    assert storage.field_selector(kind, text) == terms
 
 
-@pytest.mark.parametrize("text", ["spec.x=1", "metadata.name"], ids=["unknown-field", "no-op"])
-def test_field_selector_refuses(text: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        pytest.param(core.CONFIGMAP, "spec.x=1", id="unknown-field"),
+        pytest.param(core.CONFIGMAP, "metadata.name", id="no-op"),
+        pytest.param(core.CONFIGMAP, "type=Opaque", id="type-is-a-secret-field"),
+        pytest.param(core.SERVICEACCOUNT, "type=Opaque", id="not-on-service-accounts"),
+    ],
+)
+def test_field_selector_refuses(kind: Kind, text: str) -> None:
     with pytest.raises(KubeError) as refused:
-        storage.field_selector(text)
+        storage.field_selector(kind, text)
     assert refused.value.code == 400
+    if "=" in text:
+        assert str(refused.value) == f"field label not supported: {text.split('=')[0]}"
 
 
 async def test_pages_conflicts_and_deletes_on_the_store() -> None:
@@ -199,3 +215,176 @@ async def test_pages_conflicts_and_deletes_on_the_store() -> None:
     with pytest.raises(KubeError) as gone:
         await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "a")
     assert gone.value.code == 404
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fields"),
+    [
+        pytest.param(
+            configmap(data={"a": "1"}, immutable=True),
+            configmap(data={"a": "2"}, immutable=True),
+            ["data"],
+            id="data",
+        ),
+        pytest.param(
+            configmap(binaryData={"a": "eA=="}, immutable=True),
+            configmap(immutable=True),
+            ["binaryData"],
+            id="binary-data-removed",
+        ),
+        pytest.param(
+            configmap(data={"a": "1"}, immutable=True), configmap(data={"a": "1"}), ["immutable"]
+        ),
+        pytest.param(
+            configmap(data={}, immutable=True), configmap(immutable=True), [], id="empty-is-absent"
+        ),
+        pytest.param(configmap(data={"a": "1"}), configmap(data={"a": "2"}), [], id="mutable"),
+    ],
+)
+def test_configmap_immutability_as_upstream(
+    old: dict[str, Any], new: dict[str, Any], fields: list[str]
+) -> None:
+    obj, _ = storage.prepare(CONFIGMAPS, new, "default", field_validation="Strict")
+    if not fields:
+        storage.check_update(CONFIGMAPS, old, obj)
+        return
+    with pytest.raises(KubeError) as refused:
+        storage.check_update(CONFIGMAPS, old, obj)
+    causes = (refused.value.details or {})["causes"]
+    assert [c["field"] for c in causes] == fields
+    assert {c["reason"] for c in causes} == {"FieldValueForbidden"}
+
+
+SECRETS = storage.STRATEGIES["secrets"]
+SERVICEACCOUNTS = storage.STRATEGIES["serviceaccounts"]
+
+
+async def create(store: FakeStore, strategy: storage.Strategy, body: dict[str, Any]) -> None:
+    await storage.create_object(
+        store, KEYS, strategy, "default", body, field_validation="Strict", dry_run=False
+    )
+
+
+async def patch(
+    store: FakeStore, strategy: storage.Strategy, name: str, content_type: str, body: Any
+) -> dict[str, Any]:
+    patched, _ = await storage.patch_object(
+        store,
+        KEYS,
+        strategy,
+        "default",
+        name,
+        content_type,
+        body,
+        field_validation="Strict",
+        dry_run=False,
+    )
+    return patched
+
+
+def secret(name: str, **fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, **fields}
+
+
+async def test_secrets_fold_string_data_on_every_write_and_select_by_type() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    await create(store, SECRETS, secret("db", stringData={"password": "s3cret"}))
+    await create(
+        store,
+        SECRETS,
+        secret("tls", type="kubernetes.io/tls", data={"tls.crt": "", "tls.key": ""}),
+    )
+    stored = await storage.get_object(store, KEYS, core.SECRET, "default", "db")
+    assert stored["data"] == {"password": "czNjcmV0"}
+    assert stored["type"] == "Opaque"
+    assert "stringData" not in stored
+
+    for content_type, body, data in [
+        (
+            "application/merge-patch+json",
+            {"stringData": {"user": "me"}},
+            {"password": "czNjcmV0", "user": "bWU="},
+        ),
+        (
+            "application/strategic-merge-patch+json",
+            {"stringData": {"password": "new"}},
+            {"password": "bmV3", "user": "bWU="},
+        ),
+        (
+            "application/json-patch+json",
+            [{"op": "add", "path": "/stringData", "value": {"user": "you"}}],
+            {"password": "bmV3", "user": "eW91"},
+        ),
+    ]:
+        patched = await patch(store, SECRETS, "db", content_type, body)
+        assert (patched["data"], "stringData" in patched) == (data, False), content_type
+    await storage.update_object(
+        store,
+        KEYS,
+        SECRETS,
+        "default",
+        "db",
+        secret("db", stringData={"only": "this"}),
+        field_validation="Strict",
+        dry_run=False,
+    )
+    stored = await storage.get_object(store, KEYS, core.SECRET, "default", "db")
+    assert stored["data"] == {"only": "dGhpcw=="}
+
+    async def names(selector: str, namespace: str | None = "default") -> list[str]:
+        listed = await storage.list_objects(
+            store, KEYS, core.SECRET, namespace, label_selector=None, field_selector_text=selector
+        )
+        return [item["metadata"]["name"] for item in listed["items"]]
+
+    assert await names("type=Opaque") == ["db"]
+    assert await names("type!=Opaque", None) == ["tls"]
+    assert await names("type=kubernetes.io/tls,metadata.name=tls") == ["tls"]
+    assert await names("metadata.namespace=kube-system", None) == []
+
+
+async def test_an_immutable_secret_refuses_changes_but_not_to_its_metadata() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    await create(store, SECRETS, secret("db", stringData={"k": "v"}, immutable=True))
+    merge = "application/merge-patch+json"
+    for body, field in [
+        ({"stringData": {"k": "w"}}, "data"),
+        ({"data": {"k": None}}, "data"),
+        ({"immutable": False}, "immutable"),
+        ({"type": "example.com/x"}, "type"),
+    ]:
+        with pytest.raises(KubeError) as refused:
+            await patch(store, SECRETS, "db", merge, body)
+        assert refused.value.code == 422
+        assert [c["field"] for c in (refused.value.details or {})["causes"]] == [field]
+    labeled = await patch(store, SECRETS, "db", merge, {"metadata": {"labels": {"a": "b"}}})
+    assert labeled["metadata"]["labels"] == {"a": "b"}
+    assert labeled["data"] == {"k": "dg=="}
+
+
+async def test_service_accounts_merge_secrets_by_name_and_replace_image_pull_secrets() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    body = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "robot"},
+        "secrets": [{"name": "a"}],
+        "imagePullSecrets": [{"name": "registry"}],
+    }
+    await create(store, SERVICEACCOUNTS, body)
+    patched = await patch(
+        store,
+        SERVICEACCOUNTS,
+        "robot",
+        "application/strategic-merge-patch+json",
+        {"secrets": [{"name": "b"}], "imagePullSecrets": [{"name": "other"}]},
+    )
+    assert patched["secrets"] == [{"name": "b"}, {"name": "a"}]
+    assert patched["imagePullSecrets"] == [{"name": "other"}]
+    listed = await storage.list_objects(
+        store, KEYS, core.SERVICEACCOUNT, None, label_selector=None, field_selector_text=None
+    )
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["robot"]
