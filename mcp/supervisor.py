@@ -38,6 +38,8 @@ from mcp.apiserver import namespaces
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
+from mcp.controllers import loop
+from mcp.controllers import namespaces as namespace_controller
 from mcp.events import Recorder
 from mcp.kinds import core
 from mcp.metrics import Metrics
@@ -282,6 +284,12 @@ async def _lead(
                         remove=config.orphans == "remove",
                         events=ctx.events,
                     )
+                )
+                # The controllers of Kubernetes objects: etcd is their whole world.
+                await nursery.start(
+                    loop.run,
+                    ctx.cache,
+                    namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
                 )
                 task_status.started()
 

@@ -84,7 +84,19 @@ def _references(fields: frozenset[str]) -> dict[str, Any]:
 # replaced whole).
 PROPERTIES: dict[str, dict[str, Any]] = {
     "ConfigMap": {"data": STRING_MAP, "binaryData": BYTES_MAP, "immutable": BOOLEAN},
-    "Namespace": {"spec": {"type": "object"}, "status": {"type": "object"}},
+    "Namespace": {
+        "spec": {
+            "type": "object",
+            "properties": {"finalizers": {"type": "array", "items": STRING}},
+        },
+        "status": {
+            "type": "object",
+            "properties": {
+                "phase": STRING,
+                "conditions": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    },
     "Secret": {"data": BYTES_MAP, "stringData": STRING_MAP, "type": STRING, "immutable": BOOLEAN},
     "ServiceAccount": {
         "secrets": {

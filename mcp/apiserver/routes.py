@@ -295,7 +295,7 @@ def blueprint(
             _, dry_run = _write_options()
             await request.get_data()  # DeleteOptions: nothing in them changes these kinds' fate
             deleted, revision = await storage.delete_object(
-                store, keys, kind, namespace or "", name, dry_run=dry_run
+                store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )
             if not dry_run:
                 await visible({"metadata": {"resourceVersion": str(revision)}})

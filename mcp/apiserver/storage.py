@@ -51,7 +51,15 @@ METADATA_FIELDS = frozenset(
 )
 # Set by the server; a client's value is ignored on create and kept from the stored
 # object on update, as kube-apiserver's `BeforeCreate`/`BeforeUpdate` do.
-SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "generation")
+SERVER_FIELDS = (
+    "uid",
+    "creationTimestamp",
+    "resourceVersion",
+    "selfLink",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
 # A problem's cause type, from the start of its message: upstream's `field.Error` bodies
 # begin with their type's text ("Forbidden: field is immutable..."); any other is Invalid.
 CAUSE_TYPES = (
@@ -73,6 +81,14 @@ def _as_decoded(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _as_sent(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return new
+
+
+def _metadata_finalizers(obj: dict[str, Any]) -> list[str]:
+    return list(obj["metadata"].get("finalizers") or [])
+
+
 @dataclass(frozen=True)
 class Strategy:
     """What one kind contributes to the generic path, as a kube-apiserver strategy does.
@@ -88,6 +104,13 @@ class Strategy:
             (a Secret's `stringData` folded into `data`). Returns a new object.
         item_fields: the fields of the items of a top-level list of objects, so that
             strict decoding looks inside them (`secrets[0].bogus`).
+        prepare_create: what the server sets on a new object (a namespace's phase).
+        prepare_update: what of the stored object an update keeps (`old`, `new` -> the
+            object to store): the fields only the server or a subresource writes.
+        finalizers: what still holds an object whose deletion was asked for; while any
+            remain it stays, with its `deletionTimestamp` set (`being_deleted`).
+        being_deleted: the object as it is kept while its finalizers run.
+        protected: names that may not be deleted (the default namespaces).
     """
 
     kind: Kind
@@ -96,9 +119,25 @@ class Strategy:
     validate_update: Callable[[dict[str, Any], dict[str, Any]], Problems] = _no_update_rules
     normalize: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     item_fields: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    prepare_create: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    prepare_update: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = _as_sent
+    finalizers: Callable[[dict[str, Any]], list[str]] = _metadata_finalizers
+    being_deleted: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    protected: frozenset[str] = frozenset()
 
 
 STRATEGIES: Mapping[str, Strategy] = {
+    "namespaces": Strategy(
+        core.NAMESPACE,
+        core.NAMESPACE_FIELDS,
+        core.validate_namespace,
+        normalize=core.normalize_namespace,
+        prepare_create=core.prepare_namespace_create,
+        prepare_update=core.prepare_namespace_update,
+        finalizers=core.namespace_finalizers,
+        being_deleted=core.terminating,
+        protected=frozenset(core.DEFAULT_NAMESPACES),
+    ),
     "configmaps": Strategy(
         core.CONFIGMAP,
         core.CONFIGMAP_FIELDS,
@@ -213,7 +252,7 @@ def prepare(
             400, f"the name of the object ({object_name}) does not match the name in the URL"
         )
     object_name = name if name is not None else object_name
-    if metadata.get("namespace", namespace) != namespace:
+    if kind.namespaced and metadata.get("namespace", namespace) != namespace:
         raise KubeError(
             400,
             "the namespace of the provided object does not match the namespace sent on the request",
@@ -234,14 +273,45 @@ def prepare(
     problems += strategy.validate(obj)
     if problems:
         raise _invalid(kind, str(object_name), problems)
-    obj["metadata"].update(name=object_name, namespace=namespace)
+    obj["metadata"]["name"] = object_name
+    if kind.namespaced:
+        obj["metadata"]["namespace"] = namespace
+    else:
+        obj["metadata"].pop("namespace", None)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
 
 
-async def namespace_exists(store: Store, keys: Keys, namespace: str) -> None:
-    if await store.get(objects.key(keys, core.NAMESPACE, namespace)) is None:
+async def namespace_accepts(
+    store: Store, keys: Keys, kind: Kind, name: str, namespace: str
+) -> None:
+    """Refuse a new object in a namespace that does not exist or is being deleted, as
+    kube-apiserver's NamespaceLifecycle admission does.
+
+    Raises:
+        KubeError: 404 for a missing namespace, 403 for a terminating one.
+    """
+    item = await store.get(objects.key(keys, core.NAMESPACE, namespace))
+    if item is None:
         raise not_found("namespaces", namespace)
+    if objects.decode(item)["metadata"].get("deletionTimestamp"):
+        raise KubeError(
+            403,
+            f'{kind.resource} "{name}" is forbidden: unable to create new content in namespace '
+            f"{namespace} because it is being terminated",
+            details={
+                "name": name,
+                "kind": kind.resource,
+                "causes": [
+                    {
+                        "reason": "NamespaceTerminating",
+                        "message": f"namespace {namespace} is being terminated",
+                        "field": "metadata.namespace",
+                    }
+                ],
+            },
+            reason="Forbidden",
+        )
 
 
 def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -406,7 +476,9 @@ async def create_object(
     dry_run: bool,
 ) -> tuple[dict[str, Any], list[str]]:
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
-    await namespace_exists(store, keys, namespace)
+    if strategy.kind.namespaced:
+        await namespace_accepts(store, keys, strategy.kind, obj["metadata"]["name"], namespace)
+    obj = strategy.prepare_create(obj)
     metadata = obj["metadata"]
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
@@ -437,25 +509,56 @@ def _already_exists(kind: Kind, name: str) -> KubeError:
 
 async def _write_over(
     store: Store,
+    strategy: Strategy,
     object_key: str,
     current: dict[str, Any],
     mod_revision: int,
     new: dict[str, Any],
     *,
     dry_run: bool,
+    as_subresource: bool = False,
 ) -> dict[str, Any] | None:
-    """`new` in place of `current` (stored at `mod_revision`); None if it changed meanwhile."""
+    """`new` in place of `current` (stored at `mod_revision`); None if it changed meanwhile.
+    `as_subresource`: a write of what the main resource may not change (a namespace's
+    finalizers), so the kind's `prepare_update` does not keep those from `current`.
+
+    An object being deleted whose last finalizer this write removes is deleted by it, as
+    kube-apiserver's store does (`shouldDeleteDuringUpdate`); it may gain no finalizer.
+
+    Raises:
+        KubeError: 422 for a finalizer added to an object being deleted.
+    """
+    if not as_subresource:
+        new = strategy.prepare_update(current, new)
     metadata = new["metadata"]
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
         if field in current["metadata"] and field != "resourceVersion":
             metadata[field] = current["metadata"][field]
+    finished = False
+    if metadata.get("deletionTimestamp"):
+        added = set(metadata.get("finalizers") or []) - set(
+            current["metadata"].get("finalizers") or []
+        )
+        if added:
+            raise _invalid(
+                strategy.kind,
+                str(metadata["name"]),
+                [
+                    (
+                        "metadata.finalizers",
+                        "Forbidden: no new finalizers can be added if the object is being deleted",
+                    )
+                ],
+            )
+        finished = not strategy.finalizers(new)
     if dry_run:
         metadata["resourceVersion"] = str(mod_revision)
         return new
-    revision = await store.txn(
-        [Compare(object_key, "mod", mod_revision)], [Put(object_key, json.dumps(new).encode())]
+    operation: Put | Delete = (
+        Delete(object_key) if finished else Put(object_key, json.dumps(new).encode())
     )
+    revision = await store.txn([Compare(object_key, "mod", mod_revision)], [operation])
     if revision is None:
         return None
     metadata["resourceVersion"] = str(revision)
@@ -484,7 +587,9 @@ async def update_object(
         raise _conflict(strategy.kind, name)
     current = objects.decode(item)
     check_update(strategy, current, new)
-    written = await _write_over(store, object_key, current, item.mod_revision, new, dry_run=dry_run)
+    written = await _write_over(
+        store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run
+    )
     if written is None:
         raise _conflict(strategy.kind, name)
     return written, warnings
@@ -560,30 +665,107 @@ async def patch_object(
         )
         check_update(strategy, current, new)
         written = await _write_over(
-            store, object_key, current, item.mod_revision, new, dry_run=dry_run
+            store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run
         )
         if written is not None:
             return written, warnings
     raise _conflict(strategy.kind, name)
 
 
+async def rewrite(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    change: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> dict[str, Any] | None:
+    """A controller's write: `change(current)` stored over the current object, retried
+    while other writers win. `change` returns None when nothing is to be written. Like a
+    subresource write, it may change what users may not (finalizers, status); an object
+    being deleted is deleted once its last finalizer is gone.
+
+    Returns:
+        The object written (None: nothing to write, or no such object).
+    """
+    object_key = objects.key(keys, strategy.kind, name, namespace)
+    for _ in range(PATCH_ATTEMPTS):
+        item = await store.get(object_key)
+        if item is None:
+            return None
+        current = objects.decode(item)
+        new = change(objects.decode(item))
+        if new is None:
+            return None
+        written = await _write_over(
+            store,
+            strategy,
+            object_key,
+            current,
+            item.mod_revision,
+            new,
+            dry_run=False,
+            as_subresource=True,
+        )
+        if written is not None:
+            return written
+    raise _conflict(strategy.kind, name)
+
+
 async def delete_object(
-    store: Store, keys: Keys, kind: Kind, namespace: str, name: str, *, dry_run: bool
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    *,
+    dry_run: bool,
 ) -> tuple[dict[str, Any], int]:
-    """Delete the object: what kube-apiserver answers for it (a `Status` of success naming
-    it), and the revision of the deletion (the object's own under `dry_run`)."""
+    """Delete the object: the answer (a `Status` of success naming it, or the object while
+    finalizers hold it) and the revision written (the object's own under `dry_run`).
+
+    An object with finalizers is not deleted but marked (`deletionTimestamp`, and what its
+    kind shows meanwhile: a namespace is Terminating); whoever owns each finalizer removes
+    it, and the write that removes the last one deletes the object (`_write_over`).
+
+    Raises:
+        KubeError: 404 for no such object, 403 for a protected one.
+    """
+    kind = strategy.kind
+    if name in strategy.protected:
+        raise KubeError(
+            403,
+            f'{kind.resource} "{name}" is forbidden: this namespace may not be deleted',
+            details={"name": name, "kind": kind.resource},
+            reason="Forbidden",
+        )
     object_key = objects.key(keys, kind, name, namespace)
     while True:
         item = await store.get(object_key)
         if item is None:
             raise not_found(kind.resource, name)
-        if dry_run:
-            return _deleted(kind, objects.decode(item)), item.mod_revision
-        revision = await store.txn(
-            [Compare(object_key, "mod", item.mod_revision)], [Delete(object_key)]
-        )
-        if revision is not None:
-            return _deleted(kind, objects.decode(item)), revision
+        current = objects.decode(item)
+        held = bool(strategy.finalizers(current))
+        if held:
+            marked = {**strategy.being_deleted(current)}  # `current` stays as it was
+            metadata = marked["metadata"] = dict(marked["metadata"])
+            metadata.setdefault("deletionTimestamp", objects.creation_timestamp())
+            metadata.setdefault("deletionGracePeriodSeconds", 0)
+            if dry_run or marked == current:
+                return marked, item.mod_revision
+            del metadata["resourceVersion"]
+            operation: Put | Delete = Put(object_key, json.dumps(marked).encode())
+        elif dry_run:
+            return _deleted(kind, current), item.mod_revision
+        else:
+            operation = Delete(object_key)
+        revision = await store.txn([Compare(object_key, "mod", item.mod_revision)], [operation])
+        if revision is None:
+            continue  # changed meanwhile: decide again on what is there now
+        if held:
+            metadata["resourceVersion"] = str(revision)
+            return marked, revision
+        return _deleted(kind, current), revision
 
 
 def _deleted(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:

@@ -21,9 +21,6 @@ from typing import Any
 from mcp import rules
 from mcp.kinds import Kind
 
-# Served read-only for now: the write path comes with the generic storage.
-READ_VERBS = ("get", "list", "watch")
-
 NAMESPACE = Kind(
     group="",
     version="v1",
@@ -31,7 +28,7 @@ NAMESPACE = Kind(
     kind="Namespace",
     namespaced=False,
     short_names=("ns",),
-    verbs=READ_VERBS,
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
 )
 
 WRITE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
@@ -304,6 +301,71 @@ def validate_service_account(obj: dict[str, Any]) -> Problems:
     if automount is not None and not isinstance(automount, bool):
         problems.append(("automountServiceAccountToken", "must be a boolean"))
     return problems
+
+
+# apimachinery's message for a name that must be an RFC 1123 label.
+DNS_LABEL_MESSAGE = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+NAMESPACE_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
+# The finalizer the namespace controller removes once the namespace is empty.
+NAMESPACE_FINALIZER = "kubernetes"
+ACTIVE, TERMINATING = "Active", "Terminating"
+
+
+def prepare_namespace_create(obj: dict[str, Any]) -> dict[str, Any]:
+    """As upstream's namespace strategy: Active, finalized by the namespace controller."""
+    finalizers = [f for f in (obj.get("spec") or {}).get("finalizers") or [] if isinstance(f, str)]
+    if NAMESPACE_FINALIZER not in finalizers:
+        finalizers.append(NAMESPACE_FINALIZER)
+    return {**obj, "spec": {"finalizers": finalizers}, "status": {"phase": ACTIVE}}
+
+
+def prepare_namespace_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A user's update changes metadata only: the spec's finalizers belong to the finalize
+    subresource and the status to the server, as upstream's `PrepareForUpdate`."""
+    return {**new, "spec": old.get("spec", {}), "status": old.get("status", {})}
+
+
+def normalize_namespace(obj: dict[str, Any]) -> dict[str, Any]:
+    """Every namespace carries its name as the `kubernetes.io/metadata.name` label."""
+    metadata = obj.get("metadata") or {}
+    name = metadata.get("name")
+    if not isinstance(name, str):
+        return obj
+    labels = dict(metadata.get("labels") or {})
+    labels[NAME_LABEL] = name
+    return {**obj, "metadata": {**metadata, "labels": labels}}
+
+
+def validate_namespace(obj: dict[str, Any]) -> Problems:
+    problems: Problems = []
+    name = obj.get("metadata", {}).get("name")
+    if isinstance(name, str) and rules.dns1123_label_problem(name) is not None:
+        problems.append(invalid("metadata.name", name, DNS_LABEL_MESSAGE))
+    spec = obj.get("spec")
+    if spec is not None and not isinstance(spec, dict):
+        problems.append(("spec", "Invalid value: must be an object"))
+    elif spec is not None:
+        finalizers = spec.get("finalizers")
+        if finalizers is not None and (
+            not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers)
+        ):
+            problems.append(("spec.finalizers", "Invalid value: must be a list of strings"))
+    return problems
+
+
+def namespace_finalizers(obj: dict[str, Any]) -> list[str]:
+    """What still holds a deleted namespace: its spec's and its metadata's finalizers."""
+    spec = obj.get("spec") or {}
+    return list(spec.get("finalizers") or []) + list(obj["metadata"].get("finalizers") or [])
+
+
+def terminating(obj: dict[str, Any]) -> dict[str, Any]:
+    """A namespace being deleted: Terminating until the controller has emptied it."""
+    return {**obj, "status": {**(obj.get("status") or {}), "phase": TERMINATING}}
 
 
 def unknown_fields(obj: dict[str, Any], known: frozenset[str]) -> list[str]:

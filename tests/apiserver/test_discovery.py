@@ -30,7 +30,7 @@ def test_core_resource_list_has_only_core_kinds() -> None:
             "singularName": "namespace",
             "namespaced": False,
             "kind": "Namespace",
-            "verbs": ["get", "list", "watch"],
+            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
             "shortNames": ["ns"],
         }
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mcp.apiserver import openapi
+from mcp.kinds import Kind
 from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE
 
 
@@ -30,9 +31,16 @@ def test_a_patchable_kind_offers_field_validation_on_its_patch_operation() -> No
 
 
 def test_a_read_only_kind_has_a_schema_but_no_patch_operation() -> None:
+    read_only = Kind("", "v1", "componentstatuses", "ComponentStatus", False, verbs=("get", "list"))
+    document = openapi.group_version_document("v1", [read_only, CONFIGMAP])
+    assert not any(path.startswith("/api/v1/componentstatuses") for path in document["paths"])
+    assert "io.k8s.api.core.v1.ComponentStatus" in document["components"]["schemas"]
+
+
+def test_a_cluster_scoped_kind_is_patched_at_its_name() -> None:
     document = openapi.group_version_document("v1", [NAMESPACE, CONFIGMAP])
-    assert not any(path[len("/api/v1") :] == "/namespaces/{name}" for path in document["paths"])
-    assert "io.k8s.api.core.v1.Namespace" in document["components"]["schemas"]
+    patch = document["paths"]["/api/v1/namespaces/{name}"]["patch"]
+    assert patch["x-kubernetes-group-version-kind"]["kind"] == "Namespace"
 
 
 def test_secrets_and_service_accounts_have_their_schemas_and_patch_operations() -> None:

@@ -211,7 +211,7 @@ async def test_pages_conflicts_and_deletes_on_the_store() -> None:
             dry_run=False,
         )
     assert no_namespace.value.code == 404
-    await storage.delete_object(store, KEYS, core.CONFIGMAP, "default", "a", dry_run=False)
+    await storage.delete_object(store, KEYS, CONFIGMAPS, "default", "a", dry_run=False)
     with pytest.raises(KubeError) as gone:
         await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "a")
     assert gone.value.code == 404

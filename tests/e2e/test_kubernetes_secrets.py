@@ -190,12 +190,14 @@ def test_kubectl_applies_and_lists_service_accounts(kubeconfig_path: Path, tmp_p
     assert shown["secrets"] == [{"name": "robot-token"}]
     assert shown["imagePullSecrets"] == [{"name": "mirror"}]
     assert shown["automountServiceAccountToken"] is False
-    listed = kubectl(kubeconfig_path, "get", "serviceaccounts", "-A")
+    # Every namespace also has its `default` account, made by the namespace controller.
+    listed = kubectl(
+        kubeconfig_path, "get", "serviceaccounts", "-A", "--field-selector", "metadata.name=robot"
+    )
     rows = [line.split()[:-1] for line in listed.stdout.splitlines()]  # all but AGE
     assert rows == [["NAMESPACE", "NAME", "SECRETS"], ["default", "robot", "1"]]
-    assert kubectl(kubeconfig_path, "get", "sa", "-o", "name").stdout.split() == [
-        "serviceaccount/robot"
-    ]
+    names = kubectl(kubeconfig_path, "get", "sa", "-o", "name").stdout.split()
+    assert [name for name in names if name != "serviceaccount/default"] == ["serviceaccount/robot"]
     strict = tmp_path / "bad.yaml"
     strict.write_text(SERVICE_ACCOUNT.replace("- name: robot-token", "- name: t\n  bogus: 1"))
     refused = kubectl(kubeconfig_path, "apply", "-f", str(strict))
@@ -260,11 +262,13 @@ def test_the_python_client_writes_and_reads_secrets_and_service_accounts(
     assert causes == [
         {"reason": "FieldValueRequired", "message": "Required value", "field": "data[tls.key]"}
     ]
-    [robot] = accounts.items
+    [robot] = [a for a in accounts.items if a.metadata and a.metadata.name != "default"]
     assert [s.name for s in robot.secrets or []] == ["db"]
     assert [s.name for s in robot.image_pull_secrets or []] == ["registry"]
     assert robot.automount_service_account_token is True
-    assert [a.metadata.name for a in everywhere.items if a.metadata] == ["robot"]
+    assert [
+        a.metadata.name for a in everywhere.items if a.metadata and a.metadata.name != "default"
+    ] == ["robot"]
 
 
 def test_a_secret_value_never_reaches_the_logs_or_events(

@@ -1,0 +1,1 @@
+"""Controllers of Kubernetes objects: reconcile functions plugged into one loop (`loop`)."""

@@ -1,0 +1,193 @@
+"""Namespaces and finalizers on the generic path, and the namespace controller's decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fakes import FakeStore
+
+from mcp.apiserver import storage
+from mcp.apiserver.namespaces import ensure_defaults
+from mcp.apiserver.status import KubeError
+from mcp.controllers.namespaces import Plan, decide, without_finalizer
+from mcp.kinds import core
+from mcp.registry import Keys
+
+KEYS = Keys("/t")
+NAMESPACES = storage.STRATEGIES["namespaces"]
+CONFIGMAPS = storage.STRATEGIES["configmaps"]
+
+
+def namespace(name: str, **fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, **fields}
+
+
+def configmap(name: str, **metadata: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **metadata}}
+
+
+async def write(store: FakeStore, strategy: storage.Strategy, namespace: str, body: Any) -> Any:
+    obj, _ = await storage.create_object(
+        store, KEYS, strategy, namespace, body, field_validation="Strict", dry_run=False
+    )
+    return obj
+
+
+async def test_a_new_namespace_is_active_labelled_and_finalized_by_the_controller() -> None:
+    store = FakeStore()
+    made = await write(store, NAMESPACES, "", namespace("team-a", status={"phase": "Terminating"}))
+    assert made["metadata"]["labels"] == {core.NAME_LABEL: "team-a"}
+    assert "namespace" not in made["metadata"]
+    assert made["spec"] == {"finalizers": ["kubernetes"]}
+    assert made["status"] == {"phase": "Active"}
+
+
+async def test_a_users_update_keeps_the_namespaces_spec_and_status() -> None:
+    store = FakeStore()
+    await write(store, NAMESPACES, "", namespace("team-a"))
+    updated, _ = await storage.update_object(
+        store,
+        KEYS,
+        NAMESPACES,
+        "",
+        "team-a",
+        namespace(
+            "team-a",
+            spec={"finalizers": []},
+            status={"phase": "Terminating"},
+            metadata={"name": "team-a", "labels": {"team": "a"}},
+        ),
+        field_validation="Strict",
+        dry_run=False,
+    )
+    assert updated["spec"] == {"finalizers": ["kubernetes"]}
+    assert updated["status"] == {"phase": "Active"}
+    assert updated["metadata"]["labels"] == {"team": "a", core.NAME_LABEL: "team-a"}
+
+
+@pytest.mark.parametrize("name", ["Team_A", "a" * 64, "a.b"])
+async def test_a_namespace_name_is_a_dns_label(name: str) -> None:
+    with pytest.raises(KubeError) as refused:
+        await write(FakeStore(), NAMESPACES, "", namespace(name))
+    assert refused.value.code == 422
+    assert "RFC 1123 label" in str(refused.value)
+
+
+async def test_the_default_namespaces_may_not_be_deleted() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    with pytest.raises(KubeError) as refused:
+        await storage.delete_object(store, KEYS, NAMESPACES, "", "default", dry_run=False)
+    assert (refused.value.code, refused.value.reason) == (403, "Forbidden")
+    assert (
+        str(refused.value) == 'namespaces "default" is forbidden: this namespace may not be deleted'
+    )
+
+
+async def test_deleting_a_namespace_makes_it_terminating_and_closes_it_to_new_objects() -> None:
+    store = FakeStore()
+    await write(store, NAMESPACES, "", namespace("team-a"))
+    marked, _ = await storage.delete_object(store, KEYS, NAMESPACES, "", "team-a", dry_run=False)
+    assert marked["status"]["phase"] == "Terminating"
+    assert marked["metadata"]["deletionTimestamp"]
+    with pytest.raises(KubeError) as refused:
+        await write(store, CONFIGMAPS, "team-a", configmap("late"))
+    assert refused.value.code == 403
+    assert str(refused.value) == (
+        'configmaps "late" is forbidden: unable to create new content in namespace team-a '
+        "because it is being terminated"
+    )
+    # The controller's finalize is the last finalizer: the write deletes the namespace.
+    assert await storage.rewrite(store, KEYS, NAMESPACES, "", "team-a", without_finalizer)
+    with pytest.raises(KubeError) as gone:
+        await storage.get_object(store, KEYS, core.NAMESPACE, None, "team-a")
+    assert gone.value.code == 404
+
+
+async def set_finalizers(store: FakeStore, finalizers: list[str] | None) -> None:
+    await storage.patch_object(
+        store,
+        KEYS,
+        CONFIGMAPS,
+        "default",
+        "held",
+        "application/merge-patch+json",
+        {"metadata": {"finalizers": finalizers}},
+        field_validation="Strict",
+        dry_run=False,
+    )
+
+
+async def test_a_finalizer_holds_a_deleted_object_until_the_write_that_removes_it() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    await write(store, CONFIGMAPS, "default", configmap("held", finalizers=["example.com/a"]))
+    marked, _ = await storage.delete_object(
+        store, KEYS, CONFIGMAPS, "default", "held", dry_run=False
+    )
+    assert marked["kind"] == "ConfigMap"  # the object, not a Status: it is still there
+    stored = await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "held")
+    assert stored["metadata"]["deletionTimestamp"] == marked["metadata"]["deletionTimestamp"]
+    assert stored["metadata"]["deletionGracePeriodSeconds"] == 0
+    again, _ = await storage.delete_object(
+        store, KEYS, CONFIGMAPS, "default", "held", dry_run=False
+    )
+    assert again["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+
+    with pytest.raises(KubeError) as refused:
+        await set_finalizers(store, ["example.com/a", "example.com/b"])
+    assert refused.value.code == 422
+    assert "no new finalizers can be added if the object is being deleted" in str(refused.value)
+
+    await set_finalizers(store, None)
+    with pytest.raises(KubeError) as gone:
+        await storage.get_object(store, KEYS, core.CONFIGMAP, "default", "held")
+    assert gone.value.code == 404
+
+
+def ns(
+    name: str, *, deleting: bool = False, finalizers: tuple[str, ...] = ("kubernetes",)
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if deleting:
+        metadata["deletionTimestamp"] = "2026-12-01T00:00:00Z"
+    return {"metadata": metadata, "spec": {"finalizers": list(finalizers)}}
+
+
+def obj(name: str, *, deleting: bool = False) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if deleting:
+        metadata["deletionTimestamp"] = "2026-12-01T00:00:00Z"
+    return {"metadata": metadata}
+
+
+DEFAULT_SA = {core.SERVICEACCOUNT: [obj("default")]}
+
+
+@pytest.mark.parametrize(
+    ("namespace", "contents", "plan"),
+    [
+        pytest.param(None, {}, Plan(), id="gone"),
+        pytest.param(ns("a"), {}, Plan(make_default_service_account=True), id="new"),
+        pytest.param(ns("a"), DEFAULT_SA, Plan(), id="active-with-its-account"),
+        pytest.param(
+            ns("a", deleting=True),
+            {core.CONFIGMAP: [obj("x"), obj("held", deleting=True)], **DEFAULT_SA},
+            Plan(delete=((core.CONFIGMAP, "x"), (core.SERVICEACCOUNT, "default"))),
+            id="terminating-deletes-what-is-not-being-deleted",
+        ),
+        pytest.param(
+            ns("a", deleting=True),
+            {core.CONFIGMAP: [obj("held", deleting=True)]},
+            Plan(),
+            id="terminating-waits-for-held-objects",
+        ),
+        pytest.param(ns("a", deleting=True), {}, Plan(finalize=True), id="empty-finalizes"),
+        pytest.param(ns("a", deleting=True, finalizers=()), {}, Plan(), id="already-finalized"),
+    ],
+)
+def test_what_the_namespace_controller_does(
+    namespace: dict[str, Any] | None, contents: dict[Any, list[dict[str, Any]]], plan: Plan
+) -> None:
+    assert decide(namespace, contents) == plan
