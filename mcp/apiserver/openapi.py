@@ -85,6 +85,7 @@ def _references(fields: frozenset[str]) -> dict[str, Any]:
 PROPERTIES: dict[str, dict[str, Any]] = {
     "ConfigMap": {"data": STRING_MAP, "binaryData": BYTES_MAP, "immutable": BOOLEAN},
     "Namespace": {"spec": {"type": "object"}, "status": {"type": "object"}},
+    "Node": {"spec": {"type": "object"}, "status": {"type": "object"}},
     "Secret": {"data": BYTES_MAP, "stringData": STRING_MAP, "type": STRING, "immutable": BOOLEAN},
     "ServiceAccount": {
         "secrets": {

@@ -25,7 +25,7 @@ from mcp.apiserver.patch import json_patch, merge_patch, schemas, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, core
+from mcp.kinds import Kind, core, node
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -88,6 +88,9 @@ class Strategy:
             (a Secret's `stringData` folded into `data`). Returns a new object.
         item_fields: the fields of the items of a top-level list of objects, so that
             strict decoding looks inside them (`secrets[0].bogus`).
+        status_subresource: whether `status` is written through `/status` only: a write
+            of the main resource keeps the stored status, a write of `/status` changes
+            nothing else (upstream's strategy and status strategy, PrepareForUpdate).
     """
 
     kind: Kind
@@ -96,6 +99,7 @@ class Strategy:
     validate_update: Callable[[dict[str, Any], dict[str, Any]], Problems] = _no_update_rules
     normalize: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     item_fields: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
+    status_subresource: bool = False
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -117,6 +121,13 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.SERVICEACCOUNT_FIELDS,
         core.validate_service_account,
         item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+    ),
+    "nodes": Strategy(
+        core.NODE,
+        node.NODE_FIELDS,
+        node.validate_node,
+        validate_update=node.validate_node_update,
+        status_subresource=True,
     ),
 }
 
@@ -213,7 +224,7 @@ def prepare(
             400, f"the name of the object ({object_name}) does not match the name in the URL"
         )
     object_name = name if name is not None else object_name
-    if metadata.get("namespace", namespace) != namespace:
+    if kind.namespaced and metadata.get("namespace", namespace) != namespace:
         raise KubeError(
             400,
             "the namespace of the provided object does not match the namespace sent on the request",
@@ -234,7 +245,11 @@ def prepare(
     problems += strategy.validate(obj)
     if problems:
         raise _invalid(kind, str(object_name), problems)
-    obj["metadata"].update(name=object_name, namespace=namespace)
+    obj["metadata"]["name"] = object_name
+    if kind.namespaced:
+        obj["metadata"]["namespace"] = namespace
+    else:
+        obj["metadata"].pop("namespace", None)  # as upstream clears it (BeforeCreate)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
 
@@ -472,8 +487,10 @@ async def update_object(
     *,
     field_validation: str,
     dry_run: bool,
+    subresource: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """PUT: replace the object; a `resourceVersion` in the body makes it conditional."""
+    """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
+    body makes it conditional."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
     seen = (body.get("metadata") or {}).get("resourceVersion")
     object_key = objects.key(keys, strategy.kind, name, namespace)
@@ -483,11 +500,31 @@ async def update_object(
     if seen not in (None, "") and str(seen) != str(item.mod_revision):
         raise _conflict(strategy.kind, name)
     current = objects.decode(item)
+    new = _scoped(strategy, current, new, subresource)
     check_update(strategy, current, new)
     written = await _write_over(store, object_key, current, item.mod_revision, new, dry_run=dry_run)
     if written is None:
         raise _conflict(strategy.kind, name)
     return written, warnings
+
+
+def _scoped(
+    strategy: Strategy, current: dict[str, Any], new: dict[str, Any], subresource: str | None
+) -> dict[str, Any]:
+    """What of `new` a write of the resource (or of its `subresource`) may store over
+    `current` (see `Strategy.status_subresource`)."""
+    if subresource == "status":
+        scoped = {**current, "metadata": dict(current["metadata"])}
+        scoped.pop("status", None)
+        if new.get("status") is not None:
+            scoped["status"] = new["status"]
+        return scoped
+    if not strategy.status_subresource:
+        return new
+    scoped = {k: v for k, v in new.items() if k != "status"}
+    if "status" in current:
+        scoped["status"] = current["status"]
+    return scoped
 
 
 def _conflict(kind: Kind, name: str) -> KubeError:
@@ -540,6 +577,7 @@ async def patch_object(
     *,
     field_validation: str,
     dry_run: bool,
+    subresource: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
@@ -558,6 +596,7 @@ async def patch_object(
         new, warnings = prepare(
             strategy, patched, namespace, field_validation=field_validation, name=name
         )
+        new = _scoped(strategy, current, new, subresource)
         check_update(strategy, current, new)
         written = await _write_over(
             store, object_key, current, item.mod_revision, new, dry_run=dry_run

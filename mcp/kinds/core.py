@@ -48,10 +48,23 @@ SECRET = _served(
 )
 SERVICEACCOUNT = _served("serviceaccounts", "ServiceAccount", short_names=("sa",))
 
+# The Docker host, one Node (`mcp.kinds.node`): registered and kept current by the node
+# actor; users label, annotate, taint and cordon it, they neither create nor delete it.
+NODE = Kind(
+    group="",
+    version="v1",
+    resource="nodes",
+    kind="Node",
+    namespaced=False,
+    short_names=("no",),
+    verbs=("get", "list", "patch", "update", "watch"),
+    subresources=("status",),
+)
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
-KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT)
+KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, NODE)
 
 Problems = list[tuple[str, str]]
 
