@@ -61,10 +61,36 @@ NODE = Kind(
     subresources=("status",),
 )
 
+# Pods are listed, never stored yet: no Pod controller runs, so every list is empty. Served
+# read-only because `kubectl describe node` lists the node's pods and gives up on any
+# error but 403; the Pod kind proper (writes, the Docker engine) replaces this.
+POD = Kind(
+    "",
+    "v1",
+    "pods",
+    "Pod",
+    namespaced=True,
+    short_names=("po",),
+    categories=("all",),
+    verbs=READ_VERBS,
+    field_selectors=(
+        "metadata.name",
+        "metadata.namespace",
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+)
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
-KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, NODE)
+KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, NODE, POD)
 
 Problems = list[tuple[str, str]]
 

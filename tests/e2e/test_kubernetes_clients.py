@@ -102,6 +102,7 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
         ["configmaps", "cm", "v1", "true", "ConfigMap", ALL_BUT_DELETECOLLECTION],
         ["namespaces", "ns", "v1", "false", "Namespace", "get,list,watch"],
         ["nodes", "no", "v1", "false", "Node", "get,list,patch,update,watch"],
+        ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],
         ["secrets", "v1", "true", "Secret", ALL_BUT_DELETECOLLECTION],
         ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_BUT_DELETECOLLECTION],
     ]
