@@ -56,6 +56,8 @@ class Config:
     allowed_hosts: tuple[str, ...] = ()
     # Browser origins allowed to call the API (CORS); none by default.
     allowed_origins: tuple[str, ...] = ()
+    # The name of the Node that stands for the Docker host; "" for the host's name.
+    node_name: str = ""
 
     @property
     def listen(self) -> str:
@@ -135,6 +137,13 @@ def normalize_origin(raw: str) -> str:
     default = {"http": 80, "https": 443}[parts.scheme]
     port = "" if parts.port in (None, default) else f":{parts.port}"
     return f"{parts.scheme}://{host}{port}"
+
+
+def _node_name(raw: Any) -> str:
+    text = str(raw).strip().lower()
+    if text and not HOST_NAME_RE.fullmatch(text):
+        raise ValueError(f"expected a lowercase DNS name like docker-host-1, got {raw!r}")
+    return text
 
 
 def _origins(raw: Any) -> tuple[str, ...]:
@@ -284,6 +293,12 @@ SETTINGS: tuple[Setting, ...] = (
         _origins,
         "browser origins allowed to call the API, e.g. http://localhost:3000 (default none)",
         "ORIGIN[,...]",
+    ),
+    Setting(
+        "node_name",
+        _node_name,
+        "name of the Node that stands for the Docker host (default: the host name, lower case)",
+        "NAME",
     ),
 )
 

@@ -402,6 +402,42 @@ class Observed:
     name: str = ""  # Docker's name for it, without the leading slash
 
 
+@dataclass(frozen=True)
+class HostInfo:
+    """The Docker host as a Node reports it: what `docker info` says, and what the host's
+    own files say when the engine runs on this machine ("" or None when unknown).
+
+    Attributes:
+        name: the engine host's name (`docker info` Name).
+        cpus: its CPUs (NCPU).
+        memory_bytes: its memory (MemTotal).
+        kernel_version: `uname -r`.
+        os_image: the OS's pretty name (`Debian GNU/Linux 12 (bookworm)`).
+        operating_system: `linux`, `windows` (OSType).
+        architecture: the machine as Docker reports it (`x86_64`, `aarch64`).
+        runtime_version: the engine's version (`24.0.7`).
+        storage_bytes: the size of the file system that holds Docker's data.
+        machine_id: /etc/machine-id.
+        system_uuid: /sys/class/dmi/id/product_uuid (readable by root only).
+        boot_id: /proc/sys/kernel/random/boot_id.
+        internal_ip: the IPv4 address of the interface of the default route.
+    """
+
+    name: str
+    cpus: int
+    memory_bytes: int
+    kernel_version: str
+    os_image: str
+    operating_system: str
+    architecture: str
+    runtime_version: str
+    storage_bytes: int | None = None
+    machine_id: str = ""
+    system_uuid: str = ""
+    boot_id: str = ""
+    internal_ip: str | None = None
+
+
 # --- stored encodings ---------------------------------------------------------------------
 
 # What decoding a stored value that is not what mcp writes can raise (a value written

@@ -25,6 +25,7 @@ import docker.errors
 import requests.exceptions
 import trio
 
+from mcp import host as local_host
 from mcp.errors import (
     ImageNotFound,
     PullFailed,
@@ -33,7 +34,7 @@ from mcp.errors import (
     RuntimeUnavailable,
 )
 from mcp.metrics import Metrics
-from mcp.model import LABEL_CLUSTER, LABEL_NAME, LABEL_UID, ContainerSpec, Observed
+from mcp.model import LABEL_CLUSTER, LABEL_NAME, LABEL_UID, ContainerSpec, HostInfo, Observed
 
 T = TypeVar("T")
 
@@ -103,6 +104,14 @@ class Runtime(Protocol):
 
     async def rename(self, container_id: str, name: str) -> None:
         """Give the container `name` (`docker rename`)."""
+        ...
+
+    async def host_info(self) -> HostInfo:
+        """The engine's host, as a Node reports it (`docker info`).
+
+        Raises:
+            RuntimeUnavailable: the engine did not answer.
+        """
         ...
 
 
@@ -294,6 +303,43 @@ class DockerRuntime:
             await self._call(self._api.rename, container_id, name, about=name)
         except docker.errors.NotFound as exc:
             raise RuntimeRejected(_explain(exc)) from exc
+
+    async def host_info(self) -> HostInfo:
+        """`docker info`, and, for an engine on this machine (a unix socket), the host's
+        ids, its default route's address and the size of Docker's file system."""
+        info = await self._call(self._api.info)
+        local = urlsplit(self.host).scheme == "unix"
+
+        def read_local() -> tuple[int | None, str, str, str, str | None]:
+            root = str(info.get("DockerRootDir") or "/var/lib/docker")
+            return (
+                local_host.file_system_bytes(root),
+                local_host.read_id(local_host.MACHINE_ID),
+                local_host.read_id(local_host.SYSTEM_UUID),
+                local_host.read_id(local_host.BOOT_ID),
+                local_host.default_route_ipv4(),
+            )
+
+        facts: tuple[int | None, str, str, str, str | None] = (None, "", "", "", None)
+        if local:
+            with trio.fail_after(CALL_TIMEOUT_S):
+                facts = await trio.to_thread.run_sync(read_local, abandon_on_cancel=True)
+        storage, machine_id, system_uuid, boot_id, address = facts
+        return HostInfo(
+            name=str(info.get("Name") or ""),
+            cpus=int(info.get("NCPU") or 0),
+            memory_bytes=int(info.get("MemTotal") or 0),
+            kernel_version=str(info.get("KernelVersion") or ""),
+            os_image=str(info.get("OperatingSystem") or ""),
+            operating_system=str(info.get("OSType") or ""),
+            architecture=str(info.get("Architecture") or ""),
+            runtime_version=str(info.get("ServerVersion") or ""),
+            storage_bytes=storage,
+            machine_id=machine_id,
+            system_uuid=system_uuid,
+            boot_id=boot_id,
+            internal_ip=address,
+        )
 
     async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:
         """Send the object name of every change Docker reports in this cluster's containers.

@@ -3,7 +3,7 @@
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
 watch actor (reports started once the cache is loaded) -> leader election (reports
 started once this process leads or stands by) -> API. The controllers (controller,
-Docker events, orphan sweeper: everything that calls Docker) run only while this
+Docker events, orphan sweeper, the node actor: everything that calls Docker) run only while this
 process leads its etcd prefix (`actors/leader.py`); a standby serves the API like an
 API-only replica and drops the watch's changes until it is elected, then gives every
 object a pass, which adopts the running containers as after a restart.
@@ -27,14 +27,15 @@ import contextlib
 import functools
 import os
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import trio
 
 from mcp import embedded_etcd, logs, registry
-from mcp.actors import api, container, controller, docker_events, leader, orphans, watch
-from mcp.apiserver import namespaces
+from mcp.actors import api, container, controller, docker_events, leader, node, orphans, watch
+from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
@@ -291,6 +292,16 @@ async def _lead(
                     ctx.cache,
                     namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
                 )
+                await nursery.start(
+                    functools.partial(
+                        node.run,
+                        ctx.store,
+                        ctx.keys,
+                        runtime,
+                        name=node_name(config),
+                        version=version.version_info()["gitVersion"],
+                    )
+                )
                 task_status.started()
 
     async with trio.open_nursery() as nursery:
@@ -304,6 +315,11 @@ async def _lead(
             async for name in changes:
                 await controls_send.send(name)
         sources.cancel()
+
+
+def node_name(config: Config) -> str:
+    """The Node's name: `node_name`, else the host's name in lower case, as kubelet's."""
+    return config.node_name or socket.gethostname().strip().lower()
 
 
 async def _discard(changes: trio.MemoryReceiveChannel[str]) -> None:

@@ -20,9 +20,10 @@ from mcp.errors import (
     PullFailed,
     RuntimeBusy,
     RuntimeRejected,
+    RuntimeUnavailable,
     StoreUnavailable,
 )
-from mcp.model import ContainerSpec, Observed, format_time
+from mcp.model import ContainerSpec, HostInfo, Observed, format_time
 from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
 
 
@@ -220,6 +221,22 @@ class _FakeContainer:
     finished_at: str | None = None
 
 
+FAKE_HOST = HostInfo(
+    name="Fake-Host",
+    cpus=4,
+    memory_bytes=8 * 1024**3,
+    kernel_version="6.1.0-fake",
+    os_image="Debian GNU/Linux 12 (bookworm)",
+    operating_system="linux",
+    architecture="x86_64",
+    runtime_version="24.0.7",
+    storage_bytes=100 * 1024**3,
+    machine_id="0123456789abcdef0123456789abcdef",
+    boot_id="00000000-0000-4000-8000-000000000001",
+    internal_ip="192.0.2.10",
+)
+
+
 @dataclass
 class FakeRuntime:
     """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
@@ -234,6 +251,8 @@ class FakeRuntime:
     # to start, as Docker's does.
     busy_host_ports: set[int] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+    # What `docker info` tells of the host; None: the engine does not answer it.
+    host: HostInfo | None = field(default_factory=lambda: FAKE_HOST)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     async def inspect(self, name: str) -> Observed | None:
@@ -360,3 +379,10 @@ class FakeRuntime:
         for key, container in list(self.containers.items()):
             if name in (key, container.id):  # Docker takes a name or an id
                 del self.containers[key]
+
+    async def host_info(self) -> HostInfo:
+        self.calls.append("info")
+        await trio.lowlevel.checkpoint()
+        if self.host is None:
+            raise RuntimeUnavailable("Docker at fake:// did not answer within 20 s")
+        return self.host

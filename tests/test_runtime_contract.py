@@ -147,6 +147,22 @@ async def test_starting_a_container_that_is_gone_is_transient(runtime: Any, name
         await runtime.start(name)
 
 
+async def test_host_info_describes_the_engine_host(runtime: Any) -> None:
+    host = await runtime.host_info()
+    assert host.name
+    assert host.cpus >= 1
+    assert host.memory_bytes > 0
+    assert host.kernel_version
+    assert host.os_image
+    assert host.operating_system == "linux"
+    assert host.architecture in ("x86_64", "aarch64")
+    assert host.runtime_version[:1].isdigit()
+    # The engine is on this machine in both cases: its ids and address are readable.
+    assert host.boot_id
+    assert host.internal_ip is None or not host.internal_ip.startswith("127.")
+    assert host.storage_bytes is None or host.storage_bytes > 0
+
+
 async def test_unreachable_docker() -> None:
     with trio.fail_after(30), pytest.raises(RuntimeUnavailable, match=r"/nonexistent\.sock"):
         async with open_docker_runtime("unix:///nonexistent.sock", concurrency=1):

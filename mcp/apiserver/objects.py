@@ -66,3 +66,14 @@ async def create_if_absent(store: Store, object_key: str, obj: dict[str, Any]) -
         [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode())]
     )
     return written is not None
+
+
+async def replace_if_unchanged(
+    store: Store, object_key: str, obj: dict[str, Any], mod_revision: int
+) -> bool:
+    """Store `obj` over the object read at `mod_revision`, unless it changed since (a
+    compare-and-swap); whether it was written. Its `resourceVersion` is not stored."""
+    metadata = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+    value = json.dumps({**obj, "metadata": metadata}).encode()
+    written = await store.txn([Compare(object_key, "mod", mod_revision)], [Put(object_key, value)])
+    return written is not None

@@ -97,6 +97,7 @@ PROPERTIES: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "Node": {"spec": {"type": "object"}, "status": {"type": "object"}},
     "Secret": {"data": BYTES_MAP, "stringData": STRING_MAP, "type": STRING, "immutable": BOOLEAN},
     "ServiceAccount": {
         "secrets": {

@@ -1,6 +1,6 @@
 """The Kubernetes routes: discovery, OpenAPI, and one set of paths for every served kind
 (Namespaces read-only so far; the kinds of the generic storage path, `storage.STRATEGIES`,
-read-write).
+read-write), with the `status` subresource of the kinds that have one.
 
 Reads and watches are served from the watch cache (`reads`, `watch`), and every write
 waits until the cache holds it, so a client reads what it wrote.
@@ -275,13 +275,24 @@ def blueprint(
         return await list_or_watch(kind, namespace)
 
     async def item(
-        group: str, version: str, resource: str, namespace: str | None, name: str
+        group: str,
+        version: str,
+        resource: str,
+        namespace: str | None,
+        name: str,
+        subresource: str | None = None,
     ) -> Response:
         verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[request.method]
         kind = _kind(group, version, resource, verb)
         namespace = _scope(kind, namespace)
         if kind.namespaced and namespace is None:
             raise KubeError(404, "the server could not find the requested resource")
+        if subresource is not None:
+            # Only `status` is served here (get, update, patch), for the kinds that have it.
+            if subresource != "status" or subresource not in kind.subresources:
+                raise KubeError(404, "the server could not find the requested resource")
+            if verb == "delete":
+                raise KubeError(405, f"delete is not supported on {kind.resource}/status")
         if verb == "get":
             _refuse_unknown_params(frozenset({"resourceVersion", "pretty", "includeObject"}))
             output = _output()
@@ -313,6 +324,7 @@ def blueprint(
                 body,
                 field_validation=validation,
                 dry_run=dry_run,
+                subresource=subresource,
             )
         else:
             content_type = (request.mimetype or "").lower()
@@ -326,6 +338,7 @@ def blueprint(
                 body,
                 field_validation=validation,
                 dry_run=dry_run,
+                subresource=subresource,
             )
         if not dry_run:
             await visible(obj)
@@ -341,6 +354,8 @@ def blueprint(
             ("namespaces/<namespace>/<resource>", collection, collection_methods, group),
             ("<resource>/<name>", item, item_methods, cluster),
             ("namespaces/<namespace>/<resource>/<name>", item, item_methods, group),
+            ("<resource>/<name>/<subresource>", item, item_methods, cluster),
+            ("namespaces/<namespace>/<resource>/<name>/<subresource>", item, item_methods, group),
         ):
             routes.add_url_rule(
                 f"{prefix}/{rule}",

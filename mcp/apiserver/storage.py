@@ -25,7 +25,7 @@ from mcp.apiserver.patch import json_patch, merge_patch, schemas, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, core
+from mcp.kinds import Kind, core, node
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -111,6 +111,9 @@ class Strategy:
             remain it stays, with its `deletionTimestamp` set (`being_deleted`).
         being_deleted: the object as it is kept while its finalizers run.
         protected: names that may not be deleted (the default namespaces).
+        status_subresource: whether `status` is written through `/status` only: a write
+            of the main resource keeps the stored status, a write of `/status` changes
+            nothing else (upstream's strategy and status strategy, PrepareForUpdate).
     """
 
     kind: Kind
@@ -124,6 +127,7 @@ class Strategy:
     finalizers: Callable[[dict[str, Any]], list[str]] = _metadata_finalizers
     being_deleted: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     protected: frozenset[str] = frozenset()
+    status_subresource: bool = False
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -137,6 +141,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         finalizers=core.namespace_finalizers,
         being_deleted=core.terminating,
         protected=frozenset(core.DEFAULT_NAMESPACES),
+        status_subresource=True,
     ),
     "configmaps": Strategy(
         core.CONFIGMAP,
@@ -156,6 +161,13 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.SERVICEACCOUNT_FIELDS,
         core.validate_service_account,
         item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+    ),
+    "nodes": Strategy(
+        core.NODE,
+        node.NODE_FIELDS,
+        node.validate_node,
+        validate_update=node.validate_node_update,
+        status_subresource=True,
     ),
 }
 
@@ -277,7 +289,7 @@ def prepare(
     if kind.namespaced:
         obj["metadata"]["namespace"] = namespace
     else:
-        obj["metadata"].pop("namespace", None)
+        obj["metadata"].pop("namespace", None)  # as upstream clears it (BeforeCreate)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
 
@@ -575,8 +587,10 @@ async def update_object(
     *,
     field_validation: str,
     dry_run: bool,
+    subresource: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """PUT: replace the object; a `resourceVersion` in the body makes it conditional."""
+    """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
+    body makes it conditional."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
     seen = (body.get("metadata") or {}).get("resourceVersion")
     object_key = objects.key(keys, strategy.kind, name, namespace)
@@ -586,6 +600,7 @@ async def update_object(
     if seen not in (None, "") and str(seen) != str(item.mod_revision):
         raise _conflict(strategy.kind, name)
     current = objects.decode(item)
+    new = _scoped(strategy, current, new, subresource)
     check_update(strategy, current, new)
     written = await _write_over(
         store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run
@@ -593,6 +608,25 @@ async def update_object(
     if written is None:
         raise _conflict(strategy.kind, name)
     return written, warnings
+
+
+def _scoped(
+    strategy: Strategy, current: dict[str, Any], new: dict[str, Any], subresource: str | None
+) -> dict[str, Any]:
+    """What of `new` a write of the resource (or of its `subresource`) may store over
+    `current` (see `Strategy.status_subresource`)."""
+    if subresource == "status":
+        scoped = {**current, "metadata": dict(current["metadata"])}
+        scoped.pop("status", None)
+        if new.get("status") is not None:
+            scoped["status"] = new["status"]
+        return scoped
+    if not strategy.status_subresource:
+        return new
+    scoped = {k: v for k, v in new.items() if k != "status"}
+    if "status" in current:
+        scoped["status"] = current["status"]
+    return scoped
 
 
 def _conflict(kind: Kind, name: str) -> KubeError:
@@ -645,6 +679,7 @@ async def patch_object(
     *,
     field_validation: str,
     dry_run: bool,
+    subresource: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
@@ -663,6 +698,7 @@ async def patch_object(
         new, warnings = prepare(
             strategy, patched, namespace, field_validation=field_validation, name=name
         )
+        new = _scoped(strategy, current, new, subresource)
         check_update(strategy, current, new)
         written = await _write_over(
             store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run

@@ -21,6 +21,8 @@ from typing import Any
 from mcp import rules
 from mcp.kinds import Kind
 
+READ_VERBS = ("get", "list", "watch")
+
 NAMESPACE = Kind(
     group="",
     version="v1",
@@ -45,10 +47,49 @@ SECRET = _served(
 )
 SERVICEACCOUNT = _served("serviceaccounts", "ServiceAccount", short_names=("sa",))
 
+# The Docker host, one Node (`mcp.kinds.node`): registered and kept current by the node
+# actor; users label, annotate, taint and cordon it, they neither create nor delete it.
+NODE = Kind(
+    group="",
+    version="v1",
+    resource="nodes",
+    kind="Node",
+    namespaced=False,
+    short_names=("no",),
+    verbs=("get", "list", "patch", "update", "watch"),
+    subresources=("status",),
+)
+
+# Pods are listed, never stored yet: no Pod controller runs, so every list is empty. Served
+# read-only because `kubectl describe node` lists the node's pods and gives up on any
+# error but 403; the Pod kind proper (writes, the Docker engine) replaces this.
+POD = Kind(
+    "",
+    "v1",
+    "pods",
+    "Pod",
+    namespaced=True,
+    short_names=("po",),
+    categories=("all",),
+    verbs=READ_VERBS,
+    field_selectors=(
+        "metadata.name",
+        "metadata.namespace",
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+)
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
-KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT)
+KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, NODE, POD)
 
 Problems = list[tuple[str, str]]
 
@@ -324,9 +365,9 @@ def prepare_namespace_create(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def prepare_namespace_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """A user's update changes metadata only: the spec's finalizers belong to the finalize
-    subresource and the status to the server, as upstream's `PrepareForUpdate`."""
-    return {**new, "spec": old.get("spec", {}), "status": old.get("status", {})}
+    """The spec's finalizers belong to the finalize subresource, as upstream's
+    `PrepareForUpdate` (the status to the status subresource: `status_subresource`)."""
+    return {**new, "spec": old.get("spec", {})}
 
 
 def normalize_namespace(obj: dict[str, Any]) -> dict[str, Any]:

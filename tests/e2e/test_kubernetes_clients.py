@@ -101,6 +101,8 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
     assert rows == [
         ["configmaps", "cm", "v1", "true", "ConfigMap", ALL_BUT_DELETECOLLECTION],
         ["namespaces", "ns", "v1", "false", "Namespace", ALL_BUT_DELETECOLLECTION],
+        ["nodes", "no", "v1", "false", "Node", "get,list,patch,update,watch"],
+        ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],
         ["secrets", "v1", "true", "Secret", ALL_BUT_DELETECOLLECTION],
         ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_BUT_DELETECOLLECTION],
     ]
