@@ -190,6 +190,14 @@ class ContainerQuery(BaseModel):
     labelSelector: str | None = None
     watch: bool | None = None
     resourceVersion: str | None = None
+    fieldSelector: str | None = Field(
+        default=None,
+        pattern=r"^metadata\.name==?[^,]+$",
+        description="`metadata.name=NAME`: that container only (lists and watches)",
+    )
+    timeoutSeconds: int | None = Field(
+        default=None, ge=0, description="a watch ends after this many seconds"
+    )
 
 
 def pending_status(obj: Container) -> Status:

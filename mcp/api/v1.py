@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -252,6 +253,27 @@ def _updated(current: Container, body: ContainerIn) -> Container:
     )
 
 
+def _object_name() -> str | None:
+    """The name a list or watch asks for with `fieldSelector=metadata.name=NAME` (as
+    kubectl's `delete` and `wait` do); None without a field selector."""
+    raw = request.args.get("fieldSelector")
+    if not raw:
+        return None
+    field, sep, value = raw.replace("==", "=").partition("=")
+    if not sep or field.strip() != "metadata.name" or not value.strip() or "," in value:
+        raise BadRequest(f"fieldSelector {raw!r} is not supported: use metadata.name=NAME")
+    return value.strip()
+
+
+def _timeout_s() -> float:
+    raw = request.args.get("timeoutSeconds")
+    if raw is None or raw == "0":
+        return math.inf
+    if not raw.isdigit():
+        raise BadRequest(f"timeoutSeconds must be a whole number of seconds, got {raw!r}")
+    return float(raw)
+
+
 def _event_object_name() -> str | None:
     raw = request.args.get("fieldSelector")
     if not raw:
@@ -316,9 +338,15 @@ def blueprint(
     @document_response(Problem, 410)
     async def list_or_watch() -> Response:
         selector = selectors.parse(request.args.get("labelSelector", ""))
+        name = _object_name()
         if _flag("watch"):
+            if "sendInitialEvents" in request.args:
+                # A 4xx makes client-go fall back to list, then watch.
+                raise BadRequest("sendInitialEvents is not supported: list, then watch")
             since = _seen_version(request.args.get("resourceVersion"), field="resourceVersion")
-            prepared = await watching.prepare(ctx, selector, since)
+            prepared = await watching.prepare(
+                ctx, selector, since, name=name, timeout_s=_timeout_s()
+            )
             response = Response(
                 watching.stream(ctx, prepared, bookmark_interval=bookmark_interval),
                 status=200,
@@ -329,7 +357,11 @@ def blueprint(
         items, revision = await registry.list_all(ctx.store, ctx.keys)
         envelope = dump(ContainerList(metadata=ListMeta(resource_version=str(revision)), items=[]))
         del envelope["items"]  # rendered from the renderer's remembered JSON instead
-        shown = [(obj, status) for obj, status in items if selector.matches(obj.labels)]
+        shown = [
+            (obj, status)
+            for obj, status in items
+            if selector.matches(obj.labels) and name in (None, obj.name)
+        ]
         return Response(
             ctx.renderer.list_json(envelope, shown), 200, content_type="application/json"
         )

@@ -32,6 +32,7 @@ The stream ends when the client goes away or when mcp shuts down (the cache clos
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -43,7 +44,7 @@ from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import container_out, dump
-from mcp.cache import Change, ContainerSubscription, Expired
+from mcp.cache import Change, ContainerSubscription, Expired, Shown
 from mcp.errors import Compacted
 from mcp.selectors import Selector
 
@@ -74,10 +75,19 @@ def error_line(code: int, reason: str, message: str) -> bytes:
     return line("ERROR", {**status, "message": message})
 
 
-def event_type(selector: Selector, change: Change) -> EventType | None:
-    """What a stream with `selector` reports for `change`; None: nothing."""
-    was = change.before is not None and selector.matches(change.before[0].labels)
-    now = change.after is not None and selector.matches(change.after[0].labels)
+def _selects(selector: Selector, name: str | None, shown: Shown | None) -> bool:
+    return (
+        shown is not None
+        and selector.matches(shown[0].labels)
+        and (name is None or shown[0].name == name)
+    )
+
+
+def event_type(selector: Selector, change: Change, name: str | None = None) -> EventType | None:
+    """What a stream with `selector` (and for object `name` only, when given) reports for
+    `change`; None: nothing."""
+    was = _selects(selector, name, change.before)
+    now = _selects(selector, name, change.after)
     if was and now:
         return "MODIFIED"
     if now:
@@ -85,8 +95,10 @@ def event_type(selector: Selector, change: Change) -> EventType | None:
     return "DELETED" if was else None
 
 
-def change_line(renderer: Renderer, selector: Selector, change: Change) -> bytes | None:
-    kind = event_type(selector, change)
+def change_line(
+    renderer: Renderer, selector: Selector, change: Change, name: str | None = None
+) -> bytes | None:
+    kind = event_type(selector, change, name)
     if kind is None:
         return None
     if change.after is None:
@@ -102,6 +114,8 @@ def change_line(renderer: Renderer, selector: Selector, change: Change) -> bytes
 class PreparedWatch:
     selector: Selector
     since: int | None  # None: start with the objects as they are
+    name: str | None = None  # `fieldSelector=metadata.name=...`: this object only
+    timeout_s: float = math.inf  # `timeoutSeconds`
 
 
 def _too_old(resource_version: int, detail: str) -> Gone:
@@ -112,7 +126,12 @@ def _too_old(resource_version: int, detail: str) -> Gone:
 
 
 async def prepare(
-    ctx: ApiContext, selector: Selector, resource_version: int | None
+    ctx: ApiContext,
+    selector: Selector,
+    resource_version: int | None,
+    *,
+    name: str | None = None,
+    timeout_s: float = math.inf,
 ) -> PreparedWatch:
     """Everything that can fail with an HTTP status, done before the stream starts.
 
@@ -130,7 +149,7 @@ async def prepare(
             await ctx.store.list_prefix(ctx.keys.cluster_id, revision=since)
         except Compacted:
             raise _too_old(since, "etcd compacted it") from None
-    return PreparedWatch(selector, since)
+    return PreparedWatch(selector, since, name, timeout_s)
 
 
 async def stream(
@@ -139,24 +158,27 @@ async def stream(
     """The stream's lines, until the client leaves, mcp shuts down, the cache relists or
     drops the stream. Nothing in here calls etcd, so nothing fails but a bug (reported as
     an ERROR line, never as an error of the HTTP server)."""
-    selector = prepared.selector
+    selector, name = prepared.selector, prepared.name
 
     def wants(change: Change) -> bool:
-        return event_type(selector, change) is not None
+        return event_type(selector, change, name) is not None
 
     def dropped(_: ContainerSubscription) -> None:
         ctx.metrics.inc("mcp_watch_streams_dropped_total", reason="buffer_full")
 
     revision = prepared.since or 0
     try:
-        with ctx.cache.open_subscription(
-            prepared.since, wants=wants, on_dropped=dropped
-        ) as subscription:
+        with (
+            trio.move_on_after(prepared.timeout_s),
+            ctx.cache.open_subscription(
+                prepared.since, wants=wants, on_dropped=dropped
+            ) as subscription,
+        ):
             for obj, status in subscription.initial:
-                if selector.matches(obj.labels):
+                if _selects(selector, name, (obj, status)):
                     yield ctx.renderer.watch_line("ADDED", obj, status)
             for replayed in subscription.replay:
-                if (out := change_line(ctx.renderer, selector, replayed)) is not None:
+                if (out := change_line(ctx.renderer, selector, replayed, name)) is not None:
                     yield out
             # A `since` ahead of the cache: its changes up to `since` are old news.
             start = subscription.revision
@@ -183,7 +205,9 @@ async def stream(
                     yield bookmark(max(revision, ctx.cache.revision))
                     continue
                 next_bookmark = trio.current_time() + bookmark_interval
-                if change.revision > start and (out := change_line(ctx.renderer, selector, change)):
+                if change.revision > start and (
+                    out := change_line(ctx.renderer, selector, change, name)
+                ):
                     yield out
             if subscription.ended == "expired":
                 yield error_line(410, "Expired", f"mcp relisted etcd after {revision}: list again")

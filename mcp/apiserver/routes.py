@@ -11,21 +11,25 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, current_app, request
+from quart.wrappers.response import ResponseBody
 from quart_schema import hide
 
 from mcp import logs
 from mcp.api.common import ApiContext
 from mcp.apiserver import bodies, discovery, openapi, reads, storage, tables, watch
 from mcp.apiserver.status import KubeError
-from mcp.kinds import Kind, core
+from mcp.kinds import Kind, containers, core
 
 log = logs.get(actor="api")
 
-KINDS = core.KINDS
+KINDS = core.KINDS  # served by the generic path
+# What discovery and OpenAPI list: those, and mcp's Container under its own group.
+SERVED = (*KINDS, containers.CONTAINER)
+CONTAINERS_PATH = "/apis/mcp/v1/containers"
 
 
 FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
@@ -94,6 +98,47 @@ def _empty_list(kind: Kind, bookmark: dict[str, Any]) -> dict[str, Any]:
     return storage.list_of(kind, [], dict(bookmark["metadata"]))
 
 
+def _view(endpoint: str) -> Callable[..., Awaitable[Response]]:
+    return cast(Callable[..., Awaitable[Response]], current_app.view_functions[endpoint])
+
+
+async def _kubernetes_lines(
+    body: ResponseBody, render: watch.Render, *, bookmarks: bool
+) -> AsyncIterator[bytes]:
+    """mcp's watch lines (one event per chunk) as a Kubernetes watch sends them: in the
+    asked-for form (Tables), bookmarks only when asked for."""
+    async with body as chunks:
+        async for chunk in chunks:
+            for text in chunk.splitlines():
+                event = json.loads(text)
+                if event["type"] != "BOOKMARK" or bookmarks:
+                    yield render(event["type"], event["object"])
+
+
+async def _as_kubernetes(response: Response) -> Response:
+    """An answer of mcp's own API, in the form a Kubernetes read asks for (a Table for
+    `kubectl get`); writes go as they are, streams with Kubernetes' watch media type."""
+    if watch.is_watch(request.args.get("watch")):
+        if response.status_code != 200:
+            return response
+        lines = _kubernetes_lines(
+            response.response,
+            _watch_render(containers.CONTAINER, _output()),
+            bookmarks=watch.is_watch(request.args.get("allowWatchBookmarks")),
+        )
+        streamed = Response(lines, 200, content_type="application/json")
+        streamed.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
+        return streamed
+    if request.method != "GET" or response.status_code != 200:
+        return response
+    output = _output()
+    if output.conversion is None:
+        return response
+    return _json(
+        tables.transform(output, containers.CONTAINER, json.loads(await response.get_data()))
+    )
+
+
 def _refuse_unknown_params(allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
@@ -124,7 +169,7 @@ def _limit() -> int | None:
 def _served(group: str, version: str) -> str:
     """`group/version` when some kind is served there; else a 404."""
     group_version = f"{group}/{version}"
-    if group_version not in discovery.served_group_versions(KINDS):
+    if group_version not in discovery.served_group_versions(SERVED):
         raise KubeError(404, "the server could not find the requested resource")
     return group_version
 
@@ -175,32 +220,32 @@ def blueprint(
     @routes.get("/api/v1")
     @hide
     async def core_resources() -> Response:
-        return _json(discovery.resource_list("v1", KINDS))
+        return _json(discovery.resource_list("v1", SERVED))
 
     @routes.get("/apis")
     @hide
     async def groups() -> Response:
-        return _json(discovery.group_list(KINDS))
+        return _json(discovery.group_list(SERVED))
 
     @routes.get("/apis/<group>/<version>")
     @hide
     async def group_resources(group: str, version: str) -> Response:
-        return _json(discovery.resource_list(_served(group, version), KINDS))
+        return _json(discovery.resource_list(_served(group, version), SERVED))
 
     @routes.get("/openapi/v3")
     @hide
     async def openapi_root() -> Response:
-        return _json(openapi.root_document(KINDS))
+        return _json(openapi.root_document(SERVED))
 
     @routes.get("/openapi/v3/api/v1")
     @hide
     async def openapi_core() -> Response:
-        return _json(openapi.group_version_document("v1", KINDS))
+        return _json(openapi.group_version_document("v1", SERVED))
 
     @routes.get("/openapi/v3/apis/<group>/<version>")
     @hide
     async def openapi_group(group: str, version: str) -> Response:
-        return _json(openapi.group_version_document(_served(group, version), KINDS))
+        return _json(openapi.group_version_document(_served(group, version), SERVED))
 
     async def visible(obj: dict[str, Any]) -> None:
         """Wait until the cache holds a write, so the client (and everyone) reads it next."""
@@ -343,6 +388,26 @@ def blueprint(
         if not dry_run:
             await visible(obj)
         return _json(obj, 200, warnings)
+
+    # mcp's Containers under their group: the same handlers as `/api/v1/containers`
+    # (mcp.api.v1), their errors as `Status` objects (a Kubernetes path), and Tables.
+    async def containers_collection() -> Response:
+        endpoint = "v1.list_or_watch" if request.method == "GET" else "v1.create"
+        return await _as_kubernetes(await _view(endpoint)())
+
+    async def container_item(name: str) -> Response:
+        endpoint = {"GET": "v1.get", "PUT": "v1.put", "PATCH": "v1.patch", "DELETE": "v1.delete"}
+        return await _as_kubernetes(await _view(endpoint[request.method])(name=name))
+
+    routes.add_url_rule(
+        CONTAINERS_PATH, "containers", hide(containers_collection), methods=["GET", "POST"]
+    )
+    routes.add_url_rule(
+        f"{CONTAINERS_PATH}/<name>",
+        "container",
+        hide(container_item),
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+    )
 
     collection_methods = ["GET", "POST", "DELETE"]
     item_methods = ["GET", "PUT", "PATCH", "DELETE"]

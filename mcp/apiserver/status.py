@@ -15,8 +15,8 @@ from quart import Response
 from werkzeug.exceptions import HTTPException
 
 from mcp import logs
-from mcp.api.problems import BadRequest, UnsupportedMediaType
-from mcp.errors import StoreUnavailable
+from mcp.api.problems import BadRequest, Gone, UnsupportedMediaType
+from mcp.errors import Conflict, Invalid, NotFound, StoreUnavailable
 
 log = logs.get(actor="api")
 
@@ -118,6 +118,23 @@ def response_for(exc: BaseException) -> Response:
             return status(400, str(exc))
         case UnsupportedMediaType():
             return status(415, str(exc))
+        # mcp's own errors, from mcp's handlers serving under a Kubernetes path
+        # (`/apis/mcp/v1/containers`).
+        case Invalid():
+            causes = [
+                {"reason": "FieldValueInvalid", "message": message, "field": field}
+                for field, message in exc.errors
+            ]
+            text = "; ".join(f"{field}: {message}" for field, message in exc.errors)
+            return status(
+                422, f"the request has invalid fields: {text}", details={"causes": causes}
+            )
+        case NotFound():
+            return status(404, str(exc))
+        case Conflict():
+            return status(409, str(exc))
+        case Gone():
+            return status(410, str(exc), reason="Expired")
         case StoreUnavailable():
             return status(503, f"the store is unavailable, try again: {exc}")
         case HTTPException():

@@ -105,6 +105,7 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
         ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],
         ["secrets", "v1", "true", "Secret", ALL_BUT_DELETECOLLECTION],
         ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_BUT_DELETECOLLECTION],
+        ["containers", "mcp/v1", "false", "Container", ALL_BUT_DELETECOLLECTION, "all"],
     ]
 
 
