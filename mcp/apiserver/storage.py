@@ -229,12 +229,13 @@ def prepare(
                 problems.append(("metadata.labels", f"{value!r}: {problem}"))
     if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
         problems.append(("metadata.annotations", problem))
-    obj["metadata"] = metadata
+    # Validation sees the name and namespace the object will have (an Event's
+    # namespace must agree with its object's).
+    obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
     obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
         raise _invalid(kind, str(object_name), problems)
-    obj["metadata"].update(name=object_name, namespace=namespace)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
 
@@ -276,22 +277,14 @@ def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
 
 
 def _selected(
-    obj: dict[str, Any], labels: selectors.Selector, fields: list[tuple[str, str, bool]]
+    kind: Kind,
+    obj: dict[str, Any],
+    labels: selectors.Selector,
+    fields: list[tuple[str, str, bool]],
 ) -> bool:
     if not labels.matches(obj.get("metadata", {}).get("labels") or {}):
         return False
-    return all((_field_value(obj, field) == value) == equal for field, value, equal in fields)
-
-
-def _field_value(obj: dict[str, Any], path: str) -> str:
-    """The field at `path` (`involvedObject.name`) as a selector compares it: a string,
-    "" when absent, booleans as `true`/`false`."""
-    value: Any = obj
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    return all((kind.field_value(obj, field) == value) == equal for field, value, equal in fields)
 
 
 def selection(
@@ -307,7 +300,7 @@ def selection(
     except Invalid as exc:
         raise KubeError(400, f"unable to parse requirement: {exc}") from None
     fields = field_selector(kind, field_selector_text)
-    return lambda obj: _selected(obj, labels, fields)
+    return lambda obj: _selected(kind, obj, labels, fields)
 
 
 def list_of(kind: Kind, items: list[dict[str, Any]], metadata: dict[str, Any]) -> dict[str, Any]:
@@ -404,7 +397,9 @@ async def create_object(
     *,
     field_validation: str,
     dry_run: bool,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
+    """POST: store a new object; with `lease`, on that etcd lease (it expires with it)."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     await namespace_exists(store, keys, namespace)
     metadata = obj["metadata"]
@@ -418,7 +413,7 @@ async def create_object(
             raise _already_exists(strategy.kind, metadata["name"])
         return obj, warnings
     revision = await store.txn(
-        [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode())]
+        [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode(), lease)]
     )
     if revision is None:
         raise _already_exists(strategy.kind, metadata["name"])
@@ -443,8 +438,10 @@ async def _write_over(
     new: dict[str, Any],
     *,
     dry_run: bool,
+    lease: int = 0,
 ) -> dict[str, Any] | None:
-    """`new` in place of `current` (stored at `mod_revision`); None if it changed meanwhile."""
+    """`new` in place of `current` (stored at `mod_revision`), on `lease` (etcd detaches
+    a key written without one); None if it changed meanwhile."""
     metadata = new["metadata"]
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
@@ -454,7 +451,8 @@ async def _write_over(
         metadata["resourceVersion"] = str(mod_revision)
         return new
     revision = await store.txn(
-        [Compare(object_key, "mod", mod_revision)], [Put(object_key, json.dumps(new).encode())]
+        [Compare(object_key, "mod", mod_revision)],
+        [Put(object_key, json.dumps(new).encode(), lease)],
     )
     if revision is None:
         return None
@@ -472,6 +470,7 @@ async def update_object(
     *,
     field_validation: str,
     dry_run: bool,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object; a `resourceVersion` in the body makes it conditional."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
@@ -484,7 +483,9 @@ async def update_object(
         raise _conflict(strategy.kind, name)
     current = objects.decode(item)
     check_update(strategy, current, new)
-    written = await _write_over(store, object_key, current, item.mod_revision, new, dry_run=dry_run)
+    written = await _write_over(
+        store, object_key, current, item.mod_revision, new, dry_run=dry_run, lease=lease
+    )
     if written is None:
         raise _conflict(strategy.kind, name)
     return written, warnings
@@ -540,6 +541,7 @@ async def patch_object(
     *,
     field_validation: str,
     dry_run: bool,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
@@ -560,7 +562,7 @@ async def patch_object(
         )
         check_update(strategy, current, new)
         written = await _write_over(
-            store, object_key, current, item.mod_revision, new, dry_run=dry_run
+            store, object_key, current, item.mod_revision, new, dry_run=dry_run, lease=lease
         )
         if written is not None:
             return written, warnings
