@@ -118,6 +118,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.validate_service_account,
         item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
     ),
+    "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
 }
 
 
