@@ -5,10 +5,13 @@ Layout under the configured prefix (default `/mcp`):
     <prefix>/cluster-id                   this control plane's id, written once
     <prefix>/registry/containers/<name>   the object: desired state (written by the API)
     <prefix>/registry/status/<name>       what the controller observed (by controllers)
-    <prefix>/events/<name>/<id>           what the controller did and saw (events.py)
+    <prefix>/registry/events/default/<container>.<hex time>
+                                          what the controller did and saw: core/v1
+                                          Events, on leases (events.py)
+    <prefix>/registry/<resource>/...      the Kubernetes kinds (apiserver/objects.py)
 
 Objects and statuses share the `registry/` prefix so one range read gives a
-consistent view of both, and one watch follows both; events stay outside it.
+consistent view of both, and one watch follows both.
 
 Desired state and status are separate keys so a controller's status write never
 conflicts with a user's update. A status write is guarded by the object key's
@@ -50,10 +53,6 @@ class Keys:
     @property
     def statuses(self) -> str:
         return f"{self.root}status/"
-
-    @property
-    def events(self) -> str:
-        return f"{self.prefix}/events/"
 
     def container(self, name: str) -> str:
         return self.containers + name

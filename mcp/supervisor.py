@@ -28,7 +28,7 @@ import functools
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 import trio
@@ -43,6 +43,7 @@ from mcp.controllers import loop
 from mcp.controllers import namespaces as namespace_controller
 from mcp.events import Recorder
 from mcp.kinds import core
+from mcp.leases import SharedLease
 from mcp.metrics import Metrics
 from mcp.plan import BackoffPolicy
 from mcp.registry import Keys
@@ -122,10 +123,13 @@ async def _run_actors(
     log.info("cluster_identified", cluster=cluster_id)
     await namespaces.ensure_defaults(store, keys)
     cache = Cache(keys, core.KINDS)
+    # Events expire: the recorder's and the API's writes of them share leases.
+    event_lease = SharedLease(store, config.event_ttl)
+    leases = {core.EVENT.resource: event_lease}
     if runtime is None:
         # An API replica: it serves, and watches etcd for its waits and streams; no Docker.
         await _serve_actors(
-            config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only"
+            config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only", leases
         )
         return
     ctx = container.Context(
@@ -141,13 +145,13 @@ async def _run_actors(
             cap_s=config.restart_backoff_cap,
             reset_s=config.restart_backoff_reset,
         ),
-        events=Recorder(store, keys, ttl_s=config.event_ttl),
+        events=Recorder(store, keys, lease=event_lease),
         metrics=metrics,
         passes=trio.CapacityLimiter(PASSES_PER_DOCKER_SLOT * config.docker_concurrency),
     )
     role = leader.Role()
     control = functools.partial(_control, ctx, config, role=role, runtime=runtime)
-    await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name)
+    await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name, leases)
 
 
 async def _serve_actors(
@@ -158,9 +162,11 @@ async def _serve_actors(
     shutdown: trio.Event,
     consume: Callable[..., Awaitable[None]],
     role: Callable[[], str],
+    leases: Mapping[str, SharedLease],
 ) -> None:
     """The watch, what consumes its changes (started with the channel's receive end), and
-    the API, until shutdown has wound them down. `role` names this process's part."""
+    the API, until shutdown has wound them down. `role` names this process's part;
+    `leases` are the API's for expiring resources (`ApiContext.leases`)."""
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     # The watch stops first on shutdown: its consumer sees the channel close and winds down.
     watch_scope = trio.CancelScope()
@@ -174,7 +180,7 @@ async def _serve_actors(
         await actors.start(consume, changes_receive)
         await actors.start(
             functools.partial(api.run, role=role),
-            api.ApiContext(store, cache.keys, cache, metrics),
+            api.ApiContext(store, cache.keys, cache, metrics, leases=leases),
             config,
             shutdown,
         )

@@ -234,7 +234,14 @@ async def test_events_record_fold_and_expire(
     assert await reasons(plane, "web") == {"Created": 1, "Started": 3, "Stopped": 2}
     items, _ = await events.list_events(plane.store, KEYS, name="web")
     started = next(item for item in items if item["reason"] == "Started")
-    assert started["involvedObject"] == {"kind": "Container", "name": "web", "uid": obj.uid}
+    assert started["involvedObject"] == {
+        "apiVersion": "mcp/v1",
+        "kind": "Container",
+        "name": "web",
+        "uid": obj.uid,
+    }
+    assert started["metadata"]["namespace"] == "default"
+    assert started["metadata"]["name"].startswith("web.")
     assert started["firstTimestamp"] <= started["lastTimestamp"]
     # Events expire on their own (this plane's TTL is 600 s).
     await trio.sleep(700)

@@ -155,7 +155,7 @@ async def test_etcd_down_is_503(client: ApiClient, store: FakeStore) -> None:
     await problem_of(await client.post("/containers/create", json=body), 503)
     await problem_of(await client.get("/api/v1/containers"), 503)
     await problem_of(await client.get("/api/v1/containers/web"), 503)
-    await problem_of(await client.get("/api/v1/events"), 503)
+    await problem_of(await client.get("/api/v1/containers/web/events"), 503)
     v1_body = {"metadata": {"name": "web"}, "spec": {"image": "mcp-test/busybox:latest"}}
     await problem_of(await client.post("/api/v1/containers", json=v1_body), 503)
 
@@ -228,7 +228,6 @@ async def test_openapi_documents_every_route_and_error_shape(client: ApiClient) 
         ("/api/v1/containers/{name}", "PATCH"),
         ("/api/v1/containers/{name}", "DELETE"),
         ("/api/v1/containers/{name}/events", "GET"),
-        ("/api/v1/events", "GET"),
     }
     assert expected <= documented
     for path, method in expected:
@@ -239,6 +238,14 @@ async def test_openapi_documents_every_route_and_error_shape(client: ApiClient) 
     create = document["paths"]["/api/v1/containers"]["post"]
     body = create["requestBody"]["content"]["application/json"]["schema"]
     assert schema_name(body) == "ContainerIn"
+    # A container's events are core/v1 Events, in a core/v1 EventList.
+    events = document["paths"]["/api/v1/containers/{name}/events"]["get"]["responses"]["200"]
+    listing = events["content"]["application/json"]["schema"]
+    assert schema_name(listing) == "EventList"
+    assert listing["properties"]["apiVersion"]["const"] == "v1"
+    event = document["components"]["schemas"]["Event"]
+    assert event["properties"]["apiVersion"]["const"] == "v1"
+    assert "involvedObject" in event["properties"]
 
 
 def schema_name(schema: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from mcp.api.problems import BadRequest
 from mcp.api.rendering import Renderer
 from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
+from mcp.leases import SharedLease
 from mcp.metrics import Metrics
 from mcp.model import Container, now_iso
 from mcp.registry import Keys
@@ -51,6 +52,8 @@ class ApiContext:
     cache: Cache
     metrics: Metrics = field(default_factory=Metrics)
     renderer: Renderer = field(default_factory=Renderer)
+    # The shared lease each expiring resource's writes go on (`events`), by resource.
+    leases: Mapping[str, SharedLease] = field(default_factory=dict)
 
 
 async def pause_before_retry(attempt: int) -> None:

@@ -90,46 +90,59 @@ class WatchEvent(_Out):
     )
 
 
-class InvolvedObject(_Out):
-    kind: Literal["Container"] = "Container"
+class ObjectReference(_Out):
+    """core/v1 ObjectReference: the object an event is about."""
+
+    api_version: str = Field(default="mcp/v1")
+    kind: str = Field(default="Container")
     name: str
     uid: str
+    namespace: str | None = Field(default=None, description="absent: Containers have none")
+    field_path: str | None = None
+    resource_version: str | None = None
 
 
 class EventMeta(_Out):
-    name: str
+    name: str = Field(description="<container>.<hex nanoseconds of the first occurrence>")
+    namespace: Literal["default"] = "default"
     uid: str
     creation_timestamp: str
     resource_version: str
 
 
-class Event(_Out):
-    """Something the controller did or saw; repeats fold into one event with a count."""
+class EventSource(_Out):
+    component: str = "mcp-controller"
+    host: str | None = None
 
-    api_version: Literal["mcp/v1"] = "mcp/v1"
+
+class Event(_Out):
+    """A core/v1 Event: something the controller did or saw; repeats fold into one
+    event whose `count` grows and whose `lastTimestamp` moves."""
+
+    api_version: Literal["v1"] = "v1"
     kind: Literal["Event"] = "Event"
     metadata: EventMeta
-    involved_object: InvolvedObject
+    involved_object: ObjectReference
     reason: str = Field(description="Created, Started, Stopped, Killed, Failed, Adopted...")
     message: str
-    type: Literal["Normal", "Warning"]
+    type: str = Field(description="Normal or Warning")
     count: int
     first_timestamp: str
     last_timestamp: str
-    source: dict[str, str]
+    event_time: str | None = None
+    source: EventSource
+    reporting_component: str = "mcp-controller"
+    reporting_instance: str = ""
 
 
 class EventList(_Out):
-    api_version: Literal["mcp/v1"] = "mcp/v1"
+    """The container's Events, oldest last occurrence first: the same objects as
+    `/api/v1/namespaces/default/events` serves."""
+
+    api_version: Literal["v1"] = "v1"
     kind: Literal["EventList"] = "EventList"
     metadata: ListMeta
     items: list[Event]
-
-
-class EventQuery(BaseModel):
-    fieldSelector: str | None = Field(  # Kubernetes' spelling of query parameters
-        default=None, description="involvedObject.name=NAME"
-    )
 
 
 class SeedStatus(BaseModel):

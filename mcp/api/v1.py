@@ -44,9 +44,7 @@ from mcp.api.schemas import (
     ContainerOut,
     ContainerPatch,
     ContainerQuery,
-    Event,
     EventList,
-    EventQuery,
     ListMeta,
     Problem,
     container_out,
@@ -274,23 +272,17 @@ def _timeout_s() -> float:
     return float(raw)
 
 
-def _event_object_name() -> str | None:
-    raw = request.args.get("fieldSelector")
-    if not raw:
-        return None
-    field, sep, value = raw.replace("==", "=").partition("=")
-    if not sep or field.strip() != "involvedObject.name" or not value.strip():
-        raise BadRequest(f"fieldSelector {raw!r} is not supported: use involvedObject.name=NAME")
-    return value.strip()
-
-
-async def _events(ctx: ApiContext, name: str | None) -> Response:
-    items, revision = await events.list_events(ctx.store, ctx.keys, name=name)
-    listing = EventList(
-        metadata=ListMeta(resource_version=str(revision)),
-        items=[Event.model_validate(item) for item in items],
-    )
-    return json_response(dump(listing), 200)
+async def _events(ctx: ApiContext, name: str) -> Response:
+    """Container `name`'s core/v1 Events, as stored (a user may have written some too:
+    they are shown as they are, not through mcp's schema)."""
+    items, revision = await events.list_events(ctx.store, ctx.keys, name)
+    listing = {
+        "apiVersion": "v1",
+        "kind": "EventList",
+        "metadata": {"resourceVersion": str(revision)},
+        "items": items,
+    }
+    return json_response(listing, 200)
 
 
 def blueprint(
@@ -415,18 +407,12 @@ def blueprint(
         )
         return await _update_and_answer(ctx, name, build, seen_version)
 
-    @v1.get("/api/v1/events")
-    @problems(*READ_PROBLEMS)
-    @document_querystring(EventQuery)
-    @document_response(EventList, 200)
-    async def list_events() -> Response:
-        return await _events(ctx, _event_object_name())
-
     @v1.get(f"{PREFIX}/<name>/events")
     @problems(*READ_PROBLEMS)
     @document_response(EventList, 200)
     async def container_events(name: str) -> Response:
-        # Events outlive their object (until they expire), as in Kubernetes.
+        # Events outlive their object (until they expire), as in Kubernetes. The same
+        # Events as `/api/v1/namespaces/default/events`, for this container only.
         return await _events(ctx, name)
 
     @v1.delete(f"{PREFIX}/<name>")

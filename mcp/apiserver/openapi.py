@@ -82,7 +82,28 @@ def _references(fields: frozenset[str]) -> dict[str, Any]:
 # Each kind's own top-level fields, as upstream's schemas have them (patch strategies as in
 # `patch/schemas.py`: a ServiceAccount's secrets merge by name, its imagePullSecrets are
 # replaced whole).
+_OBJECT_REFERENCE = {
+    "type": "object",
+    "properties": {field: STRING for field in sorted(core.OBJECT_REFERENCE_FIELDS)},
+}
+_TIME = {"type": "string", "format": "date-time"}
 PROPERTIES: dict[str, dict[str, Any]] = {
+    "Event": {
+        "involvedObject": _OBJECT_REFERENCE,
+        "related": _OBJECT_REFERENCE,
+        "reason": STRING,
+        "message": STRING,
+        "type": STRING,
+        "action": STRING,
+        "source": {"type": "object", "properties": {"component": STRING, "host": STRING}},
+        "firstTimestamp": _TIME,
+        "lastTimestamp": _TIME,
+        "eventTime": _TIME,
+        "count": {"type": "integer", "format": "int32"},
+        "series": {"type": "object"},
+        "reportingComponent": STRING,
+        "reportingInstance": STRING,
+    },
     "ConfigMap": {"data": STRING_MAP, "binaryData": BYTES_MAP, "immutable": BOOLEAN},
     "Namespace": {
         "spec": {

@@ -1,6 +1,8 @@
-"""The Kubernetes routes: discovery, OpenAPI, and one set of paths for every served kind
-(Namespaces read-only so far; the kinds of the generic storage path, `storage.STRATEGIES`,
-read-write), with the `status` subresource of the kinds that have one.
+"""The Kubernetes routes: discovery, OpenAPI, and one set of paths for every kind of the
+generic storage path (`storage.STRATEGIES`), for the core group and the named groups, with
+the `status` subresource of the kinds that have one; an Event is written on the shared
+lease that makes it expire (`ctx.leases`). mcp's own Containers are reached under their
+group too (`/apis/mcp/v1/containers`), through mcp's own handlers.
 
 Reads and watches are served from the watch cache (`reads`, `watch`), and every write
 waits until the cache holds it, so a client reads what it wrote.
@@ -253,6 +255,12 @@ def blueprint(
         if not await reads.caught_up(cache, revision, reads.WRITE_VISIBLE_WAIT_S):
             log.warning("write_not_yet_in_cache", revision=revision, cache_revision=cache.revision)
 
+    async def lease_for(kind: Kind, dry_run: bool) -> int:
+        """The etcd lease a write of `kind` goes on: none (0) unless its objects expire
+        (Events, as kube-apiserver's `TTLFunc`, on create and on every update)."""
+        shared = ctx.leases.get(kind.resource)
+        return 0 if shared is None or dry_run else await shared.current()
+
     async def list_or_watch(kind: Kind, namespace: str | None) -> Response:
         args = request.args
         if watch.is_watch(args.get("watch")):
@@ -296,6 +304,7 @@ def blueprint(
             await bodies.read(),
             field_validation=validation,
             dry_run=dry_run,
+            lease=await lease_for(kind, dry_run),
         )
         if not dry_run:
             await visible(obj)
@@ -359,6 +368,7 @@ def blueprint(
         strategy = _strategy(kind)
         validation, dry_run = _write_options()
         body = await bodies.read()
+        lease = await lease_for(kind, dry_run)
         if verb == "update":
             obj, warnings = await storage.update_object(
                 store,
@@ -370,6 +380,7 @@ def blueprint(
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
+                lease=lease,
             )
         else:
             content_type = (request.mimetype or "").lower()
@@ -384,6 +395,7 @@ def blueprint(
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
+                lease=lease,
             )
         if not dry_run:
             await visible(obj)

@@ -21,8 +21,9 @@ from mcp.errors import Conflict, Invalid, NotFound, StoreUnavailable
 log = logs.get(actor="api")
 
 STORE_RETRY_AFTER_S = 1
-# mcp's own routes under /api/v1, which answer problem+json.
-MCP_PATHS = ("/api/v1/containers", "/api/v1/events")
+# mcp's own routes under /api/v1, which answer problem+json (`/api/v1/events` is
+# Kubernetes': the Events of every namespace).
+MCP_PATHS = ("/api/v1/containers",)
 REASONS = {
     400: "BadRequest",
     404: "NotFound",

@@ -169,6 +169,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         validate_update=node.validate_node_update,
         status_subresource=True,
     ),
+    "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
 }
 
 
@@ -280,7 +281,9 @@ def prepare(
                 problems.append(("metadata.labels", f"{value!r}: {problem}"))
     if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
         problems.append(("metadata.annotations", problem))
-    obj["metadata"] = metadata
+    # Validation sees the name and namespace the object will have (an Event's
+    # namespace must agree with its object's).
+    obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
     obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
@@ -358,22 +361,14 @@ def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
 
 
 def _selected(
-    obj: dict[str, Any], labels: selectors.Selector, fields: list[tuple[str, str, bool]]
+    kind: Kind,
+    obj: dict[str, Any],
+    labels: selectors.Selector,
+    fields: list[tuple[str, str, bool]],
 ) -> bool:
     if not labels.matches(obj.get("metadata", {}).get("labels") or {}):
         return False
-    return all((_field_value(obj, field) == value) == equal for field, value, equal in fields)
-
-
-def _field_value(obj: dict[str, Any], path: str) -> str:
-    """The field at `path` (`involvedObject.name`) as a selector compares it: a string,
-    "" when absent, booleans as `true`/`false`."""
-    value: Any = obj
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    return all((kind.field_value(obj, field) == value) == equal for field, value, equal in fields)
 
 
 def selection(
@@ -389,7 +384,7 @@ def selection(
     except Invalid as exc:
         raise KubeError(400, f"unable to parse requirement: {exc}") from None
     fields = field_selector(kind, field_selector_text)
-    return lambda obj: _selected(obj, labels, fields)
+    return lambda obj: _selected(kind, obj, labels, fields)
 
 
 def list_of(kind: Kind, items: list[dict[str, Any]], metadata: dict[str, Any]) -> dict[str, Any]:
@@ -486,7 +481,9 @@ async def create_object(
     *,
     field_validation: str,
     dry_run: bool,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
+    """POST: store a new object; with `lease`, on that etcd lease (it expires with it)."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     if strategy.kind.namespaced:
         await namespace_accepts(store, keys, strategy.kind, obj["metadata"]["name"], namespace)
@@ -502,7 +499,7 @@ async def create_object(
             raise _already_exists(strategy.kind, metadata["name"])
         return obj, warnings
     revision = await store.txn(
-        [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode())]
+        [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode(), lease)]
     )
     if revision is None:
         raise _already_exists(strategy.kind, metadata["name"])
@@ -529,8 +526,10 @@ async def _write_over(
     *,
     dry_run: bool,
     as_subresource: bool = False,
+    lease: int = 0,
 ) -> dict[str, Any] | None:
-    """`new` in place of `current` (stored at `mod_revision`); None if it changed meanwhile.
+    """`new` in place of `current` (stored at `mod_revision`), on `lease` (etcd detaches
+    a key written without one); None if it changed meanwhile.
     `as_subresource`: a write of what the main resource may not change (a namespace's
     finalizers), so the kind's `prepare_update` does not keep those from `current`.
 
@@ -568,7 +567,7 @@ async def _write_over(
         metadata["resourceVersion"] = str(mod_revision)
         return new
     operation: Put | Delete = (
-        Delete(object_key) if finished else Put(object_key, json.dumps(new).encode())
+        Delete(object_key) if finished else Put(object_key, json.dumps(new).encode(), lease)
     )
     revision = await store.txn([Compare(object_key, "mod", mod_revision)], [operation])
     if revision is None:
@@ -588,6 +587,7 @@ async def update_object(
     field_validation: str,
     dry_run: bool,
     subresource: str | None = None,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
     body makes it conditional."""
@@ -603,7 +603,7 @@ async def update_object(
     new = _scoped(strategy, current, new, subresource)
     check_update(strategy, current, new)
     written = await _write_over(
-        store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run
+        store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run, lease=lease
     )
     if written is None:
         raise _conflict(strategy.kind, name)
@@ -680,6 +680,7 @@ async def patch_object(
     field_validation: str,
     dry_run: bool,
     subresource: str | None = None,
+    lease: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
@@ -701,7 +702,14 @@ async def patch_object(
         new = _scoped(strategy, current, new, subresource)
         check_update(strategy, current, new)
         written = await _write_over(
-            store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run
+            store,
+            strategy,
+            object_key,
+            current,
+            item.mod_revision,
+            new,
+            dry_run=dry_run,
+            lease=lease,
         )
         if written is not None:
             return written, warnings

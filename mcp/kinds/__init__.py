@@ -10,10 +10,23 @@ written once (`mcp.apiserver`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # kube-apiserver's verbs for a fully served resource, in its order.
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+
+def path_value(obj: dict[str, Any], path: str) -> str:
+    """The field at `path` (`involvedObject.name`) as a selector compares it: a string,
+    "" when absent, booleans as `true`/`false`."""
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,9 @@ class Kind:
         subresources: the subresources served (`status`, `log`...).
         field_selectors: the fields a `fieldSelector` may name, as paths into the object
             (`type`, `involvedObject.name`); upstream's default is the two below.
+        field_value: how a selector reads one of those fields from an object; the path's
+            value unless the kind says otherwise (an Event's `source`, as upstream's
+            `ToSelectableFields`).
     """
 
     group: str
@@ -44,6 +60,7 @@ class Kind:
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
     field_selectors: tuple[str, ...] = ("metadata.name", "metadata.namespace")
+    field_value: Callable[[dict[str, Any], str], str] = path_value
 
     @property
     def group_version(self) -> str:

@@ -5,9 +5,10 @@ Namespaces: `default`, `kube-system` and `kube-public` exist from the first star
 every cluster, each with the `kubernetes.io/metadata.name` label the API server sets.
 
 Validation follows upstream's `pkg/apis/core/validation` (ValidateConfigMap, ValidateSecret,
-ValidateServiceAccount and their Update twins), worded as its `field.Error` bodies so that
-kubectl prints what it prints against a cluster. A Secret's values never appear in a
-problem (upstream writes `<secret contents redacted>`), only its keys and type.
+ValidateServiceAccount, ValidateEventCreate and their Update twins), worded as its
+`field.Error` bodies so that kubectl prints what it prints against a cluster. A Secret's
+values never appear in a problem (upstream writes `<secret contents redacted>`), only its
+keys and type.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import json
 import re
 from typing import Any
 
-from mcp import rules
-from mcp.kinds import Kind
+from mcp import model, rules
+from mcp.kinds import Kind, path_value
 
 READ_VERBS = ("get", "list", "watch")
 
@@ -86,10 +87,45 @@ POD = Kind(
     ),
 )
 
+
+def event_field_value(obj: dict[str, Any], field: str) -> str:
+    """An Event's selectable field: `source` is the source's component, else the
+    reporting component (upstream's `ToSelectableFields`); the others are paths."""
+    if field == "source":
+        source = obj.get("source")
+        component = source.get("component") if isinstance(source, dict) else None
+        return str(component or obj.get("reportingComponent") or "")
+    return path_value(obj, field)
+
+
+# pkg/registry/core/event/strategy.go, ToSelectableFields.
+EVENT_FIELD_SELECTORS = (
+    "metadata.name",
+    "metadata.namespace",
+    "involvedObject.kind",
+    "involvedObject.namespace",
+    "involvedObject.name",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "reason",
+    "reportingComponent",
+    "source",
+    "type",
+)
+EVENT = _served(
+    "events",
+    "Event",
+    short_names=("ev",),
+    field_selectors=EVENT_FIELD_SELECTORS,
+    field_value=event_field_value,
+)
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
-KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, NODE, POD)
+KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, EVENT, NODE, POD)
 
 Problems = list[tuple[str, str]]
 
@@ -318,6 +354,18 @@ SERVICEACCOUNT_ITEM_FIELDS = {
 }
 
 
+def _reference_problems(field: str, reference: Any) -> Problems:
+    """Why `reference` is not an object reference: an object whose fields are strings
+    (null is absent)."""
+    if not isinstance(reference, dict):
+        return [(field, "must be an object reference")]
+    return [
+        (f"{field}.{key}", "must be a string")
+        for key, value in reference.items()
+        if value is not None and not isinstance(value, str)
+    ]
+
+
 def validate_service_account(obj: dict[str, Any]) -> Problems:
     """Upstream's ValidateServiceAccount checks the metadata only (done for every kind);
     here, what its decoding would refuse: fields of the wrong type (null is absent)."""
@@ -330,14 +378,7 @@ def validate_service_account(obj: dict[str, Any]) -> Problems:
             problems.append((field, "must be a list of object references"))
             continue
         for index, reference in enumerate(references):
-            if not isinstance(reference, dict):
-                problems.append((f"{field}[{index}]", "must be an object reference"))
-                continue
-            problems += [
-                (f"{field}[{index}].{key}", "must be a string")
-                for key, value in reference.items()
-                if value is not None and not isinstance(value, str)
-            ]
+            problems += _reference_problems(f"{field}[{index}]", reference)
     automount = obj.get("automountServiceAccountToken")
     if automount is not None and not isinstance(automount, bool):
         problems.append(("automountServiceAccountToken", "must be a boolean"))
@@ -407,6 +448,104 @@ def namespace_finalizers(obj: dict[str, Any]) -> list[str]:
 def terminating(obj: dict[str, Any]) -> dict[str, Any]:
     """A namespace being deleted: Terminating until the controller has emptied it."""
     return {**obj, "status": {**(obj.get("status") or {}), "phase": TERMINATING}}
+
+
+# Events: k8s.io/api core/v1 Event, and upstream's legacyValidateEvent (the only rules
+# for events written through core/v1, "for backwards compatibility").
+EVENT_FIELDS = frozenset(
+    {
+        "apiVersion",
+        "kind",
+        "metadata",
+        "involvedObject",
+        "reason",
+        "message",
+        "source",
+        "firstTimestamp",
+        "lastTimestamp",
+        "count",
+        "type",
+        "eventTime",
+        "series",
+        "action",
+        "related",
+        "reportingComponent",
+        "reportingInstance",
+    }
+)
+EVENT_STRINGS = ("reason", "message", "type", "action", "reportingComponent", "reportingInstance")
+EVENT_REFERENCES = ("involvedObject", "related")
+EVENT_TIMES = ("firstTimestamp", "lastTimestamp", "eventTime")
+REPORTING_INSTANCE_MAX = ACTION_MAX = REASON_MAX = 128
+NOTE_MAX = 1024
+NAMESPACE_MISMATCH = "does not match event.namespace"
+
+
+def _event_type_problems(obj: dict[str, Any]) -> Problems:
+    """What decoding a core/v1 Event would refuse: fields of the wrong type (null is
+    absent)."""
+    problems: Problems = []
+    for field in EVENT_STRINGS:
+        if obj.get(field) is not None and not isinstance(obj[field], str):
+            problems.append((field, "must be a string"))
+    for field in (*EVENT_REFERENCES, "source"):
+        if obj.get(field) is not None:
+            problems += _reference_problems(field, obj[field])
+    count = obj.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+        problems.append(("count", "must be an integer"))
+    for field in EVENT_TIMES:
+        value = obj.get(field)
+        if value is not None and (not isinstance(value, str) or model.parse_time(value) is None):
+            problems.append((field, "must be an RFC 3339 time"))
+    series = obj.get("series")
+    if series is not None and not isinstance(series, dict):
+        problems.append(("series", "must be an object"))
+    return problems
+
+
+def _text(obj: dict[str, Any], field: str) -> str:
+    value = obj.get(field)
+    return value if isinstance(value, str) else ""
+
+
+def _too_long(obj: dict[str, Any], field: str, limit: int) -> Problems:
+    if len(_text(obj, field)) > limit:
+        return [invalid(field, "", f"can have at most {limit} characters")]
+    return []
+
+
+def validate_event(obj: dict[str, Any]) -> Problems:
+    """Why `obj` is not a valid core/v1 Event, as upstream's legacyValidateEvent: the
+    event's namespace agrees with its object's; an event with an `eventTime` (the
+    events.k8s.io form) also names its reporter, action and reason."""
+    problems = _event_type_problems(obj)
+    if problems:
+        return problems
+    namespace = obj["metadata"].get("namespace") or ""
+    involved = obj.get("involvedObject") or {}
+    involved_namespace = involved.get("namespace") or ""
+    mismatch = invalid("involvedObject.namespace", involved_namespace, NAMESPACE_MISMATCH)
+    if not obj.get("eventTime"):
+        if involved_namespace:
+            return [] if namespace == involved_namespace else [mismatch]
+        return [] if namespace in ("", "default") else [mismatch]
+    if not involved_namespace and namespace not in ("default", "kube-system"):
+        problems.append(mismatch)
+    reporter = _text(obj, "reportingComponent")
+    if not reporter:
+        problems.append(("reportingComponent", "Required value"))
+    elif (problem := rules.label_key_problem(reporter)) is not None:
+        problems.append(invalid("reportingComponent", reporter, problem))
+    for field, limit in (
+        ("reportingInstance", REPORTING_INSTANCE_MAX),
+        ("action", ACTION_MAX),
+        ("reason", REASON_MAX),
+    ):
+        if not _text(obj, field):
+            problems.append((field, "Required value"))
+        problems += _too_long(obj, field, limit)
+    return problems + _too_long(obj, "message", NOTE_MAX)
 
 
 def unknown_fields(obj: dict[str, Any], known: frozenset[str]) -> list[str]:

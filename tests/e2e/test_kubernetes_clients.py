@@ -100,6 +100,7 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows == [
         ["configmaps", "cm", "v1", "true", "ConfigMap", ALL_BUT_DELETECOLLECTION],
+        ["events", "ev", "v1", "true", "Event", ALL_BUT_DELETECOLLECTION],
         ["namespaces", "ns", "v1", "false", "Namespace", ALL_BUT_DELETECOLLECTION],
         ["nodes", "no", "v1", "false", "Node", "get,list,patch,update,watch"],
         ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],

@@ -1,6 +1,10 @@
-"""Events over a real `mcp run`: what the controller did, folded, filterable, expiring."""
+"""Events over a real `mcp run`: what the controller did, as core/v1 Events, folded,
+filterable, expiring; mcp's per-container convenience route and Kubernetes' lists."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import httpx
 import pytest
@@ -11,12 +15,18 @@ from support.polling import wait_until
 pytestmark = pytest.mark.e2e
 
 
-def reasons(api: httpx.Client, name: str) -> dict[str, int]:
+def container_events(api: httpx.Client, name: str) -> list[dict[str, Any]]:
     response = api.get(f"/api/v1/containers/{name}/events")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["kind"] == "EventList"
-    return {item["reason"]: item["count"] for item in body["items"]}
+    assert (body["apiVersion"], body["kind"]) == ("v1", "EventList")
+    assert body["metadata"]["resourceVersion"].isdigit()
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+def reasons(api: httpx.Client, name: str) -> dict[str, int]:
+    return {item["reason"]: item["count"] for item in container_events(api, name)}
 
 
 def create(api: httpx.Client, image: str, name: str, args: list[str], grace: int = 10) -> None:
@@ -45,19 +55,68 @@ def test_lifecycle_events_fold_and_filter(api: httpx.Client, busybox_image: str)
     for state in ("stopped", "running", "stopped", "running"):
         set_state(api, name, state)
     assert reasons(api, name) == {"Created": 1, "Started": 3, "Stopped": 2}
+    # Oldest last occurrence first: the last Started is the newest.
+    assert [item["reason"] for item in container_events(api, name)][-1] == "Started"
 
-    everything = api.get("/api/v1/events").json()["items"]
-    assert {item["involvedObject"]["name"] for item in everything} >= {name, other}
+    everything = api.get("/api/v1/events").json()
+    assert (everything["apiVersion"], everything["kind"]) == ("v1", "EventList")
+    assert {item["involvedObject"]["name"] for item in everything["items"]} >= {name, other}
     only = api.get("/api/v1/events", params={"fieldSelector": f"involvedObject.name={other}"})
     assert {item["involvedObject"]["name"] for item in only.json()["items"]} == {other}
-    bad = api.get("/api/v1/events", params={"fieldSelector": "reason=Started"})
+    started = api.get(
+        "/api/v1/namespaces/default/events",
+        params={"fieldSelector": f"involvedObject.name={name},reason=Started"},
+    ).json()["items"]
+    assert [(item["reason"], item["count"]) for item in started] == [("Started", 3)]
+    bad = api.get("/api/v1/events", params={"fieldSelector": "message=x"})
     assert bad.status_code == 400
+    assert bad.json()["kind"] == "Status"
+    assert bad.json()["message"] == "field label not supported: message"
 
     # Deleting leaves the story readable until it expires.
     assert api.delete(f"/api/v1/containers/{name}", params={"wait": "30"}).status_code == 200
     after = reasons(api, name)
     assert after["Deleted"] == 1
     assert after["Removed"] == 1
+
+
+def test_an_event_as_a_user_reads_it(api: httpx.Client, busybox_image: str) -> None:
+    name = unique_name("shape")
+    create(api, busybox_image, name, SLEEPER)
+    uid = api.get(f"/api/v1/containers/{name}").json()["metadata"]["uid"]
+    (created,) = [item for item in container_events(api, name) if item["reason"] == "Created"]
+    metadata = created.pop("metadata")
+    assert re.fullmatch(rf"{name}\.[0-9a-f]+", metadata["name"])
+    assert metadata["namespace"] == "default"
+    assert metadata["resourceVersion"].isdigit()
+    assert sorted(metadata) == ["creationTimestamp", "name", "namespace", "resourceVersion", "uid"]
+    host = created["source"]["host"]
+    at = created["firstTimestamp"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at)
+    assert created == {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "involvedObject": {"apiVersion": "mcp/v1", "kind": "Container", "name": name, "uid": uid},
+        "reason": "Created",
+        "message": created["message"],
+        "source": {"component": "mcp-controller", "host": host},
+        "firstTimestamp": at,
+        "lastTimestamp": at,
+        "count": 1,
+        "type": "Normal",
+        "eventTime": None,
+        "reportingComponent": "mcp-controller",
+        "reportingInstance": host,
+    }
+    assert name in created["message"]
+    # The same object through Kubernetes' path.
+    path = f"/api/v1/namespaces/default/events/{metadata['name']}"
+    read = api.get(path, params={"resourceVersion": metadata["resourceVersion"]})
+    assert read.json() == {**created, "metadata": metadata}
+
+
+def test_a_missing_containers_events_are_an_empty_list(api: httpx.Client) -> None:
+    assert container_events(api, unique_name("never")) == []
 
 
 def test_a_container_that_ignores_sigterm_is_killed(api: httpx.Client, busybox_image: str) -> None:
