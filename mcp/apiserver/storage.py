@@ -20,8 +20,8 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from mcp import rules, selectors
-from mcp.apiserver import objects
-from mcp.apiserver.patch import json_patch, merge_patch, schemas, strategic
+from mcp.apiserver import fieldmanager, objects
+from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
@@ -30,25 +30,8 @@ from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
 PATCH_ATTEMPTS = 20
-METADATA_FIELDS = frozenset(
-    {
-        "name",
-        "generateName",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-        "selfLink",
-    }
-)
+# ObjectMeta's fields, as the structured-merge shape of every kind has them.
+METADATA_FIELDS = frozenset(shapes.OBJECT_META.fields)
 # Set by the server; a client's value is ignored on create and kept from the stored
 # object on update, as kube-apiserver's `BeforeCreate`/`BeforeUpdate` do.
 SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "selfLink", "generation")
@@ -404,26 +387,46 @@ async def create_object(
     *,
     field_validation: str,
     dry_run: bool,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
+    """POST: store a new object, `manager`'s Update entry in its managedFields."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     await namespace_exists(store, keys, namespace)
+    now = objects.creation_timestamp()
+    obj = fieldmanager.updated({}, obj, manager, now=now)
+    created = await _store_new(store, keys, strategy, namespace, obj, now=now, dry_run=dry_run)
+    if created is None:
+        raise _already_exists(strategy.kind, obj["metadata"]["name"])
+    return created, warnings
+
+
+async def _store_new(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    obj: dict[str, Any],
+    *,
+    now: str,
+    dry_run: bool,
+) -> dict[str, Any] | None:
+    """`obj` stored as a new object with the metadata the server sets; None if its name
+    is taken."""
     metadata = obj["metadata"]
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
     metadata["uid"] = str(uuid.uuid4())
-    metadata["creationTimestamp"] = objects.creation_timestamp()
+    metadata["creationTimestamp"] = now
     object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
     if dry_run:
-        if await store.get(object_key) is not None:
-            raise _already_exists(strategy.kind, metadata["name"])
-        return obj, warnings
+        return None if await store.get(object_key) is not None else obj
     revision = await store.txn(
         [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode())]
     )
     if revision is None:
-        raise _already_exists(strategy.kind, metadata["name"])
+        return None
     metadata["resourceVersion"] = str(revision)
-    return obj, warnings
+    return obj
 
 
 def _already_exists(kind: Kind, name: str) -> KubeError:
@@ -450,7 +453,9 @@ async def _write_over(
         metadata.pop(field, None)
         if field in current["metadata"] and field != "resourceVersion":
             metadata[field] = current["metadata"][field]
-    if dry_run:
+    if dry_run or _unchanged(current, new):
+        # As kube-apiserver's etcd3 store: a write that changes nothing is not made, and
+        # the object keeps its resourceVersion (a no-op apply, a repeated update).
         metadata["resourceVersion"] = str(mod_revision)
         return new
     revision = await store.txn(
@@ -460,6 +465,13 @@ async def _write_over(
         return None
     metadata["resourceVersion"] = str(revision)
     return new
+
+
+def _unchanged(current: dict[str, Any], new: dict[str, Any]) -> bool:
+    def stored(obj: dict[str, Any]) -> dict[str, Any]:
+        return {**obj, "metadata": {**obj["metadata"], "resourceVersion": None}}
+
+    return stored(current) == stored(new)
 
 
 async def update_object(
@@ -472,8 +484,10 @@ async def update_object(
     *,
     field_validation: str,
     dry_run: bool,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
-    """PUT: replace the object; a `resourceVersion` in the body makes it conditional."""
+    """PUT: replace the object; a `resourceVersion` in the body makes it conditional.
+    `manager`'s Update entry in managedFields gets what it changed."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
     seen = (body.get("metadata") or {}).get("resourceVersion")
     object_key = objects.key(keys, strategy.kind, name, namespace)
@@ -484,6 +498,7 @@ async def update_object(
         raise _conflict(strategy.kind, name)
     current = objects.decode(item)
     check_update(strategy, current, new)
+    new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
     written = await _write_over(store, object_key, current, item.mod_revision, new, dry_run=dry_run)
     if written is None:
         raise _conflict(strategy.kind, name)
@@ -540,7 +555,10 @@ async def patch_object(
     *,
     field_validation: str,
     dry_run: bool,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
+    """PATCH by JSON, merge or strategic merge patch; `manager`'s Update entry in
+    managedFields gets what it changed."""
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
         item = await store.get(object_key)
@@ -559,12 +577,75 @@ async def patch_object(
             strategy, patched, namespace, field_validation=field_validation, name=name
         )
         check_update(strategy, current, new)
+        new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
         written = await _write_over(
             store, object_key, current, item.mod_revision, new, dry_run=dry_run
         )
         if written is not None:
             return written, warnings
     raise _conflict(strategy.kind, name)
+
+
+async def apply_object(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    config: Any,
+    *,
+    manager: str,
+    force: bool,
+    dry_run: bool,
+) -> tuple[dict[str, Any], bool]:
+    """PATCH by server-side apply (`application/apply-patch+yaml`): `config` merged into
+    the object by `fieldmanager.applied`, or the object created from it when missing
+    (in an existing namespace). Returns the object and whether it was created.
+
+    Raises:
+        KubeError: 400 for a configuration that is not this kind or has undeclared
+            fields, 409 for conflicts with other managers, 422 for an invalid result.
+    """
+    kind = strategy.kind
+    if not isinstance(config, dict):
+        raise KubeError(400, f"the body must be a {kind.kind} object")
+    object_key = objects.key(keys, kind, name, namespace)
+    for _ in range(PATCH_ATTEMPTS):
+        item = await store.get(object_key)
+        current = objects.decode(item) if item is not None else {}
+        if item is None:
+            await namespace_exists(store, keys, namespace)
+        now = objects.creation_timestamp()
+        merged = fieldmanager.applied(
+            current,
+            config,
+            manager,
+            group_version=kind.group_version,
+            kind=kind.kind,
+            force=force,
+            now=now,
+        )
+        seen = (merged.get("metadata") or {}).get("resourceVersion")
+        expected = "" if item is None else str(item.mod_revision)
+        if seen not in (None, "", expected):
+            raise _conflict(kind, name)
+        new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
+        if item is None:
+            created = await _store_new(
+                store, keys, strategy, namespace, new, now=now, dry_run=dry_run
+            )
+            if created is not None:
+                return created, True
+            if dry_run:
+                raise _already_exists(kind, name)
+            continue  # created meanwhile: apply to that
+        check_update(strategy, current, new)
+        written = await _write_over(
+            store, object_key, current, item.mod_revision, new, dry_run=dry_run
+        )
+        if written is not None:
+            return written, False
+    raise _conflict(kind, name)
 
 
 async def delete_object(
