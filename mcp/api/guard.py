@@ -43,6 +43,7 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
 # The media types any route takes, by method; a route may take fewer.
 BODY_TYPES: Mapping[str, frozenset[str]] = {
     "POST": frozenset({JSON}),
@@ -51,9 +52,10 @@ BODY_TYPES: Mapping[str, frozenset[str]] = {
     "PATCH": frozenset({JSON, MERGE_PATCH, STRATEGIC_MERGE_PATCH, JSON_PATCH}),
 }
 # The Kubernetes paths also take whole objects in Kubernetes protobuf, which typed clients
-# (`kubectl create ...`) send; patches stay JSON there too.
+# (`kubectl create ...`) send; patches stay JSON there too, and server-side apply's
+# configurations come as YAML (or JSON, which is YAML).
 KUBERNETES_BODY_TYPES: Mapping[str, frozenset[str]] = {
-    method: (types | {protobuf.MEDIA_TYPE}) if method != "PATCH" else types
+    method: (types | {protobuf.MEDIA_TYPE}) if method != "PATCH" else types | {APPLY_PATCH}
     for method, types in BODY_TYPES.items()
 }
 LOOPBACK_NAMES = frozenset({"localhost"})

@@ -22,7 +22,8 @@ from quart_schema import hide
 
 from mcp import logs
 from mcp.api.common import ApiContext
-from mcp.apiserver import bodies, discovery, openapi, reads, storage, tables, watch
+from mcp.api.guard import APPLY_PATCH
+from mcp.apiserver import bodies, discovery, fieldmanager, openapi, reads, storage, tables, watch
 from mcp.apiserver.status import KubeError
 from mcp.kinds import Kind, containers, core
 
@@ -147,9 +148,9 @@ def _refuse_unknown_params(allowed: frozenset[str]) -> None:
         raise KubeError(400, f"unknown query parameters: {', '.join(unknown)}")
 
 
-def _write_options() -> tuple[str, bool]:
+def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
     """`fieldValidation` (default Warn, as kube-apiserver) and whether `dryRun=All`."""
-    _refuse_unknown_params(WRITE_PARAMS)
+    _refuse_unknown_params(WRITE_PARAMS | extra)
     validation = request.args.get("fieldValidation", "Warn")
     if validation not in FIELD_VALIDATIONS:
         raise KubeError(400, f"fieldValidation must be one of {', '.join(FIELD_VALIDATIONS)}")
@@ -157,6 +158,16 @@ def _write_options() -> tuple[str, bool]:
     if any(value != "All" for value in dry_run):
         raise KubeError(400, "dryRun may only be All")
     return validation, bool(dry_run)
+
+
+def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
+    """The write's field manager (`fieldManager`, else from the User-Agent, as upstream)
+    and `force`, after upstream's checks of the request's options."""
+    given = request.args.get("fieldManager")
+    force = fieldmanager.check_options(
+        options_kind, given, apply_patch=apply_patch, force=request.args.get("force")
+    )
+    return fieldmanager.default_manager(given, request.headers.get("User-Agent", "")), force
 
 
 def _limit() -> int | None:
@@ -295,7 +306,9 @@ def blueprint(
         return _read_answer(kind, listed)
 
     async def create(kind: Kind, namespace: str | None) -> Response:
+        await request.get_data()  # before any refusal, as for the item writes
         validation, dry_run = _write_options()
+        manager, _ = _manager("CreateOptions")
         obj, warnings = await storage.create_object(
             store,
             keys,
@@ -305,6 +318,7 @@ def blueprint(
             field_validation=validation,
             dry_run=dry_run,
             lease=await lease_for(kind, dry_run),
+            manager=manager,
         )
         if not dry_run:
             await visible(obj)
@@ -366,40 +380,46 @@ def blueprint(
                 await visible({"metadata": {"resourceVersion": str(revision)}})
             return _json(deleted)
         strategy = _strategy(kind)
-        validation, dry_run = _write_options()
+        # The whole body first, even when the options refuse the request: an answer before
+        # it is read can leave the connection waiting on it.
+        await request.get_data()
+        content_type = (request.mimetype or "").lower()
+        validation, dry_run = _write_options(frozenset({"force"} if verb == "patch" else ()))
+        options = "UpdateOptions" if verb == "update" else "PatchOptions"
+        manager, force = _manager(options, apply_patch=content_type == APPLY_PATCH)
         body = await bodies.read()
         lease = await lease_for(kind, dry_run)
+        status = 200
+        target = (store, keys, strategy, namespace or "", name)
         if verb == "update":
             obj, warnings = await storage.update_object(
-                store,
-                keys,
-                strategy,
-                namespace or "",
-                name,
+                *target,
                 body,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
                 lease=lease,
+                manager=manager,
             )
+        elif content_type == APPLY_PATCH:
+            obj, created = await storage.apply_object(
+                *target, body, manager=manager, force=force, dry_run=dry_run, lease=lease
+            )
+            warnings, status = [], 201 if created else 200
         else:
-            content_type = (request.mimetype or "").lower()
             obj, warnings = await storage.patch_object(
-                store,
-                keys,
-                strategy,
-                namespace or "",
-                name,
+                *target,
                 content_type,
                 body,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
                 lease=lease,
+                manager=manager,
             )
         if not dry_run:
             await visible(obj)
-        return _json(obj, 200, warnings)
+        return _json(obj, status, warnings)
 
     # mcp's Containers under their group: the same handlers as `/api/v1/containers`
     # (mcp.api.v1), their errors as `Status` objects (a Kubernetes path), and Tables.

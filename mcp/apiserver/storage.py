@@ -20,8 +20,8 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from mcp import rules, selectors
-from mcp.apiserver import objects
-from mcp.apiserver.patch import json_patch, merge_patch, schemas, strategic
+from mcp.apiserver import fieldmanager, objects
+from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
@@ -30,25 +30,8 @@ from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
 PATCH_ATTEMPTS = 20
-METADATA_FIELDS = frozenset(
-    {
-        "name",
-        "generateName",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-        "selfLink",
-    }
-)
+# ObjectMeta's fields, as the structured-merge shape of every kind has them.
+METADATA_FIELDS = frozenset(shapes.OBJECT_META.fields)
 # Set by the server; a client's value is ignored on create and kept from the stored
 # object on update, as kube-apiserver's `BeforeCreate`/`BeforeUpdate` do.
 SERVER_FIELDS = (
@@ -482,29 +465,52 @@ async def create_object(
     field_validation: str,
     dry_run: bool,
     lease: int = 0,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
-    """POST: store a new object; with `lease`, on that etcd lease (it expires with it)."""
+    """POST: store a new object, `manager`'s Update entry in its managedFields; with
+    `lease`, on that etcd lease (it expires with it)."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     if strategy.kind.namespaced:
         await namespace_accepts(store, keys, strategy.kind, obj["metadata"]["name"], namespace)
     obj = strategy.prepare_create(obj)
+    now = objects.creation_timestamp()
+    obj = fieldmanager.updated({}, obj, manager, now=now)
+    created = await _store_new(
+        store, keys, strategy, namespace, obj, now=now, dry_run=dry_run, lease=lease
+    )
+    if created is None:
+        raise _already_exists(strategy.kind, obj["metadata"]["name"])
+    return created, warnings
+
+
+async def _store_new(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    obj: dict[str, Any],
+    *,
+    now: str,
+    dry_run: bool,
+    lease: int = 0,
+) -> dict[str, Any] | None:
+    """`obj` stored as a new object with the metadata the server sets (on `lease`, when
+    given); None if its name is taken."""
     metadata = obj["metadata"]
     for field in SERVER_FIELDS:
         metadata.pop(field, None)
     metadata["uid"] = str(uuid.uuid4())
-    metadata["creationTimestamp"] = objects.creation_timestamp()
+    metadata["creationTimestamp"] = now
     object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
     if dry_run:
-        if await store.get(object_key) is not None:
-            raise _already_exists(strategy.kind, metadata["name"])
-        return obj, warnings
+        return None if await store.get(object_key) is not None else obj
     revision = await store.txn(
         [Compare(object_key, "version", 0)], [Put(object_key, json.dumps(obj).encode(), lease)]
     )
     if revision is None:
-        raise _already_exists(strategy.kind, metadata["name"])
+        return None
     metadata["resourceVersion"] = str(revision)
-    return obj, warnings
+    return obj
 
 
 def _already_exists(kind: Kind, name: str) -> KubeError:
@@ -563,7 +569,9 @@ async def _write_over(
                 ],
             )
         finished = not strategy.finalizers(new)
-    if dry_run:
+    if dry_run or (not finished and _unchanged(current, new)):
+        # As kube-apiserver's etcd3 store: a write that changes nothing is not made, and
+        # the object keeps its resourceVersion (a no-op apply, a repeated update).
         metadata["resourceVersion"] = str(mod_revision)
         return new
     operation: Put | Delete = (
@@ -574,6 +582,13 @@ async def _write_over(
         return None
     metadata["resourceVersion"] = str(revision)
     return new
+
+
+def _unchanged(current: dict[str, Any], new: dict[str, Any]) -> bool:
+    def stored(obj: dict[str, Any]) -> dict[str, Any]:
+        return {**obj, "metadata": {**obj["metadata"], "resourceVersion": None}}
+
+    return stored(current) == stored(new)
 
 
 async def update_object(
@@ -588,9 +603,11 @@ async def update_object(
     dry_run: bool,
     subresource: str | None = None,
     lease: int = 0,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
-    body makes it conditional."""
+    body makes it conditional. `manager`'s Update entry in managedFields gets what it
+    changed."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
     seen = (body.get("metadata") or {}).get("resourceVersion")
     object_key = objects.key(keys, strategy.kind, name, namespace)
@@ -602,6 +619,7 @@ async def update_object(
     current = objects.decode(item)
     new = _scoped(strategy, current, new, subresource)
     check_update(strategy, current, new)
+    new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
     written = await _write_over(
         store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run, lease=lease
     )
@@ -681,7 +699,10 @@ async def patch_object(
     dry_run: bool,
     subresource: str | None = None,
     lease: int = 0,
+    manager: str = "",
 ) -> tuple[dict[str, Any], list[str]]:
+    """PATCH by JSON, merge or strategic merge patch; `manager`'s Update entry in
+    managedFields gets what it changed."""
     object_key = objects.key(keys, strategy.kind, name, namespace)
     for _ in range(PATCH_ATTEMPTS):
         item = await store.get(object_key)
@@ -701,6 +722,7 @@ async def patch_object(
         )
         new = _scoped(strategy, current, new, subresource)
         check_update(strategy, current, new)
+        new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
         written = await _write_over(
             store,
             strategy,
@@ -754,6 +776,76 @@ async def rewrite(
         if written is not None:
             return written
     raise _conflict(strategy.kind, name)
+
+
+async def apply_object(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str,
+    name: str,
+    config: Any,
+    *,
+    manager: str,
+    force: bool,
+    dry_run: bool,
+    lease: int = 0,
+) -> tuple[dict[str, Any], bool]:
+    """PATCH by server-side apply (`application/apply-patch+yaml`): `config` merged into
+    the object by `fieldmanager.applied`, or the object created from it when missing
+    (in an existing namespace). Returns the object and whether it was created.
+
+    Raises:
+        KubeError: 400 for a configuration that is not this kind or has undeclared
+            fields, 409 for conflicts with other managers, 422 for an invalid result.
+    """
+    kind = strategy.kind
+    if not isinstance(config, dict):
+        raise KubeError(400, f"the body must be a {kind.kind} object")
+    object_key = objects.key(keys, kind, name, namespace)
+    for _ in range(PATCH_ATTEMPTS):
+        item = await store.get(object_key)
+        current = objects.decode(item) if item is not None else {}
+        if item is None and kind.namespaced:
+            await namespace_accepts(store, keys, kind, name, namespace)
+        now = objects.creation_timestamp()
+        merged = fieldmanager.applied(
+            current,
+            config,
+            manager,
+            group_version=kind.group_version,
+            kind=kind.kind,
+            force=force,
+            now=now,
+        )
+        seen = (merged.get("metadata") or {}).get("resourceVersion")
+        expected = "" if item is None else str(item.mod_revision)
+        if seen not in (None, "", expected):
+            raise _conflict(kind, name)
+        new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
+        if item is None:
+            created = await _store_new(
+                store, keys, strategy, namespace, new, now=now, dry_run=dry_run, lease=lease
+            )
+            if created is not None:
+                return created, True
+            if dry_run:
+                raise _already_exists(kind, name)
+            continue  # created meanwhile: apply to that
+        check_update(strategy, current, new)
+        written = await _write_over(
+            store,
+            strategy,
+            object_key,
+            current,
+            item.mod_revision,
+            new,
+            dry_run=dry_run,
+            lease=lease,
+        )
+        if written is not None:
+            return written, False
+    raise _conflict(kind, name)
 
 
 async def delete_object(
