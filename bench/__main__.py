@@ -45,6 +45,7 @@ SCENARIOS: dict[str, str] = {
     "api": "bench.api_load",
     "scale": "bench.scale",
     "slow_watchers": "bench.slow_watchers",
+    "kube": "bench.kube_api",
 }
 # --quick: flag -> value, small enough that the whole run takes a couple of minutes.
 QUICK_SIZES: dict[str, Any] = {
@@ -60,6 +61,11 @@ QUICK_SIZES: dict[str, Any] = {
     "scale_watchers": 5,
     "slow_watchers": 10,
     "slow_patches": 3000,
+    "kube_objects": 100,
+    "kube_list": 50,
+    "kube_clients": [1, 8],
+    "kube_seconds": 1.0,
+    "kube_kubectl_runs": 1,
 }
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import shutil
 import subprocess
 import time
@@ -189,9 +190,22 @@ def wait_idle(pid: int) -> None:
 
 
 def run_wrk(
-    wrk: str, base_url: str, operation: str, count: int, seconds: float, objects: int
+    wrk: str,
+    base_url: str,
+    operation: str,
+    count: int,
+    seconds: float,
+    objects: int,
+    *,
+    script: Path = WRK_SCRIPT,
+    extra_args: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """One wrk run of `operation` with `count` connections; its figures in ms and per s."""
+    """One wrk run of `operation` with `count` connections; its figures in ms and per s,
+    and the CPU seconds wrk itself used (`client_cpu_s`).
+
+    Args:
+        script: the Lua script; it is given `operation objects tag *extra_args`.
+    """
     duration = max(1, round(seconds))  # wrk takes whole seconds
     tag = f"{operation[0]}{count}"  # create's names differ between runs
     argv = [
@@ -205,15 +219,22 @@ def run_wrk(
         "--timeout",
         WRK_REQUEST_TIMEOUT,
         "--script",
-        str(WRK_SCRIPT),
+        str(script),
         base_url,
         "--",
         operation,
         str(objects),
         tag,
+        *extra_args,
     ]
+    # wrk is the only child reaped meanwhile: the children's CPU grows by its own.
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=duration + WRK_GRACE_S, check=False
+    )
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu_s = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
     )
     marker = "WRK_RESULT "
     lines = [line for line in done.stdout.splitlines() if line.startswith(marker)]
@@ -243,6 +264,7 @@ def run_wrk(
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "errors": sum(error_kinds.values()),
         "error_kinds": error_kinds,
+        "client_cpu_s": client_cpu_s,
     }
 
 

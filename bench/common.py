@@ -125,16 +125,27 @@ def post_objects(url: str, bodies: Sequence[dict[str, Any]], threads: int = THRE
     Raises:
         httpx.HTTPStatusError: a create was refused (the first one, after all are tried).
     """
+    return post_all(url, [("/api/v1/containers", body) for body in bodies], threads)
+
+
+def post_all(
+    url: str, requests: Sequence[tuple[str, dict[str, Any]]], threads: int = THREADS
+) -> float:
+    """POST every (path, body) from `threads` threads; the seconds taken.
+
+    Raises:
+        httpx.HTTPStatusError: a create was refused (the first one, after all are tried).
+    """
     began = time.monotonic()
     with (
         httpx.Client(base_url=url, timeout=TIMEOUT_S) as api,
         ThreadPoolExecutor(threads) as pool,
     ):
 
-        def create(body: dict[str, Any]) -> None:
-            api.post("/api/v1/containers", json=body).raise_for_status()
+        def create(request: tuple[str, dict[str, Any]]) -> None:
+            api.post(request[0], json=request[1]).raise_for_status()
 
-        list(pool.map(create, bodies))  # list(): the first failure raises here
+        list(pool.map(create, requests))  # list(): the first failure raises here
     return time.monotonic() - began
 
 

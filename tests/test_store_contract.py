@@ -75,6 +75,18 @@ async def test_list_prefix_is_sorted_and_has_a_revision(store: Any, etcd_prefix:
     assert listing.revision > last
 
 
+async def test_a_listing_larger_than_grpcs_default_limit_is_read(
+    store: Any, etcd_prefix: str
+) -> None:
+    # 5 values of 1 MiB (etcd takes requests up to 1.5 MiB): a 5 MiB answer, over grpc's
+    # default 4 MiB, as a watch cache's first listing of about 7,000 ConfigMaps is.
+    value = b"x" * 2**20
+    for index in range(5):
+        await store.txn([], [Put(f"{etcd_prefix}/big/{index}", value)])
+    listing = await store.list_prefix(f"{etcd_prefix}/big/")
+    assert [len(item.value) for item in listing.items] == [len(value)] * 5
+
+
 async def test_watch_replays_from_a_revision_then_follows(store: Any, etcd_prefix: str) -> None:
     key = f"{etcd_prefix}/w"
     first = await store.txn([absent(key)], [Put(key, b"1")])

@@ -303,6 +303,8 @@ def blueprint(
             raw_version=args.get("resourceVersion"),
             match=args.get("resourceVersionMatch"),
         )
+        if isinstance(listed, reads.CachedList) and _output().conversion is None:
+            return Response(listed.raw(), 200, content_type="application/json")
         return _read_answer(kind, listed)
 
     async def create(kind: Kind, namespace: str | None) -> Response:

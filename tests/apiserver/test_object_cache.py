@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mcp.apiserver import storage, watch
+from mcp.apiserver import reads, storage, watch
 from mcp.apiserver.status import KubeError
 from mcp.cache import Cache
 from mcp.kinds import Kind, core
@@ -190,3 +190,39 @@ def test_watch_is_a_boolean(raw: str) -> None:
     with pytest.raises(KubeError) as refused:
         watch.is_watch(raw)
     assert refused.value.code == 400
+
+
+@pytest.mark.parametrize(
+    ("label_selector", "namespace"),
+    [
+        pytest.param(None, None, id="all"),
+        pytest.param(None, "a", id="one-namespace"),
+        pytest.param("app=web", None, id="selected"),
+        pytest.param("app=none", None, id="empty"),
+    ],
+)
+async def test_a_cached_list_is_written_from_its_items_bytes_as_json_would_write_it(
+    label_selector: str | None, namespace: str | None
+) -> None:
+    cache = loaded(
+        [
+            KeyValue("/t/registry/configmaps/b/one", value("one", {"app": "web"}), 5, 5),
+            KeyValue("/t/registry/configmaps/a/two", value("two", {"app": "db"}), 6, 6),
+            KeyValue("/t/registry/configmaps/a/th\u00e9", value("th\u00e9", {"app": "web"}), 7, 7),
+        ]
+    )
+    listed = await reads.list_objects(
+        None,  # type: ignore[arg-type]  # a list from the cache never reads etcd
+        KEYS,
+        cache,
+        core.CONFIGMAP,
+        namespace,
+        label_selector=label_selector,
+        field_selector_text=None,
+        limit=None,
+        continue_token=None,
+        raw_version=None,
+        match=None,
+    )
+    assert isinstance(listed, reads.CachedList)
+    assert listed.raw() == json.dumps(listed).encode()

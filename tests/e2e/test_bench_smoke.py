@@ -1,8 +1,9 @@
 """The benchmark harness still runs: `python -m bench --quick` at tiny sizes.
 
 Not a benchmark (no figure is judged here: benchmarks are never timed assertions);
-it keeps `make bench` from rotting between full runs. The API scenario needs wrk and
-compose is optional, so neither is run here; everything else is, against the real
+it keeps `make bench` from rotting between full runs. The kube scenario runs its wrk
+load (wrk is installed by `scripts/dev`); the api scenario's wrk runs are the same code
+and compose is optional, so neither is run here; everything else is, against the real
 etcd and Docker, and what a user reads off the results must be there and sane.
 """
 
@@ -12,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,12 +22,19 @@ pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_quick(out: Path, *flags: str) -> dict[str, Any]:
+    """`python -m bench --quick FLAGS --out OUT`; it must succeed; its results.json."""
+    argv = [sys.executable, "-m", "bench", "--quick", *flags, "--out", str(out)]
+    done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    report: dict[str, Any] = json.loads((out / "results.json").read_text())
+    assert report["failed"] == {}
+    return report
+
+
 def test_the_quick_benchmark_run_measures_what_it_reports(tmp_path: Path) -> None:
-    argv = [
-        sys.executable,
-        "-m",
-        "bench",
-        "--quick",
+    report = run_quick(
+        tmp_path,
         "--only",
         "converge,restart,scale",
         "--converge-sizes",
@@ -42,13 +51,7 @@ def test_the_quick_benchmark_run_measures_what_it_reports(tmp_path: Path) -> Non
         "20",
         "--scale-starts",
         "1",
-        "--out",
-        str(tmp_path),
-    ]
-    done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    report = json.loads((tmp_path / "results.json").read_text())
-    assert report["failed"] == {}
+    )
     assert report["machine"]["cores"] >= 1
 
     sizes = report["scenarios"]["converge"]["sizes"]["4"]
@@ -72,3 +75,35 @@ def test_the_quick_benchmark_run_measures_what_it_reports(tmp_path: Path) -> Non
         assert fan_out["missing_total"] == fan_out["duplicates"] == 0
     assert (tmp_path / "converge.png").stat().st_size > 0
     assert "## restart" in (tmp_path / "tables.txt").read_text()
+
+
+def test_the_quick_kube_benchmark_measures_every_operation_beside_its_floors(
+    tmp_path: Path,
+) -> None:
+    report = run_quick(
+        tmp_path,
+        "--only",
+        "kube",
+        "--kube-objects",
+        "30",
+        "--kube-list",
+        "10",
+        "--kube-seconds",
+        "1",
+    )
+    kube = report["scenarios"]["kube"]
+    assert kube["failures"] == []
+    runs = [kube["floor"], *kube["mcp"].values(), *kube["etcd"].values()]
+    for by_clients in runs:
+        assert set(by_clients) == {"1", "8"}  # --quick
+    for by_clients in [kube["floor"], *kube["mcp"].values()]:
+        for run in by_clients.values():  # wrk drove it, and nothing failed
+            assert run["requests"] > 0
+            assert run["errors"] == 0
+            assert run["client_cpu_s"] > 0
+    assert kube["get_body_bytes"] > 0
+    assert kube["sync"]["total_s"] > 0
+    assert kube["rss_mb"] > 0
+    tables = (tmp_path / "tables.txt").read_text()
+    assert tables.count("target: ") == 10  # each target judged, none "not measured"
+    assert "not measured" not in tables
