@@ -23,6 +23,7 @@ from hypercorn.trio import serve
 from quart import Response, request
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
+from quart_trio.wrappers import TrioRequest
 
 from mcp import __version__, logs
 from mcp.api import guard, seed, v1
@@ -38,6 +39,22 @@ from mcp.errors import ListenFailed
 log = logs.get(actor="api")
 
 MAX_BODY_BYTES = 1024 * 1024
+# kube-apiserver's limit on a request body (`MaxRequestBodyBytes`): room for a ConfigMap or
+# Secret with its 1 MiB of data, base64 and the last-applied annotation kubectl adds.
+KUBE_MAX_BODY_BYTES = 3 * 1024 * 1024
+
+
+class _Request(TrioRequest):
+    """A request whose body limit is its path's: mcp's own calls take 1 MiB, the
+    Kubernetes paths 3 MiB, as kube-apiserver does. (The limit is fixed when the body
+    is made, so it is chosen here, by path.)"""
+
+    def __init__(self, method: str, scheme: str, path: str, *args: Any, **kwargs: Any) -> None:
+        limit = KUBE_MAX_BODY_BYTES if kube_status.is_kubernetes_path(path) else MAX_BODY_BYTES
+        kwargs["max_content_length"] = limit
+        super().__init__(method, scheme, path, *args, **kwargs)
+        self.max_content_length = limit
+
 
 __all__ = ["ApiContext", "create_app", "run"]
 
@@ -56,6 +73,7 @@ def create_app(
         role: this process's part ("leader", "standby", "api-only") for /healthz.
     """
     app = QuartTrio("mcp")
+    app.request_class = _Request
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     QuartSchema(
         app,

@@ -53,6 +53,17 @@ LIST_PARAMS = frozenset(
         "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
+DELETE_COLLECTION_PARAMS = frozenset(
+    {
+        "labelSelector",
+        "fieldSelector",
+        "dryRun",
+        "pretty",
+        "timeout",
+        "gracePeriodSeconds",
+        "propagationPolicy",
+    }
+)
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
 
@@ -341,7 +352,20 @@ def blueprint(
                 )
             return await create(kind, namespace)
         if request.method == "DELETE":
-            raise KubeError(405, f"deletecollection is not supported on {kind.resource} yet")
+            await request.get_data()  # DeleteOptions: as for one object's delete
+            _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
+            listed, revision = await storage.delete_collection(
+                store,
+                keys,
+                _strategy(kind),
+                namespace,
+                label_selector=request.args.get("labelSelector"),
+                field_selector_text=request.args.get("fieldSelector"),
+                dry_run=dry_run,
+            )
+            if not dry_run:
+                await visible({"metadata": {"resourceVersion": str(revision)}})
+            return _json(listed)
         return await list_or_watch(kind, namespace)
 
     async def item(

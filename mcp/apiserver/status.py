@@ -142,6 +142,11 @@ def response_for(exc: BaseException) -> Response:
             code = exc.code or 500
             if code == 404:
                 return status(404, "the server could not find the requested resource")
+            if code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+                response = status(code, "the request body is larger than the server takes")
+                # The rest of the body was never read; the connection cannot be reused.
+                response.headers["Connection"] = "close"
+                return response
             return status(code, exc.description or HTTPStatus(code).phrase)
     log.error("api_internal_error", exc_info=exc)
     return status(500, "internal error: this is a bug in mcp, please report it")

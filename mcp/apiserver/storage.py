@@ -904,6 +904,50 @@ async def delete_object(
         return _deleted(kind, current), revision
 
 
+async def delete_collection(
+    store: Store,
+    keys: Keys,
+    strategy: Strategy,
+    namespace: str | None,
+    *,
+    label_selector: str | None,
+    field_selector_text: str | None,
+    dry_run: bool,
+) -> tuple[dict[str, Any], int]:
+    """DELETE of a collection: each selected object deleted as `delete_object` deletes it
+    (finalizers hold theirs), as kube-apiserver's `DeleteCollection` does. Returns the
+    `<Kind>List` of what was deleted (or marked) and the newest revision written.
+    """
+    listed = await list_objects(
+        store,
+        keys,
+        strategy.kind,
+        namespace,
+        label_selector=label_selector,
+        field_selector_text=field_selector_text,
+    )
+    deleted: list[dict[str, Any]] = []
+    newest = int(listed["metadata"]["resourceVersion"])
+    for obj in listed["items"]:
+        metadata = obj["metadata"]
+        try:
+            answer, revision = await delete_object(
+                store,
+                keys,
+                strategy,
+                metadata.get("namespace", ""),
+                metadata["name"],
+                dry_run=dry_run,
+            )
+        except KubeError as exc:
+            if exc.code == 404:  # deleted meanwhile: what was asked
+                continue
+            raise
+        newest = max(newest, revision)
+        deleted.append(obj if answer.get("kind") == "Status" else answer)
+    return list_of(strategy.kind, deleted, {"resourceVersion": str(newest)}), newest
+
+
 def _deleted(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
     """As kube-apiserver's generic store answers a completed delete (`finalizeDelete`)."""
     metadata = obj["metadata"]

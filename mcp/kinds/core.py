@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from mcp import model, rules
-from mcp.kinds import Kind, path_value
+from mcp.kinds import ALL_VERBS, Kind, path_value
 
 READ_VERBS = ("get", "list", "watch")
 
@@ -34,7 +34,7 @@ NAMESPACE = Kind(
     verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
 )
 
-WRITE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
+WRITE_VERBS = ALL_VERBS
 
 
 def _served(resource: str, kind: str, **described: Any) -> Kind:

@@ -191,3 +191,32 @@ def test_what_the_namespace_controller_does(
     namespace: dict[str, Any] | None, contents: dict[Any, list[dict[str, Any]]], plan: Plan
 ) -> None:
     assert decide(namespace, contents) == plan
+
+
+async def test_a_collection_delete_removes_the_selected_and_marks_the_held() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    await write(store, CONFIGMAPS, "default", configmap("a", labels={"app": "x"}))
+    await write(
+        store,
+        CONFIGMAPS,
+        "default",
+        configmap("held", labels={"app": "x"}, finalizers=["example.com/a"]),
+    )
+    await write(store, CONFIGMAPS, "default", configmap("other", labels={"app": "y"}))
+    listed, _ = await storage.delete_collection(
+        store,
+        KEYS,
+        CONFIGMAPS,
+        "default",
+        label_selector="app=x",
+        field_selector_text=None,
+        dry_run=False,
+    )
+    assert listed["kind"] == "ConfigMapList"
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["a", "held"]
+    assert listed["items"][1]["metadata"]["deletionTimestamp"]
+    left = await storage.list_objects(
+        store, KEYS, core.CONFIGMAP, "default", label_selector=None, field_selector_text=None
+    )
+    assert [item["metadata"]["name"] for item in left["items"]] == ["held", "other"]

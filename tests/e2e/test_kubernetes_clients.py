@@ -92,6 +92,7 @@ def test_kubectl_shows_a_missing_namespace_as_a_real_cluster_does(kubeconfig_pat
 
 
 ALL_BUT_DELETECOLLECTION = "create,delete,get,list,patch,update,watch"
+ALL_VERBS = "create,delete,deletecollection,get,list,patch,update,watch"
 
 
 def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> None:
@@ -99,13 +100,13 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
     assert listed.returncode == 0, listed.stderr
     rows = [line.split() for line in listed.stdout.splitlines()]
     assert rows == [
-        ["configmaps", "cm", "v1", "true", "ConfigMap", ALL_BUT_DELETECOLLECTION],
-        ["events", "ev", "v1", "true", "Event", ALL_BUT_DELETECOLLECTION],
+        ["configmaps", "cm", "v1", "true", "ConfigMap", ALL_VERBS],
+        ["events", "ev", "v1", "true", "Event", ALL_VERBS],
         ["namespaces", "ns", "v1", "false", "Namespace", ALL_BUT_DELETECOLLECTION],
         ["nodes", "no", "v1", "false", "Node", "get,list,patch,update,watch"],
         ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],
-        ["secrets", "v1", "true", "Secret", ALL_BUT_DELETECOLLECTION],
-        ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_BUT_DELETECOLLECTION],
+        ["secrets", "v1", "true", "Secret", ALL_VERBS],
+        ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_VERBS],
         ["containers", "mcp/v1", "false", "Container", ALL_BUT_DELETECOLLECTION, "all"],
     ]
 
