@@ -264,6 +264,8 @@ def prepare(
                 problems.append(("metadata.labels", f"{value!r}: {problem}"))
     if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
         problems.append(("metadata.annotations", problem))
+    problems += finalizer_problems(metadata.get("finalizers"))
+    problems += owner_reference_problems(metadata.get("ownerReferences"))
     # Validation sees the name and namespace the object will have (an Event's
     # namespace must agree with its object's).
     obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
@@ -278,6 +280,65 @@ def prepare(
         obj["metadata"].pop("namespace", None)  # as upstream clears it (BeforeCreate)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
+
+
+# apimachinery's standard finalizers, the only ones without a domain prefix.
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+OWNER_REFERENCE_FIELDS = ("apiVersion", "kind", "name", "uid")
+
+
+def finalizer_problems(finalizers: Any) -> Problems:
+    """As apimachinery's `ValidateFinalizers`: qualified names, standard ones excepted."""
+    if finalizers is None:
+        return []
+    if not isinstance(finalizers, list):
+        return [("metadata.finalizers", "Invalid value: must be a list of names")]
+    problems: Problems = []
+    for index, name in enumerate(finalizers):
+        field = f"metadata.finalizers[{index}]"
+        if not isinstance(name, str) or (problem := rules.label_key_problem(name)) is not None:
+            why = "must be a string" if not isinstance(name, str) else problem
+            problems.append((field, f"Invalid value: {json.dumps(name)}: {why}"))
+        elif "/" not in name and name not in STANDARD_FINALIZERS:
+            problems.append(
+                (
+                    field,
+                    f"Invalid value: {json.dumps(name)}: name is neither a standard finalizer "
+                    "name nor is it fully qualified",
+                )
+            )
+    return problems
+
+
+def owner_reference_problems(references: Any) -> Problems:
+    """As apimachinery's `ValidateOwnerReferences`: each names its owner fully, and at most
+    one is the managing controller."""
+    if references is None:
+        return []
+    if not isinstance(references, list):
+        return [("metadata.ownerReferences", "Invalid value: must be a list of references")]
+    problems: Problems = []
+    controllers = 0
+    for index, reference in enumerate(references):
+        field = f"metadata.ownerReferences[{index}]"
+        if not isinstance(reference, dict):
+            problems.append((field, "Invalid value: must be an object"))
+            continue
+        for key in OWNER_REFERENCE_FIELDS:
+            if not isinstance(reference.get(key), str) or not reference[key]:
+                problems.append((f"{field}.{key}", "Required value"))
+        for key in ("controller", "blockOwnerDeletion"):
+            if key in reference and not isinstance(reference[key], bool):
+                problems.append((f"{field}.{key}", "Invalid value: must be a boolean"))
+        controllers += reference.get("controller") is True
+    if controllers > 1:
+        problems.append(
+            (
+                "metadata.ownerReferences",
+                "Invalid value: Only one reference can have Controller set to true",
+            )
+        )
+    return problems
 
 
 async def namespace_accepts(

@@ -220,3 +220,57 @@ async def test_a_collection_delete_removes_the_selected_and_marks_the_held() -> 
         store, KEYS, core.CONFIGMAP, "default", label_selector=None, field_selector_text=None
     )
     assert [item["metadata"]["name"] for item in left["items"]] == ["held", "other"]
+
+
+OWNER = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "1"}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field", "words"),
+    [
+        ({"finalizers": ["hold"]}, "metadata.finalizers[0]", "neither a standard finalizer"),
+        ({"finalizers": ["a b/c"]}, "metadata.finalizers[0]", "Invalid value"),
+        ({"ownerReferences": [{**OWNER, "uid": ""}]}, "metadata.ownerReferences[0].uid", ""),
+        (
+            {"ownerReferences": [{k: v for k, v in OWNER.items() if k != "apiVersion"}]},
+            "metadata.ownerReferences[0].apiVersion",
+            "Required value",
+        ),
+        (
+            {"ownerReferences": [{**OWNER, "controller": True}, {**OWNER, "controller": True}]},
+            "metadata.ownerReferences",
+            "Only one reference can have Controller set to true",
+        ),
+    ],
+)
+async def test_finalizers_and_owner_references_are_validated_as_upstream(
+    metadata: dict[str, Any], field: str, words: str
+) -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    with pytest.raises(KubeError) as refused:
+        await write(store, CONFIGMAPS, "default", configmap("x", **metadata))
+    assert refused.value.code == 422
+    causes = (refused.value.details or {})["causes"]
+    assert [cause["field"] for cause in causes] == [field]
+    assert words in causes[0]["message"]
+
+
+async def test_standard_and_qualified_finalizers_and_one_controller_are_taken() -> None:
+    store = FakeStore()
+    await ensure_defaults(store, KEYS)
+    made = await write(
+        store,
+        CONFIGMAPS,
+        "default",
+        configmap(
+            "x",
+            finalizers=["kubernetes", "foregroundDeletion", "example.com/hold"],
+            ownerReferences=[{**OWNER, "controller": True, "blockOwnerDeletion": True}, OWNER],
+        ),
+    )
+    assert made["metadata"]["finalizers"] == [
+        "kubernetes",
+        "foregroundDeletion",
+        "example.com/hold",
+    ]
