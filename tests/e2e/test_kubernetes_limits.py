@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+from support.etcd import EtcdServer
 from support.mcp_process import McpProcess
 
 pytestmark = pytest.mark.e2e
@@ -63,3 +64,27 @@ def test_a_collection_delete_deletes_what_the_selector_selects(
     assert deleted.json()["kind"] == "ConfigMapList"
     assert [i["metadata"]["name"] for i in deleted.json()["items"]] == ["a", "b"]
     assert [i["metadata"]["name"] for i in api.get(CM_PATH).json()["items"]] == ["c"]
+
+
+def test_while_etcd_is_away_a_write_is_a_503_status_and_reads_come_from_the_cache(
+    mcp: McpProcess, api: httpx.Client, etcd: EtcdServer
+) -> None:
+    assert api.post(CM_PATH, content=configmap("before", {"k": "v"})).status_code == 201
+    etcd.stop()
+    try:
+        refused = api.post(CM_PATH, content=configmap("during", {"k": "v"}))
+        assert refused.status_code == 503
+        status = refused.json()
+        assert (status["kind"], status["reason"], status["code"]) == (
+            "Status",
+            "ServiceUnavailable",
+            503,
+        )
+        assert refused.headers["retry-after"] == "1"
+        # The watch cache still answers what it holds.
+        listed = api.get(CM_PATH)
+        assert listed.status_code == 200
+        assert [i["metadata"]["name"] for i in listed.json()["items"]] == ["before"]
+        assert mcp.returncode is None
+    finally:
+        etcd.start()
