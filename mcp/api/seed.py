@@ -23,12 +23,11 @@ from quart_schema import document_querystring, document_request, document_respon
 
 from mcp import logs, registry, validation
 from mcp.api.common import (
-    CAS_ATTEMPTS,
     ApiContext,
     gone,
     json_body,
     json_response,
-    pause_before_retry,
+    read_modify_write,
     request_deletion,
     settled,
     wait_seconds,
@@ -147,17 +146,16 @@ async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
 
 async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response:
     wait_s = wait_seconds(DEFAULT_WAIT_S)
-    for attempt in range(CAS_ATTEMPTS):
-        await pause_before_retry(attempt)
-        obj, _status = await resolve(ctx, ref)
+
+    async def read() -> Container:
+        return (await resolve(ctx, ref))[0]
+
+    def with_state(obj: Container) -> Container:
         if obj.deleting:
             raise Conflict(f"container {obj.name!r} is being deleted")
-        updated = obj.with_state(state)
-        stored = obj if updated is obj else await registry.update(ctx.store, ctx.keys, updated)
-        if stored is not None:
-            break
-    else:
-        raise Conflict(f"container {ref!r} kept changing under this request; try again")
+        return obj.with_state(state)
+
+    stored, _ = await read_modify_write(ctx, read, with_state, name=ref)
     log.info(
         "container_state_set", container=stored.name, state=state, revision=stored.resource_version
     )

@@ -25,12 +25,11 @@ from quart_schema import document_querystring, document_request, document_respon
 from mcp import events, logs, registry, selectors, validation
 from mcp.api import watching
 from mcp.api.common import (
-    CAS_ATTEMPTS,
     ApiContext,
     gone,
     json_body,
     json_response,
-    pause_before_retry,
+    read_modify_write,
     request_deletion,
     settled,
     wait_seconds,
@@ -194,28 +193,21 @@ async def _replace(
     With `seen_version`, one attempt: a conflict is the client's (409). Without, the
     write retries against whatever is current, as Kubernetes' unconditional update.
     """
-    for attempt in range(CAS_ATTEMPTS):
-        await pause_before_retry(attempt)
-        current, _status = await _read(ctx, name)
-        updated: Container = build(current)
-        if dry_run or updated == current:
-            if seen_version is not None and current.resource_version > seen_version:
-                raise Conflict(_conflict_message(name, seen_version))
-            return updated
-        stored = await registry.update(
-            ctx.store, ctx.keys, updated, seen_version=seen_version or current.resource_version
+
+    async def read() -> Container:
+        return (await _read(ctx, name))[0]
+
+    stored, written = await read_modify_write(
+        ctx, read, build, name=name, seen_version=seen_version, dry_run=dry_run
+    )
+    if written:
+        log.info(
+            "container_updated",
+            container=name,
+            generation=stored.generation,
+            revision=stored.resource_version,
         )
-        if stored is not None:
-            log.info(
-                "container_updated",
-                container=name,
-                generation=stored.generation,
-                revision=stored.resource_version,
-            )
-            return stored
-        if seen_version is not None:
-            raise Conflict(_conflict_message(name, seen_version))
-    raise Conflict(f"container {name!r} kept changing under this request; try again")
+    return stored
 
 
 async def _update_and_answer(
@@ -227,13 +219,6 @@ async def _update_and_answer(
     if dry_run:
         return json_response(_out(stored, ctx.cache.status(name)), 200)
     return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
-
-
-def _conflict_message(name: str, seen_version: int) -> str:
-    return (
-        f"container {name!r} has changed since resourceVersion {seen_version}: "
-        "read it again and reapply your change"
-    )
 
 
 def _updated(current: Container, body: ContainerIn) -> Container:
