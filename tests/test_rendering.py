@@ -10,7 +10,7 @@ import pytest
 from mcp import model
 from mcp.api import seed
 from mcp.api.rendering import Renderer
-from mcp.api.schemas import ContainerList, ListMeta, container_out, dump
+from mcp.api.schemas import ContainerList, ListMeta, SeedObject, container_out, dump
 
 SPEC = model.ContainerSpec.model_validate({"image": "local/busybox:latest", "args": ["true"]})
 
@@ -141,4 +141,7 @@ SEED_STATUS = model.Status(
 def test_a_seed_object_reads_exactly_as_the_seed_program_showed_it(
     obj: model.Container, status: model.Status | None, expected: str
 ) -> None:
-    assert json.dumps(seed.view(obj, status)) == expected
+    shown = seed.view(obj, status)
+    assert json.dumps(shown) == expected
+    # What `/openapi.json` documents of it.
+    assert SeedObject.model_validate(shown).model_dump(mode="json") == shown

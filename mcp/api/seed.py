@@ -40,11 +40,8 @@ from mcp.api.schemas import (
     SeedList,
     SeedObject,
     SeedQuery,
-    SeedStatus,
-    dump,
-    pending_status,
+    container_json,
     problems,
-    resource_version,
 )
 from mcp.errors import Conflict, NotFound
 from mcp.model import Container, DesiredState, Status, now_iso
@@ -57,29 +54,31 @@ HEX_RE = re.compile(r"^[0-9a-f]+$")
 
 
 def view(obj: Container, status: Status | None) -> dict[str, Any]:
-    shown = status or pending_status(obj)
-    seed_object = SeedObject(
-        name=obj.name,
-        uid=obj.uid,
-        image=obj.spec.image,
-        cmd=list(obj.spec.args or []),
-        state=obj.spec.state,
-        container_id=shown.container_id,
-        resource_version=str(resource_version(obj, status)),
-        generation=obj.generation,
-        created_at=obj.created_at,
-        deletion_timestamp=obj.deletion_timestamp,
-        status=SeedStatus(
-            phase="Terminating" if obj.deleting else shown.phase,
-            container_id=shown.container_id,
-            exit_code=shown.exit_code,
-            reason=shown.reason,
-            message=shown.message,
-            observed_at=shown.observed_at or None,
-            observed_generation=shown.observed_generation,
-        ),
-    )
-    return dump(seed_object)
+    """The object in the seed's flat shape (`SeedObject`), made from its v1 shape."""
+    out = container_json(obj, status)
+    metadata, spec, shown = out["metadata"], out["spec"], out["status"]
+    return {
+        "name": metadata["name"],
+        "uid": metadata["uid"],
+        "image": spec["image"],
+        "cmd": spec["args"] or [],
+        "state": spec["state"],
+        "container_id": shown["containerID"],
+        "resource_version": metadata["resourceVersion"],
+        "generation": metadata["generation"],
+        "created_at": metadata["creationTimestamp"],
+        "deletion_timestamp": metadata["deletionTimestamp"],
+        "status": {
+            "phase": shown["phase"],
+            "container_id": shown["containerID"],
+            "exit_code": shown["exitCode"],
+            "reason": shown["reason"],
+            "message": shown["message"],
+            # The one field the v1 shape has not: when the controller last looked.
+            "observed_at": (status.observed_at if status else "") or None,
+            "observed_generation": shown["observedGeneration"],
+        },
+    }
 
 
 async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:

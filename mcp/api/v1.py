@@ -46,7 +46,7 @@ from mcp.api.schemas import (
     EventList,
     ListMeta,
     Problem,
-    container_out,
+    container_json,
     dump,
     problems,
 )
@@ -79,10 +79,6 @@ def _dry_run() -> bool:
     if raw != "All":
         raise BadRequest(f"dryRun must be 'All', got {raw!r}")
     return True
-
-
-def _out(obj: Container, status: Status | None) -> dict[str, Any]:
-    return dump(container_out(obj, status))
 
 
 def _seen_version(raw: Any, *, field: str = "metadata.resourceVersion") -> int | None:
@@ -180,9 +176,9 @@ async def _answer_write(
         )
         found = await registry.read(ctx.store, ctx.keys, stored.name)
         current = found if found and found[0].uid == stored.uid else (stored, None)
-        return json_response(_out(*current), status_done if done else 202)
+        return json_response(container_json(*current), status_done if done else 202)
     status = ctx.cache.status(stored.name) if stored.generation > 1 else None
-    return json_response(_out(stored, status), status_done)
+    return json_response(container_json(stored, status), status_done)
 
 
 async def _replace(
@@ -217,7 +213,7 @@ async def _update_and_answer(
     wait_s, dry_run = wait_seconds(0.0), _dry_run()
     stored = await _replace(ctx, name, build, seen_version, dry_run=dry_run)
     if dry_run:
-        return json_response(_out(stored, ctx.cache.status(name)), 200)
+        return json_response(container_json(stored, ctx.cache.status(name)), 200)
     return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
 
 
@@ -298,7 +294,7 @@ def blueprint(
         if dry_run:
             if await registry.read(ctx.store, ctx.keys, obj.name) is not None:
                 raise Conflict(f"a container named {obj.name!r} already exists")
-            return json_response(_out(obj, None), 201)
+            return json_response(container_json(obj, None), 201)
         stored = await registry.create(ctx.store, ctx.keys, obj)
         log.info(
             "container_created",
@@ -415,7 +411,7 @@ def blueprint(
         if wait_s > 0 and await wait_until(
             ctx, stored.resource_version, gone(ctx, stored.name, stored.uid), wait_s
         ):
-            return json_response(_out(stored, None), 200)
-        return json_response(_out(stored, ctx.cache.status(name)), 202)
+            return json_response(container_json(stored, None), 200)
+        return json_response(container_json(stored, ctx.cache.status(name)), 202)
 
     return v1
