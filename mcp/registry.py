@@ -157,8 +157,9 @@ async def ensure_cluster_id(store: Store, keys: Keys) -> str:
     return winner.value.decode()
 
 
-async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
-    """The object `name` and its status; None if there is no such object.
+async def read_object(store: Store, keys: Keys, name: str) -> Container | None:
+    """The object `name` without its status (what a write starts from); None if there is
+    no such object.
 
     Raises:
         Unreadable: the object is stored, but its value cannot be decoded.
@@ -174,6 +175,18 @@ async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status |
             "hand, or by a newer mcp); DELETE it to remove it",
             mod_revision=item.mod_revision,
         )
+    return obj
+
+
+async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
+    """The object `name` and its status; None if there is no such object.
+
+    Raises:
+        Unreadable: the object is stored, but its value cannot be decoded.
+    """
+    obj = await read_object(store, keys, name)
+    if obj is None:
+        return None
     raw_status = await store.get(keys.status(name))
     status = decode_item(keys, raw_status) if raw_status else None
     if not isinstance(status, Status) or status.uid != obj.uid:

@@ -438,3 +438,29 @@ async def test_a_change_that_changes_nothing_writes_nothing(store: FakeStore) ->
     assert not written
     assert stored.resource_version == obj.resource_version
     assert store.revision == before
+
+
+async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
+    client: ApiClient, store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await put_object(store, "web", "ab" * 32)
+    await wait_for_cache(client, store)
+    gets: list[str] = []
+    real_get = store.get
+
+    async def counting_get(key: str) -> Any:
+        gets.append(key)
+        return await real_get(key)
+
+    monkeypatch.setattr(store, "get", counting_get)
+    response = await client.patch(
+        "/api/v1/containers/web",
+        data=json.dumps({"metadata": {"labels": {"tier": "web"}}}),
+        headers={"Content-Type": "application/merge-patch+json"},
+        query_string={"wait": "0.2"},  # no controller here: the wait runs out
+    )
+    assert response.status_code == 202
+    body = json.loads(await response.get_data())
+    assert body["metadata"]["labels"] == {"tier": "web"}
+    assert body["status"]["containerID"] == "ab" * 32  # the status, from the cache
+    assert gets == [KEYS.container("web")]  # the write's one read; none after it

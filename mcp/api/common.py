@@ -25,7 +25,7 @@ from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
-from mcp.model import Container, now_iso
+from mcp.model import Container, Status, now_iso
 from mcp.registry import Keys
 from mcp.store import Store
 
@@ -151,6 +151,18 @@ def settled(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
     return done
 
 
+def as_cached(ctx: ApiContext, stored: Container) -> tuple[Container, Status | None]:
+    """The object a write stored, with its status, as the cache shows it after a wait: the
+    cache's version once it has seen the write (or a newer one), else `stored` itself
+    with the status known so far; `stored` alone once it is gone. No read of etcd."""
+    obj = ctx.cache.objects.get(stored.name)
+    if obj is None or obj.uid != stored.uid:
+        return stored, None
+    if obj.resource_version < stored.resource_version:  # the cache lags behind the write
+        return stored, ctx.cache.status_of(stored)
+    return obj, ctx.cache.status_of(obj)
+
+
 def gone(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
     def done() -> bool:
         obj = ctx.cache.objects.get(name)
@@ -226,10 +238,10 @@ async def request_deletion(ctx: ApiContext, obj: Container) -> Container:
     """
 
     async def read() -> Container:
-        found = await registry.read(ctx.store, ctx.keys, obj.name)
-        if found is None or found[0].uid != obj.uid:
+        found = await registry.read_object(ctx.store, ctx.keys, obj.name)
+        if found is None or found.uid != obj.uid:
             raise NotFound(f"container {obj.name!r} is already gone")
-        return found[0]
+        return found
 
     def mark(current: Container) -> Container:
         # A second DELETE is harmless: it changes nothing.

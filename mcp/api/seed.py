@@ -24,6 +24,7 @@ from quart_schema import document_querystring, document_request, document_respon
 from mcp import logs, registry, validation
 from mcp.api.common import (
     ApiContext,
+    as_cached,
     gone,
     json_body,
     json_response,
@@ -136,13 +137,6 @@ def _named_in_cache(ctx: ApiContext, ref: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
-    found = await registry.read(ctx.store, ctx.keys, obj.name)
-    if found is None or found[0].uid != obj.uid:
-        return view(obj, None)
-    return view(*found)
-
-
 async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response:
     wait_s = wait_seconds(DEFAULT_WAIT_S)
 
@@ -161,7 +155,7 @@ async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response
     done = await wait_until(
         ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
     )
-    return json_response(await _current_view(ctx, stored), 200 if done else 202)
+    return json_response(view(*as_cached(ctx, stored)), 200 if done else 202)
 
 
 def blueprint(ctx: ApiContext) -> Blueprint:
@@ -202,7 +196,7 @@ def blueprint(ctx: ApiContext) -> Blueprint:
         done = await wait_until(
             ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
         )
-        return json_response(await _current_view(ctx, stored), 201 if done else 202)
+        return json_response(view(*as_cached(ctx, stored)), 201 if done else 202)
 
     @seed.get("/containers/<ref>")
     @problems(*READ_PROBLEMS)
@@ -253,6 +247,6 @@ def blueprint(ctx: ApiContext) -> Blueprint:
                 observed_at=now_iso(),
             )
             return json_response(view(stored, final), 200)
-        return json_response(await _current_view(ctx, stored), 202)
+        return json_response(view(*as_cached(ctx, stored)), 202)
 
     return seed

@@ -26,6 +26,7 @@ from mcp import events, logs, registry, selectors, validation
 from mcp.api import watching
 from mcp.api.common import (
     ApiContext,
+    as_cached,
     gone,
     json_body,
     json_response,
@@ -150,6 +151,14 @@ async def _read(ctx: ApiContext, name: str) -> tuple[Container, Status | None]:
     return found
 
 
+async def _read_object(ctx: ApiContext, name: str) -> Container:
+    """The object `name` without its status: what a write starts from."""
+    found = await registry.read_object(ctx.store, ctx.keys, name)
+    if found is None:
+        raise NotFound(f"container {name!r} not found")
+    return found
+
+
 async def _discard_unreadable(ctx: ApiContext, name: str, exc: Unreadable) -> Response:
     """DELETE of an object nobody can read: remove it at once, answer a Status (as
     Kubernetes does for a deletion that leaves no object behind)."""
@@ -174,9 +183,7 @@ async def _answer_write(
         done = await wait_until(
             ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
         )
-        found = await registry.read(ctx.store, ctx.keys, stored.name)
-        current = found if found and found[0].uid == stored.uid else (stored, None)
-        return json_response(container_json(*current), status_done if done else 202)
+        return json_response(container_json(*as_cached(ctx, stored)), status_done if done else 202)
     status = ctx.cache.status(stored.name) if stored.generation > 1 else None
     return json_response(container_json(stored, status), status_done)
 
@@ -189,12 +196,13 @@ async def _replace(
     With `seen_version`, one attempt: a conflict is the client's (409). Without, the
     write retries against whatever is current, as Kubernetes' unconditional update.
     """
-
-    async def read() -> Container:
-        return (await _read(ctx, name))[0]
-
     stored, written = await read_modify_write(
-        ctx, read, build, name=name, seen_version=seen_version, dry_run=dry_run
+        ctx,
+        lambda: _read_object(ctx, name),
+        build,
+        name=name,
+        seen_version=seen_version,
+        dry_run=dry_run,
     )
     if written:
         log.info(
@@ -404,7 +412,7 @@ def blueprint(
     async def delete(name: str) -> Response:
         wait_s = wait_seconds(0.0)
         try:
-            current, _status = await _read(ctx, name)
+            current = await _read_object(ctx, name)
         except Unreadable as exc:
             return await _discard_unreadable(ctx, name, exc)
         stored = await request_deletion(ctx, current)
