@@ -6,11 +6,15 @@ import json
 from dataclasses import replace
 
 import pytest
+from fakes import FakeStore
 
 from mcp import model
 from mcp.api import seed
+from mcp.api.common import ApiContext
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import ContainerList, ListMeta, SeedObject, container_out, dump
+from mcp.cache import Cache
+from mcp.registry import Keys
 
 SPEC = model.ContainerSpec.model_validate({"image": "local/busybox:latest", "args": ["true"]})
 
@@ -143,5 +147,8 @@ def test_a_seed_object_reads_exactly_as_the_seed_program_showed_it(
 ) -> None:
     shown = seed.view(obj, status)
     assert json.dumps(shown) == expected
+    # A read takes it from the renderer's remembered v1 JSON: the same.
+    ctx = ApiContext(FakeStore(), Keys("/test"), Cache(Keys("/test")))
+    assert json.dumps(seed.cached_view(ctx, obj, status)) == expected
     # What `/openapi.json` documents of it.
     assert SeedObject.model_validate(shown).model_dump(mode="json") == shown

@@ -14,6 +14,7 @@ their objects are the v1 objects in the seed's flat shape (`cmd` is `spec.args`)
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -56,7 +57,15 @@ HEX_RE = re.compile(r"^[0-9a-f]+$")
 
 def view(obj: Container, status: Status | None) -> dict[str, Any]:
     """The object in the seed's flat shape (`SeedObject`), made from its v1 shape."""
-    out = container_json(obj, status)
+    return _flat(container_json(obj, status), status)
+
+
+def cached_view(ctx: ApiContext, obj: Container, status: Status | None) -> dict[str, Any]:
+    """`view`, from the v1 JSON the renderer keeps for this stored version (a read)."""
+    return _flat(json.loads(ctx.renderer.object_json(obj, status)), status)
+
+
+def _flat(out: dict[str, Any], status: Status | None) -> dict[str, Any]:
     metadata, spec, shown = out["metadata"], out["spec"], out["status"]
     return {
         "name": metadata["name"],
@@ -166,7 +175,8 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     @document_response(SeedList, 200)
     async def list_containers() -> Response:
         items, revision = await registry.list_all(ctx.store, ctx.keys)
-        body = {"items": [view(obj, status) for obj, status in items], "revision": str(revision)}
+        shown = [cached_view(ctx, obj, status) for obj, status in items]
+        body = {"items": shown, "revision": str(revision)}
         return json_response(body, 200)
 
     @seed.post("/containers/create")
@@ -204,7 +214,7 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     @document_response(Problem, 404)
     @document_response(Problem, 409)
     async def get_container(ref: str) -> Response:
-        return json_response(view(*await resolve(ctx, ref)), 200)
+        return json_response(cached_view(ctx, *await resolve(ctx, ref)), 200)
 
     @seed.post("/containers/<ref>/start")
     @problems(*WRITE_PROBLEMS)
