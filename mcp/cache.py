@@ -144,7 +144,10 @@ class Cache(Mirror):
         for event in events:
             if self.kube.apply(event):
                 continue
-            name = self._name_of(event.key)
+            located = self.keys.parse(event.key)
+            if located is None:
+                continue  # none of mcp's keys
+            name = located[1]
             before = self._shown(name)
             if self._apply_one(event.key, event if event.kind == "put" else None) is not None:
                 changed.add(name)
@@ -183,11 +186,6 @@ class Cache(Mirror):
         self._notify(listing.revision)
         return changed
 
-    def _name_of(self, key: str) -> str:
-        if key.startswith(self.keys.containers):
-            return key.removeprefix(self.keys.containers)
-        return key.removeprefix(self.keys.statuses)
-
     def _shown(self, name: str) -> Shown | None:
         obj = self.objects.get(name)
         return None if obj is None else (obj, self.status_of(obj))
@@ -199,12 +197,14 @@ class Cache(Mirror):
             # object is worse.
             decoded = self.put(item)
             return decoded.name if isinstance(decoded, Container) else None
-        if key.startswith(self.keys.containers):
-            name = key.removeprefix(self.keys.containers)
+        located = self.keys.parse(key)
+        if located is None:
+            return None
+        stored, name = located
+        if stored == "container":
             self.objects.pop(name, None)
             return name
-        if key.startswith(self.keys.statuses):
-            self.statuses.pop(key.removeprefix(self.keys.statuses), None)
+        self.statuses.pop(name, None)
         return None
 
 

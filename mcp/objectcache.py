@@ -85,11 +85,7 @@ class ObjectCache:
         # Longest prefix first: a named group's `<group>/<resource>/` is never taken for a
         # core resource's namespace.
         self._prefixes = sorted(
-            (
-                (f"{root}{kind.group + '/' if kind.group else ''}{kind.resource}/", kind)
-                for kind in kinds
-            ),
-            key=lambda entry: -len(entry[0]),
+            ((root + kind.key_path, kind) for kind in kinds), key=lambda entry: -len(entry[0])
         )
         self._objects: dict[Kind, dict[str, dict[str, Stored]]] = {
             kind: {} for _, kind in self._prefixes

@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 import weakref
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from mcp import logs, model
 from mcp.errors import Conflict, Unreadable
@@ -31,6 +32,8 @@ from mcp.model import Container, Status
 from mcp.store import Compare, Delete, KeyValue, Put, Store, WatchEvent
 
 log = logs.get(actor="registry")
+
+Stored = Literal["container", "status"]  # what a key of the registry holds
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,15 @@ class Keys:
     def status(self, name: str) -> str:
         return self.statuses + name
 
+    def parse(self, key: str) -> tuple[Stored, str] | None:
+        """What `key` holds, a container or a status, and the name of its object; None
+        for any other key."""
+        if key.startswith(self.containers):
+            return "container", key[len(self.containers) :]
+        if key.startswith(self.statuses):
+            return "status", key[len(self.statuses) :]
+        return None
+
 
 def container_from(item: KeyValue) -> Container:
     return model.decode_container(
@@ -88,12 +100,13 @@ def decode_item(keys: Keys, item: KeyValue | WatchEvent) -> Container | Status |
     if known is not None:
         return known
     decoded: Container | Status | None = None
+    located = keys.parse(item.key)
     try:
-        if item.key.startswith(keys.containers):
+        if located is not None and located[0] == "container":
             decoded = container_from(
                 KeyValue(item.key, item.value, item.mod_revision, item.create_revision)
             )
-        elif item.key.startswith(keys.statuses):
+        elif located is not None:
             decoded = model.decode_status(item.value, revision=item.mod_revision)
     except model.UNDECODABLE as exc:
         log.error(
@@ -117,8 +130,8 @@ class Mirror:
         decoded = decode_item(self.keys, item)
         if isinstance(decoded, Container):
             self.objects[decoded.name] = decoded
-        elif isinstance(decoded, Status):
-            self.statuses[item.key.removeprefix(self.keys.statuses)] = decoded
+        elif isinstance(decoded, Status) and (located := self.keys.parse(item.key)):
+            self.statuses[located[1]] = decoded
         return decoded
 
     def status_of(self, obj: Container) -> Status | None:
@@ -144,8 +157,9 @@ async def ensure_cluster_id(store: Store, keys: Keys) -> str:
     return winner.value.decode()
 
 
-async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
-    """The object `name` and its status; None if there is no such object.
+async def read_object(store: Store, keys: Keys, name: str) -> Container | None:
+    """The object `name` without its status (what a write starts from); None if there is
+    no such object.
 
     Raises:
         Unreadable: the object is stored, but its value cannot be decoded.
@@ -161,6 +175,18 @@ async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status |
             "hand, or by a newer mcp); DELETE it to remove it",
             mod_revision=item.mod_revision,
         )
+    return obj
+
+
+async def read(store: Store, keys: Keys, name: str) -> tuple[Container, Status | None] | None:
+    """The object `name` and its status; None if there is no such object.
+
+    Raises:
+        Unreadable: the object is stored, but its value cannot be decoded.
+    """
+    obj = await read_object(store, keys, name)
+    if obj is None:
+        return None
     raw_status = await store.get(keys.status(name))
     status = decode_item(keys, raw_status) if raw_status else None
     if not isinstance(status, Status) or status.uid != obj.uid:

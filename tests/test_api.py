@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from mcp import registry
 from mcp.actors import api, watch
 from mcp.api import common
 from mcp.cache import Cache
+from mcp.errors import Conflict
 from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
 from mcp.store import Put
@@ -322,3 +324,143 @@ async def test_an_exception_group_from_the_app_logs_each_failure() -> None:
         ("http_app_exception", "KeyError"),
     ]
     assert [str(entry["exc_info"]) for entry in logged[1:]] == ["first", "'k'"]
+
+
+# The one read-modify-write of the container calls (v1 PUT/PATCH, DELETE, seed start/stop).
+
+
+def cas_context(store: FakeStore) -> common.ApiContext:
+    return common.ApiContext(store, KEYS, Cache(KEYS))
+
+
+def relabelled(obj: Container, value: str) -> Container:
+    return replace(obj, labels={**obj.labels, "by": value})
+
+
+async def read_web(store: FakeStore) -> Container:
+    found = await registry.read(store, KEYS, "web")
+    assert found is not None
+    return found[0]
+
+
+async def test_a_lost_race_is_retried_on_the_object_as_it_is_now(
+    store: FakeStore, autojump_clock: trio.testing.MockClock
+) -> None:
+    await put_object(store, "web", None)
+    seen: list[int] = []
+
+    async def read() -> Container:
+        current = await read_web(store)
+        seen.append(current.resource_version)
+        if len(seen) == 1:  # another writer gets in between this read and its write
+            assert await registry.update(store, KEYS, relabelled(current, "other"))
+        return current
+
+    stored, written = await common.read_modify_write(
+        cas_context(store), read, lambda current: relabelled(current, "us"), name="web"
+    )
+    assert written
+    assert len(seen) == 2
+    assert seen[1] > seen[0]  # the second attempt read the other writer's version
+    assert (await read_web(store)).labels["by"] == "us"
+    assert stored.resource_version == store.revision
+
+
+async def test_a_stale_given_version_is_a_conflict_and_writes_nothing(store: FakeStore) -> None:
+    obj = await put_object(store, "web", None)
+    assert await registry.update(store, KEYS, relabelled(obj, "other"))
+    before = store.revision
+    ctx = cas_context(store)
+    calls = 0
+
+    def change(current: Container) -> Container:
+        nonlocal calls
+        calls += 1
+        return relabelled(current, "us")
+
+    for dry_run in (False, True):
+        with pytest.raises(Conflict, match="has changed since resourceVersion"):
+            await common.read_modify_write(
+                ctx,
+                lambda: read_web(store),
+                change,
+                name="web",
+                seen_version=obj.resource_version,
+                dry_run=dry_run,
+            )
+    assert calls == 2  # one attempt each: a client's conflict is not retried
+    assert store.revision == before
+
+
+async def test_a_current_given_version_writes_once(store: FakeStore) -> None:
+    obj = await put_object(store, "web", None)
+    stored, written = await common.read_modify_write(
+        cas_context(store),
+        lambda: read_web(store),
+        lambda current: relabelled(current, "us"),
+        name="web",
+        seen_version=obj.resource_version,
+    )
+    assert written
+    assert stored.labels["by"] == "us"
+
+
+async def test_retries_are_bounded(
+    store: FakeStore, autojump_clock: trio.testing.MockClock
+) -> None:
+    await put_object(store, "web", None)
+    calls = 0
+
+    async def read() -> Container:  # another writer always wins the race
+        nonlocal calls
+        calls += 1
+        current = await read_web(store)
+        assert await registry.update(store, KEYS, relabelled(current, f"other-{calls}"))
+        return current
+
+    start = trio.current_time()
+    with pytest.raises(Conflict, match="kept changing"):
+        await common.read_modify_write(
+            cas_context(store), read, lambda current: relabelled(current, "us"), name="web"
+        )
+    assert calls == common.CAS_ATTEMPTS
+    # Jittered pauses, each at most CAS_MAX_PAUSE_S.
+    assert trio.current_time() - start <= common.CAS_ATTEMPTS * common.CAS_MAX_PAUSE_S
+    assert (await read_web(store)).labels["by"] == f"other-{calls}"
+
+
+async def test_a_change_that_changes_nothing_writes_nothing(store: FakeStore) -> None:
+    obj = await put_object(store, "web", None)
+    before = store.revision
+    stored, written = await common.read_modify_write(
+        cas_context(store), lambda: read_web(store), lambda current: current, name="web"
+    )
+    assert not written
+    assert stored.resource_version == obj.resource_version
+    assert store.revision == before
+
+
+async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
+    client: ApiClient, store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await put_object(store, "web", "ab" * 32)
+    await wait_for_cache(client, store)
+    gets: list[str] = []
+    real_get = store.get
+
+    async def counting_get(key: str) -> Any:
+        gets.append(key)
+        return await real_get(key)
+
+    monkeypatch.setattr(store, "get", counting_get)
+    response = await client.patch(
+        "/api/v1/containers/web",
+        data=json.dumps({"metadata": {"labels": {"tier": "web"}}}),
+        headers={"Content-Type": "application/merge-patch+json"},
+        query_string={"wait": "0.2"},  # no controller here: the wait runs out
+    )
+    assert response.status_code == 202
+    body = json.loads(await response.get_data())
+    assert body["metadata"]["labels"] == {"tier": "web"}
+    assert body["status"]["containerID"] == "ab" * 32  # the status, from the cache
+    assert gets == [KEYS.container("web")]  # the write's one read; none after it

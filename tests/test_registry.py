@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mcp import model
 from mcp.registry import Keys, decode_item
 from mcp.store import KeyValue, WatchEvent
@@ -40,3 +42,18 @@ def test_undecodable_values_are_skipped_not_remembered() -> None:
     junk = KeyValue(KEYS.container("web"), b"{not json", 9, 9)
     assert decode_item(KEYS, junk) is None
     assert decode_item(KEYS, junk) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        pytest.param("/test/registry/containers/web", ("container", "web"), id="container"),
+        pytest.param("/test/registry/status/web", ("status", "web"), id="status"),
+        pytest.param("/test/registry/containers/", ("container", ""), id="bare-prefix"),
+        pytest.param("/test/registry/events/default/web.17", None, id="an-event"),
+        pytest.param("/test/cluster-id", None, id="cluster-id"),
+        pytest.param("/other/registry/containers/web", None, id="another-prefix"),
+    ],
+)
+def test_a_key_says_what_it_holds_and_whose(key: str, expected: tuple[str, str] | None) -> None:
+    assert KEYS.parse(key) == expected

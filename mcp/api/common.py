@@ -11,21 +11,21 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import trio
 from quart import Response, request
 
-from mcp import logs, plan, registry
+from mcp import backoff, logs, plan, registry
 from mcp.api.problems import BadRequest
 from mcp.api.rendering import Renderer
 from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
-from mcp.model import Container, now_iso
+from mcp.model import Container, Status, now_iso
 from mcp.registry import Keys
 from mcp.store import Store
 
@@ -59,7 +59,7 @@ class ApiContext:
 async def pause_before_retry(attempt: int) -> None:
     """Nothing before the first attempt; then a random pause growing with `attempt`."""
     if attempt:
-        ceiling = min(CAS_MAX_PAUSE_S, CAS_BASE_PAUSE_S * 2**attempt)
+        ceiling = backoff.doubling(CAS_BASE_PAUSE_S, CAS_MAX_PAUSE_S, attempt)
         await trio.sleep(random.uniform(0, ceiling))  # jitter, not secrecy
 
 
@@ -151,12 +151,82 @@ def settled(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
     return done
 
 
+def as_cached(ctx: ApiContext, stored: Container) -> tuple[Container, Status | None]:
+    """The object a write stored, with its status, as the cache shows it after a wait: the
+    cache's version once it has seen the write (or a newer one), else `stored` itself
+    with the status known so far; `stored` alone once it is gone. No read of etcd."""
+    obj = ctx.cache.objects.get(stored.name)
+    if obj is None or obj.uid != stored.uid:
+        return stored, None
+    if obj.resource_version < stored.resource_version:  # the cache lags behind the write
+        return stored, ctx.cache.status_of(stored)
+    return obj, ctx.cache.status_of(obj)
+
+
 def gone(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
     def done() -> bool:
         obj = ctx.cache.objects.get(name)
         return obj is None or obj.uid != uid
 
     return done
+
+
+async def read_modify_write(
+    ctx: ApiContext,
+    read: Callable[[], Awaitable[Container]],
+    change: Callable[[Container], Container],
+    *,
+    name: str,
+    seen_version: int | None = None,
+    dry_run: bool = False,
+    current: Container | None = None,
+) -> tuple[Container, bool]:
+    """`change(current)` stored over the object under compare-and-swap, retried against
+    whatever is current while other writers win (client-go's `RetryOnConflict`: jittered
+    pauses, at most CAS_ATTEMPTS attempts).
+
+    Args:
+        read: the object as it is now; it raises NotFound (or Conflict) itself.
+        change: the new object; the very object (or an equal one) to write nothing; it
+            may raise to refuse the change.
+        name: the object's name, for the conflict messages.
+        seen_version: the resourceVersion the client read: the write is conditional on
+            it, one attempt, and a newer object is the client's conflict (409).
+        dry_run: answer what would be written, write nothing.
+        current: the object already read, for the first attempt.
+
+    Returns:
+        The object stored (or, with nothing to write or on a dry run, what it would be),
+        and whether it was written.
+
+    Raises:
+        Conflict: the object changed since `seen_version`, or kept changing.
+    """
+    for attempt in range(CAS_ATTEMPTS):
+        await pause_before_retry(attempt)
+        if current is None:
+            current = await read()
+        updated = change(current)
+        if dry_run or updated == current:
+            if seen_version is not None and current.resource_version > seen_version:
+                raise Conflict(stale_message(name, seen_version))
+            return updated, False
+        stored = await registry.update(
+            ctx.store, ctx.keys, updated, seen_version=seen_version or current.resource_version
+        )
+        if stored is not None:
+            return stored, True
+        if seen_version is not None:
+            raise Conflict(stale_message(name, seen_version))
+        current = None  # another writer won: read again
+    raise Conflict(f"container {name!r} kept changing under this request; try again")
+
+
+def stale_message(name: str, seen_version: int) -> str:
+    return (
+        f"container {name!r} has changed since resourceVersion {seen_version}: "
+        "read it again and reapply your change"
+    )
 
 
 async def request_deletion(ctx: ApiContext, obj: Container) -> Container:
@@ -166,22 +236,20 @@ async def request_deletion(ctx: ApiContext, obj: Container) -> Container:
         NotFound: it vanished meanwhile.
         Conflict: it kept changing under this request.
     """
-    for attempt in range(CAS_ATTEMPTS):
-        await pause_before_retry(attempt)
-        if obj.deleting:
-            return obj  # a second DELETE is harmless
-        stored = await registry.update(
-            ctx.store, ctx.keys, replace(obj, deletion_timestamp=now_iso())
-        )
-        if stored is not None:
-            log.info(
-                "container_deletion_requested",
-                container=obj.name,
-                revision=stored.resource_version,
-            )
-            return stored
-        found = await registry.read(ctx.store, ctx.keys, obj.name)
-        if found is None or found[0].uid != obj.uid:
+
+    async def read() -> Container:
+        found = await registry.read_object(ctx.store, ctx.keys, obj.name)
+        if found is None or found.uid != obj.uid:
             raise NotFound(f"container {obj.name!r} is already gone")
-        obj = found[0]
-    raise Conflict(f"container {obj.name!r} kept changing under this request; try again")
+        return found
+
+    def mark(current: Container) -> Container:
+        # A second DELETE is harmless: it changes nothing.
+        return current if current.deleting else replace(current, deletion_timestamp=now_iso())
+
+    stored, written = await read_modify_write(ctx, read, mark, name=obj.name, current=obj)
+    if written:
+        log.info(
+            "container_deletion_requested", container=obj.name, revision=stored.resource_version
+        )
+    return stored

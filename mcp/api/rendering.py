@@ -16,7 +16,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from mcp.api.schemas import container_out, dump
+from mcp.api.schemas import container_json
 from mcp.model import Container, Status
 
 CAPACITY = 20_000  # object names; an entry is an object's JSON (about 1 KB)
@@ -40,7 +40,7 @@ class Renderer:
         if entry is not None and entry[0] is obj and entry[1] is status:
             self._entries.move_to_end(key)
             return entry[2]
-        text = json.dumps(dump(container_out(obj, status)))
+        text = json.dumps(container_json(obj, status))
         self._entries[key] = (obj, status, text)
         self._entries.move_to_end(key)
         if len(self._entries) > self._capacity:

@@ -268,6 +268,12 @@ def dump(model: BaseModel) -> dict[str, Any]:
     return result
 
 
+def container_json(obj: Container, status: Status | None) -> dict[str, Any]:
+    """An object as the v1 API answers it (`ContainerOut`), as JSON values: the one
+    mapping of objects to answers (the seed calls' flat shape is made from it)."""
+    return dump(container_out(obj, status))
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Problems any call can answer: a bad query parameter, or etcd away.

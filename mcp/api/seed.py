@@ -14,6 +14,7 @@ their objects are the v1 objects in the seed's flat shape (`cmd` is `spec.args`)
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -23,12 +24,12 @@ from quart_schema import document_querystring, document_request, document_respon
 
 from mcp import logs, registry, validation
 from mcp.api.common import (
-    CAS_ATTEMPTS,
     ApiContext,
+    as_cached,
     gone,
     json_body,
     json_response,
-    pause_before_retry,
+    read_modify_write,
     request_deletion,
     settled,
     wait_seconds,
@@ -41,11 +42,8 @@ from mcp.api.schemas import (
     SeedList,
     SeedObject,
     SeedQuery,
-    SeedStatus,
-    dump,
-    pending_status,
+    container_json,
     problems,
-    resource_version,
 )
 from mcp.errors import Conflict, NotFound
 from mcp.model import Container, DesiredState, Status, now_iso
@@ -58,29 +56,39 @@ HEX_RE = re.compile(r"^[0-9a-f]+$")
 
 
 def view(obj: Container, status: Status | None) -> dict[str, Any]:
-    shown = status or pending_status(obj)
-    seed_object = SeedObject(
-        name=obj.name,
-        uid=obj.uid,
-        image=obj.spec.image,
-        cmd=list(obj.spec.args or []),
-        state=obj.spec.state,
-        container_id=shown.container_id,
-        resource_version=str(resource_version(obj, status)),
-        generation=obj.generation,
-        created_at=obj.created_at,
-        deletion_timestamp=obj.deletion_timestamp,
-        status=SeedStatus(
-            phase="Terminating" if obj.deleting else shown.phase,
-            container_id=shown.container_id,
-            exit_code=shown.exit_code,
-            reason=shown.reason,
-            message=shown.message,
-            observed_at=shown.observed_at or None,
-            observed_generation=shown.observed_generation,
-        ),
-    )
-    return dump(seed_object)
+    """The object in the seed's flat shape (`SeedObject`), made from its v1 shape."""
+    return _flat(container_json(obj, status), status)
+
+
+def cached_view(ctx: ApiContext, obj: Container, status: Status | None) -> dict[str, Any]:
+    """`view`, from the v1 JSON the renderer keeps for this stored version (a read)."""
+    return _flat(json.loads(ctx.renderer.object_json(obj, status)), status)
+
+
+def _flat(out: dict[str, Any], status: Status | None) -> dict[str, Any]:
+    metadata, spec, shown = out["metadata"], out["spec"], out["status"]
+    return {
+        "name": metadata["name"],
+        "uid": metadata["uid"],
+        "image": spec["image"],
+        "cmd": spec["args"] or [],
+        "state": spec["state"],
+        "container_id": shown["containerID"],
+        "resource_version": metadata["resourceVersion"],
+        "generation": metadata["generation"],
+        "created_at": metadata["creationTimestamp"],
+        "deletion_timestamp": metadata["deletionTimestamp"],
+        "status": {
+            "phase": shown["phase"],
+            "container_id": shown["containerID"],
+            "exit_code": shown["exitCode"],
+            "reason": shown["reason"],
+            "message": shown["message"],
+            # The one field the v1 shape has not: when the controller last looked.
+            "observed_at": (status.observed_at if status else "") or None,
+            "observed_generation": shown["observedGeneration"],
+        },
+    }
 
 
 async def resolve(ctx: ApiContext, ref: str) -> tuple[Container, Status | None]:
@@ -138,33 +146,25 @@ def _named_in_cache(ctx: ApiContext, ref: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-async def _current_view(ctx: ApiContext, obj: Container) -> dict[str, Any]:
-    found = await registry.read(ctx.store, ctx.keys, obj.name)
-    if found is None or found[0].uid != obj.uid:
-        return view(obj, None)
-    return view(*found)
-
-
 async def _set_state(ctx: ApiContext, ref: str, state: DesiredState) -> Response:
     wait_s = wait_seconds(DEFAULT_WAIT_S)
-    for attempt in range(CAS_ATTEMPTS):
-        await pause_before_retry(attempt)
-        obj, _status = await resolve(ctx, ref)
+
+    async def read() -> Container:
+        return (await resolve(ctx, ref))[0]
+
+    def with_state(obj: Container) -> Container:
         if obj.deleting:
             raise Conflict(f"container {obj.name!r} is being deleted")
-        updated = obj.with_state(state)
-        stored = obj if updated is obj else await registry.update(ctx.store, ctx.keys, updated)
-        if stored is not None:
-            break
-    else:
-        raise Conflict(f"container {ref!r} kept changing under this request; try again")
+        return obj.with_state(state)
+
+    stored, _ = await read_modify_write(ctx, read, with_state, name=ref)
     log.info(
         "container_state_set", container=stored.name, state=state, revision=stored.resource_version
     )
     done = await wait_until(
         ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
     )
-    return json_response(await _current_view(ctx, stored), 200 if done else 202)
+    return json_response(view(*as_cached(ctx, stored)), 200 if done else 202)
 
 
 def blueprint(ctx: ApiContext) -> Blueprint:
@@ -175,7 +175,8 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     @document_response(SeedList, 200)
     async def list_containers() -> Response:
         items, revision = await registry.list_all(ctx.store, ctx.keys)
-        body = {"items": [view(obj, status) for obj, status in items], "revision": str(revision)}
+        shown = [cached_view(ctx, obj, status) for obj, status in items]
+        body = {"items": shown, "revision": str(revision)}
         return json_response(body, 200)
 
     @seed.post("/containers/create")
@@ -205,7 +206,7 @@ def blueprint(ctx: ApiContext) -> Blueprint:
         done = await wait_until(
             ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
         )
-        return json_response(await _current_view(ctx, stored), 201 if done else 202)
+        return json_response(view(*as_cached(ctx, stored)), 201 if done else 202)
 
     @seed.get("/containers/<ref>")
     @problems(*READ_PROBLEMS)
@@ -213,7 +214,7 @@ def blueprint(ctx: ApiContext) -> Blueprint:
     @document_response(Problem, 404)
     @document_response(Problem, 409)
     async def get_container(ref: str) -> Response:
-        return json_response(view(*await resolve(ctx, ref)), 200)
+        return json_response(cached_view(ctx, *await resolve(ctx, ref)), 200)
 
     @seed.post("/containers/<ref>/start")
     @problems(*WRITE_PROBLEMS)
@@ -256,6 +257,6 @@ def blueprint(ctx: ApiContext) -> Blueprint:
                 observed_at=now_iso(),
             )
             return json_response(view(stored, final), 200)
-        return json_response(await _current_view(ctx, stored), 202)
+        return json_response(view(*as_cached(ctx, stored)), 202)
 
     return seed

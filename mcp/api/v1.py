@@ -25,12 +25,12 @@ from quart_schema import document_querystring, document_request, document_respon
 from mcp import events, logs, registry, selectors, validation
 from mcp.api import watching
 from mcp.api.common import (
-    CAS_ATTEMPTS,
     ApiContext,
+    as_cached,
     gone,
     json_body,
     json_response,
-    pause_before_retry,
+    read_modify_write,
     request_deletion,
     settled,
     wait_seconds,
@@ -47,7 +47,7 @@ from mcp.api.schemas import (
     EventList,
     ListMeta,
     Problem,
-    container_out,
+    container_json,
     dump,
     problems,
 )
@@ -80,10 +80,6 @@ def _dry_run() -> bool:
     if raw != "All":
         raise BadRequest(f"dryRun must be 'All', got {raw!r}")
     return True
-
-
-def _out(obj: Container, status: Status | None) -> dict[str, Any]:
-    return dump(container_out(obj, status))
 
 
 def _seen_version(raw: Any, *, field: str = "metadata.resourceVersion") -> int | None:
@@ -155,6 +151,14 @@ async def _read(ctx: ApiContext, name: str) -> tuple[Container, Status | None]:
     return found
 
 
+async def _read_object(ctx: ApiContext, name: str) -> Container:
+    """The object `name` without its status: what a write starts from."""
+    found = await registry.read_object(ctx.store, ctx.keys, name)
+    if found is None:
+        raise NotFound(f"container {name!r} not found")
+    return found
+
+
 async def _discard_unreadable(ctx: ApiContext, name: str, exc: Unreadable) -> Response:
     """DELETE of an object nobody can read: remove it at once, answer a Status (as
     Kubernetes does for a deletion that leaves no object behind)."""
@@ -179,11 +183,9 @@ async def _answer_write(
         done = await wait_until(
             ctx, stored.resource_version, settled(ctx, stored.name, stored.uid), wait_s
         )
-        found = await registry.read(ctx.store, ctx.keys, stored.name)
-        current = found if found and found[0].uid == stored.uid else (stored, None)
-        return json_response(_out(*current), status_done if done else 202)
+        return json_response(container_json(*as_cached(ctx, stored)), status_done if done else 202)
     status = ctx.cache.status(stored.name) if stored.generation > 1 else None
-    return json_response(_out(stored, status), status_done)
+    return json_response(container_json(stored, status), status_done)
 
 
 async def _replace(
@@ -194,28 +196,22 @@ async def _replace(
     With `seen_version`, one attempt: a conflict is the client's (409). Without, the
     write retries against whatever is current, as Kubernetes' unconditional update.
     """
-    for attempt in range(CAS_ATTEMPTS):
-        await pause_before_retry(attempt)
-        current, _status = await _read(ctx, name)
-        updated: Container = build(current)
-        if dry_run or updated == current:
-            if seen_version is not None and current.resource_version > seen_version:
-                raise Conflict(_conflict_message(name, seen_version))
-            return updated
-        stored = await registry.update(
-            ctx.store, ctx.keys, updated, seen_version=seen_version or current.resource_version
+    stored, written = await read_modify_write(
+        ctx,
+        lambda: _read_object(ctx, name),
+        build,
+        name=name,
+        seen_version=seen_version,
+        dry_run=dry_run,
+    )
+    if written:
+        log.info(
+            "container_updated",
+            container=name,
+            generation=stored.generation,
+            revision=stored.resource_version,
         )
-        if stored is not None:
-            log.info(
-                "container_updated",
-                container=name,
-                generation=stored.generation,
-                revision=stored.resource_version,
-            )
-            return stored
-        if seen_version is not None:
-            raise Conflict(_conflict_message(name, seen_version))
-    raise Conflict(f"container {name!r} kept changing under this request; try again")
+    return stored
 
 
 async def _update_and_answer(
@@ -225,15 +221,8 @@ async def _update_and_answer(
     wait_s, dry_run = wait_seconds(0.0), _dry_run()
     stored = await _replace(ctx, name, build, seen_version, dry_run=dry_run)
     if dry_run:
-        return json_response(_out(stored, ctx.cache.status(name)), 200)
+        return json_response(container_json(stored, ctx.cache.status(name)), 200)
     return await _answer_write(ctx, stored, wait_s=wait_s, status_done=200)
-
-
-def _conflict_message(name: str, seen_version: int) -> str:
-    return (
-        f"container {name!r} has changed since resourceVersion {seen_version}: "
-        "read it again and reapply your change"
-    )
 
 
 def _updated(current: Container, body: ContainerIn) -> Container:
@@ -313,7 +302,7 @@ def blueprint(
         if dry_run:
             if await registry.read(ctx.store, ctx.keys, obj.name) is not None:
                 raise Conflict(f"a container named {obj.name!r} already exists")
-            return json_response(_out(obj, None), 201)
+            return json_response(container_json(obj, None), 201)
         stored = await registry.create(ctx.store, ctx.keys, obj)
         log.info(
             "container_created",
@@ -423,14 +412,14 @@ def blueprint(
     async def delete(name: str) -> Response:
         wait_s = wait_seconds(0.0)
         try:
-            current, _status = await _read(ctx, name)
+            current = await _read_object(ctx, name)
         except Unreadable as exc:
             return await _discard_unreadable(ctx, name, exc)
         stored = await request_deletion(ctx, current)
         if wait_s > 0 and await wait_until(
             ctx, stored.resource_version, gone(ctx, stored.name, stored.uid), wait_s
         ):
-            return json_response(_out(stored, None), 200)
-        return json_response(_out(stored, ctx.cache.status(name)), 202)
+            return json_response(container_json(stored, None), 200)
+        return json_response(container_json(stored, ctx.cache.status(name)), 202)
 
     return v1

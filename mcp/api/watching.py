@@ -43,7 +43,7 @@ from mcp import logs
 from mcp.api.common import ApiContext
 from mcp.api.problems import Gone
 from mcp.api.rendering import Renderer
-from mcp.api.schemas import container_out, dump
+from mcp.api.schemas import container_json
 from mcp.cache import Change, ContainerSubscription, Expired, Shown
 from mcp.errors import Compacted
 from mcp.selectors import Selector
@@ -106,7 +106,7 @@ def change_line(
         # Deleted: its last state, at the revision of the deletion.
         gone, status = change.before
         shown = replace(gone, resource_version=change.revision)
-        return line("DELETED", dump(container_out(shown, status)))
+        return line("DELETED", container_json(shown, status))
     return renderer.watch_line(kind, *change.after)
 
 

@@ -21,7 +21,7 @@ from mcp.store import Compare, KeyValue, Put, Store
 
 def kind_prefix(keys: Keys, kind: Kind, namespace: str | None = None) -> str:
     """Where objects of `kind` live (in `namespace`, when given)."""
-    base = f"{keys.root}{kind.group + '/' if kind.group else ''}{kind.resource}/"
+    base = keys.root + kind.key_path
     return f"{base}{namespace}/" if namespace is not None else base
 
 

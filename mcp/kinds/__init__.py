@@ -69,3 +69,9 @@ class Kind:
     @property
     def singular(self) -> str:
         return self.kind.lower()
+
+    @property
+    def key_path(self) -> str:
+        """Where its objects are stored below the registry's root, as kube-apiserver lays
+        them out: `<resource>/`, or `<group>/<resource>/` for a named group's."""
+        return f"{self.group + '/' if self.group else ''}{self.resource}/"
