@@ -97,6 +97,8 @@ class Strategy:
         status_subresource: whether `status` is written through `/status` only: a write
             of the main resource keeps the stored status, a write of `/status` changes
             nothing else (upstream's strategy and status strategy, PrepareForUpdate).
+        return_deleted_object: whether a completed delete answers with the object rather
+            than a `Status` (upstream's `ReturnDeletedObject`, set for ServiceAccounts).
     """
 
     kind: Kind
@@ -111,6 +113,7 @@ class Strategy:
     being_deleted: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     protected: frozenset[str] = frozenset()
     status_subresource: bool = False
+    return_deleted_object: bool = False
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -144,6 +147,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.SERVICEACCOUNT_FIELDS,
         core.validate_service_account,
         item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+        return_deleted_object=True,  # as pkg/registry/core/serviceaccount/storage
     ),
     "nodes": Strategy(
         core.NODE,
@@ -892,7 +896,7 @@ async def delete_object(
             del metadata["resourceVersion"]
             operation: Put | Delete = Put(object_key, json.dumps(marked).encode())
         elif dry_run:
-            return _deleted(kind, current), item.mod_revision
+            return _deleted(strategy, current), item.mod_revision
         else:
             operation = Delete(object_key)
         revision = await store.txn([Compare(object_key, "mod", item.mod_revision)], [operation])
@@ -901,11 +905,14 @@ async def delete_object(
         if held:
             metadata["resourceVersion"] = str(revision)
             return marked, revision
-        return _deleted(kind, current), revision
+        return _deleted(strategy, current), revision
 
 
-def _deleted(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+def _deleted(strategy: Strategy, obj: dict[str, Any]) -> dict[str, Any]:
     """As kube-apiserver's generic store answers a completed delete (`finalizeDelete`)."""
+    if strategy.return_deleted_object:
+        return obj
+    kind = strategy.kind
     metadata = obj["metadata"]
     return {
         "kind": "Status",
