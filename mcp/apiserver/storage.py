@@ -342,9 +342,23 @@ def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
             raise KubeError(400, f"invalid field selector: {term!r}")
         field, value = term.split(operator, 1)
         if field.strip() not in kind.field_selectors:
-            raise KubeError(400, f"field label not supported: {field.strip()}")
+            raise KubeError(400, _unknown_field_label(kind, field.strip()))
         terms.append((field.strip(), value.strip(), operator != "!="))
     return terms
+
+
+# The core kinds with a field label conversion of their own (pkg/apis/core/v1/conversion.go);
+# any other falls to runtime.DefaultMetaV1FieldSelectorConversion, worded otherwise.
+_CONVERTED_FIELD_LABELS = frozenset(
+    {"Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret", "Service"}
+)
+
+
+def _unknown_field_label(kind: Kind, field: str) -> str:
+    """Upstream's words for a field `kind` cannot select on."""
+    if kind.group == "" and kind.kind in _CONVERTED_FIELD_LABELS:
+        return f"field label not supported: {field}"
+    return f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
 
 
 def _selected(
