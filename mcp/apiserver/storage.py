@@ -244,6 +244,9 @@ def prepare(
     if not isinstance(metadata, dict):
         raise _invalid(kind, str(name), [("metadata", "must be an object")])
     metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
+    for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
+        if omitted in metadata and metadata[omitted] in ({}, None):
+            del metadata[omitted]
     if name is None and not metadata.get("name") and metadata.get("generateName"):
         metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
     object_name = metadata.get("name")
