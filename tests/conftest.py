@@ -8,6 +8,7 @@
   every process is terminated (SIGTERM, then SIGKILL) and every Docker container of the
   clusters those processes used is force-removed. The cluster id comes from etcd
   (`<prefix>/cluster-id`) and from the `cluster_identified` log event.
+- `shared_launcher` / `shared_api` (module): one `mcp run` for all of a module's tests.
 """
 
 from __future__ import annotations
@@ -96,16 +97,14 @@ def api(mcp: McpProcess) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def shared_api(
+def shared_launcher(
     etcd: EtcdServer,
     tmp_path_factory: pytest.TempPathFactory,
     docker_client: docker.DockerClient,
-) -> Iterator[httpx.Client]:
-    """An HTTP client for one `mcp run` shared by a module's tests, on a prefix of its own.
-
-    Only for tests that leave no state behind (rejected requests, unknown refs): starting a
-    process per table row would cost seconds each.
-    """
+) -> Iterator[McpLauncher]:
+    """The launcher of one healthy `mcp run` shared by a module's tests, on a prefix of its
+    own (`processes[0]`; its kubeconfig in `data_dir`). Its tests must not restart it, and
+    each works under names of its own."""
     launcher = McpLauncher(
         etcd=etcd,
         prefix=f"/mcp-test-{secrets.token_hex(6)}",
@@ -113,8 +112,19 @@ def shared_api(
         docker_client=docker_client,
     )
     try:
-        process = launcher.start()
-        with httpx.Client(base_url=process.url, timeout=HTTP_TIMEOUT_S) as client:
-            yield client
+        launcher.start()
+        yield launcher
     finally:
         launcher.close()
+
+
+@pytest.fixture(scope="module")
+def shared_api(shared_launcher: McpLauncher) -> Iterator[httpx.Client]:
+    """An HTTP client for one `mcp run` shared by a module's tests, on a prefix of its own.
+
+    Only for tests that leave no state behind (rejected requests, unknown refs): starting a
+    process per table row would cost seconds each.
+    """
+    url = shared_launcher.processes[0].url
+    with httpx.Client(base_url=url, timeout=HTTP_TIMEOUT_S) as client:
+        yield client

@@ -171,6 +171,25 @@ def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
     return validation, bool(dry_run)
 
 
+def _delete_options_dry_run(body: str | bytes) -> bool:
+    """Whether a DELETE's JSON `DeleteOptions` body asks for `dryRun: ["All"]`.
+
+    kubectl's `delete --dry-run=server` says so in the body only, never in the query;
+    kube-apiserver decodes both into one DeleteOptions (`handlers/delete.go`). The rest of
+    the options change nothing for these kinds, and a body that is not JSON is ignored.
+    """
+    try:
+        options = json.loads(body) if body.strip() else {}
+    except (UnicodeDecodeError, ValueError):
+        return False
+    dry_run = options.get("dryRun") if isinstance(options, dict) else None
+    if not dry_run:
+        return False
+    if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):
+        raise KubeError(400, "dryRun may only be All")
+    return True
+
+
 def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
     """The write's field manager (`fieldManager`, else from the User-Agent, as upstream)
     and `force`, after upstream's checks of the request's options."""
@@ -352,8 +371,9 @@ def blueprint(
                 )
             return await create(kind, namespace)
         if request.method == "DELETE":
-            await request.get_data()  # DeleteOptions: as for one object's delete
             _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
+            # DeleteOptions in the body, as for one object's delete.
+            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
@@ -398,7 +418,7 @@ def blueprint(
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
             _, dry_run = _write_options()
-            await request.get_data()  # DeleteOptions: nothing in them changes these kinds' fate
+            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )

@@ -97,6 +97,8 @@ class Strategy:
         status_subresource: whether `status` is written through `/status` only: a write
             of the main resource keeps the stored status, a write of `/status` changes
             nothing else (upstream's strategy and status strategy, PrepareForUpdate).
+        return_deleted_object: whether a completed delete answers with the object rather
+            than a `Status` (upstream's `ReturnDeletedObject`, set for ServiceAccounts).
     """
 
     kind: Kind
@@ -111,6 +113,7 @@ class Strategy:
     being_deleted: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     protected: frozenset[str] = frozenset()
     status_subresource: bool = False
+    return_deleted_object: bool = False
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -144,6 +147,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         core.SERVICEACCOUNT_FIELDS,
         core.validate_service_account,
         item_fields=core.SERVICEACCOUNT_ITEM_FIELDS,
+        return_deleted_object=True,  # as pkg/registry/core/serviceaccount/storage
     ),
     "nodes": Strategy(
         core.NODE,
@@ -240,6 +244,9 @@ def prepare(
     if not isinstance(metadata, dict):
         raise _invalid(kind, str(name), [("metadata", "must be an object")])
     metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
+    for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
+        if omitted in metadata and metadata[omitted] in ({}, None):
+            del metadata[omitted]
     if name is None and not metadata.get("name") and metadata.get("generateName"):
         metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
     object_name = metadata.get("name")
@@ -399,9 +406,23 @@ def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
             raise KubeError(400, f"invalid field selector: {term!r}")
         field, value = term.split(operator, 1)
         if field.strip() not in kind.field_selectors:
-            raise KubeError(400, f"field label not supported: {field.strip()}")
+            raise KubeError(400, _unknown_field_label(kind, field.strip()))
         terms.append((field.strip(), value.strip(), operator != "!="))
     return terms
+
+
+# The core kinds with a field label conversion of their own (pkg/apis/core/v1/conversion.go);
+# any other falls to runtime.DefaultMetaV1FieldSelectorConversion, worded otherwise.
+_CONVERTED_FIELD_LABELS = frozenset(
+    {"Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret", "Service"}
+)
+
+
+def _unknown_field_label(kind: Kind, field: str) -> str:
+    """Upstream's words for a field `kind` cannot select on."""
+    if kind.group == "" and kind.kind in _CONVERTED_FIELD_LABELS:
+        return f"field label not supported: {field}"
+    return f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
 
 
 def _selected(
@@ -953,7 +974,7 @@ async def delete_object(
             del metadata["resourceVersion"]
             operation: Put | Delete = Put(object_key, json.dumps(marked).encode())
         elif dry_run:
-            return _deleted(kind, current), item.mod_revision
+            return _deleted(strategy, current), item.mod_revision
         else:
             operation = Delete(object_key)
         revision = await store.txn([Compare(object_key, "mod", item.mod_revision)], [operation])
@@ -962,7 +983,7 @@ async def delete_object(
         if held:
             metadata["resourceVersion"] = str(revision)
             return marked, revision
-        return _deleted(kind, current), revision
+        return _deleted(strategy, current), revision
 
 
 async def delete_collection(
@@ -1009,8 +1030,11 @@ async def delete_collection(
     return list_of(strategy.kind, deleted, {"resourceVersion": str(newest)}), newest
 
 
-def _deleted(kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+def _deleted(strategy: Strategy, obj: dict[str, Any]) -> dict[str, Any]:
     """As kube-apiserver's generic store answers a completed delete (`finalizeDelete`)."""
+    if strategy.return_deleted_object:
+        return obj
+    kind = strategy.kind
     metadata = obj["metadata"]
     return {
         "kind": "Status",

@@ -1,0 +1,296 @@
+"""The official Python `kubernetes` client against one real `mcp run`, as a program uses it:
+typed `CoreV1Api` calls for every kind mcp serves (each answer parsed into the typed models,
+which refuse a missing required field), and the discovery-based `DynamicClient` for a core
+kind and for mcp's own Container.
+
+Its watch stream and the relist after a 410 are in test_kubernetes_watch.py; server-side
+apply through it is in test_kubernetes_apply.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import kubernetes
+import pytest
+from support.launcher import McpLauncher
+from support.polling import wait_until
+
+pytestmark = pytest.mark.e2e
+
+client = kubernetes.client
+ApiException = kubernetes.client.exceptions.ApiException
+
+
+@pytest.fixture(scope="module")
+def api_client(shared_launcher: McpLauncher) -> Iterator[Any]:
+    """A Python client configured by the kubeconfig of the module's `mcp run`.
+
+    Every test writes in a namespace of its own (or under names of its own), so they share it.
+    """
+    made = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(shared_launcher.data_dir / "kubeconfig")
+    )
+    with made:
+        yield made
+
+
+@pytest.fixture
+def core(api_client: Any) -> Any:
+    """A CoreV1Api, as Any: every field of its models is Optional, and the tests assert on
+    them rather than narrow each one."""
+    return client.CoreV1Api(api_client)
+
+
+@pytest.fixture
+def namespace(core: Any) -> str:
+    """A namespace for this test alone."""
+    name = f"py-{secrets.token_hex(4)}"
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    return name
+
+
+@dataclass(frozen=True)
+class Namespaced:
+    """A namespaced kind as the typed API names it, and a body to write."""
+
+    kind: str  # the suffix of CoreV1Api's methods: create_namespaced_<kind>
+    body: Callable[[str, str], Any]  # (name, namespace) -> a model
+    patch: dict[str, Any]  # a merge patch that changes something
+    changed: Callable[[Any], object]  # what the patch changed, read from a model
+    # A delete answers with the object (upstream's ReturnDeletedObject), not a Status.
+    deleted_is_the_object: bool = False
+
+
+def _event(name: str, namespace: str) -> client.CoreV1Event:
+    return client.CoreV1Event(
+        metadata=client.V1ObjectMeta(name=name, labels={"app": "py"}),
+        involved_object=client.V1ObjectReference(kind="ConfigMap", name="one", namespace=namespace),
+        reason="Noted",
+        message="a program's event",
+        type="Normal",
+    )
+
+
+NAMESPACED = [
+    pytest.param(
+        Namespaced(
+            "config_map",
+            lambda name, _: client.V1ConfigMap(
+                metadata=client.V1ObjectMeta(name=name, labels={"app": "py"}), data={"a": "1"}
+            ),
+            {"data": {"a": "2"}},
+            lambda obj: obj.data,
+        ),
+        id="configmap",
+    ),
+    pytest.param(
+        Namespaced(
+            "secret",
+            lambda name, _: client.V1Secret(
+                metadata=client.V1ObjectMeta(name=name, labels={"app": "py"}),
+                string_data={"a": "1"},
+            ),
+            {"data": {"a": "Mg=="}},
+            lambda obj: obj.data,
+        ),
+        id="secret",
+    ),
+    pytest.param(
+        Namespaced(
+            "service_account",
+            lambda name, _: client.V1ServiceAccount(
+                metadata=client.V1ObjectMeta(name=name, labels={"app": "py"})
+            ),
+            {"automountServiceAccountToken": False},
+            lambda obj: obj.automount_service_account_token,
+            deleted_is_the_object=True,
+        ),
+        id="serviceaccount",
+    ),
+    pytest.param(
+        Namespaced(
+            "event",
+            _event,
+            {"message": "changed"},
+            lambda obj: obj.message,
+        ),
+        id="event",
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", NAMESPACED)
+def test_typed_calls_write_and_read_every_namespaced_kind(
+    core: Any, namespace: str, kind: Namespaced
+) -> None:
+    def call(verb: str, *args: Any, **kwargs: Any) -> Any:
+        return getattr(core, f"{verb}_namespaced_{kind.kind}")(*args, **kwargs)
+
+    created = call("create", namespace, kind.body("one", namespace))
+    read = call("read", "one", namespace)
+    listed = call("list", namespace, label_selector="app=py")
+    patched = call("patch", "one", namespace, kind.patch)
+    # A replace from the patched object: its resourceVersion is current.
+    patched.metadata.annotations = {"note": "replaced"}
+    replaced = call("replace", "one", namespace, patched)
+    stale = read
+    stale.metadata.annotations = {"note": "stale"}
+    with pytest.raises(ApiException) as conflict:
+        call("replace", "one", namespace, stale)
+    deleted = call("delete", "one", namespace)
+    with pytest.raises(ApiException) as gone:
+        call("read", "one", namespace)
+
+    assert created.metadata.uid == read.metadata.uid
+    assert created.metadata.namespace == namespace
+    assert created.metadata.creation_timestamp is not None  # parsed into a datetime
+    assert [item.metadata.name for item in listed.items] == ["one"]
+    assert listed.metadata.resource_version.isdigit()
+    assert kind.changed(patched) == kind.changed(replaced)
+    assert kind.changed(patched) != kind.changed(created)
+    assert replaced.metadata.annotations == {"note": "replaced"}
+    assert int(replaced.metadata.resource_version) > int(patched.metadata.resource_version)
+    assert conflict.value.status == 409
+    if kind.deleted_is_the_object:
+        assert deleted.metadata.uid == created.metadata.uid
+    else:  # the client leaves a Status as a dict
+        assert (deleted["kind"], deleted["status"]) == ("Status", "Success")
+        assert deleted["details"]["name"] == "one"
+    assert gone.value.status == 404
+
+
+def test_typed_calls_write_and_read_namespaces(core: Any) -> None:
+    name = f"py-{secrets.token_hex(4)}"
+    created = core.create_namespace(
+        client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels={"team": "py"}))
+    )
+    patched = core.patch_namespace(name, {"metadata": {"labels": {"tier": "back"}}})
+    patched.metadata.annotations = {"note": "replaced"}
+    replaced = core.replace_namespace(name, patched)
+    listed = core.list_namespace(label_selector="team=py")
+    core.delete_namespace(name)
+
+    def gone() -> bool:
+        try:
+            core.read_namespace(name)
+        except ApiException as missing:
+            return bool(missing.status == 404)
+        return False
+
+    assert created.status.phase == "Active"
+    assert created.metadata.labels == {"team": "py", "kubernetes.io/metadata.name": name}
+    assert patched.metadata.labels["tier"] == "back"
+    assert replaced.metadata.annotations == {"note": "replaced"}
+    assert [item.metadata.name for item in listed.items] == [name]
+    assert replaced.spec.finalizers == ["kubernetes"]
+    wait_until(gone, timeout=15, message="the namespace to go")
+
+
+def test_typed_calls_read_and_label_the_node(core: Any) -> None:
+    [node] = core.list_node().items
+    name = node.metadata.name
+    read = core.read_node(name)
+    patched = core.patch_node(name, {"metadata": {"labels": {"py": "yes"}}})
+    status = core.read_node_status(name)
+    with pytest.raises(ApiException) as refused:
+        core.delete_node(name)
+    assert read.metadata.uid == node.metadata.uid
+    assert patched.metadata.labels["py"] == "yes"
+    assert read.status.node_info is not None
+    assert {condition.type for condition in status.status.conditions} >= {"Ready"}
+    assert refused.value.status == 405
+
+
+def test_the_typed_api_reads_an_empty_list_of_pods(core: Any, namespace: str) -> None:
+    assert core.list_namespaced_pod(namespace).items == []
+    assert core.list_pod_for_all_namespaces().items == []
+    with pytest.raises(ApiException) as refused:
+        core.create_namespaced_pod(
+            namespace,
+            client.V1Pod(
+                metadata=client.V1ObjectMeta(name="p"),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="x")]),
+            ),
+        )
+    assert refused.value.status == 405
+
+
+def test_the_dynamic_client_finds_configmaps_by_discovery(api_client: Any, namespace: str) -> None:
+    dynamic = kubernetes.dynamic.DynamicClient(api_client)  # type: ignore[no-untyped-call]  # the package ships no types
+    configmaps = dynamic.resources.get(api_version="v1", kind="ConfigMap")
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dyn"},
+        "data": {"a": "1"},
+    }
+    created = configmaps.create(body=body, namespace=namespace)
+    patched = configmaps.patch(
+        name="dyn",
+        namespace=namespace,
+        body={"data": {"b": "2"}},
+        content_type="application/merge-patch+json",
+    )
+    strategic = configmaps.patch(name="dyn", namespace=namespace, body={"data": {"c": "3"}})
+    got = configmaps.get(name="dyn", namespace=namespace)
+    listed = configmaps.get(namespace=namespace)
+    deleted = configmaps.delete(name="dyn", namespace=namespace)
+    with pytest.raises(kubernetes.dynamic.exceptions.NotFoundError):
+        configmaps.get(name="dyn", namespace=namespace)
+
+    assert (configmaps.namespaced, configmaps.name, configmaps.short_names) == (
+        True,
+        "configmaps",
+        ["cm"],
+    )
+    assert created.metadata.uid == got.metadata.uid
+    assert patched.data.to_dict() == {"a": "1", "b": "2"}
+    assert strategic.data.to_dict() == {"a": "1", "b": "2", "c": "3"}
+    assert [item.metadata.name for item in listed.items] == ["dyn"]
+    assert (deleted.kind, deleted.status) == ("Status", "Success")
+
+
+def test_the_dynamic_client_drives_mcps_containers(api_client: Any, busybox_image: str) -> None:
+    dynamic = kubernetes.dynamic.DynamicClient(api_client)  # type: ignore[no-untyped-call]  # the package ships no types
+    containers = dynamic.resources.get(api_version="mcp/v1", kind="Container")
+    name = f"dyn-{secrets.token_hex(4)}"
+    body = {
+        "apiVersion": "mcp/v1",
+        "kind": "Container",
+        "metadata": {"name": name},
+        "spec": {"image": busybox_image, "command": ["sleep", "3600"]},
+    }
+    created = containers.create(body=body)
+
+    def phase() -> str:
+        return str(containers.get(name=name).status.phase)
+
+    wait_until(lambda: phase() == "Running", timeout=60, message="the container to run")
+    patched = containers.patch(
+        name=name,
+        body={"metadata": {"labels": {"app": "dyn"}}},
+        content_type="application/merge-patch+json",
+    )
+    listed = containers.get(label_selector="app=dyn")
+    containers.delete(name=name)
+
+    def gone() -> bool:
+        try:
+            containers.get(name=name)
+        except kubernetes.dynamic.exceptions.NotFoundError:
+            return True
+        return False
+
+    assert (containers.namespaced, containers.group, containers.kind) == (
+        False,
+        "mcp",
+        "Container",
+    )
+    assert created.metadata.name == name
+    assert patched.metadata.labels.to_dict() == {"app": "dyn"}
+    assert [item.metadata.name for item in listed.items] == [name]
+    wait_until(gone, timeout=60, message="the container to go")
