@@ -56,6 +56,19 @@ CAUSE_TYPES = (
 Problems = core.Problems
 
 
+@dataclass(frozen=True)
+class Current:
+    """An object as read before a write: a copy the write may change, at its mod revision."""
+
+    obj: dict[str, Any]
+    mod_revision: int
+
+
+# The watch cache's copy of the object at an etcd key, if it holds one (see
+# `namespace_accepts` for why a write may decide from it).
+Lookup = Callable[[str], Current | None]
+
+
 def _no_update_rules(old: dict[str, Any], new: dict[str, Any]) -> Problems:
     return []
 
@@ -281,18 +294,36 @@ def prepare(
 
 
 async def namespace_accepts(
-    store: Store, keys: Keys, kind: Kind, name: str, namespace: str
+    store: Store,
+    keys: Keys,
+    kind: Kind,
+    name: str,
+    namespace: str,
+    *,
+    cached: Lookup | None = None,
 ) -> None:
     """Refuse a new object in a namespace that does not exist or is being deleted, as
-    kube-apiserver's NamespaceLifecycle admission does.
+    kube-apiserver's NamespaceLifecycle admission does: from `cached` (the watch cache)
+    when it holds the namespace, else from etcd.
+
+    The cache is enough, as upstream's admission reads its informer's: a namespace
+    created through this mcp is in the cache before its create returns (every write
+    waits for the cache), and one the cache does not hold (made through another mcp on
+    the same etcd a watch delay ago) is read from etcd. A namespace whose deletion the
+    cache has not seen yet is the race upstream has too: the namespace controller
+    deletes what is created in it once it terminates.
 
     Raises:
         KubeError: 404 for a missing namespace, 403 for a terminating one.
     """
-    item = await store.get(objects.key(keys, core.NAMESPACE, namespace))
-    if item is None:
-        raise not_found("namespaces", namespace)
-    if objects.decode(item)["metadata"].get("deletionTimestamp"):
+    namespace_key = objects.key(keys, core.NAMESPACE, namespace)
+    found = cached(namespace_key) if cached is not None else None
+    if found is None:
+        item = await store.get(namespace_key)
+        if item is None:
+            raise not_found("namespaces", namespace)
+        found = Current(objects.decode(item), item.mod_revision)
+    if found.obj["metadata"].get("deletionTimestamp"):
         raise KubeError(
             403,
             f'{kind.resource} "{name}" is forbidden: unable to create new content in namespace '
@@ -466,12 +497,16 @@ async def create_object(
     dry_run: bool,
     lease: int = 0,
     manager: str = "",
+    cached: Lookup | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """POST: store a new object, `manager`'s Update entry in its managedFields; with
-    `lease`, on that etcd lease (it expires with it)."""
+    `lease`, on that etcd lease (it expires with it). `cached`: the watch cache, where
+    the namespace is looked up first (`namespace_accepts`)."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     if strategy.kind.namespaced:
-        await namespace_accepts(store, keys, strategy.kind, obj["metadata"]["name"], namespace)
+        await namespace_accepts(
+            store, keys, strategy.kind, obj["metadata"]["name"], namespace, cached=cached
+        )
     obj = strategy.prepare_create(obj)
     now = objects.creation_timestamp()
     obj = fieldmanager.updated({}, obj, manager, now=now)
