@@ -409,6 +409,7 @@ def blueprint(
                 subresource=subresource,
                 lease=lease,
                 manager=manager,
+                cached=cached,
             )
         elif content_type == APPLY_PATCH:
             obj, created = await storage.apply_object(
@@ -425,6 +426,7 @@ def blueprint(
                 subresource=subresource,
                 lease=lease,
                 manager=manager,
+                cached=cached,
             )
         if not dry_run:
             await visible(obj)

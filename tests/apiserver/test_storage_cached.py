@@ -110,3 +110,98 @@ async def test_create_refuses_a_namespace_the_cache_shows_terminating() -> None:
     assert refused.value.code == 403
     assert refused.value.reason == "Forbidden"
     assert store.reads == []
+
+
+def configmap_key(name: str) -> str:
+    return objects.key(KEYS, core.CONFIGMAP, name, "default")
+
+
+async def patch(store: FakeStore, cached: Snapshot, body: dict[str, Any]) -> dict[str, Any]:
+    """A merge patch of ConfigMap "a"."""
+    target = (store, KEYS, CONFIGMAPS, "default", "a")
+    patched, _ = await storage.patch_object(
+        *target, "application/merge-patch+json", body, **write_options(cached)
+    )
+    return patched
+
+
+async def update(store: FakeStore, cached: Snapshot, body: dict[str, Any]) -> dict[str, Any]:
+    """A PUT of ConfigMap "a"."""
+    target = (store, KEYS, CONFIGMAPS, "default", "a")
+    updated, _ = await storage.update_object(*target, body, **write_options(cached))
+    return updated
+
+
+def write_options(cached: Snapshot) -> dict[str, Any]:
+    return {"field_validation": "Strict", "dry_run": False, "cached": cached}
+
+
+async def stale_cache() -> tuple[CountingStore, Snapshot, dict[str, Any]]:
+    """A store whose ConfigMap "a" changed (to x=2) after the cache's copy (x=1)."""
+    store, cached = CountingStore(), Snapshot()
+    await ensure_defaults(store, KEYS)
+    cached.take(store)
+    await create(store, cached, "default", "a")
+    cached.take(store)
+    newer = await patch(store, cached, {"data": {"x": "2"}})
+    store.reads.clear()
+    return store, cached, newer
+
+
+async def test_patch_from_a_current_cache_reads_nothing_from_etcd() -> None:
+    store, cached = CountingStore(), Snapshot()
+    await ensure_defaults(store, KEYS)
+    cached.take(store)
+    await create(store, cached, "default", "a")
+    cached.take(store)
+    patched = await patch(store, cached, {"data": {"x": "1"}})
+    assert patched["data"] == {"x": "1"}
+    assert store.reads == []
+
+
+async def test_patch_after_a_stale_cache_read_retries_from_etcd() -> None:
+    store, cached, newer = await stale_cache()
+    patched = await patch(store, cached, {"data": {"y": "3"}})
+    # Applied to etcd's x=2, not to the cache's stale copy (x absent).
+    assert patched["data"] == {"x": "2", "y": "3"}
+    assert store.reads == [configmap_key("a")]
+    assert int(patched["metadata"]["resourceVersion"]) > int(newer["metadata"]["resourceVersion"])
+
+
+async def test_patch_with_a_version_newer_than_the_cache_is_no_conflict() -> None:
+    store, cached, newer = await stale_cache()
+    version = newer["metadata"]["resourceVersion"]
+    patched = await patch(store, cached, {"metadata": {"resourceVersion": version}, "data": {}})
+    assert patched["data"] == {"x": "2"}
+
+
+async def test_a_no_op_patch_on_a_stale_copy_is_checked_against_etcd() -> None:
+    # On the cache's copy (no data) the patch changes nothing; on etcd's (x=2) it does.
+    store, cached, _ = await stale_cache()
+    patched = await patch(store, cached, {"data": {"x": None}})
+    assert "x" not in patched.get("data", {})
+    assert json.loads(store.data[configmap_key("a")].value).get("data") in (None, {})
+
+
+async def test_update_after_a_stale_cache_read_retries_from_etcd() -> None:
+    store, cached, newer = await stale_cache()
+    updated = await update(store, cached, configmap("a", z="4"))
+    assert updated["data"] == {"z": "4"}
+    assert int(updated["metadata"]["resourceVersion"]) > int(newer["metadata"]["resourceVersion"])
+
+
+async def test_a_conditional_update_newer_than_the_cache_is_no_conflict() -> None:
+    store, cached, newer = await stale_cache()
+    body = configmap("a", z="4")
+    body["metadata"]["resourceVersion"] = newer["metadata"]["resourceVersion"]
+    updated = await update(store, cached, body)
+    assert updated["data"] == {"z": "4"}
+
+
+async def test_a_conditional_update_older_than_etcd_is_a_conflict() -> None:
+    store, cached, newer = await stale_cache()
+    body = configmap("a", z="4")
+    body["metadata"]["resourceVersion"] = str(int(newer["metadata"]["resourceVersion"]) - 1)
+    with pytest.raises(KubeError) as refused:
+        await update(store, cached, body)
+    assert refused.value.code == 409
