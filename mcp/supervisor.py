@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import signal
 import socket
@@ -184,6 +185,11 @@ async def _serve_actors(
             config,
             shutdown,
         )
+        # What start-up loaded (the watch cache's listing, every module) lives as long as
+        # the process: frozen out of the collector's generations, a full collection no
+        # longer walks it (about 57 ms with 10,000 ConfigMaps held, the worst case of a GET
+        # or a write). Frozen objects are still freed when their last reference goes.
+        gc.freeze()
         log.info(
             "mcp_started",
             listen=config.listen,
