@@ -454,8 +454,8 @@ def table(results: dict[str, Any]) -> list[str]:
     lines += [
         "note: floor = bare quart-trio on hypercorn, fixed body of the GET's size, no guard",
         "  and no access log; etcd = mcp's store adapter from this process (trio -> aetcd).",
-        "  mcp create = 1 etcd get (namespace) + 1 txn + the wait for the watch cache;",
-        "  patch = 1 get + 1 txn (compare-and-swap) + the wait; get and list = the cache.",
+        "  mcp create = 1 txn + the wait for the watch cache (the namespace from the cache);",
+        "  patch = 1 txn (compare-and-swap on the cached copy) + the wait; reads = the cache.",
     ]
     lines += [f"FAILED: {failure}" for failure in results["failures"]]
     return lines

@@ -225,6 +225,15 @@ def _plain(obj: Mapping[str, Any]) -> dict[str, Any]:
     return plain
 
 
+def _without_managed_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`obj` without its managedFields, sharing all but its top level and its metadata:
+    for what is only read (compared), or written only there (`_with`)."""
+    plain = dict(obj)
+    if isinstance(plain.get("metadata"), dict):
+        plain["metadata"] = {k: v for k, v in plain["metadata"].items() if k != "managedFields"}
+    return plain
+
+
 def _with(obj: dict[str, Any], managed: Managed) -> dict[str, Any]:
     entries = encode(managed)
     metadata = obj.setdefault("metadata", {})
@@ -271,8 +280,12 @@ def updated(
     version = str(new.get("apiVersion", ""))
     shape = shapes.shape_for(version, str(new.get("kind", "")))
     managed = _live_or_new(live, new)
-    result = _plain(new)
-    owners = apply.update(_plain(live), result, shape, version, managed.owners, CURRENT_OPERATION)
+    # No deep copies: `apply.update` only compares the two, and `_with` sets the result's
+    # managedFields in its own metadata. The result shares the rest with `new`.
+    result = _without_managed_fields(new)
+    owners = apply.update(
+        _without_managed_fields(live), result, shape, version, managed.owners, CURRENT_OPERATION
+    )
     _strip(owners, CURRENT_OPERATION)
     times = dict(managed.times)
     if (took := owners.pop(CURRENT_OPERATION, None)) is not None:

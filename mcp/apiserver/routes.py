@@ -290,6 +290,12 @@ def blueprint(
     async def openapi_group(group: str, version: str) -> Response:
         return _json(openapi.group_version_document(_served(group, version), SERVED))
 
+    def cached(object_key: str) -> storage.Current | None:
+        """The watch cache's copy of the object at `object_key` (`storage.Lookup`)."""
+        located = cache.kube.locate(object_key)
+        found = cache.kube.get(*located) if located is not None else None
+        return None if found is None else storage.Current(found.copy(), found.revision)
+
     async def visible(obj: dict[str, Any]) -> None:
         """Wait until the cache holds a write, so the client (and everyone) reads it next."""
         revision = int(obj["metadata"]["resourceVersion"])
@@ -351,6 +357,7 @@ def blueprint(
             dry_run=dry_run,
             lease=await lease_for(kind, dry_run),
             manager=manager,
+            cached=cached,
         )
         if not dry_run:
             await visible(obj)
@@ -446,6 +453,7 @@ def blueprint(
                 subresource=subresource,
                 lease=lease,
                 manager=manager,
+                cached=cached,
             )
         elif content_type == APPLY_PATCH:
             obj, created = await storage.apply_object(
@@ -462,6 +470,7 @@ def blueprint(
                 subresource=subresource,
                 lease=lease,
                 manager=manager,
+                cached=cached,
             )
         if not dry_run:
             await visible(obj)

@@ -56,6 +56,19 @@ CAUSE_TYPES = (
 Problems = core.Problems
 
 
+@dataclass(frozen=True)
+class Current:
+    """An object as read before a write: a copy the write may change, at its mod revision."""
+
+    obj: dict[str, Any]
+    mod_revision: int
+
+
+# The watch cache's copy of the object at an etcd key, if it holds one (see
+# `namespace_accepts` and `_read` for why a write may start from it).
+Lookup = Callable[[str], Current | None]
+
+
 def _no_update_rules(old: dict[str, Any], new: dict[str, Any]) -> Problems:
     return []
 
@@ -349,18 +362,36 @@ def owner_reference_problems(references: Any) -> Problems:
 
 
 async def namespace_accepts(
-    store: Store, keys: Keys, kind: Kind, name: str, namespace: str
+    store: Store,
+    keys: Keys,
+    kind: Kind,
+    name: str,
+    namespace: str,
+    *,
+    cached: Lookup | None = None,
 ) -> None:
     """Refuse a new object in a namespace that does not exist or is being deleted, as
-    kube-apiserver's NamespaceLifecycle admission does.
+    kube-apiserver's NamespaceLifecycle admission does: from `cached` (the watch cache)
+    when it holds the namespace, else from etcd.
+
+    The cache is enough, as upstream's admission reads its informer's: a namespace
+    created through this mcp is in the cache before its create returns (every write
+    waits for the cache), and one the cache does not hold (made through another mcp on
+    the same etcd a watch delay ago) is read from etcd. A namespace whose deletion the
+    cache has not seen yet is the race upstream has too: the namespace controller
+    deletes what is created in it once it terminates.
 
     Raises:
         KubeError: 404 for a missing namespace, 403 for a terminating one.
     """
-    item = await store.get(objects.key(keys, core.NAMESPACE, namespace))
-    if item is None:
-        raise not_found("namespaces", namespace)
-    if objects.decode(item)["metadata"].get("deletionTimestamp"):
+    namespace_key = objects.key(keys, core.NAMESPACE, namespace)
+    found = cached(namespace_key) if cached is not None else None
+    if found is None:
+        item = await store.get(namespace_key)
+        if item is None:
+            raise not_found("namespaces", namespace)
+        found = Current(objects.decode(item), item.mod_revision)
+    if found.obj["metadata"].get("deletionTimestamp"):
         raise KubeError(
             403,
             f'{kind.resource} "{name}" is forbidden: unable to create new content in namespace '
@@ -548,12 +579,16 @@ async def create_object(
     dry_run: bool,
     lease: int = 0,
     manager: str = "",
+    cached: Lookup | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """POST: store a new object, `manager`'s Update entry in its managedFields; with
-    `lease`, on that etcd lease (it expires with it)."""
+    `lease`, on that etcd lease (it expires with it). `cached`: the watch cache, where
+    the namespace is looked up first (`namespace_accepts`)."""
     obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
     if strategy.kind.namespaced:
-        await namespace_accepts(store, keys, strategy.kind, obj["metadata"]["name"], namespace)
+        await namespace_accepts(
+            store, keys, strategy.kind, obj["metadata"]["name"], namespace, cached=cached
+        )
     obj = strategy.prepare_create(obj)
     now = objects.creation_timestamp()
     obj = fieldmanager.updated({}, obj, manager, now=now)
@@ -615,11 +650,14 @@ async def _write_over(
     dry_run: bool,
     as_subresource: bool = False,
     lease: int = 0,
+    from_cache: bool = False,
 ) -> dict[str, Any] | None:
     """`new` in place of `current` (stored at `mod_revision`), on `lease` (etcd detaches
     a key written without one); None if it changed meanwhile.
     `as_subresource`: a write of what the main resource may not change (a namespace's
     finalizers), so the kind's `prepare_update` does not keep those from `current`.
+    `from_cache`: `current` is the watch cache's copy; a write that changes nothing is
+    then only answered once etcd confirms the copy is current (no transaction checks it).
 
     An object being deleted whose last finalizer this write removes is deleted by it, as
     kube-apiserver's store does (`shouldDeleteDuringUpdate`); it may gain no finalizer.
@@ -654,6 +692,10 @@ async def _write_over(
     if dry_run or (not finished and _unchanged(current, new)):
         # As kube-apiserver's etcd3 store: a write that changes nothing is not made, and
         # the object keeps its resourceVersion (a no-op apply, a repeated update).
+        if from_cache and not dry_run:
+            stored = await store.get(object_key)
+            if stored is None or stored.mod_revision != mod_revision:
+                return None
         metadata["resourceVersion"] = str(mod_revision)
         return new
     operation: Put | Delete = (
@@ -673,6 +715,26 @@ def _unchanged(current: dict[str, Any], new: dict[str, Any]) -> bool:
     return stored(current) == stored(new)
 
 
+async def _read(
+    store: Store, object_key: str, cached: Lookup | None
+) -> tuple[Current | None, bool]:
+    """The object a write starts from, and whether it is the watch cache's copy: from
+    `cached` when it holds the object, else from etcd (None: no such object).
+
+    A write from the cache's copy is as safe as one from etcd's: its transaction
+    compares the key's mod revision with the copy's, so etcd takes it only if the
+    object has not changed since that revision (a delete or a re-create changes it
+    too), which is what a read from etcd would have found. A stale copy (a write made
+    through another mcp, or by a controller, not yet in the cache) fails that compare
+    and costs one retry from etcd; the caller never answers a conflict from the cache
+    alone. An object the cache does not hold is read from etcd, for the same reason.
+    """
+    if cached is not None and (found := cached(object_key)) is not None:
+        return found, True
+    item = await store.get(object_key)
+    return (None if item is None else Current(objects.decode(item), item.mod_revision)), False
+
+
 async def update_object(
     store: Store,
     keys: Keys,
@@ -686,28 +748,81 @@ async def update_object(
     subresource: str | None = None,
     lease: int = 0,
     manager: str = "",
+    cached: Lookup | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
     body makes it conditional. `manager`'s Update entry in managedFields gets what it
-    changed."""
+    changed. `cached`: the watch cache, tried first for the stored object (`_read`)."""
     new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
     seen = (body.get("metadata") or {}).get("resourceVersion")
-    object_key = objects.key(keys, strategy.kind, name, namespace)
-    item = await store.get(object_key)
-    if item is None:
-        raise not_found(strategy.kind.resource, name)
-    if seen not in (None, "") and str(seen) != str(item.mod_revision):
-        raise _conflict(strategy.kind, name)
-    current = objects.decode(item)
-    new = _scoped(strategy, current, new, subresource)
-    check_update(strategy, current, new)
-    new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
-    written = await _write_over(
-        store, strategy, object_key, current, item.mod_revision, new, dry_run=dry_run, lease=lease
+    # `new` serves every attempt: `fieldmanager.updated` writes a copy of it.
+    return await _read_modify_write(
+        store,
+        strategy,
+        objects.key(keys, strategy.kind, name, namespace),
+        lambda current: (seen, new, warnings),
+        retry=False,
+        cached=None if dry_run else cached,  # a dry run's answer no transaction checks
+        subresource=subresource,
+        manager=manager,
+        dry_run=dry_run,
+        lease=lease,
     )
-    if written is None:
-        raise _conflict(strategy.kind, name)
-    return written, warnings
+
+
+async def _read_modify_write(
+    store: Store,
+    strategy: Strategy,
+    object_key: str,
+    change: Callable[[dict[str, Any]], tuple[Any, dict[str, Any], list[str]]],
+    *,
+    retry: bool,
+    cached: Lookup | None,
+    subresource: str | None,
+    manager: str,
+    dry_run: bool,
+    lease: int,
+) -> tuple[dict[str, Any], list[str]]:
+    """An update or a patch: `change(current)` (the resourceVersion the client saw, the
+    new object, warnings) written over the object read (`_read`: first from `cached`,
+    any retry from etcd) by `_write_over`, with `manager`'s managedFields. Another
+    writer winning is retried with `retry` (a patch), else a 409 (an update); after a
+    read from the cache it is always retried once from etcd.
+
+    Raises:
+        KubeError: 404 for no such object, 409 for a conflict, 422 for an invalid one.
+    """
+    name = object_key.rpartition("/")[2]
+    for _ in range(PATCH_ATTEMPTS):
+        found, from_cache = await _read(store, object_key, cached)
+        cached = None
+        if found is None:
+            raise not_found(strategy.kind.resource, name)
+        current = found.obj
+        seen, new, warnings = change(current)
+        if seen not in (None, "") and str(seen) != str(found.mod_revision):
+            if from_cache:
+                continue  # the cache may be behind the version the client saw
+            raise _conflict(strategy.kind, name)
+        new = _scoped(strategy, current, new, subresource)
+        check_update(strategy, current, new)
+        new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
+        written = await _write_over(
+            store,
+            strategy,
+            object_key,
+            current,
+            found.mod_revision,
+            new,
+            dry_run=dry_run,
+            lease=lease,
+            from_cache=from_cache,
+        )
+        if written is not None:
+            return written, warnings
+        if not (retry or from_cache):
+            break
+    raise _conflict(strategy.kind, name)
 
 
 def _scoped(
@@ -782,42 +897,33 @@ async def patch_object(
     subresource: str | None = None,
     lease: int = 0,
     manager: str = "",
+    cached: Lookup | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """PATCH by JSON, merge or strategic merge patch; `manager`'s Update entry in
-    managedFields gets what it changed."""
-    object_key = objects.key(keys, strategy.kind, name, namespace)
-    for _ in range(PATCH_ATTEMPTS):
-        item = await store.get(object_key)
-        if item is None:
-            raise not_found(strategy.kind.resource, name)
-        current = objects.decode(item)
+    managedFields gets what it changed. `cached`: the watch cache, tried first for the
+    stored object (`_read`); a retry reads etcd."""
+
+    def change(current: dict[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
         patched = apply_patch(strategy.kind, current, content_type, patch)
-        seen = (
-            (patched.get("metadata") or {}).get("resourceVersion")
-            if isinstance(patched, dict)
-            else None
-        )
-        if seen not in (None, "", str(item.mod_revision)):
-            raise _conflict(strategy.kind, name)
+        metadata = patched.get("metadata") if isinstance(patched, dict) else None
+        seen = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
         new, warnings = prepare(
             strategy, patched, namespace, field_validation=field_validation, name=name
         )
-        new = _scoped(strategy, current, new, subresource)
-        check_update(strategy, current, new)
-        new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
-        written = await _write_over(
-            store,
-            strategy,
-            object_key,
-            current,
-            item.mod_revision,
-            new,
-            dry_run=dry_run,
-            lease=lease,
-        )
-        if written is not None:
-            return written, warnings
-    raise _conflict(strategy.kind, name)
+        return seen, new, warnings
+
+    return await _read_modify_write(
+        store,
+        strategy,
+        objects.key(keys, strategy.kind, name, namespace),
+        change,
+        retry=True,
+        cached=None if dry_run else cached,  # a dry run's answer no transaction checks
+        subresource=subresource,
+        manager=manager,
+        dry_run=dry_run,
+        lease=lease,
+    )
 
 
 async def rewrite(
