@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import trio
@@ -29,7 +30,7 @@ from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
 from mcp.api.problems import problem_for
-from mcp.apiserver import kubeconfig, routes
+from mcp.apiserver import kubeconfig, openapi, routes
 from mcp.apiserver import status as kube_status
 from mcp.apiserver.version import version_info
 from mcp.config import Config
@@ -69,9 +70,17 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
-        if kube_status.is_kubernetes_path(request.path):
-            return kube_status.response_for(exc)
-        return problem_for(exc)
+        kubernetes = kube_status.is_kubernetes_path(request.path)
+        response = kube_status.response_for(exc) if kubernetes else problem_for(exc)
+        if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
+            # what its OpenAPI document says (its kind's verbs), not every method of the
+            # route it matched.
+            allowed = openapi.allowed_methods(request.path, routes.SERVED) if kubernetes else None
+            if allowed is None:
+                allowed = sorted(getattr(exc, "valid_methods", None) or ())
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.get("/healthz")
     @hide

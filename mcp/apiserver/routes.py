@@ -61,6 +61,9 @@ def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Re
     response = Response(json.dumps(body), status, content_type="application/json")
     for warning in warnings or []:
         quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
+        # A header is printable ASCII: anything else (a field name sent in the body) as
+        # an escape, not a 500.
+        quoted = "".join(c if " " <= c <= "~" else f"\\u{ord(c):04x}" for c in quoted)
         response.headers.add("Warning", f'299 - "{quoted}"')  # RFC 7234's warn-text
     return response
 
