@@ -329,6 +329,7 @@ def blueprint(
     @document_response(ContainerList, 200)
     @document_response(Problem, 410)
     async def list_or_watch() -> Response:
+        wait_seconds(0.0)  # a list does not wait, but a `wait` it is given must be one
         selector = selectors.parse(request.args.get("labelSelector", ""))
         name = _object_name()
         if _flag("watch"):
