@@ -24,6 +24,7 @@ from hypercorn.trio import serve
 from quart import Response, request
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mcp import __version__, logs
 from mcp.api import guard, seed, v1
@@ -70,8 +71,20 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
+        # An error raised before the body was read (a 405 from routing, a refused query
+        # parameter) would leave the body's bytes on a keep-alive connection, to be read
+        # as the next request: read it first (a no-op when it was). One too large is not
+        # read: its answer closes the connection instead.
+        close = isinstance(exc, RequestEntityTooLarge)
+        if not close:
+            try:
+                await request.get_data()
+            except RequestEntityTooLarge:
+                close = True
         kubernetes = kube_status.is_kubernetes_path(request.path)
         response = kube_status.response_for(exc) if kubernetes else problem_for(exc)
+        if close:
+            response.headers["Connection"] = "close"
         if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
             # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
             # what its OpenAPI document says (its kind's verbs), not every method of the
@@ -80,6 +93,17 @@ def create_app(
             if allowed is None:
                 allowed = sorted(getattr(exc, "valid_methods", None) or ())
             response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.after_request
+    async def allow_what_is_served(response: Response) -> Response:
+        # quart answers OPTIONS with every method of the matched route; a Kubernetes path
+        # serves only what its document lists (as the 405s above say).
+        if request.method == "OPTIONS" and kube_status.is_kubernetes_path(request.path):
+            allowed = openapi.allowed_methods(request.path, routes.SERVED)
+            if allowed is not None:
+                implicit = ["HEAD", "OPTIONS"] if "GET" in allowed else ["OPTIONS"]
+                response.headers["Allow"] = ", ".join([*allowed, *implicit])
         return response
 
     @app.get("/healthz")

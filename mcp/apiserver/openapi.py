@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from mcp import selectors
 from mcp.api.schemas import ContainerList, ContainerOut, ContainerPatch, ContainerQuery
 from mcp.apiserver import storage
 from mcp.kinds import Kind, containers
@@ -63,9 +64,6 @@ ERROR_DESCRIPTIONS = {
     "503": "ServiceUnavailable: etcd is unreachable; retry after Retry-After",
     "504": "Timeout: a resourceVersion the cache did not reach in time",
 }
-# A DNS-1123 subdomain (names of most kinds) and label (namespaces): what mcp validates.
-SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
 @functools.cache
@@ -98,13 +96,13 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
-def _path(name: str, pattern: str, description: str) -> dict[str, Any]:
-    schema = {"type": "string", "pattern": pattern, "maxLength": 253}
+def _path(name: str, description: str) -> dict[str, Any]:
+    # No pattern: a name no object can have is answered 404, as any missing one.
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "schema": schema,
+        "schema": {"type": "string"},
         "description": description,
     }
 
@@ -130,17 +128,10 @@ FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers ow
 TIMEOUT = _query("timeout", STRING, "accepted and ignored by mcp")
 INCLUDE_OBJECT = _query(
     "includeObject",
-    {"type": "string", "enum": ["None", "Metadata", "Object"]},
-    "for a Table: what each row's object carries",
+    STRING,
+    # Read only when a Table is asked for (Accept), as upstream: then anything else is 400.
+    "for a Table: what each row's object carries, None, Metadata (the default) or Object",
 )
-
-
-def _label_selector() -> dict[str, Any]:
-    key = r"([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?"
-    value = r"([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?)?"
-    term = rf"(!?{key}|{key}(=|==|!=){value}|{key} (in|notin) \({value}(,{value})*\))"
-    pattern = rf"^({term}(,{term})*)?$"
-    return _query("labelSelector", {"type": "string", "pattern": pattern}, "select by labels")
 
 
 def _field_selector(kind: Kind) -> dict[str, Any]:
@@ -156,7 +147,7 @@ def _field_selector(kind: Kind) -> dict[str, Any]:
 
 def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
     return [
-        _label_selector(),
+        _query("labelSelector", selectors.SCHEMA, "select by labels"),
         _field_selector(kind),
         _query("limit", WHOLE, "at most this many items; continue from `continue`"),
         _query("continue", STRING, "the token of the previous page's ListMeta"),
@@ -213,10 +204,8 @@ def _serves(kind: Kind, verb: str, writable: frozenset[str]) -> bool:
 def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any]:
     """Every path and operation served for `kind` under `base` (`/api/v1`)."""
     obj = _ref(schema_name(kind))
-    name = _path(
-        "name", LABEL if kind.resource == "namespaces" else SUBDOMAIN, f"the {kind.kind}'s name"
-    )
-    namespace = _path("namespace", LABEL, "the namespace")
+    name = _path("name", f"the {kind.kind}'s name")
+    namespace = _path("namespace", "the namespace")
     scope = "Namespaced" if kind.namespaced else ""
     whole = {"required": True, "content": _content(obj, JSON, "application/yaml")}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
@@ -260,7 +249,8 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
             write,
             {"content": _content(_ref(f"{META}DeleteOptions"))},
-            ok,
+            # The object while its finalizers hold it, else a Status of its deletion.
+            {"200": ("OK", {"anyOf": [obj, STATUS_REF]})},
             WRITE_ERRORS,
         ),
     }
@@ -330,12 +320,21 @@ def _document(group_version: str, kinds: tuple[Kind, ...]) -> dict[str, Any]:
             schemas.update(container_schemas)
         else:
             paths.update(kind_paths(kind, base, writable))
+            _say_what_mcp_takes(schemas[schema_name(kind)], kind)
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.37.0-mcp"},
         "paths": paths,
         "components": {"schemas": _used(schemas, paths)},
     }
+
+
+def _say_what_mcp_takes(schema: dict[str, Any], kind: Kind) -> None:
+    """Where mcp is stricter than upstream's schema says, the schema says so: a body's
+    `apiVersion` and `kind`, when given, are the path's (else 400)."""
+    properties = schema["properties"]
+    properties["apiVersion"] = {**properties["apiVersion"], "enum": [kind.group_version]}
+    properties["kind"] = {**properties["kind"], "enum": [kind.kind]}
 
 
 MCP_SCHEMAS = "io.mcp.v1."
@@ -380,7 +379,7 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
     obj, listed = ref[ContainerOut], ref[ContainerList]
     write = ("400", "404", "409", "413", "415", "422", "503")
     answered = {"200": ("OK", obj), "202": ("Accepted: the wait ran out", obj)}
-    name = _path("name", SUBDOMAIN, "the Container's name")
+    name = _path("name", "the Container's name")
 
     def written(
         action: str, operation_id: str, description: str, answers: dict[str, Any]
@@ -414,7 +413,7 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
                 _query("allowWatchBookmarks", BOOLEAN, "watch only: send BOOKMARK events"),
                 INCLUDE_OBJECT,
             ],
-            responses=_responses({"200": ("OK", listed)}, ("400", "406", "410", "503")),
+            responses=_responses({"200": ("OK", listed)}, ("400", "406", "410", "422", "503")),
         ),
         "post": written(
             "post",
