@@ -71,20 +71,8 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
-        # An error raised before the body was read (a 405 from routing, a refused query
-        # parameter) would leave the body's bytes on a keep-alive connection, to be read
-        # as the next request: read it first (a no-op when it was). One too large is not
-        # read: its answer closes the connection instead.
-        close = isinstance(exc, RequestEntityTooLarge)
-        if not close:
-            try:
-                await request.get_data()
-            except RequestEntityTooLarge:
-                close = True
         kubernetes = kube_status.is_kubernetes_path(request.path)
         response = kube_status.response_for(exc) if kubernetes else problem_for(exc)
-        if close:
-            response.headers["Connection"] = "close"
         if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
             # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
             # what its OpenAPI document says (its kind's verbs), not every method of the
@@ -97,6 +85,14 @@ def create_app(
 
     @app.after_request
     async def allow_what_is_served(response: Response) -> Response:
+        # A body nothing read (quart's own OPTIONS, a 405 from routing, an error raised
+        # before the handler read it) would stay on a keep-alive connection, taken for the
+        # next request: read it (a no-op when read). After errors too: quart runs this on
+        # the error handler's answer.
+        try:
+            await request.get_data()
+        except RequestEntityTooLarge:
+            response.headers["Connection"] = "close"
         # quart answers OPTIONS with every method of the matched route; a Kubernetes path
         # serves only what its document lists (as the 405s above say).
         if request.method == "OPTIONS" and kube_status.is_kubernetes_path(request.path):
