@@ -147,8 +147,17 @@ class Port(_Model):
 
 
 class Resources(_Model):
-    memory: str | None = Field(default=None, description="a quantity such as 64Mi or 1G")
-    cpus: str | None = Field(default=None, description="CPUs such as 0.5, 2 or 500m")
+    memory: str | None = Field(
+        default=None,
+        # The pattern is the syntax; the bounds (6Mi to 2^63-1 bytes) are the validator's.
+        description="a quantity such as 64Mi or 1G, at least 6Mi",
+        json_schema_extra={"pattern": rf"^(?:{rules.MEMORY_RE.pattern})$"},
+    )
+    cpus: str | None = Field(
+        default=None,
+        description="CPUs such as 0.5, 2 or 500m",
+        json_schema_extra={"pattern": rf"^(?:{rules.CPUS_RE.pattern})$"},
+    )
 
     @field_validator("memory")
     @classmethod
@@ -221,7 +230,9 @@ class ContainerSpec(_Model):
     stop_timeout_seconds: int = Field(default=10, ge=0, le=MAX_STOP_TIMEOUT_S)
     image_pull_policy: PullPolicy = "IfNotPresent"
     labels: dict[str, str] = Field(
-        default_factory=dict, description="labels put on the Docker container"
+        default_factory=dict,
+        description="labels put on the Docker container",
+        json_schema_extra=rules.LABELS_SCHEMA,
     )
 
     @field_validator("image")

@@ -197,6 +197,33 @@ def _operation(
     }
 
 
+# RFC 6902: a JSON patch is a list of operations.
+JSON_PATCH = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["op", "path"],
+        "properties": {
+            "op": {"type": "string", "enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": STRING,
+            "from": STRING,
+            "value": {},
+        },
+    },
+}
+
+
+def _patch_bodies(obj: dict[str, Any]) -> dict[str, Any]:
+    """Each patch media type's body: a list of operations, or (the others) a partial object."""
+    partial: dict[str, Any] = {"allOf": [_ref(f"{META}Patch")], "type": "object"}
+    bodies = {media: {"schema": partial} for media in PATCH_TYPES}
+    bodies[PATCH_TYPES[0]] = {"schema": JSON_PATCH}
+    # An apply is the object as its manager wants it, which names its kind.
+    applied: dict[str, Any] = {"allOf": [obj], "type": "object", "required": ["apiVersion", "kind"]}
+    bodies["application/apply-patch+yaml"] = {"schema": applied}
+    return bodies
+
+
 def _serves(kind: Kind, verb: str, writable: frozenset[str]) -> bool:
     return verb in kind.verbs and (verb in ("get", "list", "watch") or kind.resource in writable)
 
@@ -208,6 +235,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
     namespace = _path("namespace", "the namespace")
     scope = "Namespaced" if kind.namespaced else ""
     whole = {"required": True, "content": _content(obj, JSON, "application/yaml")}
+    json_body = {"required": True, "content": _content(obj)}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
     read = [_query("resourceVersion", VERSION, "at least this version"), INCLUDE_OBJECT, PRETTY]
     ok = {"200": ("OK", obj)}
@@ -232,14 +260,15 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             WRITE_ERRORS,
         ),
         "get": ("get", "read", f"read a {kind.kind}", read, None, ok, READ_ERRORS),
-        "update": ("put", "replace", f"replace a {kind.kind}", write, whole, ok, WRITE_ERRORS),
+        # JSON (or protobuf) only: a replace in YAML is refused 415.
+        "update": ("put", "replace", f"replace a {kind.kind}", write, json_body, ok, WRITE_ERRORS),
         "patch": (
             "patch",
             "patch",
             f"partially update a {kind.kind}",
             # On the operation: that is where kubectl looks for fieldValidation.
             [*write, FORCE],
-            {"required": True, "content": _content(_ref(f"{META}Patch"), *PATCH_TYPES)},
+            {"required": True, "content": _patch_bodies(obj)},
             {**ok, "201": ("Created (an apply of a new object)", obj)},
             WRITE_ERRORS,
         ),
@@ -355,7 +384,7 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
         by_alias=True,
         ref_template=f"#/components/schemas/{MCP_SCHEMAS}{{model}}",
     )
-    schemas = {f"{MCP_SCHEMAS}{name}": schema for name, schema in top["$defs"].items()}
+    schemas = {f"{MCP_SCHEMAS}{name}": _openapi30(schema) for name, schema in top["$defs"].items()}
     ref = {model: keyed[(model, mode)] for model, mode in models}  # type: ignore[index]  # as above
     query = schemas.pop(f"{MCP_SCHEMAS}ContainerQuery")["properties"]
     # What `kubectl explain containers` looks the kind up by.
@@ -457,6 +486,28 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
         **schemas,
         f"{META}Status": upstream_schemas()[f"{META}Status"],
     }
+
+
+def _openapi30(node: Any) -> Any:
+    """pydantic's JSON Schema (2020-12) as OpenAPI 3.0 says it, which these documents are:
+    `const` as a one-value `enum`, an optional field's `anyOf [..., null]` as `nullable`."""
+    if isinstance(node, list):
+        return [_openapi30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _openapi30(value) for key, value in node.items()}
+    if "const" in converted:
+        converted["enum"] = [converted.pop("const")]
+    options = converted.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [option for option in options if option != {"type": "null"}]
+        del converted["anyOf"]
+        converted["nullable"] = True
+        if len(rest) == 1:
+            converted = {**rest[0], **converted}
+        else:
+            converted["anyOf"] = rest
+    return converted
 
 
 def _used(schemas: dict[str, Any], paths: dict[str, Any]) -> dict[str, Any]:

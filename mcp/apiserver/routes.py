@@ -196,7 +196,7 @@ def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
     Raises:
         KubeError: 404 for no such resource, 405 for a verb the kind does not serve.
     """
-    for kind in KINDS:
+    for kind in SERVED:  # mcp's Containers too: a verb their own routes do not serve is 405
         if (kind.group, kind.version, kind.resource) == (group, version, resource):
             if verb not in kind.verbs:
                 raise KubeError(
