@@ -151,12 +151,12 @@ class Resources(_Model):
         default=None,
         # The pattern is the syntax; the bounds (6Mi to 2^63-1 bytes) are the validator's.
         description="a quantity such as 64Mi or 1G, at least 6Mi",
-        json_schema_extra={"pattern": rf"^(?:{rules.MEMORY_RE.pattern})$"},
+        json_schema_extra=rules.schema_pattern(rules.MEMORY_RE),
     )
     cpus: str | None = Field(
         default=None,
         description="CPUs such as 0.5, 2 or 500m",
-        json_schema_extra={"pattern": rf"^(?:{rules.CPUS_RE.pattern})$"},
+        json_schema_extra=rules.schema_pattern(rules.CPUS_RE),
     )
 
     @field_validator("memory")

@@ -83,7 +83,12 @@ ANNOTATIONS_SCHEMA: dict[str, Any] = {
     "additionalProperties": {"type": "string"},
     "description": f"keys and values take at most {ANNOTATIONS_MAX_BYTES} bytes in all",
 }
-ENV_NAME_SCHEMA: dict[str, Any] = {"type": "string", "pattern": rf"^{ENV_NAME_RE.pattern}$"}
+def schema_pattern(regex: re.Pattern[str]) -> dict[str, Any]:
+    """A `fullmatch` regex as a JSON Schema pattern (ECMA 262 has no `(?P<name>`)."""
+    return {"pattern": "^(?:" + re.sub(r"\(\?P<\w+>", "(", regex.pattern) + ")$"}
+
+
+ENV_NAME_SCHEMA: dict[str, Any] = {"type": "string", **schema_pattern(ENV_NAME_RE)}
 IMAGE_SCHEMA: dict[str, Any] = {
     "type": "string",
     "maxLength": IMAGE_MAX,

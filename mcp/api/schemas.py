@@ -211,7 +211,8 @@ class ContainerQuery(BaseModel):
     resourceVersion: str | None = None
     fieldSelector: str | None = Field(
         default=None,
-        pattern=r"^metadata\.name==?[^,]+$",
+        # As `v1._object_name` reads it: a value with something but blanks, no comma.
+        pattern=r"^\s*metadata\.name\s*==?[^,]*[^,\s][^,]*$",
         description="`metadata.name=NAME`: that container only (lists and watches)",
     )
     timeoutSeconds: int | None = Field(

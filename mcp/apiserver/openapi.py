@@ -490,7 +490,8 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _openapi30(node: Any) -> Any:
     """pydantic's JSON Schema (2020-12) as OpenAPI 3.0 says it, which these documents are:
-    `const` as a one-value `enum`, an optional field's `anyOf [..., null]` as `nullable`."""
+    `const` as a one-value `enum`, `exclusiveMinimum: n` as `minimum: n` and `true`, an
+    optional field's `anyOf [..., null]` as `nullable`."""
     if isinstance(node, list):
         return [_openapi30(item) for item in node]
     if not isinstance(node, dict):
@@ -498,6 +499,9 @@ def _openapi30(node: Any) -> Any:
     converted = {key: _openapi30(value) for key, value in node.items()}
     if "const" in converted:
         converted["enum"] = [converted.pop("const")]
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if not isinstance(converted.get(exclusive, True), bool):  # 2020-12's number form
+            converted[bound], converted[exclusive] = converted[exclusive], True
     options = converted.get("anyOf")
     if isinstance(options, list) and {"type": "null"} in options:
         rest = [option for option in options if option != {"type": "null"}]
