@@ -83,6 +83,8 @@ ANNOTATIONS_SCHEMA: dict[str, Any] = {
     "additionalProperties": {"type": "string"},
     "description": f"keys and values take at most {ANNOTATIONS_MAX_BYTES} bytes in all",
 }
+
+
 def schema_pattern(regex: re.Pattern[str]) -> dict[str, Any]:
     """A `fullmatch` regex as a JSON Schema pattern (ECMA 262 has no `(?P<name>`)."""
     return {"pattern": "^(?:" + re.sub(r"\(\?P<\w+>", "(", regex.pattern) + ")$"}

@@ -111,7 +111,7 @@ BOOLEAN = {"type": "boolean"}
 STRING = {"type": "string"}
 WHOLE = {"type": "integer", "minimum": 0}
 VERSION = {"type": "string", "pattern": "^[0-9]*$"}
-PRETTY = _query("pretty", {"type": "string", "enum": ["true", "false"]}, "pretty-print")
+PRETTY = _query("pretty", STRING, "accepted and ignored: mcp answers compact JSON")
 DRY_RUN = _query("dryRun", {"type": "string", "enum": ["All"]}, "All: validate, do not store")
 FIELD_MANAGER = _query(
     "fieldManager",
@@ -164,7 +164,7 @@ def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
         _query("watch", BOOLEAN, "stream changes (WatchEvents) instead of a list"),
         _query("allowWatchBookmarks", BOOLEAN, "watch only: send BOOKMARK events"),
         _query("sendInitialEvents", BOOLEAN, "watch only: first the current objects as ADDED"),
-        _query("timeoutSeconds", WHOLE, "end the list or watch after this long"),
+        _query("timeoutSeconds", {"type": "integer"}, "a watch ends after this long"),
         INCLUDE_OBJECT,
         PRETTY,
         TIMEOUT,
@@ -234,8 +234,8 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
     name = _path("name", f"the {kind.kind}'s name")
     namespace = _path("namespace", "the namespace")
     scope = "Namespaced" if kind.namespaced else ""
-    whole = {"required": True, "content": _content(obj, JSON, "application/yaml")}
-    json_body = {"required": True, "content": _content(obj)}
+    # JSON (or protobuf, not described): a create or replace in YAML is refused 415.
+    whole = {"required": True, "content": _content(obj)}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
     read = [_query("resourceVersion", VERSION, "at least this version"), INCLUDE_OBJECT, PRETTY]
     ok = {"200": ("OK", obj)}
@@ -260,8 +260,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             WRITE_ERRORS,
         ),
         "get": ("get", "read", f"read a {kind.kind}", read, None, ok, READ_ERRORS),
-        # JSON (or protobuf) only: a replace in YAML is refused 415.
-        "update": ("put", "replace", f"replace a {kind.kind}", write, json_body, ok, WRITE_ERRORS),
+        "update": ("put", "replace", f"replace a {kind.kind}", write, whole, ok, WRITE_ERRORS),
         "patch": (
             "patch",
             "patch",
@@ -277,7 +276,8 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
             write,
-            {"content": _content(_ref(f"{META}DeleteOptions"))},
+            # DeleteOptions: decoded, not acted on (nothing in them changes these kinds' fate).
+            {"content": _content({"type": "object"})},
             # The object while its finalizers hold it, else a Status of its deletion.
             {"200": ("OK", {"anyOf": [obj, STATUS_REF]})},
             WRITE_ERRORS,

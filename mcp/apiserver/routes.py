@@ -377,7 +377,10 @@ def blueprint(
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
             _, dry_run = _write_options()
-            await request.get_data()  # DeleteOptions: nothing in them changes these kinds' fate
+            # DeleteOptions: nothing in them changes these kinds' fate, but they must
+            # decode, as upstream's (a malformed body is a 400).
+            if (await request.get_data()).strip():
+                await bodies.read()
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )
