@@ -24,15 +24,16 @@ from hypercorn.trio import serve
 from quart import Response, request
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mcp import __version__, logs
 from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
-from mcp.api.problems import problem_for
+from mcp.api.problems import problem, problem_for
 from mcp.apiserver import kubeconfig, openapi, routes
 from mcp.apiserver import status as kube_status
+from mcp.apiserver.status import KubeError
 from mcp.apiserver.version import version_info
 from mcp.config import Config
 from mcp.errors import ListenFailed
@@ -42,6 +43,21 @@ log = logs.get(actor="api")
 MAX_BODY_BYTES = 1024 * 1024
 
 __all__ = ["ApiContext", "create_app", "run"]
+
+
+def _served_methods(app: QuartTrio, path: str) -> list[str]:
+    """The methods mcp's own routes serve at `path`: the generic Kubernetes routes match
+    some of its paths too (`/api/v1/<resource>`), but serve nothing there."""
+    adapter = app.url_map.bind("localhost")
+    served = []
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if not str(endpoint).startswith("kubernetes."):
+            served.append(method)
+    return served
 
 
 def create_app(
@@ -72,14 +88,21 @@ def create_app(
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
         kubernetes = kube_status.is_kubernetes_path(request.path)
-        response = kube_status.response_for(exc) if kubernetes else problem_for(exc)
+        if kubernetes:
+            response = kube_status.response_for(exc)
+        elif isinstance(exc, KubeError):
+            # A Kubernetes route's answer on one of mcp's paths (`DELETE /api/v1/containers`
+            # reaches the generic collection route): in mcp's shape, not a 500.
+            response = problem(exc.code, str(exc))
+        else:
+            response = problem_for(exc)
         if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
             # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
             # what its OpenAPI document says (its kind's verbs), not every method of the
             # route it matched.
             allowed = openapi.allowed_methods(request.path, routes.SERVED) if kubernetes else None
             if allowed is None:
-                allowed = sorted(getattr(exc, "valid_methods", None) or ())
+                allowed = _served_methods(app, request.path)
             response.headers["Allow"] = ", ".join(allowed)
         return response
 

@@ -372,6 +372,7 @@ def blueprint(
     @document_request(ContainerIn)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
+    @document_response(Problem, 404)
     @document_response(Problem, 409)
     async def put(name: str) -> Response:
         await _require_content_type(JSON)
@@ -388,6 +389,7 @@ def blueprint(
     @document_request(ContainerPatch)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
+    @document_response(Problem, 404)
     @document_response(Problem, 409)
     @document_response(Problem, 415)
     async def patch(name: str) -> Response:
