@@ -60,7 +60,7 @@ enabled = false
 [checks.use_after_free]
 enabled = false
 
-# Known gaps, kept narrow so that anything else fails (see CHANGELOG):
+# Known gaps, kept narrow so that anything else fails (CHANGELOG, Unreleased):
 # - an apply to a Namespace or Node does not check `status` against the schema (a list or
 #   null is stored as sent);
 [[operations]]
