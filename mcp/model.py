@@ -90,9 +90,20 @@ class _Model(BaseModel):
     )
 
 
+# What the validators below refuse, as JSON Schema for the OpenAPI documents (the
+# validators stay the judges; these only describe them).
+NO_NUL: dict[str, Any] = {"pattern": "^[^\\x00]*$"}
+ARGV: dict[str, Any] = {
+    "anyOf": [
+        {"type": "array", "items": {"type": "string", **NO_NUL}, "maxItems": MAX_ARGV_ITEMS},
+        {"type": "null"},
+    ]
+}
+
+
 class EnvVar(_Model):
-    name: str
-    value: str = ""
+    name: str = Field(json_schema_extra=rules.ENV_NAME_SCHEMA)
+    value: str = Field(default="", json_schema_extra=NO_NUL)
 
     @field_validator("name")
     @classmethod
@@ -111,7 +122,17 @@ class EnvVar(_Model):
 class Port(_Model):
     container_port: int = Field(ge=1, le=65535)
     host_port: int | None = Field(default=None, ge=1, le=65535)
-    host_ip: str | None = Field(default=None, alias="hostIP")
+    host_ip: str | None = Field(
+        default=None,
+        alias="hostIP",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "format": "ipv4"},
+                {"type": "string", "format": "ipv6"},
+                {"type": "null"},
+            ]
+        },
+    )
     protocol: Protocol = "TCP"
 
     @field_validator("host_ip")
@@ -126,8 +147,17 @@ class Port(_Model):
 
 
 class Resources(_Model):
-    memory: str | None = Field(default=None, description="a quantity such as 64Mi or 1G")
-    cpus: str | None = Field(default=None, description="CPUs such as 0.5, 2 or 500m")
+    memory: str | None = Field(
+        default=None,
+        # The pattern is the syntax; the bounds (6Mi to 2^63-1 bytes) are the validator's.
+        description="a quantity such as 64Mi or 1G, at least 6Mi",
+        json_schema_extra=rules.schema_pattern(rules.MEMORY_RE),
+    )
+    cpus: str | None = Field(
+        default=None,
+        description="CPUs such as 0.5, 2 or 500m",
+        json_schema_extra=rules.schema_pattern(rules.CPUS_RE),
+    )
 
     @field_validator("memory")
     @classmethod
@@ -173,11 +203,22 @@ class RestartBackoff(_Model):
 class ContainerSpec(_Model):
     """What the user declares for one container."""
 
-    image: str
-    command: list[str] | None = Field(default=None, description="replaces the image's ENTRYPOINT")
-    args: list[str] | None = Field(default=None, description="replaces the image's CMD")
-    env: list[EnvVar] = Field(default_factory=list, description="a list of name/value, or a map")
-    working_dir: str | None = None
+    image: str = Field(json_schema_extra=rules.IMAGE_SCHEMA)
+    command: list[str] | None = Field(
+        default=None, description="replaces the image's ENTRYPOINT", json_schema_extra=ARGV
+    )
+    args: list[str] | None = Field(
+        default=None, description="replaces the image's CMD", json_schema_extra=ARGV
+    )
+    env: list[EnvVar] = Field(
+        default_factory=list, description="a list of name/value (names unique), or a map"
+    )
+    working_dir: str | None = Field(
+        default=None,
+        json_schema_extra={
+            "anyOf": [{"type": "string", "pattern": "^/[^\\x00]*$"}, {"type": "null"}]
+        },
+    )
     ports: list[Port] = Field(default_factory=list)
     restart_policy: RestartPolicy = "Always"
     restart_backoff: RestartBackoff = Field(
@@ -189,7 +230,9 @@ class ContainerSpec(_Model):
     stop_timeout_seconds: int = Field(default=10, ge=0, le=MAX_STOP_TIMEOUT_S)
     image_pull_policy: PullPolicy = "IfNotPresent"
     labels: dict[str, str] = Field(
-        default_factory=dict, description="labels put on the Docker container"
+        default_factory=dict,
+        description="labels put on the Docker container",
+        json_schema_extra=rules.LABELS_SCHEMA,
     )
 
     @field_validator("image")
@@ -286,10 +329,12 @@ class ObjectMetaIn(_Model):
     """The metadata a client may send. Server-managed fields are accepted and ignored,
     except `resourceVersion` (optimistic concurrency) and `uid` (must match on update)."""
 
-    name: str
+    name: str = Field(json_schema_extra=rules.DNS1123_LABEL_SCHEMA)
     uid: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict, json_schema_extra=rules.LABELS_SCHEMA)
+    annotations: dict[str, str] = Field(
+        default_factory=dict, json_schema_extra=rules.ANNOTATIONS_SCHEMA
+    )
     resource_version: str | None = None
     generation: int | None = None
     creation_timestamp: str | None = None

@@ -57,6 +57,50 @@ IMAGE_RE = re.compile(
 IMAGE_MAX = 255
 
 
+# --- the same rules as JSON Schema, for the OpenAPI documents ---------------------------------
+# Each bound on a length is inside the pattern where it can be ({0,61}), so a schema-valid
+# value is one the functions below accept; `^...$` as JSON Schema reads a pattern.
+_LABEL_NAME_BOUNDED = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+DNS1123_LABEL_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$",
+}
+LABEL_KEY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    # The prefix's own bound (253) is the one the pattern does not carry.
+    "maxLength": DNS1123_SUBDOMAIN_MAX + 1 + LABEL_NAME_MAX,
+    "pattern": rf"^(?:{DNS1123_SUBDOMAIN_RE.pattern}/)?{_LABEL_NAME_BOUNDED}$",
+}
+LABEL_VALUE_SCHEMA: dict[str, Any] = {"type": "string", "pattern": rf"^(?:{_LABEL_NAME_BOUNDED})?$"}
+LABELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": LABEL_KEY_SCHEMA,
+    "additionalProperties": LABEL_VALUE_SCHEMA,
+}
+ANNOTATIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": LABEL_KEY_SCHEMA,
+    "additionalProperties": {"type": "string"},
+    "description": f"keys and values take at most {ANNOTATIONS_MAX_BYTES} bytes in all",
+}
+
+
+def schema_pattern(regex: re.Pattern[str]) -> dict[str, Any]:
+    """A `fullmatch` regex as a JSON Schema pattern (ECMA 262 has no `(?P<name>`)."""
+    return {"pattern": "^(?:" + re.sub(r"\(\?P<\w+>", "(", regex.pattern) + ")$"}
+
+
+ENV_NAME_SCHEMA: dict[str, Any] = {"type": "string", **schema_pattern(ENV_NAME_RE)}
+IMAGE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "maxLength": IMAGE_MAX,
+    # `\w` spelled out: JSON Schema's would not be ASCII-only everywhere.
+    "pattern": "^"
+    + IMAGE_RE.pattern.replace(r"[\w", "[A-Za-z0-9_").replace(r"\w", "[A-Za-z0-9_]")
+    + "$",
+}
+
+
 def _quote(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -15,12 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 from mcp import rules
 from mcp.errors import Invalid
 
 FIELD = "labelSelector"
+
+# The grammar as one JSON Schema pattern, for the OpenAPI documents: a string matches it
+# exactly when `parse` accepts it (but for a key prefix over 253 characters).
+_S = r"[ \t\r\n]*"
+_KEY = rules.LABEL_KEY_SCHEMA["pattern"][1:-1]
+_VALUE = rules.LABEL_VALUE_SCHEMA["pattern"][1:-1]
+_LISTED = _VALUE[3:-2]  # a value in parentheses is not empty: the pattern without its (?:...)?
+_TERM = (
+    rf"{_S}(?:!{_S}{_KEY}|{_KEY}(?:{_S}(?:=|==|!=){_S}{_VALUE}"
+    rf"|[ \t\r\n]+(?:in|notin){_S}\({_S}{_LISTED}{_S}(?:,{_S}{_LISTED}{_S})*\))?){_S}"
+)
+SCHEMA: dict[str, Any] = {"type": "string", "pattern": rf"^(?:{_S}|{_TERM}(?:,{_TERM})*)$"}
 
 Operator = Literal["exists", "!", "=", "!=", "in", "notin"]
 

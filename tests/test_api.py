@@ -464,3 +464,40 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
     assert body["metadata"]["labels"] == {"tier": "web"}
     assert body["status"]["containerID"] == "ab" * 32  # the status, from the cache
     assert gets == [KEYS.container("web")]  # the write's one read; none after it
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        pytest.param("PUT", "/api/v1/containers", "GET, HEAD, OPTIONS, POST", id="mcp-route"),
+        pytest.param("POST", "/api/v1/pods", "GET", id="kube-read-only-kind"),
+        pytest.param("DELETE", "/api/v1/nodes/vm/status", "GET, PATCH, PUT", id="kube-status"),
+        pytest.param("POST", "/api/v1/nodes", "GET", id="kube-list"),
+    ],
+)
+async def test_a_405_says_what_is_allowed(
+    client: ApiClient, method: str, path: str, allow: str
+) -> None:
+    response = await client.open(path, method=method, json=None)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allow  # RFC 9110
+
+
+async def test_options_on_a_kubernetes_path_lists_what_its_document_does(
+    client: ApiClient,
+) -> None:
+    response = await client.open("/api/v1/namespaces/default/pods/web", method="OPTIONS", json=None)
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+async def test_a_kubernetes_refusal_on_an_mcp_path_is_a_problem_not_a_500(
+    client: ApiClient,
+) -> None:
+    # The generic collection route takes DELETE /api/v1/<resource>; containers is no kind.
+    await problem_of(await client.delete("/api/v1/containers"), 404)
+
+
+async def test_a_list_refuses_a_wait_that_is_no_number(client: ApiClient) -> None:
+    response = await client.get("/api/v1/containers?wait=soon")
+    problem = await problem_of(response, 400)
+    assert "wait must be a number" in problem["detail"]

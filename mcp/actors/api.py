@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import trio
@@ -24,14 +25,16 @@ from quart import Response, request
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
 from quart_trio.wrappers import TrioRequest
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mcp import __version__, logs
 from mcp.api import guard, seed, v1
 from mcp.api.common import ApiContext, json_response
 from mcp.api.openapi import McpOpenAPIProvider
-from mcp.api.problems import problem_for
-from mcp.apiserver import kubeconfig, routes
+from mcp.api.problems import problem, problem_for
+from mcp.apiserver import kubeconfig, openapi, routes
 from mcp.apiserver import status as kube_status
+from mcp.apiserver.status import KubeError
 from mcp.apiserver.version import version_info
 from mcp.config import Config
 from mcp.errors import ListenFailed
@@ -57,6 +60,21 @@ class _Request(TrioRequest):
 
 
 __all__ = ["ApiContext", "create_app", "run"]
+
+
+def _served_methods(app: QuartTrio, path: str) -> list[str]:
+    """The methods mcp's own routes serve at `path`: the generic Kubernetes routes match
+    some of its paths too (`/api/v1/<resource>`), but serve nothing there."""
+    adapter = app.url_map.bind("localhost")
+    served = []
+    for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if not str(endpoint).startswith("kubernetes."):
+            served.append(method)
+    return served
 
 
 def create_app(
@@ -87,9 +105,43 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
-        if kube_status.is_kubernetes_path(request.path):
-            return kube_status.response_for(exc)
-        return problem_for(exc)
+        kubernetes = kube_status.is_kubernetes_path(request.path)
+        if kubernetes:
+            response = kube_status.response_for(exc)
+        elif isinstance(exc, KubeError):
+            # A Kubernetes route's answer on one of mcp's paths (`DELETE /api/v1/containers`
+            # reaches the generic collection route): in mcp's shape, not a 500.
+            response = problem(exc.code, str(exc))
+        else:
+            response = problem_for(exc)
+        if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
+            # what its OpenAPI document says (its kind's verbs), not every method of the
+            # route it matched.
+            allowed = openapi.allowed_methods(request.path, routes.SERVED) if kubernetes else None
+            if allowed is None:
+                allowed = _served_methods(app, request.path)
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.after_request
+    async def allow_what_is_served(response: Response) -> Response:
+        # A body nothing read (quart's own OPTIONS, a 405 from routing, an error raised
+        # before the handler read it) would stay on a keep-alive connection, taken for the
+        # next request: read it (a no-op when read). After errors too: quart runs this on
+        # the error handler's answer.
+        try:
+            await request.get_data()
+        except RequestEntityTooLarge:
+            response.headers["Connection"] = "close"
+        # quart answers OPTIONS with every method of the matched route; a Kubernetes path
+        # serves only what its document lists (as the 405s above say).
+        if request.method == "OPTIONS" and kube_status.is_kubernetes_path(request.path):
+            allowed = openapi.allowed_methods(request.path, routes.SERVED)
+            if allowed is not None:
+                implicit = ["HEAD", "OPTIONS"] if "GET" in allowed else ["OPTIONS"]
+                response.headers["Allow"] = ", ".join([*allowed, *implicit])
+        return response
 
     @app.get("/healthz")
     @hide

@@ -21,6 +21,7 @@ from quart import Response, request
 from mcp import backoff, logs, plan, registry
 from mcp.api.problems import BadRequest
 from mcp.api.rendering import Renderer
+from mcp.api.schemas import MAX_WAIT_S
 from mcp.cache import Cache
 from mcp.errors import Conflict, NotFound
 from mcp.leases import SharedLease
@@ -31,7 +32,6 @@ from mcp.store import Store
 
 log = logs.get(actor="api")
 
-MAX_WAIT_S = 300.0
 # Read-modify-write retries when another writer wins the race, with jittered pauses
 # (as client-go's RetryOnConflict) so that many writers of one object all get through.
 CAS_ATTEMPTS = 50

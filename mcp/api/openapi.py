@@ -27,6 +27,9 @@ class McpOpenAPIProvider(OpenAPIProvider):
         document: dict[str, Any] = super().schema()
         for item in document.get("paths", {}).values():
             for method, operation in item.items():
+                if "requestBody" in operation:
+                    # Every call with a body needs one: without, it is answered 415.
+                    operation["requestBody"]["required"] = True
                 if method == "patch" and "requestBody" in operation:
                     _rename_media(operation["requestBody"].get("content", {}), MERGE_PATCH)
                 for code, response in operation.get("responses", {}).items():

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from quart_schema import document_response
 
+from mcp import selectors
 from mcp.model import Container, ContainerSpec, Phase, Status
 
 
@@ -195,17 +196,23 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = Field(default=None, description="for 422: each field")
 
 
+MAX_WAIT_S = 300.0  # the longest `?wait` (`common.wait_seconds`)
+
+
 class ContainerQuery(BaseModel):
     """Query parameters of the container calls (each call uses the ones that apply)."""
 
-    wait: float | None = Field(default=None, description="seconds to wait for the controller")
+    wait: float | None = Field(
+        default=None, ge=0, le=MAX_WAIT_S, description="seconds to wait for the controller"
+    )
     dryRun: Literal["All"] | None = None  # Kubernetes' spelling of query parameters
-    labelSelector: str | None = None
+    labelSelector: str | None = Field(default=None, json_schema_extra=selectors.SCHEMA)
     watch: bool | None = None
     resourceVersion: str | None = None
     fieldSelector: str | None = Field(
         default=None,
-        pattern=r"^metadata\.name==?[^,]+$",
+        # As `v1._object_name` reads it: a value with something but blanks, no comma.
+        pattern=r"^\s*metadata\.name\s*==?[^,]*[^,\s][^,]*$",
         description="`metadata.name=NAME`: that container only (lists and watches)",
     )
     timeoutSeconds: int | None = Field(

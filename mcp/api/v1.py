@@ -318,6 +318,7 @@ def blueprint(
     @document_response(ContainerList, 200)
     @document_response(Problem, 410)
     async def list_or_watch() -> Response:
+        wait_seconds(0.0)  # a list does not wait, but a `wait` it is given must be one
         selector = selectors.parse(request.args.get("labelSelector", ""))
         name = _object_name()
         if _flag("watch"):
@@ -360,6 +361,7 @@ def blueprint(
     @document_request(ContainerIn)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
+    @document_response(Problem, 404)
     @document_response(Problem, 409)
     async def put(name: str) -> Response:
         await _require_content_type(JSON)
@@ -376,6 +378,7 @@ def blueprint(
     @document_request(ContainerPatch)
     @document_querystring(ContainerQuery)
     @document_response(ContainerOut, 200)
+    @document_response(Problem, 404)
     @document_response(Problem, 409)
     @document_response(Problem, 415)
     async def patch(name: str) -> Response:

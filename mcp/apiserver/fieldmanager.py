@@ -276,16 +276,30 @@ def updated(
 ) -> dict[str, Any]:
     """`new`, written over `live` by `manager` (a create when `live` is `{}`), with its
     managedFields: the writer's Update entry holds what it added or changed, and others
-    lose those fields (`FieldManager.Update`)."""
+    lose those fields (`FieldManager.Update`).
+
+    Raises:
+        KubeError: 422 for an object its schema's keyed lists cannot index.
+    """
     version = str(new.get("apiVersion", ""))
     shape = shapes.shape_for(version, str(new.get("kind", "")))
     managed = _live_or_new(live, new)
     # No deep copies: `apply.update` only compares the two, and `_with` sets the result's
     # managedFields in its own metadata. The result shares the rest with `new`.
     result = _without_managed_fields(new)
-    owners = apply.update(
-        _without_managed_fields(live), result, shape, version, managed.owners, CURRENT_OPERATION
-    )
+    try:
+        owners = apply.update(
+            _without_managed_fields(live),
+            result,
+            shape,
+            version,
+            managed.owners,
+            CURRENT_OPERATION,
+        )
+    except PatchError as exc:
+        # An object its schema cannot index (a keyed list's element without its key) is
+        # invalid, not a failure of the server.
+        raise KubeError(422, str(exc)) from None
     _strip(owners, CURRENT_OPERATION)
     times = dict(managed.times)
     if (took := owners.pop(CURRENT_OPERATION, None)) is not None:
@@ -311,9 +325,9 @@ def applied(
     with its managedFields (`FieldManager.Apply`).
 
     Raises:
-        KubeError: 400 for a configuration of another kind or version, one that sets
-            managedFields or has undeclared fields; 409 for conflicts; 422 for a list
-            item without its keys.
+        KubeError: 400 for a configuration of another kind or version, one whose
+            metadata is no object, sets managedFields or has undeclared fields; 409 for
+            conflicts; 422 for a list item without its keys.
     """
     applied_kind = (config.get("apiVersion"), config.get("kind"))
     if applied_kind != (group_version, kind):
@@ -322,6 +336,8 @@ def applied(
             400, f"invalid object type: {group}/{version}, Kind={applied_kind[1] or ''}"
         )
     metadata = config.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):  # a list here was a 500
+        raise KubeError(400, "metadata must be an object")
     if isinstance(metadata, dict) and metadata.get("managedFields") is not None:
         raise KubeError(400, "metadata.managedFields must be nil")
     shape = shapes.shape_for(group_version, kind)

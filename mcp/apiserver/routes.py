@@ -72,6 +72,9 @@ def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Re
     response = Response(json.dumps(body), status, content_type="application/json")
     for warning in warnings or []:
         quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
+        # A header is printable ASCII: anything else (a field name sent in the body) as
+        # an escape, not a 500.
+        quoted = "".join(c if " " <= c <= "~" else f"\\u{ord(c):04x}" for c in quoted)
         response.headers.add("Warning", f'299 - "{quoted}"')  # RFC 7234's warn-text
     return response
 
@@ -223,7 +226,7 @@ def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
     Raises:
         KubeError: 404 for no such resource, 405 for a verb the kind does not serve.
     """
-    for kind in KINDS:
+    for kind in SERVED:  # mcp's Containers too: a verb their own routes do not serve is 405
         if (kind.group, kind.version, kind.resource) == (group, version, resource):
             if verb not in kind.verbs:
                 raise KubeError(
@@ -425,7 +428,12 @@ def blueprint(
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
             _, dry_run = _write_options()
-            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
+            # DeleteOptions: they must decode, as upstream's (a malformed body is a 400);
+            # kubectl's `delete --dry-run=server` says dryRun in them only.
+            raw_options = await request.get_data()
+            if raw_options.strip():
+                await bodies.read()
+            dry_run = _delete_options_dry_run(raw_options) or dry_run
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )

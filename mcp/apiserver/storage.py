@@ -277,7 +277,10 @@ def prepare(
     if (problem := core.dns_subdomain_problem(object_name)) is not None:
         problems.append(("metadata.name", problem))
     for field in ("labels", "annotations"):
-        for key, value in (metadata.get(field) or {}).items():
+        pairs = metadata.get(field) or {}
+        if not isinstance(pairs, dict):  # before normalize reads them: a list was a 500
+            raise _invalid(kind, str(object_name), [(f"metadata.{field}", "must be an object")])
+        for key, value in pairs.items():
             if (problem := rules.label_key_problem(key)) is not None:
                 problems.append((f"metadata.{field}", f"{key!r}: {problem}"))
             if field == "labels" and (problem := rules.label_value_problem(value)) is not None:

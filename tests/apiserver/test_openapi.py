@@ -1,21 +1,40 @@
-"""The OpenAPI v3 documents: what kubectl looks for before it leaves validation to mcp."""
+"""The OpenAPI v3 documents: every served operation, upstream's schemas, and what kubectl
+looks for before it leaves validation to mcp."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+
 from mcp.apiserver import openapi
-from mcp.kinds import Kind
-from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE
+from mcp.apiserver.routes import SERVED, WATCH_PARAMS
+from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE, NODE, POD
+
+CORE = "io.k8s.api.core.v1."
+META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+
+
+def _refs(node: Any) -> set[str]:
+    text = json.dumps(node)
+    return {part.split('"', 1)[0] for part in text.split('"#/components/schemas/')[1:]}
 
 
 def test_the_root_points_at_each_group_version_with_a_hash() -> None:
-    root = openapi.root_document(KINDS)
-    assert list(root["paths"]) == ["api/v1"]
+    root = openapi.root_document(SERVED)
+    assert set(root["paths"]) == {"api/v1", "apis/mcp/v1"}
     url = root["paths"]["api/v1"]["serverRelativeURL"]
     assert url.startswith("/openapi/v3/api/v1?hash=")
-    assert openapi.root_document(KINDS) == root  # stable while the kinds are
+    assert openapi.root_document(SERVED) == root  # stable while the kinds are
 
 
-def test_a_patchable_kind_offers_field_validation_on_its_patch_operation() -> None:
+def test_the_hash_changes_when_the_document_does() -> None:
+    fewer = openapi.root_document([kind for kind in KINDS if kind is not POD])
+    assert fewer["paths"]["api/v1"] != openapi.root_document(KINDS)["paths"]["api/v1"]
+
+
+def test_a_patchable_kind_offers_field_validation_and_every_patch_type() -> None:
     document = openapi.group_version_document("v1", KINDS)
     patch = document["paths"]["/api/v1/namespaces/{namespace}/configmaps/{name}"]["patch"]
     assert patch["x-kubernetes-group-version-kind"] == {
@@ -24,37 +43,76 @@ def test_a_patchable_kind_offers_field_validation_on_its_patch_operation() -> No
         "kind": "ConfigMap",
     }
     queries = {p["name"] for p in patch["parameters"] if p["in"] == "query"}
-    assert "fieldValidation" in queries
-    schema = document["components"]["schemas"]["io.k8s.api.core.v1.ConfigMap"]
-    assert {"data", "binaryData", "immutable", "metadata"} <= set(schema["properties"])
-    assert "annotations" in schema["properties"]["metadata"]["properties"]
+    assert {"fieldValidation", "fieldManager", "force", "dryRun"} <= queries
+    assert set(patch["requestBody"]["content"]) == set(openapi.PATCH_TYPES)
+    assert "application/apply-patch+yaml" in openapi.PATCH_TYPES
 
 
-def test_a_read_only_kind_has_a_schema_but_no_patch_operation() -> None:
-    read_only = Kind("", "v1", "componentstatuses", "ComponentStatus", False, verbs=("get", "list"))
-    document = openapi.group_version_document("v1", [read_only, CONFIGMAP])
-    assert not any(path.startswith("/api/v1/componentstatuses") for path in document["paths"])
-    assert "io.k8s.api.core.v1.ComponentStatus" in document["components"]["schemas"]
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        pytest.param(
+            "/api/v1/namespaces/{namespace}/configmaps", {"get", "post", "delete"}, id="collection"
+        ),
+        pytest.param("/api/v1/configmaps", {"get"}, id="all-namespaces"),
+        pytest.param(
+            "/api/v1/namespaces/{namespace}/configmaps/{name}",
+            {"get", "put", "patch", "delete"},
+            id="item",
+        ),
+        pytest.param("/api/v1/namespaces", {"get", "post"}, id="cluster-collection"),
+        pytest.param("/api/v1/nodes/{name}", {"get", "put", "patch"}, id="node-no-delete"),
+        pytest.param("/api/v1/nodes/{name}/status", {"get", "put", "patch"}, id="status"),
+        pytest.param("/api/v1/namespaces/{namespace}/pods/{name}", {"get"}, id="read-only"),
+    ],
+)
+def test_each_served_operation_is_described(path: str, methods: set[str]) -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    assert set(document["paths"][path]) - {"parameters"} == methods
+
+
+def test_list_takes_the_list_and_watch_parameters() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    listing = document["paths"]["/api/v1/namespaces/{namespace}/secrets"]["get"]
+    names = {p["name"] for p in listing["parameters"]}
+    assert names == WATCH_PARAMS  # every one the route takes
+    assert listing["responses"]["410"]["content"]["application/json"]["schema"] == {
+        "$ref": f"#/components/schemas/{META}Status"
+    }
+
+
+def test_the_schemas_are_upstreams() -> None:
+    schemas = openapi.group_version_document("v1", KINDS)["components"]["schemas"]
+    config_map = schemas[CORE + "ConfigMap"]
+    assert config_map["x-kubernetes-group-version-kind"] == [
+        {"group": "", "kind": "ConfigMap", "version": "v1"}
+    ]
+    assert "Each key must consist of" in config_map["properties"]["data"]["description"]
+    meta = schemas[META + "ObjectMeta"]["properties"]
+    assert meta["finalizers"]["x-kubernetes-patch-strategy"] == "merge"
+    assert meta["ownerReferences"]["x-kubernetes-patch-merge-key"] == "uid"
+    account = schemas[CORE + "ServiceAccount"]["properties"]
+    assert account["secrets"]["x-kubernetes-patch-merge-key"] == "name"
+    assert "nodeInfo" in schemas[CORE + "NodeStatus"]["properties"]
+    assert {CORE + "PodList", CORE + "EventList", META + "Status"} <= set(schemas)
+
+
+@pytest.mark.parametrize("group_version", ["v1", "mcp/v1"])
+def test_every_reference_resolves(group_version: str) -> None:
+    document = openapi.group_version_document(group_version, SERVED)
+    assert _refs(document) <= set(document["components"]["schemas"])
 
 
 def test_a_cluster_scoped_kind_is_patched_at_its_name() -> None:
-    document = openapi.group_version_document("v1", [NAMESPACE, CONFIGMAP])
+    document = openapi.group_version_document("v1", [NAMESPACE, CONFIGMAP, NODE])
     patch = document["paths"]["/api/v1/namespaces/{name}"]["patch"]
     assert patch["x-kubernetes-group-version-kind"]["kind"] == "Namespace"
+    assert "/api/v1/pods" not in document["paths"]
 
 
-def test_secrets_and_service_accounts_have_their_schemas_and_patch_operations() -> None:
-    document = openapi.group_version_document("v1", KINDS)
-    for resource in ("secrets", "serviceaccounts"):
-        assert f"/api/v1/namespaces/{{namespace}}/{resource}/{{name}}" in document["paths"]
-    schemas = document["components"]["schemas"]
-    secret = schemas["io.k8s.api.core.v1.Secret"]["properties"]
-    assert {"data", "stringData", "type", "immutable"} <= set(secret)
-    assert secret["data"]["additionalProperties"]["format"] == "byte"
-    account = schemas["io.k8s.api.core.v1.ServiceAccount"]["properties"]
-    # As upstream's: secrets merge by name, imagePullSecrets are replaced whole.
-    assert account["secrets"]["x-kubernetes-patch-merge-key"] == "name"
-    assert account["secrets"]["x-kubernetes-patch-strategy"] == "merge"
-    assert "x-kubernetes-patch-strategy" not in account["imagePullSecrets"]
-    assert set(account["imagePullSecrets"]["items"]["properties"]) == {"name"}
-    assert account["automountServiceAccountToken"] == {"type": "boolean"}
+def test_mcps_containers_are_described_under_their_group() -> None:
+    document = openapi.group_version_document("mcp/v1", SERVED)
+    assert set(document["paths"]) == {"/apis/mcp/v1/containers", "/apis/mcp/v1/containers/{name}"}
+    patch = document["paths"]["/apis/mcp/v1/containers/{name}"]["patch"]
+    assert patch["x-kubernetes-group-version-kind"]["kind"] == "Container"
+    assert set(patch["requestBody"]["content"]) == {"application/merge-patch+json"}

@@ -229,6 +229,23 @@ def test_kubectl_apply_is_validated_strictly_by_the_server(
     assert kubectl(kubeconfig_path, "get", "cm", "web").returncode == 1  # nothing stored
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(("configmap.data",), "Each key must consist of", id="field"),
+        pytest.param(("secret", "--recursive"), "stringData\t<map[string]string>", id="recursive"),
+        pytest.param(("node.status.nodeInfo",), "kubeletVersion", id="nested"),
+        pytest.param(("containers.spec", "--api-version=mcp/v1"), "image", id="mcp-kind"),
+    ],
+)
+def test_kubectl_explain_reads_the_served_schemas(
+    kubeconfig_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    explained = kubectl(kubeconfig_path, "explain", *args)
+    assert explained.returncode == 0, explained.stderr
+    assert expected in explained.stdout
+
+
 def test_a_configmap_in_a_missing_namespace_is_not_found(
     kubeconfig_path: Path, tmp_path: Path
 ) -> None:
