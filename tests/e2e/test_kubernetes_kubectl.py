@@ -466,11 +466,6 @@ def test_kubectl_explain_shows_the_fields(cluster: Cluster) -> None:
     assert "FIELD: data <map[string]string>" in one.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mcp's /openapi/v3 schemas carry no descriptions yet (another branch completes "
-    "them): explain prints DESCRIPTION: <empty>",
-)
 def test_kubectl_explain_describes_the_kind(cluster: Cluster) -> None:
     shown = kubectl(cluster.kubeconfig, "explain", "configmap")
     assert "ConfigMap holds configuration data for pods to consume." in shown.stdout
