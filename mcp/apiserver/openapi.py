@@ -479,7 +479,12 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "patch",
             "patchMcpV1Container",
             "partially update a Container (a JSON merge patch)",
-            parameters=parameters("wait", "dryRun"),
+            # fieldValidation: kubectl looks for it here, and leaves validation to the
+            # server when it is listed (mcp's Container calls refuse what they cannot read).
+            parameters=[
+                *parameters("wait", "dryRun"),
+                _query("fieldValidation", {"type": "string"}, "accepted; unknown fields refused"),
+            ],
             requestBody={
                 "required": True,
                 "content": _content(ref[ContainerPatch], "application/merge-patch+json"),
