@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import os
 import signal
 import socket
@@ -35,7 +34,7 @@ from dataclasses import replace
 
 import trio
 
-from mcp import embedded_etcd, logs, registry
+from mcp import embedded_etcd, heap, logs, registry
 from mcp.actors import api, container, controller, docker_events, leader, node, orphans, watch
 from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
@@ -191,11 +190,9 @@ async def _serve_actors(
             config,
             shutdown,
         )
-        # What start-up loaded (the watch cache's listing, every module) lives as long as
-        # the process: frozen out of the collector's generations, a full collection no
-        # longer walks it (about 57 ms with 10,000 ConfigMaps held, the worst case of a GET
-        # or a write). Frozen objects are still freed when their last reference goes.
-        gc.freeze()
+        # Full collections on a schedule from here on, not in the middle of requests.
+        heap.hold_full_collections()
+        actors.start_soon(heap.collect_periodically, shutdown)
         log.info(
             "mcp_started",
             listen=config.listen,
