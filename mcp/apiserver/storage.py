@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
+import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, TypeVar
+
+import trio
 
 from mcp import rules, selectors
 from mcp.apiserver import fieldmanager, objects
@@ -28,6 +32,8 @@ from mcp.errors import Compacted, Invalid
 from mcp.kinds import Kind, core, node
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
+
+T = TypeVar("T")
 
 PATCH_ATTEMPTS = 20
 # ObjectMeta's fields, as the structured-merge shape of every kind has them.
@@ -738,6 +744,43 @@ async def _read(
     return (None if item is None else Current(objects.decode(item), item.mod_revision)), False
 
 
+class _Again:
+    """What a `_guaranteed_update` attempt returns when it must start over."""
+
+
+AGAIN = _Again()
+# After a lost compare-and-swap, a pause of up to this times the attempts so far, so
+# that writers racing for one object do not retry in lockstep.
+RETRY_PAUSE_S = 0.002
+
+
+async def _guaranteed_update(
+    store: Store,
+    kind: Kind,
+    object_key: str,
+    attempt: Callable[[Current | None, bool], Awaitable[T | _Again]],
+    *,
+    cached: Lookup | None = None,
+) -> T:
+    """kube-apiserver's `GuaranteedUpdate`: `attempt(found, from_cache)` on the object
+    as read (`_read`: from `cached` first, every retry from etcd; None when there is
+    none), again while it answers `AGAIN` (its compare-and-swap lost, or the cache's
+    copy was behind), `PATCH_ATTEMPTS` times at most.
+
+    Raises:
+        KubeError: 409 when every attempt lost.
+    """
+    for tries in range(PATCH_ATTEMPTS):
+        if tries:
+            await trio.sleep(random.uniform(0, RETRY_PAUSE_S * tries))
+        found, from_cache = await _read(store, object_key, cached)
+        cached = None
+        result = await attempt(found, from_cache)
+        if not isinstance(result, _Again):
+            return result
+    raise _conflict(kind, object_key.rpartition("/")[2])
+
+
 async def update_object(
     store: Store,
     keys: Keys,
@@ -764,7 +807,6 @@ async def update_object(
         strategy,
         objects.key(keys, strategy.kind, name, namespace),
         lambda current: (seen, new, warnings),
-        retry=False,
         cached=None if dry_run else cached,  # a dry run's answer no transaction checks
         subresource=subresource,
         manager=manager,
@@ -779,7 +821,6 @@ async def _read_modify_write(
     object_key: str,
     change: Callable[[dict[str, Any]], tuple[Any, dict[str, Any], list[str]]],
     *,
-    retry: bool,
     cached: Lookup | None,
     subresource: str | None,
     manager: str,
@@ -787,26 +828,26 @@ async def _read_modify_write(
     lease: int,
 ) -> tuple[dict[str, Any], list[str]]:
     """An update or a patch: `change(current)` (the resourceVersion the client saw, the
-    new object, warnings) written over the object read (`_read`: first from `cached`,
-    any retry from etcd) by `_write_over`, with `manager`'s managedFields. Another
-    writer winning is retried with `retry` (a patch), else a 409 (an update); after a
-    read from the cache it is always retried once from etcd.
+    new object, warnings) written over the object read by `_write_over`, with
+    `manager`'s managedFields, retried while other writers win (`_guaranteed_update`).
+    A resourceVersion the client saw that is not the stored one is a 409, as upstream's
+    precondition; an update without one is unconditional.
 
     Raises:
         KubeError: 404 for no such object, 409 for a conflict, 422 for an invalid one.
     """
-    name = object_key.rpartition("/")[2]
-    for _ in range(PATCH_ATTEMPTS):
-        found, from_cache = await _read(store, object_key, cached)
-        cached = None
+
+    async def attempt(
+        found: Current | None, from_cache: bool
+    ) -> tuple[dict[str, Any], list[str]] | _Again:
         if found is None:
-            raise not_found(strategy.kind.resource, name)
+            raise not_found(strategy.kind.resource, object_key.rpartition("/")[2])
         current = found.obj
         seen, new, warnings = change(current)
         if seen not in (None, "") and str(seen) != str(found.mod_revision):
             if from_cache:
-                continue  # the cache may be behind the version the client saw
-            raise _conflict(strategy.kind, name)
+                return AGAIN  # the cache may be behind the version the client saw
+            raise _conflict(strategy.kind, object_key.rpartition("/")[2])
         new = _scoped(strategy, current, new, subresource)
         check_update(strategy, current, new)
         new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
@@ -821,11 +862,9 @@ async def _read_modify_write(
             lease=lease,
             from_cache=from_cache,
         )
-        if written is not None:
-            return written, warnings
-        if not (retry or from_cache):
-            break
-    raise _conflict(strategy.kind, name)
+        return AGAIN if written is None else (written, warnings)
+
+    return await _guaranteed_update(store, strategy.kind, object_key, attempt, cached=cached)
 
 
 def _scoped(
@@ -920,7 +959,6 @@ async def patch_object(
         strategy,
         objects.key(keys, strategy.kind, name, namespace),
         change,
-        retry=True,
         cached=None if dry_run else cached,  # a dry run's answer no transaction checks
         subresource=subresource,
         manager=manager,
@@ -945,28 +983,27 @@ async def rewrite(
     Returns:
         The object written (None: nothing to write, or no such object).
     """
-    object_key = objects.key(keys, strategy.kind, name, namespace)
-    for _ in range(PATCH_ATTEMPTS):
-        item = await store.get(object_key)
-        if item is None:
+
+    async def attempt(found: Current | None, _from_cache: bool) -> dict[str, Any] | _Again | None:
+        if found is None:
             return None
-        current = objects.decode(item)
-        new = change(objects.decode(item))
+        new = change(copy.deepcopy(found.obj))
         if new is None:
             return None
         written = await _write_over(
             store,
             strategy,
             object_key,
-            current,
-            item.mod_revision,
+            found.obj,
+            found.mod_revision,
             new,
             dry_run=False,
             as_subresource=True,
         )
-        if written is not None:
-            return written
-    raise _conflict(strategy.kind, name)
+        return AGAIN if written is None else written
+
+    object_key = objects.key(keys, strategy.kind, name, namespace)
+    return await _guaranteed_update(store, strategy.kind, object_key, attempt)
 
 
 async def apply_object(
@@ -993,11 +1030,12 @@ async def apply_object(
     kind = strategy.kind
     if not isinstance(config, dict):
         raise KubeError(400, f"the body must be a {kind.kind} object")
-    object_key = objects.key(keys, kind, name, namespace)
-    for _ in range(PATCH_ATTEMPTS):
-        item = await store.get(object_key)
-        current = objects.decode(item) if item is not None else {}
-        if item is None and kind.namespaced:
+
+    async def attempt(
+        found: Current | None, _from_cache: bool
+    ) -> tuple[dict[str, Any], bool] | _Again:
+        current = found.obj if found is not None else {}
+        if found is None and kind.namespaced:
             await namespace_accepts(store, keys, kind, name, namespace)
         now = objects.creation_timestamp()
         merged = fieldmanager.applied(
@@ -1010,11 +1048,11 @@ async def apply_object(
             now=now,
         )
         seen = (merged.get("metadata") or {}).get("resourceVersion")
-        expected = "" if item is None else str(item.mod_revision)
+        expected = "" if found is None else str(found.mod_revision)
         if seen not in (None, "", expected):
             raise _conflict(kind, name)
         new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
-        if item is None:
+        if found is None:
             created = await _store_new(
                 store, keys, strategy, namespace, new, now=now, dry_run=dry_run, lease=lease
             )
@@ -1022,21 +1060,22 @@ async def apply_object(
                 return created, True
             if dry_run:
                 raise _already_exists(kind, name)
-            continue  # created meanwhile: apply to that
+            return AGAIN  # created meanwhile: apply to that
         check_update(strategy, current, new)
         written = await _write_over(
             store,
             strategy,
             object_key,
             current,
-            item.mod_revision,
+            found.mod_revision,
             new,
             dry_run=dry_run,
             lease=lease,
         )
-        if written is not None:
-            return written, False
-    raise _conflict(kind, name)
+        return AGAIN if written is None else (written, False)
+
+    object_key = objects.key(keys, kind, name, namespace)
+    return await _guaranteed_update(store, kind, object_key, attempt)
 
 
 async def delete_object(
@@ -1066,12 +1105,13 @@ async def delete_object(
             details={"name": name, "kind": kind.resource},
             reason="Forbidden",
         )
-    object_key = objects.key(keys, kind, name, namespace)
-    while True:
-        item = await store.get(object_key)
-        if item is None:
+
+    async def attempt(
+        found: Current | None, _from_cache: bool
+    ) -> tuple[dict[str, Any], int] | _Again:
+        if found is None:
             raise not_found(kind.resource, name)
-        current = objects.decode(item)
+        current, stored_at = found.obj, found.mod_revision
         held = bool(strategy.finalizers(current))
         if held:
             marked = {**strategy.being_deleted(current)}  # `current` stays as it was
@@ -1079,20 +1119,23 @@ async def delete_object(
             metadata.setdefault("deletionTimestamp", objects.creation_timestamp())
             metadata.setdefault("deletionGracePeriodSeconds", 0)
             if dry_run or marked == current:
-                return marked, item.mod_revision
+                return marked, stored_at
             del metadata["resourceVersion"]
             operation: Put | Delete = Put(object_key, json.dumps(marked).encode())
         elif dry_run:
-            return _deleted(strategy, current), item.mod_revision
+            return _deleted(strategy, current), stored_at
         else:
             operation = Delete(object_key)
-        revision = await store.txn([Compare(object_key, "mod", item.mod_revision)], [operation])
+        revision = await store.txn([Compare(object_key, "mod", stored_at)], [operation])
         if revision is None:
-            continue  # changed meanwhile: decide again on what is there now
+            return AGAIN  # changed meanwhile: decide again on what is there now
         if held:
             metadata["resourceVersion"] = str(revision)
             return marked, revision
         return _deleted(strategy, current), revision
+
+    object_key = objects.key(keys, kind, name, namespace)
+    return await _guaranteed_update(store, kind, object_key, attempt)
 
 
 async def delete_collection(
