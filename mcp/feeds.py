@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar
@@ -117,6 +117,29 @@ class Subscription(Generic[C, S]):
     def receive_nowait(self) -> C:
         """The next buffered change. Raises trio.WouldBlock when none is buffered."""
         return self._took(self._receive.receive_nowait())
+
+    async def follow(self, idle_s: float) -> AsyncIterator[C | None]:
+        """Each change as it comes, and None after `idle_s` seconds without one: the
+        stream then holds every change the feed has (nothing was buffered, and the wait
+        got nothing), which is when a watch sends a BOOKMARK. Ends with the
+        subscription."""
+        next_idle = trio.current_time() + idle_s
+        while True:
+            change: C | None
+            try:
+                change = self.receive_nowait()
+            except trio.WouldBlock:
+                change = None
+            except trio.EndOfChannel:
+                return
+            if change is None:
+                with trio.move_on_at(next_idle):
+                    try:
+                        change = await self.receive()
+                    except trio.EndOfChannel:
+                        return
+            next_idle = trio.current_time() + idle_s
+            yield change
 
     def _took(self, change: C) -> C:
         self.revision = max(self.revision, change.revision)

@@ -182,30 +182,11 @@ async def stream(
                     yield out
             # A `since` ahead of the cache: its changes up to `since` are old news.
             start = subscription.revision
-            next_bookmark = trio.current_time() + bookmark_interval
-            while True:
-                try:
-                    change: Change | None = subscription.receive_nowait()
-                except trio.WouldBlock:
-                    change = None
-                except trio.EndOfChannel:
-                    break
-                if change is None:
-                    with trio.move_on_at(next_bookmark):
-                        try:
-                            change = await subscription.receive()
-                        except trio.EndOfChannel:
-                            break
+            async for change in subscription.follow(bookmark_interval):
                 revision = subscription.revision
                 if change is None:
-                    # Nothing was buffered (no await since receive_nowait found nothing,
-                    # and the wait got nothing): the stream has every change the cache
-                    # has, and it is still subscribed (an ended one raised EndOfChannel).
-                    next_bookmark = trio.current_time() + bookmark_interval
                     yield bookmark(max(revision, ctx.cache.revision))
-                    continue
-                next_bookmark = trio.current_time() + bookmark_interval
-                if change.revision > start and (
+                elif change.revision > start and (
                     out := change_line(ctx.renderer, selector, change, name)
                 ):
                     yield out

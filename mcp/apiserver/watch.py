@@ -263,26 +263,10 @@ async def _follow(
             yield render(event[0], event[1].obj)
     # A `since` ahead of the cache: its changes up to `since` are old news.
     start = subscription.revision
-    next_bookmark = trio.current_time() + bookmark_interval
-    while True:
-        try:
-            change: ObjectChange | None = subscription.receive_nowait()
-        except trio.WouldBlock:
-            change = None
-        except trio.EndOfChannel:
-            return
+    async for change in subscription.follow(bookmark_interval):
         if change is None:
-            with trio.move_on_at(next_bookmark):
-                try:
-                    change = await subscription.receive()
-                except trio.EndOfChannel:
-                    return
-        next_bookmark = trio.current_time() + bookmark_interval
-        if change is None:
-            # Idle: the stream holds every change the cache has.
             if request.bookmarks:
                 at = max(subscription.revision, cache.revision)
                 yield render("BOOKMARK", bookmark(request.kind, at))
-            continue
-        if change.revision > start and (event := event_of(request, change)) is not None:
+        elif change.revision > start and (event := event_of(request, change)) is not None:
             yield render(event[0], event[1].obj)
