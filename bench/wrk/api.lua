@@ -5,27 +5,11 @@
 -- OPERATION  get | list | create | patch
 -- OBJECTS    how many seeded objects exist (named seed-0 .. seed-<OBJECTS-1>)
 -- TAG        unique per run, so the names `create` makes never collide with an earlier run's
---
--- wrk runs this file once in the main Lua state (setup, done) and once per thread (init,
--- request), so per-thread values are globals set with thread:set, not upvalues.
 
-local threads = {}
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "shared.lua")
 
-function setup(thread)
-  thread:set("thread_id", #threads)
-  table.insert(threads, thread)
-end
+init = init_with(function(args) end)
 
-function init(args)
-  operation = args[1]
-  objects = tonumber(args[2])
-  tag = args[3]
-  -- Threads start at different objects, so two of them rarely patch the same one at once.
-  counter = thread_id * 7919
-end
-
-local json = { ["Content-Type"] = "application/json" }
-local merge_patch = { ["Content-Type"] = "application/merge-patch+json" }
 
 function request()
   counter = counter + 1
@@ -47,6 +31,3 @@ function request()
   end
   error("unknown operation " .. tostring(operation))
 end
-
--- `done`, the result line: beside this file.
-dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "result.lua")

@@ -8,33 +8,18 @@
 --                of them in each of the namespaces bench-0, bench-1, ...
 -- TAG            unique per run, so the names `create` makes never collide with another run's
 -- PER_NAMESPACE  how many ConfigMaps each namespace holds (what list, table and page return)
---
--- wrk runs this file once in the main Lua state (setup, done) and once per thread (init,
--- request), so per-thread values are globals set with thread:set, not upvalues.
 
-local threads = {}
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "shared.lua")
 
-function setup(thread)
-  thread:set("thread_id", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  operation = args[1]
-  objects = tonumber(args[2])
-  tag = args[3]
+init = init_with(function(args)
   per_namespace = tonumber(args[4])
-  -- Threads start at different objects, so two of them rarely patch the same one at once.
-  counter = thread_id * 7919
-end
+end)
 
 -- What kubectl get sends: a Table if the server can, else the list itself.
 local table_accept = {
   ["Accept"] = "application/json;as=Table;v=v1;g=meta.k8s.io,"
     .. "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
 }
-local json = { ["Content-Type"] = "application/json" }
-local merge_patch = { ["Content-Type"] = "application/merge-patch+json" }
 
 local function item_path(index)
   return string.format("/api/v1/namespaces/bench-%d/configmaps/cm-%05d",
@@ -66,6 +51,3 @@ function request()
   end
   error("unknown operation " .. tostring(operation))
 end
-
--- `done`, the result line: beside this file.
-dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "result.lua")
