@@ -7,6 +7,9 @@ nudged (capacity-1 inbox, so a burst of changes collapses into one pass) and eve
 object is gone from the cache, or when its inbox is closed (shutdown) after the
 current pass: a pass is never cut short by shutdown except by the grace deadline.
 
+Events are queued for the event writer without waiting (`events.py`): no event write
+delays a pass.
+
 `supervise` wraps the actor: an unexpected exception is logged with its traceback,
 recorded in the object's status, and the actor restarted with backoff, so one bad
 object never takes the process down.
@@ -173,20 +176,20 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
     summary = ctx.primed.pop(name, None) if first_look else None
     if summary is not None and plan.as_reported(desired, summary, ctx.cache.status(name)):
         memory.looked = True
-        await _record_adoption(ctx, desired, summary)
+        _record_adoption(ctx, desired, summary)
         return None
     observed = await ctx.runtime.inspect(target)
     if observed is None:
         observed = await _reclaim_renamed(ctx, desired, target)
     memory.looked = True
     if first_look and observed is not None and observed.uid == desired.uid:
-        await _record_adoption(ctx, desired, observed)
+        _record_adoption(ctx, desired, observed)
     previous = memory.last_status(ctx.cache.status(name), desired)
     if plan.foreign(observed, ctx.cluster_id):
         await _report_name_clash(ctx, desired, observed, previous, memory)
         return None
     if observed is not None and observed.uid != desired.uid:
-        await ctx.events.record(
+        ctx.events.record(
             desired,
             "Replaced",
             f"Replacing container {observed.container_id[:12]}: it was made for another "
@@ -211,7 +214,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         try:
             event = await _execute(ctx, desired, action, target)
             if event is not None:
-                await ctx.events.record(desired, *event)
+                ctx.events.record(desired, *event)
             if isinstance(action, plan.StartContainer):
                 memory.starts.succeeded()
                 if action.restart:
@@ -230,7 +233,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
                 error=failure.message,
             )
             message = f"{failure.reason}: {failure.message}"
-            await ctx.events.record(desired, "Failed", message, type_="Warning")
+            ctx.events.record(desired, "Failed", message, type_="Warning")
             history = (
                 memory.pulls
                 if failure.reason in IMAGE_FAILURES
@@ -248,7 +251,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
                     if history is memory.pulls
                     else f"starting failed container {target}"
                 )
-                await ctx.events.record(
+                ctx.events.record(
                     desired, "BackOff", f"Back-off {delay:g}s {what}", type_="Warning"
                 )
             break
@@ -284,7 +287,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         # Once per back-off step: the delay in the message makes each step its own event,
         # so the schedule (10s, 20s, 40s...) reads off the events.
         message = f"Back-off {waiting.delay_s:g}s restarting failed container {target}"
-        await ctx.events.record(desired, "BackOff", message, type_="Warning")
+        ctx.events.record(desired, "BackOff", message, type_="Warning")
     await _report(ctx, desired, status, memory)
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
@@ -327,7 +330,7 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
         )
         extra = strays
     else:
-        await ctx.events.record(
+        ctx.events.record(
             desired,
             "Renamed",
             f"Renamed container {kept.container_id[:12]} from {kept.name} back to {target}: "
@@ -336,7 +339,7 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
         )
     for stray in extra:
         await ctx.runtime.remove(stray.container_id)
-        await ctx.events.record(
+        ctx.events.record(
             desired,
             "Removed",
             f"Removed container {stray.container_id[:12]} ({stray.name}): another container "
@@ -346,10 +349,10 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
     return await ctx.runtime.inspect(target)
 
 
-async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
+def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
     ctx.metrics.inc("mcp_containers_adopted_total")
     message = f"Adopted existing Docker container {observed.container_id[:12]}"
-    await ctx.events.record(desired, "Adopted", message)
+    ctx.events.record(desired, "Adopted", message)
 
 
 async def _report_name_clash(
@@ -375,7 +378,7 @@ async def _report_name_clash(
         at=now_iso(),
     )
     if not status.same_as(previous):
-        await ctx.events.record(desired, "NameConflict", message, type_="Warning")
+        ctx.events.record(desired, "NameConflict", message, type_="Warning")
     await _report(ctx, desired, status, memory)
 
 
@@ -418,7 +421,7 @@ async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, s
 
 async def _pull(ctx: Context, desired: Container) -> None:
     await ctx.runtime.pull(desired.spec.image)
-    await ctx.events.record(desired, "Pulled", f"Pulled image {desired.spec.image}")
+    ctx.events.record(desired, "Pulled", f"Pulled image {desired.spec.image}")
 
 
 async def _execute(
@@ -455,9 +458,9 @@ async def _execute(
             await ctx.runtime.remove(target)
             return "Removed", f"Removed container {target}"
         case plan.FinalizeDeletion():
-            # The event goes first: once the object is gone, a client that waited for
-            # the deletion may read the events at once, and must find this one there.
-            await ctx.events.record(
+            # Recorded before the object goes, written after it has: as every event, it
+            # follows the write a client waits for.
+            ctx.events.record(
                 desired, "Deleted", f"Deleted container {desired.name}: nothing is left in Docker"
             )
             await registry.finalize(ctx.store, ctx.keys, desired)
@@ -558,10 +561,10 @@ async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:
         observed_generation=previous.observed_generation if previous else 0,
         observed_at=now_iso(),
     )
-    await ctx.events.record(desired, "ControllerError", status.message, type_="Warning")
     try:
         await registry.write_status(ctx.store, ctx.keys, desired, status)
     except StoreUnavailable as error:
         logs.get(actor="container", container=name).warning(
             "crash_status_not_recorded", error=str(error)
         )
+    ctx.events.record(desired, "ControllerError", status.message, type_="Warning")
