@@ -13,7 +13,8 @@ the occurrence and puts it on a bounded queue without waiting, and one writer ac
 (`run`) writes the queue to etcd in order, so a reconcile never waits for an event
 write, and one object's events are written in the order they happened. A full queue
 drops the event (counted in `mcp_events_dropped_total`, logged as `event_dropped`): the
-controller is never held up.
+controller is never held up. A reconcile pass `Held`s its events until it has written
+its status, so a client's `?wait` never waits behind them.
 
 The writer names and folds events as client-go's recorder does (`tools/record`): the
 first occurrence is `<object name>.<hex nanoseconds>`; a repeat (same object, type,
@@ -243,6 +244,28 @@ class Recorder(trio.abc.AsyncResource):
 
     async def aclose(self) -> None:
         await self.queue.aclose()
+
+
+@dataclass
+class Held:
+    """A reconcile pass's events, stamped when they happen and queued by `release` once
+    the pass has written its status: a client waiting for that status waits behind no
+    event, nor behind the writer's etcd calls for one."""
+
+    recorder: Recorder
+    occurred: list[Occurred] = field(default_factory=list)
+
+    def record(
+        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
+    ) -> None:
+        """Hold that `reason` happened to `obj` just now."""
+        self.occurred.append(Occurred.now(obj, reason, message, type_))
+
+    def release(self) -> None:
+        """Queue the held events, in the order they happened."""
+        for occurred in self.occurred:
+            self.recorder.queue_nowait(occurred)
+        self.occurred.clear()
 
 
 async def run(

@@ -700,3 +700,28 @@ async def test_event_writes_that_hang_and_a_full_queue_hold_up_no_status(
         # Five events: one is being written (for ever), one waits in the queue.
         dropped = plane.ctx.metrics.value("mcp_events_dropped_total", cause="queue_full")
         assert dropped == 5 - 2
+
+
+class GatedStatus(FakeStore):
+    """A fake etcd whose status writes wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_waiting, self.opened = trio.Event(), trio.Event()
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        if any(op.key.startswith(KEYS.statuses) for op in success):
+            self.status_waiting.set()
+            await self.opened.wait()
+        return await super().txn(compare, success)
+
+
+async def test_a_pass_queues_its_events_only_once_its_status_is_written() -> None:
+    store = GatedStatus()
+    async with open_plane(store) as plane:
+        await plane.create("web")
+        await store.status_waiting.wait()  # the pass has created and started the container
+        assert await plane.events_of("web") == []  # and holds its events meanwhile
+        store.opened.set()
+        await plane.wait_for(lambda: plane.phase("web") == "Running")
+        assert await reasons(plane, "web") == {"Created": 1, "Started": 1}

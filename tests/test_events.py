@@ -258,6 +258,20 @@ async def test_a_full_queue_drops_the_event_with_a_count_and_a_log_and_never_wai
     assert "s3cr3t" not in repr(logged)
 
 
+async def test_a_pass_holds_its_events_until_it_releases_them() -> None:
+    recorder, occurrences = queue()
+    held = events.Held(recorder)
+    held.record(container(), "Created", "Created container web")
+    held.record(container(), "Started", "Started container web", type_="Warning")
+    assert occurrences.statistics().current_buffer_used == 0
+    held.release()
+    queued = [occurrences.receive_nowait() for _ in range(2)]
+    assert [(o.reason, o.type_) for o in queued] == [("Created", "Normal"), ("Started", "Warning")]
+    assert queued[0].at_ns <= queued[1].at_ns  # stamped when they happened, not when released
+    held.release()  # released once
+    assert occurrences.statistics().current_buffer_used == 0
+
+
 class SlowEvents(FakeStore):
     """etcd that takes `delay` seconds over each write (`inf`: never answers)."""
 
