@@ -673,6 +673,26 @@ async def test_a_lagging_cache_does_not_hide_the_actors_own_report(plane: Plane)
     assert (await reasons(plane, "lag")).get("Restarted") == 1
 
 
+async def test_a_pass_the_cache_has_not_told_of_the_deletion_records_no_second_deleted(
+    plane: Plane,
+) -> None:
+    """A nudge (Docker's destroy) can bring a pass before the watch delivers the object's
+    deletion: finalizing again finds it gone, and is no second `Deleted`."""
+    await plane.create("gone")
+    await plane.wait_for(lambda: plane.phase("gone") == "Running")
+    marked = await plane.update("gone", deletion_timestamp=now_iso())
+    await plane.wait_for(lambda: "gone" not in plane.cache.objects)
+    stale = Cache(KEYS)  # as of before the finalizing: the object, marked for deletion
+    stale.replace_all(await plane.store.list_prefix(KEYS.root, revision=marked.resource_version))
+    assert "gone" in stale.objects
+
+    await container.reconcile(
+        replace(plane.ctx, cache=stale), "gone", container.Memory(looked=True)
+    )
+
+    assert (await reasons(plane, "gone"))["Deleted"] == 1
+
+
 EVENTS_PREFIX = f"{KEYS.root}events/"
 
 

@@ -469,12 +469,12 @@ async def _execute(
             await ctx.runtime.remove(target)
             return "Removed", f"Removed container {target}"
         case plan.FinalizeDeletion():
-            # Recorded before the object goes, written after it has: as every event, it
-            # follows the write a client waits for.
-            held.record(
-                desired, "Deleted", f"Deleted container {desired.name}: nothing is left in Docker"
-            )
-            await registry.finalize(ctx.store, ctx.keys, desired)
+            # Recorded only by the pass that removed the object: one nudged (Docker's
+            # destroy) before the watch delivered the deletion plans it again, and finds
+            # it gone. Written after the deletion, as every event follows its write.
+            if await registry.finalize(ctx.store, ctx.keys, desired):
+                message = f"Deleted container {desired.name}: nothing is left in Docker"
+                held.record(desired, "Deleted", message)
             return None
 
 
