@@ -231,10 +231,10 @@ class Recorder(trio.abc.AsyncResource):
     ) -> None:
         """Queue that `reason` happened to `obj` just now; dropped (counted and logged)
         when the queue is full."""
-        self.queue_nowait(Occurred.now(obj, reason, message, type_))
+        self.enqueue(Occurred.now(obj, reason, message, type_))
 
-    def queue_nowait(self, occurred: Occurred) -> None:
-        """Queue `occurred` (already stamped) for the writer, or drop it."""
+    def enqueue(self, occurred: Occurred) -> None:
+        """Queue `occurred` (already stamped) for the writer without waiting, or drop it."""
         try:
             self.queue.send_nowait(occurred)
         except trio.WouldBlock:
@@ -264,7 +264,7 @@ class Held:
     def release(self) -> None:
         """Queue the held events, in the order they happened."""
         for occurred in self.occurred:
-            self.recorder.queue_nowait(occurred)
+            self.recorder.enqueue(occurred)
         self.occurred.clear()
 
 
@@ -277,8 +277,8 @@ async def run(
     """Write what the recorder queues, in order, until its queue is closed and empty.
 
     Closes `occurrences`. Cancelled (the grace deadline, a fatal error elsewhere), it
-    still writes what is queued for up to `DRAIN_S`, shielded, counts what it could not
-    write as dropped, and re-raises. etcd being away drops one event at a time (see
+    still writes what is queued for up to `DRAIN_S`, shielded, counts what is queued
+    after that as dropped, and re-raises. etcd being away drops one event at a time (see
     `Writer.write`); any other error is a bug and ends the writer.
     """
     async with occurrences:
@@ -287,7 +287,7 @@ async def run(
             async for occurred in occurrences:
                 await writer.write(occurred)
         except trio.Cancelled:
-            # The write under way is lost: it may or may not have reached etcd.
+            # A write under way when cancelled is not retried: it may have reached etcd.
             with trio.move_on_after(DRAIN_S, shield=True):
                 await _write_queued(writer, occurrences)
             left = occurrences.statistics().current_buffer_used
