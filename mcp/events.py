@@ -8,19 +8,28 @@ Stopped, Killed, Pulled, Failed, Adopted, Deleted...), a `message` for people, a
 `<prefix>/registry/events/default/<name>`, served by the generic path like any Event
 (`kubectl get events`, field selectors, watch).
 
-Events are named and folded as client-go's recorder does (`tools/record`): the first
-occurrence is `<object name>.<hex nanoseconds>`; a repeat (same object, type, reason,
-message and source) folds into it: its `count` grows and its `lastTimestamp` moves. The
-recorder remembers, like client-go's, the events it wrote (a bounded LRU), so a repeat
+Recording is asynchronous, as client-go's `EventBroadcaster` is: `Recorder.record` stamps
+the occurrence and puts it on a bounded queue without waiting, and one writer actor
+(`run`) writes the queue to etcd in order, so a reconcile never waits for an event
+write, and one object's events are written in the order they happened. A full queue
+drops the event (counted in `mcp_events_dropped_total`, logged as `event_dropped`): the
+controller is never held up. A reconcile pass `Held`s its events until it has written
+its status, so a client's `?wait` never waits behind them.
+
+The writer names and folds events as client-go's recorder does (`tools/record`): the
+first occurrence is `<object name>.<hex nanoseconds>`; a repeat (same object, type,
+reason, message and source) folds into it: its `count` grows and its `lastTimestamp`
+moves. It remembers, like client-go's, the events it wrote (a bounded LRU), so a repeat
 after a restart, or after its event expired, starts a new event.
 
 Events sit on etcd leases shared by everything written within a short window
 (`leases.SharedLease`), so they expire on their own (default one hour after their last
 occurrence) and cannot fill etcd.
 
-Recording is best effort: when etcd is away the event is dropped with a log line, and
-the reconcile that produced it goes on. A message never carries a secret's value: the
-callers write what they did (names, images, ids, exit codes), never env values.
+Writing is best effort: when etcd is away the event is dropped (counted and logged), and
+the writer goes on with the next. A message never carries a secret's value: the callers
+write what they did (names, images, ids, exit codes), never env values; the queue
+carries the object's name and uid only, never its spec.
 """
 
 from __future__ import annotations
@@ -33,11 +42,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import trio
+
 from mcp import logs
 from mcp.apiserver import objects
 from mcp.errors import StoreUnavailable
 from mcp.kinds import core
 from mcp.leases import SharedLease
+from mcp.metrics import Metrics
 from mcp.model import Container
 from mcp.registry import Keys
 from mcp.store import Put, Store
@@ -51,10 +63,35 @@ INVOLVED_API_VERSION = "mcp/v1"
 INVOLVED_KIND = "Container"
 # client-go's `maxLruCacheEntries`: how many distinct events the recorder can fold into.
 REMEMBERED = 4096
+# client-go's `maxQueuedEvents`: occurrences waiting for the writer before new ones drop.
+QUEUE_SIZE = 1000
+# How long a cancelled writer (the grace deadline, a fatal error) keeps writing what is
+# queued: those events happened, and a restart would not know of them.
+DRAIN_S = 2.0
 
 log = logs.get(actor="events")
 
 FoldKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Occurred:
+    """Something that happened to a container, stamped when it happened, waiting to be
+    written. Carries the object's name and uid, never its spec (env values are secrets)."""
+
+    name: str
+    uid: str
+    reason: str
+    message: str
+    type_: EventType
+    at: str  # metav1.Time: whole seconds
+    at_ns: int  # names a new event
+
+    @classmethod
+    def now(cls, obj: Container, reason: str, message: str, type_: EventType) -> Occurred:
+        """That `reason` happened to `obj` just now."""
+        at = objects.creation_timestamp()
+        return cls(obj.name, obj.uid, reason, message, type_, at=at, at_ns=time.time_ns())
 
 
 def event_name(object_name: str, at_ns: int) -> str:
@@ -62,22 +99,14 @@ def event_name(object_name: str, at_ns: int) -> str:
     return f"{object_name}.{at_ns:x}"
 
 
-def new_event(
-    obj: Container,
-    reason: str,
-    message: str,
-    type_: EventType,
-    *,
-    at: str,
-    at_ns: int,
-    host: str,
-) -> dict[str, Any]:
-    """The first occurrence of an event about `obj`, as client-go's recorder makes it."""
+def new_event(occurred: Occurred, *, host: str) -> dict[str, Any]:
+    """The first occurrence of an event, as client-go's recorder makes it."""
+    at = occurred.at
     return {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {
-            "name": event_name(obj.name, at_ns),
+            "name": event_name(occurred.name, occurred.at_ns),
             "namespace": NAMESPACE,
             "uid": str(uuid.uuid4()),
             "creationTimestamp": at,
@@ -85,16 +114,16 @@ def new_event(
         "involvedObject": {
             "apiVersion": INVOLVED_API_VERSION,
             "kind": INVOLVED_KIND,
-            "name": obj.name,
-            "uid": obj.uid,
+            "name": occurred.name,
+            "uid": occurred.uid,
         },
-        "reason": reason,
-        "message": message,
+        "reason": occurred.reason,
+        "message": occurred.message,
         "source": {"component": COMPONENT, "host": host},
         "firstTimestamp": at,
         "lastTimestamp": at,
         "count": 1,
-        "type": type_,
+        "type": occurred.type_,
         "eventTime": None,
         "reportingComponent": COMPONENT,
         "reportingInstance": host,
@@ -122,13 +151,22 @@ def fold_key(event: dict[str, Any]) -> FoldKey:
     )
 
 
+def _dropped(metrics: Metrics, occurred: Occurred, cause: str, **details: str) -> None:
+    metrics.inc("mcp_events_dropped_total", cause=cause)
+    log.warning(
+        "event_dropped", container=occurred.name, reason=occurred.reason, cause=cause, **details
+    )
+
+
 @dataclass
-class Recorder:
-    """Writes events for the container actors. One per process.
+class Writer:
+    """Writes events to etcd, folding repeats into the event written before: the sink of
+    the recorder's queue. One per process, used by `run` alone, one write at a time.
 
     Attributes:
         lease: the shared lease events go on; by default one of its own, for `ttl_s`.
         host: `source.host` and `reportingInstance`: this machine, as kubelet names its node.
+        metrics: counts the events etcd did not take.
     """
 
     store: Store
@@ -136,6 +174,7 @@ class Recorder:
     ttl_s: int = DEFAULT_TTL_S
     lease: SharedLease | None = None
     host: str = field(default_factory=socket.gethostname)
+    metrics: Metrics = field(default_factory=Metrics)
     _names: OrderedDict[FoldKey, str] = field(default_factory=OrderedDict)
     _lease: SharedLease = field(init=False)
 
@@ -151,20 +190,20 @@ class Recorder:
         while len(self._names) > REMEMBERED:
             self._names.popitem(last=False)
 
-    async def record(
-        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
-    ) -> None:
-        """Record (or fold into the event it wrote before) that `reason` happened to `obj`."""
-        at_ns = time.time_ns()
-        at = objects.creation_timestamp()
-        fresh = new_event(obj, reason, message, type_, at=at, at_ns=at_ns, host=self.host)
+    async def write(self, occurred: Occurred) -> None:
+        """Write `occurred` as a new event, or fold it into the one written before.
+
+        etcd away (each call runs under the store's deadline): the event is dropped,
+        counted and logged.
+        """
+        fresh = new_event(occurred, host=self.host)
         key = fold_key(fresh)
         try:
             event = fresh
             name = self._names.get(key)
             existing = await self.store.get(self._key(name)) if name is not None else None
             if existing is not None:
-                event = folded(json.loads(existing.value), at=at)
+                event = folded(json.loads(existing.value), at=occurred.at)
             lease = await self._lease.current()
             name = event["metadata"]["name"]
             event["metadata"].pop("resourceVersion", None)  # etcd's, added on reads
@@ -172,7 +211,99 @@ class Recorder:
             await self.store.txn([], [Put(self._key(name), encoded, lease=lease)])
             self._remember(key, name)
         except StoreUnavailable as exc:
-            log.warning("event_dropped", container=obj.name, reason=reason, error=str(exc))
+            _dropped(self.metrics, occurred, "store_unavailable", error=str(exc))
+
+
+@dataclass(frozen=True)
+class Recorder(trio.abc.AsyncResource):
+    """What the actors record events with: a send onto the writer's queue that never waits.
+
+    Holds the queue's send end: closing the recorder (`async with`, by whoever made it,
+    once nothing records any more) closes the queue, and the writer ends once it has
+    written what is left.
+    """
+
+    queue: trio.MemorySendChannel[Occurred]
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def record(
+        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
+    ) -> None:
+        """Queue that `reason` happened to `obj` just now; dropped (counted and logged)
+        when the queue is full."""
+        self.enqueue(Occurred.now(obj, reason, message, type_))
+
+    def enqueue(self, occurred: Occurred) -> None:
+        """Queue `occurred` (already stamped) for the writer without waiting, or drop it."""
+        try:
+            self.queue.send_nowait(occurred)
+        except trio.WouldBlock:
+            _dropped(self.metrics, occurred, "queue_full")
+        except trio.ClosedResourceError:  # recorded after shutdown: nobody would write it
+            _dropped(self.metrics, occurred, "recorder_closed")
+
+    async def aclose(self) -> None:
+        await self.queue.aclose()
+
+
+@dataclass
+class Held:
+    """A reconcile pass's events, stamped when they happen and queued by `release` once
+    the pass has written its status: a client waiting for that status waits behind no
+    event, nor behind the writer's etcd calls for one."""
+
+    recorder: Recorder
+    occurred: list[Occurred] = field(default_factory=list)
+
+    def record(
+        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
+    ) -> None:
+        """Hold that `reason` happened to `obj` just now."""
+        self.occurred.append(Occurred.now(obj, reason, message, type_))
+
+    def release(self) -> None:
+        """Queue the held events, in the order they happened."""
+        for occurred in self.occurred:
+            self.recorder.enqueue(occurred)
+        self.occurred.clear()
+
+
+async def run(
+    writer: Writer,
+    occurrences: trio.MemoryReceiveChannel[Occurred],
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Write what the recorder queues, in order, until its queue is closed and empty.
+
+    Closes `occurrences`. Cancelled (the grace deadline, a fatal error elsewhere), it
+    still writes what is queued for up to `DRAIN_S`, shielded, counts what is queued
+    after that as dropped, and re-raises. etcd being away drops one event at a time (see
+    `Writer.write`); any other error is a bug and ends the writer.
+    """
+    async with occurrences:
+        task_status.started()
+        try:
+            async for occurred in occurrences:
+                await writer.write(occurred)
+        except trio.Cancelled:
+            # A write under way when cancelled is not retried: it may have reached etcd.
+            with trio.move_on_after(DRAIN_S, shield=True):
+                await _write_queued(writer, occurrences)
+            left = occurrences.statistics().current_buffer_used
+            if left:
+                writer.metrics.inc("mcp_events_dropped_total", left, cause="shutdown")
+                log.warning("events_dropped", count=left, cause="shutdown")
+            raise
+
+
+async def _write_queued(writer: Writer, occurrences: trio.MemoryReceiveChannel[Occurred]) -> None:
+    while True:
+        try:
+            occurred = occurrences.receive_nowait()
+        except (trio.WouldBlock, trio.EndOfChannel):
+            return
+        await writer.write(occurred)
 
 
 def about(event: dict[str, Any], name: str) -> bool:

@@ -3,9 +3,10 @@
 One `Metrics` per process, made by the supervisor and handed to whoever counts: the
 Docker adapter counts every Engine API request by operation, the container actors
 count adoptions and reconcile passes, the watch streams the times the cache dropped
-one. Counter names are fixed here, with their help text, so a typo is a KeyError in a
-test and not a new series in production. Gauges (objects in the cache, the revision
-seen, open watch streams) are read from their owners when scraped.
+one, the event recorder the events it dropped. Counter names are fixed here, with their
+help text, so a typo is a KeyError in a test and not a new series in production. Gauges
+(objects in the cache, the revision seen, open watch streams) are read from their owners
+when scraped.
 
 The benchmarks read the same numbers: "how many Docker calls did a restart make" is
 `mcp_docker_requests_total`, as an operator would see it.
@@ -21,6 +22,10 @@ COUNTERS: dict[str, str] = {
     "mcp_reconcile_passes_total": "Container reconcile passes, by outcome.",
     "mcp_watch_streams_dropped_total": (
         "Watch streams ended because their client fell behind (their buffer was full)."
+    ),
+    "mcp_events_dropped_total": (
+        "Events not written, by cause: the recorder's queue was full, etcd was unavailable, "
+        "or shutdown cut the queue short."
     ),
 }
 

@@ -1,24 +1,28 @@
 """The root of the process: start order, signals, shutdown order.
 
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
-watch actor (reports started once the cache is loaded) -> leader election (reports
-started once this process leads or stands by) -> API. The controllers (controller,
-Docker events, orphan sweeper, the node actor: everything that calls Docker) run only while this
-process leads its etcd prefix (`actors/leader.py`); a standby serves the API like an
-API-only replica and drops the watch's changes until it is elected, then gives every
-object a pass, which adopts the running containers as after a restart.
+watch actor (reports started once the cache is loaded) -> event writer -> leader
+election (reports started once this process leads or stands by) -> API. The controllers
+(controller, Docker events, orphan sweeper, the node actor: everything that calls Docker)
+run only while this process leads its etcd prefix (`actors/leader.py`); a standby serves
+the API like an API-only replica and drops the watch's changes until it is elected, then
+gives every object a pass, which adopts the running containers as after a restart. The
+event writer (`events.run`) spans every term: the actors queue their events, it writes
+them.
 
 Shutdown on the first SIGTERM, SIGINT or SIGHUP: the API stops accepting and drains, waits
 for the controller end early (the cache closes), the watch is cancelled (it closes its
 end of the change channel, which stops Docker events and the orphan sweeper, so the
 controller closes every actor inbox and each container actor ends after its current
-pass), then the leader revokes its lease so a standby takes over at once. A deadline
-of `grace_period` seconds cancels whatever is left. Managed containers keep running: the next
-`mcp run` adopts them. A second signal exits at once.
+pass), then the leader revokes its lease so a standby takes over at once, and the event
+queue closes: the writer writes what is left and ends. A deadline of `grace_period`
+seconds cancels whatever is left (the event writer drains for `events.DRAIN_S` more).
+Managed containers keep running: the next `mcp run` adopts them. A second signal exits
+at once.
 
-The API, watch, election and controller actors failing, or the embedded etcd dying, is
-fatal: the exception leaves `run` and the process exits non-zero. Losing the leadership
-is not: the controllers stop at once and this process stands by again.
+The API, watch, election, controller and event-writer actors failing, or the embedded
+etcd dying, is fatal: the exception leaves `run` and the process exits non-zero. Losing
+the leadership is not: the controllers stop at once and this process stands by again.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from dataclasses import replace
 
 import trio
 
-from mcp import embedded_etcd, heap, logs, registry
+from mcp import embedded_etcd, events, heap, logs, registry
 from mcp.actors import api, container, controller, docker_events, leader, node, orphans, watch
 from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
@@ -42,7 +46,6 @@ from mcp.cache import Cache
 from mcp.config import Config
 from mcp.controllers import loop
 from mcp.controllers import namespaces as namespace_controller
-from mcp.events import Recorder
 from mcp.kinds import core
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
@@ -138,6 +141,8 @@ async def _run_actors(
             config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only", leases
         )
         return
+    # The actors queue their events on the recorder; one writer, under `_control`, writes them.
+    events_send, events_receive = trio.open_memory_channel[events.Occurred](events.QUEUE_SIZE)
     ctx = container.Context(
         store=store,
         keys=keys,
@@ -151,12 +156,20 @@ async def _run_actors(
             cap_s=config.restart_backoff_cap,
             reset_s=config.restart_backoff_reset,
         ),
-        events=Recorder(store, keys, lease=event_lease),
+        events=events.Recorder(events_send, metrics),
         metrics=metrics,
         passes=trio.CapacityLimiter(PASSES_PER_DOCKER_SLOT * config.docker_concurrency),
     )
     role = leader.Role()
-    control = functools.partial(_control, ctx, config, role=role, runtime=runtime)
+    control = functools.partial(
+        _control,
+        ctx,
+        config,
+        role=role,
+        runtime=runtime,
+        writer=events.Writer(store, keys, lease=event_lease, metrics=metrics),
+        occurrences=events_receive,
+    )
     await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name, leases)
 
 
@@ -222,6 +235,8 @@ async def _control(
     *,
     role: leader.Role,
     runtime: DockerRuntime,
+    writer: events.Writer,
+    occurrences: trio.MemoryReceiveChannel[events.Occurred],
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Stand by until elected, then run the controllers until the watch's channel closes;
@@ -229,9 +244,14 @@ async def _control(
 
     Reports started once this process leads or stands by. While standing by, changes only
     matter to the cache, so they are dropped; the channel closing then (shutdown) ends the
-    campaign. Closes `changes`.
+    campaign. The event writer runs all along, writing `occurrences` (what `ctx.events`
+    queues). Closes `changes`, and `ctx.events` once the campaign is over: no term records
+    any more, so the writer writes what is left and ends.
     """
     async with changes, trio.open_nursery() as nursery:
+        # Started first, ends last: it outlives every term's actors, which queue events on
+        # `ctx.events` without waiting for their writes.
+        await nursery.start(events.run, writer, occurrences)
 
         async def stand_by(scope: trio.CancelScope) -> None:
             with scope:
@@ -255,17 +275,19 @@ async def _control(
                 standby = trio.CancelScope()
                 nursery.start_soon(stand_by, standby)
 
-        await nursery.start(
-            functools.partial(
-                leader.run,
-                ctx.store,
-                leader.key_for(config.etcd_prefix),
-                timing=leader.Timing(config.leader_lease),
-                me=leader.this_process(),
-                role=role,
-                lead=lead,
-            )
-        )
+        async def campaign(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            async with ctx.events:  # once the campaign is over, nothing records any more
+                await leader.run(
+                    ctx.store,
+                    leader.key_for(config.etcd_prefix),
+                    timing=leader.Timing(config.leader_lease),
+                    me=leader.this_process(),
+                    role=role,
+                    lead=lead,
+                    task_status=task_status,
+                )
+
+        await nursery.start(campaign)
         task_status.started()
 
 

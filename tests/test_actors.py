@@ -7,9 +7,11 @@ fakes make every interleaving cheap, and trio's autojump clock makes backoff fre
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import trio
@@ -19,7 +21,7 @@ from mcp import events, registry
 from mcp.actors import container, controller, orphans, watch
 from mcp.backoff import Backoff
 from mcp.cache import Cache
-from mcp.events import Recorder
+from mcp.metrics import Metrics
 from mcp.model import (
     Container,
     ContainerSpec,
@@ -31,7 +33,7 @@ from mcp.model import (
 )
 from mcp.plan import EPOCH, BackoffPolicy
 from mcp.registry import Keys
-from mcp.store import Put
+from mcp.store import Compare, Delete, Put
 
 IMAGE = "mcp-test/busybox:latest"
 KEYS = Keys("/t")
@@ -72,15 +74,25 @@ class Plane:
         status = self.cache.status(name)
         return status.phase if status else None
 
+    async def events_of(self, name: str) -> list[dict[str, Any]]:
+        """The events about `name`, once every pass so far has queued its events and the
+        writer has written them (they are written after the status, by another task)."""
+        await trio.testing.wait_all_tasks_blocked()
+        items, _ = await events.list_events(self.store, KEYS, name=name)
+        return items
 
-@pytest.fixture
-async def plane() -> AsyncIterator[Plane]:
+
+@asynccontextmanager
+async def open_plane(
+    store: FakeStore, events_queued: int = events.QUEUE_SIZE
+) -> AsyncIterator[Plane]:
     # One clock for the controller and the fake engine's timestamps, following trio's,
     # so that back-off schedules run on the mock clock.
     def clock() -> datetime:
         return EPOCH + timedelta(seconds=trio.current_time())
 
-    store, runtime, cache = FakeStore(), FakeRuntime(images={IMAGE}, clock=clock), Cache(KEYS)
+    runtime, cache = FakeRuntime(images={IMAGE}, clock=clock), Cache(KEYS)
+    events_send, events_receive = trio.open_memory_channel[events.Occurred](events_queued)
     ctx = container.Context(
         store=store,
         keys=KEYS,
@@ -89,16 +101,25 @@ async def plane() -> AsyncIterator[Plane]:
         cluster_id="test-cluster",
         resync_interval=30.0,
         actor_backoff=Backoff(base=1.0, cap=8.0),
-        events=Recorder(store, KEYS, ttl_s=600),
+        events=events.Recorder(events_send, ctx_metrics := Metrics()),
+        metrics=ctx_metrics,
         backoff=BackoffPolicy(base_s=10, cap_s=40, reset_s=600),
         clock=clock,
     )
     send, receive = trio.open_memory_channel[str](64)
     async with trio.open_nursery() as nursery:
+        writer = events.Writer(store, KEYS, ttl_s=600, metrics=ctx.metrics)
+        await nursery.start(events.run, writer, events_receive)
         await nursery.start(watch.run, store, KEYS, cache, send)
         await nursery.start(controller.run, ctx, receive)
         yield Plane(store, runtime, cache, ctx)
         nursery.cancel_scope.cancel()
+
+
+@pytest.fixture
+async def plane() -> AsyncIterator[Plane]:
+    async with open_plane(FakeStore()) as plane:
+        yield plane
 
 
 def running(plane: Plane, name: str) -> bool:
@@ -216,8 +237,7 @@ async def test_compaction_relists_and_sees_deletions(
 
 
 async def reasons(plane: Plane, name: str) -> dict[str, int]:
-    items, _ = await events.list_events(plane.store, KEYS, name=name)
-    return {item["reason"]: item["count"] for item in items}
+    return {item["reason"]: item["count"] for item in await plane.events_of(name)}
 
 
 async def test_events_record_fold_and_expire(
@@ -232,7 +252,7 @@ async def test_events_record_fold_and_expire(
         await plane.wait_for(lambda want=want: plane.phase("web") == want)  # type: ignore[misc]
     # The same thing happening again folds into one event with a count.
     assert await reasons(plane, "web") == {"Created": 1, "Started": 3, "Stopped": 2}
-    items, _ = await events.list_events(plane.store, KEYS, name="web")
+    items = await plane.events_of("web")
     started = next(item for item in items if item["reason"] == "Started")
     assert started["involvedObject"] == {
         "apiVersion": "mcp/v1",
@@ -251,7 +271,7 @@ async def test_events_record_fold_and_expire(
 async def test_failures_are_warning_events(plane: Plane) -> None:
     await plane.create("nope", image="absent/image:1")
     await plane.wait_for(lambda: plane.phase("nope") == "Failed")
-    items, _ = await events.list_events(plane.store, KEYS, name="nope")
+    items = await plane.events_of("nope")
     (failed,) = [item for item in items if item["reason"] == "Failed"]
     assert (failed["reason"], failed["type"]) == ("Failed", "Warning")
     assert "absent/image:1" in failed["message"]
@@ -312,7 +332,7 @@ async def test_crash_loop_backs_off_on_schedule(
     await plane.wait_for(lambda: plane.phase("loop") == "Failed")
     # This plane's policy: restart at once, then 10 s, 20 s, then the 40 s cap.
     await trio.sleep(200)
-    items, _ = await events.list_events(plane.store, KEYS, name="loop")
+    items = await plane.events_of("loop")
     backoffs = sorted(
         (item["message"] for item in items if item["reason"] == "BackOff"),
         key=lambda message: float(message.split()[1].rstrip("s")),
@@ -393,7 +413,7 @@ async def test_failed_pulls_back_off_and_block_nobody(
     await plane.create("fine")
     await plane.wait_for(lambda: plane.phase("fine") == "Running")
     await trio.sleep(100)  # this plane's back-off: 10 s, 20 s, then the 40 s cap
-    items, _ = await events.list_events(plane.store, KEYS, name="unpullable")
+    items = await plane.events_of("unpullable")
     delays = {item["message"].split()[1] for item in items if item["reason"] == "BackOff"}
     assert delays == {"10s", "20s", "40s"}
     status = plane.cache.status("unpullable")
@@ -518,7 +538,7 @@ async def test_a_taken_host_port_fails_the_start_and_retries_on_the_crash_loop_s
     await trio.sleep(100)  # this plane's back-off: 10 s, 20 s, then the 40 s cap
     starts = [call for call in plane.runtime.calls if call == "start mcp-porty"]
     assert len(starts) == 4  # at 0, 10, 30 and 70 s
-    items, _ = await events.list_events(plane.store, KEYS, name="porty")
+    items = await plane.events_of("porty")
     delays = {item["message"].split()[1] for item in items if item["reason"] == "BackOff"}
     assert delays == {"10s", "20s", "40s"}
     # mcp made this container: retrying its start is not an adoption.
@@ -548,7 +568,7 @@ async def test_a_new_generation_starts_a_fresh_pull_history(
             and status.phase == "Failed"
         )
     )
-    items, _ = await events.list_events(plane.store, KEYS, name="fixme")
+    items = await plane.events_of("fixme")
     assert "Back-off 60s pulling image missing.invalid/a:1" in {item["message"] for item in items}
     fixed_at = trio.current_time()
 
@@ -651,3 +671,77 @@ async def test_a_lagging_cache_does_not_hide_the_actors_own_report(plane: Plane)
 
     assert plane.runtime.containers["mcp-lag"].status == "running"
     assert (await reasons(plane, "lag")).get("Restarted") == 1
+
+
+async def test_a_pass_the_cache_has_not_told_of_the_deletion_records_no_second_deleted(
+    plane: Plane,
+) -> None:
+    """A nudge (Docker's destroy) can bring a pass before the watch delivers the object's
+    deletion: finalizing again finds it gone, and is no second `Deleted`."""
+    await plane.create("gone")
+    await plane.wait_for(lambda: plane.phase("gone") == "Running")
+    marked = await plane.update("gone", deletion_timestamp=now_iso())
+    await plane.wait_for(lambda: "gone" not in plane.cache.objects)
+    stale = Cache(KEYS)  # as of before the finalizing: the object, marked for deletion
+    stale.replace_all(await plane.store.list_prefix(KEYS.root, revision=marked.resource_version))
+    assert "gone" in stale.objects
+
+    await container.reconcile(
+        replace(plane.ctx, cache=stale), "gone", container.Memory(looked=True)
+    )
+
+    assert (await reasons(plane, "gone"))["Deleted"] == 1
+
+
+EVENTS_PREFIX = f"{KEYS.root}events/"
+
+
+class HangingEvents(FakeStore):
+    """etcd that writes statuses at once but never answers an event write (a backlog, a
+    slow disk): nothing a client waits for may wait behind one."""
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        if any(op.key.startswith(EVENTS_PREFIX) for op in success):
+            await trio.sleep_forever()
+        return await super().txn(compare, success)
+
+
+async def test_event_writes_that_hang_and_a_full_queue_hold_up_no_status(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    # The writer hangs on the first event and the queue holds one more: the rest drop.
+    async with open_plane(HangingEvents(), events_queued=1) as plane:
+        web = await plane.create("web")
+        await plane.create("db")
+        await plane.wait_for(lambda: plane.phase("web") == plane.phase("db") == "Running", 5)
+        await plane.update("web", spec=web.spec.model_copy(update={"state": "stopped"}))
+        await plane.wait_for(lambda: plane.phase("web") == "Stopped", 5)
+        await trio.testing.wait_all_tasks_blocked()  # the last pass has queued its events
+        # Five events: one is being written (for ever), one waits in the queue.
+        dropped = plane.ctx.metrics.value("mcp_events_dropped_total", cause="queue_full")
+        assert dropped == 5 - 2
+
+
+class GatedStatus(FakeStore):
+    """A fake etcd whose status writes wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_waiting, self.opened = trio.Event(), trio.Event()
+
+    async def txn(self, compare: Sequence[Compare], success: Sequence[Put | Delete]) -> int | None:
+        if any(op.key.startswith(KEYS.statuses) for op in success):
+            self.status_waiting.set()
+            await self.opened.wait()
+        return await super().txn(compare, success)
+
+
+async def test_a_pass_queues_its_events_only_once_its_status_is_written() -> None:
+    store = GatedStatus()
+    async with open_plane(store) as plane:
+        await plane.create("web")
+        await store.status_waiting.wait()  # the pass has created and started the container
+        assert await plane.events_of("web") == []  # and holds its events meanwhile
+        store.opened.set()
+        await plane.wait_for(lambda: plane.phase("web") == "Running")
+        assert await reasons(plane, "web") == {"Created": 1, "Started": 1}

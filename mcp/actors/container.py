@@ -7,6 +7,10 @@ nudged (capacity-1 inbox, so a burst of changes collapses into one pass) and eve
 object is gone from the cache, or when its inbox is closed (shutdown) after the
 current pass: a pass is never cut short by shutdown except by the grace deadline.
 
+The events a pass records are held until it has written its status (or failed), then
+queued for the event writer without waiting (`events.py`): no event write ever delays
+the status a client's `?wait` is waiting for.
+
 `supervise` wraps the actor: an unexpected exception is logged with its traceback,
 recorded in the object's status, and the actor restarted with backoff, so one bad
 object never takes the process down.
@@ -31,7 +35,7 @@ from mcp.errors import (
     RuntimeUnavailable,
     StoreUnavailable,
 )
-from mcp.events import Recorder
+from mcp.events import Held, Recorder
 from mcp.metrics import Metrics
 from mcp.model import (
     LABEL_CLUSTER,
@@ -148,7 +152,8 @@ START_FAILURES = frozenset({"RunContainerError"})
 
 
 async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> float | None:
-    """One level-triggered pass for object `name`.
+    """One level-triggered pass for object `name`. Its events are queued at its end,
+    after its status write, whether it succeeded or raised.
 
     Args:
         memory: this actor's memory (first look, failed pulls and starts); None: a fresh
@@ -162,6 +167,14 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         Finished: the object no longer exists.
         RuntimeUnavailable, RuntimeBusy, StoreUnavailable: transient; the caller retries later.
     """
+    held = Held(ctx.events)
+    try:
+        return await _pass(ctx, held, name, memory)
+    finally:
+        held.release()  # no await: queueing never waits, even when cancelled
+
+
+async def _pass(ctx: Context, held: Held, name: str, memory: Memory | None) -> float | None:
     desired = ctx.cache.objects.get(name)
     if desired is None:
         raise Finished
@@ -173,20 +186,20 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
     summary = ctx.primed.pop(name, None) if first_look else None
     if summary is not None and plan.as_reported(desired, summary, ctx.cache.status(name)):
         memory.looked = True
-        await _record_adoption(ctx, desired, summary)
+        _record_adoption(ctx, held, desired, summary)
         return None
     observed = await ctx.runtime.inspect(target)
     if observed is None:
-        observed = await _reclaim_renamed(ctx, desired, target)
+        observed = await _reclaim_renamed(ctx, held, desired, target)
     memory.looked = True
     if first_look and observed is not None and observed.uid == desired.uid:
-        await _record_adoption(ctx, desired, observed)
+        _record_adoption(ctx, held, desired, observed)
     previous = memory.last_status(ctx.cache.status(name), desired)
     if plan.foreign(observed, ctx.cluster_id):
-        await _report_name_clash(ctx, desired, observed, previous, memory)
+        await _report_name_clash(ctx, held, desired, observed, previous, memory)
         return None
     if observed is not None and observed.uid != desired.uid:
-        await ctx.events.record(
+        held.record(
             desired,
             "Replaced",
             f"Replacing container {observed.container_id[:12]}: it was made for another "
@@ -202,16 +215,16 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
     step_due_in: float | None = None
     acted = False
     for action in plan.plan(desired, observed, previous, now=now, backoff=ctx.backoff):
-        held = _held_back(desired, action, memory, now)
-        if held is not None:
-            failure, step_due_in = held
+        backing_off = _held_back(desired, action, memory, now)
+        if backing_off is not None:
+            failure, step_due_in = backing_off
             break
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
         acted = True
         try:
-            event = await _execute(ctx, desired, action, target)
+            event = await _execute(ctx, held, desired, action, target)
             if event is not None:
-                await ctx.events.record(desired, *event)
+                held.record(desired, *event)
             if isinstance(action, plan.StartContainer):
                 memory.starts.succeeded()
                 if action.restart:
@@ -230,7 +243,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
                 error=failure.message,
             )
             message = f"{failure.reason}: {failure.message}"
-            await ctx.events.record(desired, "Failed", message, type_="Warning")
+            held.record(desired, "Failed", message, type_="Warning")
             history = (
                 memory.pulls
                 if failure.reason in IMAGE_FAILURES
@@ -248,9 +261,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
                     if history is memory.pulls
                     else f"starting failed container {target}"
                 )
-                await ctx.events.record(
-                    desired, "BackOff", f"Back-off {delay:g}s {what}", type_="Warning"
-                )
+                held.record(desired, "BackOff", f"Back-off {delay:g}s {what}", type_="Warning")
             break
         if isinstance(action, plan.FinalizeDeletion):
             # Not `Finished` yet: the watch's delete event nudges this actor, whose next
@@ -284,7 +295,7 @@ async def reconcile(ctx: Context, name: str, memory: Memory | None = None) -> fl
         # Once per back-off step: the delay in the message makes each step its own event,
         # so the schedule (10s, 20s, 40s...) reads off the events.
         message = f"Back-off {waiting.delay_s:g}s restarting failed container {target}"
-        await ctx.events.record(desired, "BackOff", message, type_="Warning")
+        held.record(desired, "BackOff", message, type_="Warning")
     await _report(ctx, desired, status, memory)
     if pending is not None:  # due now (the first restart of a loop) or later
         return max(0.0, (pending.due_at - ctx.clock()).total_seconds())
@@ -308,7 +319,9 @@ def _held_back(
     return plan.Failure(reason, message), (history.retry_at - now).total_seconds()
 
 
-async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Observed | None:
+async def _reclaim_renamed(
+    ctx: Context, held: Held, desired: Container, target: str
+) -> Observed | None:
     """Nothing holds the object's Docker name: give it back to a container made for this
     object under another name (`docker rename` behind mcp's back), so that one object
     never has two containers. Containers are this object's by their uid label, not by
@@ -327,7 +340,7 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
         )
         extra = strays
     else:
-        await ctx.events.record(
+        held.record(
             desired,
             "Renamed",
             f"Renamed container {kept.container_id[:12]} from {kept.name} back to {target}: "
@@ -336,7 +349,7 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
         )
     for stray in extra:
         await ctx.runtime.remove(stray.container_id)
-        await ctx.events.record(
+        held.record(
             desired,
             "Removed",
             f"Removed container {stray.container_id[:12]} ({stray.name}): another container "
@@ -346,14 +359,15 @@ async def _reclaim_renamed(ctx: Context, desired: Container, target: str) -> Obs
     return await ctx.runtime.inspect(target)
 
 
-async def _record_adoption(ctx: Context, desired: Container, observed: Observed) -> None:
+def _record_adoption(ctx: Context, held: Held, desired: Container, observed: Observed) -> None:
     ctx.metrics.inc("mcp_containers_adopted_total")
     message = f"Adopted existing Docker container {observed.container_id[:12]}"
-    await ctx.events.record(desired, "Adopted", message)
+    held.record(desired, "Adopted", message)
 
 
 async def _report_name_clash(
     ctx: Context,
+    held: Held,
     desired: Container,
     observed: Observed | None,
     previous: Status | None,
@@ -375,7 +389,7 @@ async def _report_name_clash(
         at=now_iso(),
     )
     if not status.same_as(previous):
-        await ctx.events.record(desired, "NameConflict", message, type_="Warning")
+        held.record(desired, "NameConflict", message, type_="Warning")
     await _report(ctx, desired, status, memory)
 
 
@@ -387,7 +401,7 @@ class StepFailed(Exception):
         self.failure = plan.Failure(reason, message)
 
 
-async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, str]:
+async def _create(ctx: Context, held: Held, desired: Container, target: str) -> tuple[str, str]:
     """Create the container, pulling the image as its pull policy says."""
     spec = desired.spec
     labels = {
@@ -399,7 +413,7 @@ async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, s
     created = f"Created container {target} from image {spec.image}"
     try:
         if spec.image_pull_policy == "Always":
-            await _pull(ctx, desired)
+            await _pull(ctx, held, desired)
         try:
             await ctx.runtime.create(target, spec=spec, labels=labels)
         except ImageNotFound as exc:
@@ -407,7 +421,7 @@ async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, s
                 raise StepFailed(
                     "ErrImageNeverPull", f"{exc}; imagePullPolicy is Never, so it is not pulled"
                 ) from exc
-            await _pull(ctx, desired)
+            await _pull(ctx, held, desired)
             await ctx.runtime.create(target, spec=spec, labels=labels)
     except PullFailed as exc:
         raise StepFailed("ErrImagePull", str(exc)) from exc
@@ -416,13 +430,13 @@ async def _create(ctx: Context, desired: Container, target: str) -> tuple[str, s
     return "Created", created
 
 
-async def _pull(ctx: Context, desired: Container) -> None:
+async def _pull(ctx: Context, held: Held, desired: Container) -> None:
     await ctx.runtime.pull(desired.spec.image)
-    await ctx.events.record(desired, "Pulled", f"Pulled image {desired.spec.image}")
+    held.record(desired, "Pulled", f"Pulled image {desired.spec.image}")
 
 
 async def _execute(
-    ctx: Context, desired: Container, action: plan.Action, target: str
+    ctx: Context, held: Held, desired: Container, action: plan.Action, target: str
 ) -> tuple[str, str] | None:
     """Run one step; the event (reason, message) to record for it, if not recorded yet.
 
@@ -431,7 +445,7 @@ async def _execute(
     """
     match action:
         case plan.CreateContainer():
-            return await _create(ctx, desired, target)
+            return await _create(ctx, held, desired, target)
         case plan.StartContainer(restart=restart):
             try:
                 await ctx.runtime.start(target)
@@ -455,12 +469,12 @@ async def _execute(
             await ctx.runtime.remove(target)
             return "Removed", f"Removed container {target}"
         case plan.FinalizeDeletion():
-            # The event goes first: once the object is gone, a client that waited for
-            # the deletion may read the events at once, and must find this one there.
-            await ctx.events.record(
-                desired, "Deleted", f"Deleted container {desired.name}: nothing is left in Docker"
-            )
-            await registry.finalize(ctx.store, ctx.keys, desired)
+            # Recorded only by the pass that removed the object: one nudged (Docker's
+            # destroy) before the watch delivered the deletion plans it again, and finds
+            # it gone. Written after the deletion, as every event follows its write.
+            if await registry.finalize(ctx.store, ctx.keys, desired):
+                message = f"Deleted container {desired.name}: nothing is left in Docker"
+                held.record(desired, "Deleted", message)
             return None
 
 
@@ -558,10 +572,10 @@ async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:
         observed_generation=previous.observed_generation if previous else 0,
         observed_at=now_iso(),
     )
-    await ctx.events.record(desired, "ControllerError", status.message, type_="Warning")
     try:
         await registry.write_status(ctx.store, ctx.keys, desired, status)
     except StoreUnavailable as error:
         logs.get(actor="container", container=name).warning(
             "crash_status_not_recorded", error=str(error)
         )
+    ctx.events.record(desired, "ControllerError", status.message, type_="Warning")

@@ -85,7 +85,7 @@ async def sweep(
             duplicate=obj is not None,
         )
         if obj is not None and events is not None:
-            await events.record(
+            events.record(
                 obj,
                 "Removed",
                 f"Removed container {container.container_id[:12]} ({container.name}): "

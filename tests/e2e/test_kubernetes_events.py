@@ -16,7 +16,7 @@ from support.launcher import McpLauncher
 from support.polling import wait_until
 
 from e2e.test_kubernetes_clients import KUBECTL, kubeconfig_path, kubectl
-from e2e.test_v1_events import create, set_state
+from e2e.test_v1_events import create, reasons_once, set_state
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +28,13 @@ AGE = re.compile(r"\d+[smhd]|<unknown>")
 
 
 def lived(api: httpx.Client, image: str, stem: str, *states: str) -> str:
-    """A new sleeper's name, once it has gone through `states` (each waited for)."""
+    """A new sleeper's name, once it has gone through `states` (each waited for) and its
+    events tell it all: Created, Started, then one Stopped or Started per state."""
     name = unique_name(stem)
     create(api, image, name, SLEEPER)
     for state in states:
         set_state(api, name, state)
+    reasons_once(api, name, lambda seen: sum(seen.values()) == 2 + len(states))
     return name
 
 

@@ -193,7 +193,16 @@ def test_a_taken_host_port_is_reported_and_retried(
             assert status["phase"] == "Failed", status
             assert "address already in use" in status["message"], status
             assert status["observedGeneration"] == 1
-            events = events_of(client, name)
+
+            def telling(found: list[dict[str, object]]) -> list[dict[str, object]] | None:
+                return found if {"Failed", "BackOff"} <= {e["reason"] for e in found} else None
+
+            # Written after the status the POST waited for.
+            events = wait_until(
+                lambda: telling(events_of(client, name)),
+                timeout=10,
+                message="its Failed and BackOff events",
+            )
             failed = [str(event["message"]) for event in events if event["reason"] == "Failed"]
             assert failed, events
             assert failed[0].startswith("RunContainerError: "), failed

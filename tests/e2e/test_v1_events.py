@@ -1,9 +1,15 @@
 """Events over a real `mcp run`: what the controller did, as core/v1 Events, folded,
-filterable, expiring; mcp's per-container convenience route and Kubernetes' lists."""
+filterable, expiring; mcp's per-container convenience route and Kubernetes' lists.
+
+Events are written by the recorder's writer after the status a `?wait` answers on, so
+the tests wait for them (`reasons_once`) as a client would, instead of expecting them
+at once."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,6 +19,8 @@ from support.launcher import McpLauncher
 from support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
+
+EVENTS_TIMEOUT_S = 10.0  # events follow their status within milliseconds; a loaded CI is slower
 
 
 def container_events(api: httpx.Client, name: str) -> list[dict[str, Any]]:
@@ -27,6 +35,17 @@ def container_events(api: httpx.Client, name: str) -> list[dict[str, Any]]:
 
 def reasons(api: httpx.Client, name: str) -> dict[str, int]:
     return {item["reason"]: item["count"] for item in container_events(api, name)}
+
+
+def reasons_once(
+    api: httpx.Client, name: str, ready: Callable[[dict[str, int]], object]
+) -> dict[str, int]:
+    """`name`'s events (reason: count) once `ready` holds of them, or as they are when
+    `EVENTS_TIMEOUT_S` has passed, for the caller's assertion to show."""
+    deadline = time.monotonic() + EVENTS_TIMEOUT_S
+    while not ready(seen := reasons(api, name)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return seen
 
 
 def create(api: httpx.Client, image: str, name: str, args: list[str], grace: int = 10) -> None:
@@ -54,7 +73,9 @@ def test_lifecycle_events_fold_and_filter(api: httpx.Client, busybox_image: str)
     create(api, busybox_image, other, SLEEPER)
     for state in ("stopped", "running", "stopped", "running"):
         set_state(api, name, state)
-    assert reasons(api, name) == {"Created": 1, "Started": 3, "Stopped": 2}
+    want = {"Created": 1, "Started": 3, "Stopped": 2}
+    assert reasons_once(api, name, lambda seen: seen == want) == want
+    reasons_once(api, other, lambda seen: "Started" in seen)
     # Oldest last occurrence first: the last Started is the newest.
     assert [item["reason"] for item in container_events(api, name)][-1] == "Started"
 
@@ -75,7 +96,7 @@ def test_lifecycle_events_fold_and_filter(api: httpx.Client, busybox_image: str)
 
     # Deleting leaves the story readable until it expires.
     assert api.delete(f"/api/v1/containers/{name}", params={"wait": "30"}).status_code == 200
-    after = reasons(api, name)
+    after = reasons_once(api, name, lambda seen: {"Deleted", "Removed"} <= seen.keys())
     assert after["Deleted"] == 1
     assert after["Removed"] == 1
 
@@ -84,6 +105,7 @@ def test_an_event_as_a_user_reads_it(api: httpx.Client, busybox_image: str) -> N
     name = unique_name("shape")
     create(api, busybox_image, name, SLEEPER)
     uid = api.get(f"/api/v1/containers/{name}").json()["metadata"]["uid"]
+    reasons_once(api, name, lambda seen: "Created" in seen)
     (created,) = [item for item in container_events(api, name) if item["reason"] == "Created"]
     metadata = created.pop("metadata")
     assert re.fullmatch(rf"{name}\.[0-9a-f]+", metadata["name"])
@@ -123,7 +145,7 @@ def test_a_container_that_ignores_sigterm_is_killed(api: httpx.Client, busybox_i
     name = unique_name("stubborn")
     create(api, busybox_image, name, STUBBORN, grace=1)
     set_state(api, name, "stopped")
-    assert reasons(api, name).get("Killed") == 1
+    assert reasons_once(api, name, lambda seen: "Killed" in seen).get("Killed") == 1
 
 
 def test_events_expire(mcp_launcher: McpLauncher, busybox_image: str) -> None:
@@ -131,5 +153,5 @@ def test_events_expire(mcp_launcher: McpLauncher, busybox_image: str) -> None:
     with httpx.Client(base_url=mcp.url, timeout=60) as api:
         name = unique_name("brief")
         create(api, busybox_image, name, SLEEPER)
-        assert reasons(api, name)["Started"] == 1
+        assert reasons_once(api, name, lambda seen: "Started" in seen)["Started"] == 1
         wait_until(lambda: reasons(api, name) == {}, timeout=30, message="events to expire")
