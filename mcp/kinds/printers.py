@@ -62,12 +62,20 @@ class Column:
         }
 
 
+def no_conditions(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The row conditions of a kind whose printer sets none (most of upstream's)."""
+    return []
+
+
 @dataclass(frozen=True)
 class Printer:
-    """A kind's columns and the function giving one object's cells (all columns, wide)."""
+    """A kind's columns, the function giving one object's cells (all columns, wide), and
+    the one giving its row's `conditions` (`TableRowCondition`s; upstream's only type is
+    `Completed`, for a row of something that has run to completion)."""
 
     columns: tuple[Column, ...]
     cells: Callable[[dict[str, Any], datetime], Cells]
+    conditions: Callable[[dict[str, Any]], list[dict[str, Any]]] = no_conditions
 
 
 NAME = Column("Name", "string", NAME_DESCRIPTION, format="name")

@@ -342,6 +342,26 @@ def test_a_kind_without_a_printer_gets_upstreams_default_columns() -> None:
     assert unset["rows"][0]["cells"] == ["w", "0001-01-01T00:00:00Z"]
 
 
+def test_rows_carry_conditions_only_when_their_printer_sets_some(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`conditions` is omitempty upstream: absent from a row without any."""
+    done = {"type": "Completed", "status": "True", "reason": "Done", "message": "It is."}
+    printer = printers.Printer(
+        printers.DEFAULT.columns,
+        printers.DEFAULT.cells,
+        lambda obj: [done] if obj["metadata"]["name"] == "done" else [],
+    )
+    monkeypatch.setattr(printers, "printer_for", lambda group, kind: printer)
+    items = [{"metadata": {"name": name}} for name in ("done", "busy")]
+    listed = {"kind": "WidgetList", "metadata": {"resourceVersion": "5"}, "items": items}
+    rows = tables.transform(TABLE_V1, WIDGET, listed, now=NOW)["rows"]
+    assert [list(row) for row in rows] == [["cells", "conditions", "object"], ["cells", "object"]]
+    assert rows[0]["conditions"] == [done]
+    configmaps = tables.transform(TABLE_V1, core.CONFIGMAP, CONFIGMAP_LIST, now=NOW)["rows"]
+    assert all("conditions" not in row for row in configmaps)
+
+
 def test_as_is_leaves_the_object_alone() -> None:
     assert tables.transform(tables.AS_IS, core.CONFIGMAP, CONFIGMAP_LIST) is CONFIGMAP_LIST
 
