@@ -15,7 +15,7 @@ import pytest
 
 from mcp.apiserver import tables
 from mcp.apiserver.status import KubeError
-from mcp.kinds import Kind, core, printers
+from mcp.kinds import Kind, core, printers, printing
 
 NOW = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -94,7 +94,7 @@ def ago(delta: timedelta) -> str:
     ],
 )
 def test_human_duration_is_apimachinerys(elapsed: timedelta, shown: str) -> None:
-    assert printers.human_duration(elapsed) == shown
+    assert printing.human_duration(elapsed) == shown
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_human_duration_is_apimachinerys(elapsed: timedelta, shown: str) -> None
     ],
 )
 def test_age_is_translate_timestamp_since(timestamp: str | None, shown: str) -> None:
-    assert printers.since(timestamp, NOW) == shown
+    assert printing.since(timestamp, NOW) == shown
 
 
 # --- Accept negotiation -----------------------------------------------------------------
@@ -347,9 +347,9 @@ def test_rows_carry_conditions_only_when_their_printer_sets_some(
 ) -> None:
     """`conditions` is omitempty upstream: absent from a row without any."""
     done = {"type": "Completed", "status": "True", "reason": "Done", "message": "It is."}
-    printer = printers.Printer(
-        printers.DEFAULT.columns,
-        printers.DEFAULT.cells,
+    printer = printing.Printer(
+        printing.DEFAULT.columns,
+        printing.DEFAULT.cells,
         lambda obj: [done] if obj["metadata"]["name"] == "done" else [],
     )
     monkeypatch.setattr(printers, "printer_for", lambda group, kind: printer)
@@ -437,7 +437,7 @@ def test_a_watch_error_status_and_an_unfit_conversion_go_as_they_are() -> None:
 # --- printers, from upstream's printers_test.go ------------------------------------------
 
 
-def narrow(printer: printers.Printer, cells: list[Any]) -> list[Any]:
+def narrow(printer: printing.Printer, cells: list[Any]) -> list[Any]:
     """The cells of the priority-0 columns: what upstream prints without Wide."""
     return [
         cell for cell, column in zip(cells, printer.columns, strict=True) if not column.priority
@@ -490,7 +490,7 @@ def narrow(printer: printers.Printer, cells: list[Any]) -> list[Any]:
         ),
     ],
 )
-def test_columns_are_upstreams(printer: printers.Printer, columns: list[str]) -> None:
+def test_columns_are_upstreams(printer: printing.Printer, columns: list[str]) -> None:
     """Names in upstream's order; `*` marks priority 1 (shown by `-o wide`)."""
     assert [c.name + ("*" if c.priority else "") for c in printer.columns] == columns
     names = [c for c in printer.columns if c.format == "name"]
@@ -934,4 +934,4 @@ def test_container_cells(obj: dict[str, Any], cells: list[Any]) -> None:
 def test_printers_are_found_by_group_and_kind() -> None:
     assert printers.printer_for("", "ConfigMap") is printers.CONFIGMAP
     assert printers.printer_for("mcp", "Container") is printers.CONTAINER
-    assert printers.printer_for("apps", "ConfigMap") is printers.DEFAULT
+    assert printers.printer_for("apps", "ConfigMap") is printing.DEFAULT
