@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from mcp.kinds.pod_printer import POD
 from mcp.kinds.printing import (
     AGE,
     DEFAULT,
@@ -364,6 +365,7 @@ PRINTERS: Mapping[tuple[str, str], Printer] = {
     ("", "ServiceAccount"): SERVICE_ACCOUNT,
     ("", "Node"): NODE,
     ("", "Event"): EVENT,
+    ("", "Pod"): POD,
     ("mcp", "Container"): CONTAINER,
 }
 
