@@ -232,7 +232,11 @@ def table(
             row_object = _partial(item, output.api_version)
         elif include == "None":
             row_object = None
-        rows.append({"cells": printer.cells(item, now), "object": row_object})
+        row: dict[str, Any] = {"cells": printer.cells(item, now)}
+        if conditions := printer.conditions(item):
+            row["conditions"] = conditions  # omitempty upstream
+        row["object"] = row_object
+        rows.append(row)
     if _is_list(obj):
         metadata = _list_metadata(obj)
     else:

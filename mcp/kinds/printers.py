@@ -5,195 +5,56 @@ Ported from kube-apiserver's printers (kubernetes `pkg/printers/internalversion/
 the same column names, types, formats, descriptions and priorities, and the same cells.
 The server always prints wide (`GenerateOptions{Wide: true}`, `pkg/printers/storage`), so
 `cells` returns every column, in column order; kubectl hides the priority-1 columns
-unless `-o wide`. A kind without a printer gets upstream's default (`rest/table.go`):
-Name and Created At.
-
-AGE cells are `translateTimestampSince`: apimachinery's `duration.HumanDuration` of the
-time since a timestamp, with `now` handed in by the caller (one clock per response).
-Pure functions: no I/O, no trio.
+unless `-o wide`. `PRINTERS` holds each kind's printer; the machinery they share is in
+`printing`. Pure functions: no I/O, no trio.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-Cells = list[Any]
-
-NAME_DESCRIPTION = (
-    "Name must be unique within a namespace. Is required when creating resources, although "
-    "some resources may allow a client to request the generation of an appropriate name "
-    "automatically. Name is primarily intended for creation idempotence and configuration "
-    "definition. Cannot be updated. More info: "
-    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+from mcp.kinds.pod_printer import POD
+from mcp.kinds.printing import (
+    AGE,
+    DEFAULT,
+    NAME,
+    NAME_DESCRIPTION,
+    NONE,
+    UNKNOWN,
+    Cells,
+    Column,
+    Printer,
+    age,
+    count,
+    get,
+    metadata,
+    name_of,
+    parse_time,
+    since,
 )
-CREATION_TIMESTAMP_DESCRIPTION = (
-    "CreationTimestamp is a timestamp representing the server time when this object was "
-    "created. It is not guaranteed to be set in happens-before order across separate "
-    "operations. Clients may not set this value. It is represented in RFC3339 form and is "
-    "in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
-)
-UNKNOWN = "<unknown>"
-NONE = "<none>"
-# Go's zero time.Time in RFC 3339, what upstream's default printer shows for no timestamp.
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One `TableColumnDefinition`; priority 1 columns are shown by `kubectl get -o wide`."""
-
-    name: str
-    type: str
-    description: str
-    format: str = ""
-    priority: int = 0
-
-    def definition(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "format": self.format,
-            "description": self.description,
-            "priority": self.priority,
-        }
-
-
-@dataclass(frozen=True)
-class Printer:
-    """A kind's columns and the function giving one object's cells (all columns, wide)."""
-
-    columns: tuple[Column, ...]
-    cells: Callable[[dict[str, Any], datetime], Cells]
-
-
-NAME = Column("Name", "string", NAME_DESCRIPTION, format="name")
-AGE = Column("Age", "string", CREATION_TIMESTAMP_DESCRIPTION)
-
-
-# --- time ------------------------------------------------------------------------------
-
-_SECOND_NS = 10**9
-_MINUTE_NS = 60 * _SECOND_NS
-_HOUR_NS = 60 * _MINUTE_NS
-
-
-def human_duration(elapsed: timedelta) -> str:
-    """apimachinery's `duration.HumanDuration`: about 2 or 3 significant figures.
-
-    A clock up to 2 s behind (excluded) counts as now; more is `<invalid>`.
-    """
-    ns = (elapsed.days * 86_400 + elapsed.seconds) * _SECOND_NS + elapsed.microseconds * 1000
-    seconds = int(ns / _SECOND_NS) if ns >= 0 else -(-ns // _SECOND_NS)  # Go truncates to 0
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = ns // _MINUTE_NS
-    if minutes < 10:
-        s = (ns // _SECOND_NS) % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = ns // _HOUR_NS
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 `Time` or `MicroTime`; None for a missing (zero) or unreadable one."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def since(timestamp: Any, now: datetime) -> str:
-    """`translateTimestampSince`: the age of `timestamp` at `now`, `<unknown>` if unset."""
-    at = parse_time(timestamp)
-    return UNKNOWN if at is None else human_duration(now - at)
-
-
-def _age(obj: dict[str, Any], now: datetime) -> str:
-    return since(_metadata(obj).get("creationTimestamp"), now)
-
-
-def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    metadata = obj.get("metadata")
-    return metadata if isinstance(metadata, dict) else {}
-
-
-def _name(obj: dict[str, Any]) -> str:
-    return str(_metadata(obj).get("name") or "")
-
-
-def _get(obj: Any, *path: str) -> Any:
-    """`obj[path[0]][path[1]]...`, None where a step is missing or not an object."""
-    for step in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(step)
-    return obj
-
-
-def _count(value: Any) -> int:
-    return len(value) if isinstance(value, dict | list) else 0
-
-
-# --- the default, for a kind without a printer -----------------------------------------
-
-
-def _default_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    at = parse_time(_metadata(obj).get("creationTimestamp"))
-    created = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at else ZERO_TIME
-    return [_name(obj), created]
-
-
-DEFAULT = Printer(
-    (NAME, Column("Created At", "date", CREATION_TIMESTAMP_DESCRIPTION)), _default_cells
-)
-
 
 # --- core/v1 ---------------------------------------------------------------------------
 
 
 def _namespace_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    return [_name(obj), str(_get(obj, "status", "phase") or ""), _age(obj, now)]
+    return [name_of(obj), str(get(obj, "status", "phase") or ""), age(obj, now)]
 
 
 def _configmap_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    return [_name(obj), _count(obj.get("data")) + _count(obj.get("binaryData")), _age(obj, now)]
+    return [name_of(obj), count(obj.get("data")) + count(obj.get("binaryData")), age(obj, now)]
 
 
 def _secret_cells(obj: dict[str, Any], now: datetime) -> Cells:
     # Upstream prints the internal object, whose data already holds stringData's keys
     # (the v1 conversion folds them in); a stored Secret has no stringData.
     keys = set(obj.get("data") or {}) | set(obj.get("stringData") or {})
-    return [_name(obj), str(obj.get("type") or ""), len(keys), _age(obj, now)]
+    return [name_of(obj), str(obj.get("type") or ""), len(keys), age(obj, now)]
 
 
 def _service_account_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    return [_name(obj), _count(obj.get("secrets")), _age(obj, now)]
+    return [name_of(obj), count(obj.get("secrets")), age(obj, now)]
 
 
 NODE_ROLE_PREFIX = "node-role.kubernetes.io/"
@@ -215,7 +76,7 @@ def node_roles(labels: Mapping[str, str]) -> list[str]:
 
 def _node_status(obj: dict[str, Any]) -> str:
     conditions: dict[str, Any] = {}
-    for condition in _get(obj, "status", "conditions") or []:
+    for condition in get(obj, "status", "conditions") or []:
         if isinstance(condition, dict):
             conditions[condition.get("type", "")] = condition  # the last one of a type wins
     status = []
@@ -223,26 +84,26 @@ def _node_status(obj: dict[str, Any]) -> str:
         status.append("Ready" if ready.get("status") == "True" else "NotReady")
     if not status:
         status.append("Unknown")
-    if _get(obj, "spec", "unschedulable"):
+    if get(obj, "spec", "unschedulable"):
         status.append("SchedulingDisabled")
     return ",".join(status)
 
 
 def _node_address(obj: dict[str, Any], address_type: str) -> str:
-    for address in _get(obj, "status", "addresses") or []:
+    for address in get(obj, "status", "addresses") or []:
         if isinstance(address, dict) and address.get("type") == address_type:
             return str(address.get("address", ""))
     return NONE
 
 
 def _node_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    info = _get(obj, "status", "nodeInfo") or {}
-    roles = ",".join(node_roles(_metadata(obj).get("labels") or {})) or NONE
+    info = get(obj, "status", "nodeInfo") or {}
+    roles = ",".join(node_roles(metadata(obj).get("labels") or {})) or NONE
     return [
-        _name(obj),
+        name_of(obj),
         _node_status(obj),
         roles,
-        _age(obj, now),
+        age(obj, now),
         str(info.get("kubeletVersion") or ""),
         _node_address(obj, "InternalIP"),
         _node_address(obj, "ExternalIP"),
@@ -292,7 +153,7 @@ def _event_cells(obj: dict[str, Any], now: datetime) -> Cells:
         str(obj.get("message") or "").strip(),
         first,
         int(count),
-        _name(obj),
+        name_of(obj),
     ]
 
 
@@ -459,21 +320,21 @@ EVENT = Printer(
 def _container_status(obj: dict[str, Any]) -> str:
     """As kubectl's STATUS of a pod: the reason when there is one (ContainerCreating,
     CrashLoopBackOff, ErrImagePull, Completed...), else the phase; Terminating once deleted."""
-    if _metadata(obj).get("deletionTimestamp"):
+    if metadata(obj).get("deletionTimestamp"):
         return "Terminating"
     status = obj.get("status") or {}
     return str(status.get("reason") or status.get("phase") or "Pending")
 
 
 def _container_cells(obj: dict[str, Any], now: datetime) -> Cells:
-    container_id = str(_get(obj, "status", "containerID") or "")
+    container_id = str(get(obj, "status", "containerID") or "")
     return [
-        _name(obj),
+        name_of(obj),
         _container_status(obj),
-        int(_get(obj, "status", "restartCount") or 0),
-        str(_get(obj, "spec", "image") or ""),
-        _age(obj, now),
-        str(_get(obj, "spec", "state") or "running"),
+        int(get(obj, "status", "restartCount") or 0),
+        str(get(obj, "spec", "image") or ""),
+        age(obj, now),
+        str(get(obj, "spec", "state") or "running"),
         container_id[:12] or NONE,  # as `docker ps` shortens it
     ]
 
@@ -504,6 +365,7 @@ PRINTERS: Mapping[tuple[str, str], Printer] = {
     ("", "ServiceAccount"): SERVICE_ACCOUNT,
     ("", "Node"): NODE,
     ("", "Event"): EVENT,
+    ("", "Pod"): POD,
     ("mcp", "Container"): CONTAINER,
 }
 

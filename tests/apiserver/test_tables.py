@@ -15,7 +15,7 @@ import pytest
 
 from mcp.apiserver import tables
 from mcp.apiserver.status import KubeError
-from mcp.kinds import Kind, core, printers
+from mcp.kinds import Kind, core, printers, printing
 
 NOW = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -94,7 +94,7 @@ def ago(delta: timedelta) -> str:
     ],
 )
 def test_human_duration_is_apimachinerys(elapsed: timedelta, shown: str) -> None:
-    assert printers.human_duration(elapsed) == shown
+    assert printing.human_duration(elapsed) == shown
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_human_duration_is_apimachinerys(elapsed: timedelta, shown: str) -> None
     ],
 )
 def test_age_is_translate_timestamp_since(timestamp: str | None, shown: str) -> None:
-    assert printers.since(timestamp, NOW) == shown
+    assert printing.since(timestamp, NOW) == shown
 
 
 # --- Accept negotiation -----------------------------------------------------------------
@@ -342,6 +342,26 @@ def test_a_kind_without_a_printer_gets_upstreams_default_columns() -> None:
     assert unset["rows"][0]["cells"] == ["w", "0001-01-01T00:00:00Z"]
 
 
+def test_rows_carry_conditions_only_when_their_printer_sets_some(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`conditions` is omitempty upstream: absent from a row without any."""
+    done = {"type": "Completed", "status": "True", "reason": "Done", "message": "It is."}
+    printer = printing.Printer(
+        printing.DEFAULT.columns,
+        printing.DEFAULT.cells,
+        lambda obj: [done] if obj["metadata"]["name"] == "done" else [],
+    )
+    monkeypatch.setattr(printers, "printer_for", lambda group, kind: printer)
+    items = [{"metadata": {"name": name}} for name in ("done", "busy")]
+    listed = {"kind": "WidgetList", "metadata": {"resourceVersion": "5"}, "items": items}
+    rows = tables.transform(TABLE_V1, WIDGET, listed, now=NOW)["rows"]
+    assert [list(row) for row in rows] == [["cells", "conditions", "object"], ["cells", "object"]]
+    assert rows[0]["conditions"] == [done]
+    configmaps = tables.transform(TABLE_V1, core.CONFIGMAP, CONFIGMAP_LIST, now=NOW)["rows"]
+    assert all("conditions" not in row for row in configmaps)
+
+
 def test_as_is_leaves_the_object_alone() -> None:
     assert tables.transform(tables.AS_IS, core.CONFIGMAP, CONFIGMAP_LIST) is CONFIGMAP_LIST
 
@@ -417,7 +437,7 @@ def test_a_watch_error_status_and_an_unfit_conversion_go_as_they_are() -> None:
 # --- printers, from upstream's printers_test.go ------------------------------------------
 
 
-def narrow(printer: printers.Printer, cells: list[Any]) -> list[Any]:
+def narrow(printer: printing.Printer, cells: list[Any]) -> list[Any]:
     """The cells of the priority-0 columns: what upstream prints without Wide."""
     return [
         cell for cell, column in zip(cells, printer.columns, strict=True) if not column.priority
@@ -470,7 +490,7 @@ def narrow(printer: printers.Printer, cells: list[Any]) -> list[Any]:
         ),
     ],
 )
-def test_columns_are_upstreams(printer: printers.Printer, columns: list[str]) -> None:
+def test_columns_are_upstreams(printer: printing.Printer, columns: list[str]) -> None:
     """Names in upstream's order; `*` marks priority 1 (shown by `-o wide`)."""
     assert [c.name + ("*" if c.priority else "") for c in printer.columns] == columns
     names = [c for c in printer.columns if c.format == "name"]
@@ -914,4 +934,4 @@ def test_container_cells(obj: dict[str, Any], cells: list[Any]) -> None:
 def test_printers_are_found_by_group_and_kind() -> None:
     assert printers.printer_for("", "ConfigMap") is printers.CONFIGMAP
     assert printers.printer_for("mcp", "Container") is printers.CONTAINER
-    assert printers.printer_for("apps", "ConfigMap") is printers.DEFAULT
+    assert printers.printer_for("apps", "ConfigMap") is printing.DEFAULT
