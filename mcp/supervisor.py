@@ -46,10 +46,10 @@ from mcp.cache import Cache
 from mcp.config import Config
 from mcp.controllers import loop
 from mcp.controllers import namespaces as namespace_controller
+from mcp.engine.decide import BackoffPolicy
 from mcp.kinds import core
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
-from mcp.plan import BackoffPolicy
 from mcp.registry import Keys
 from mcp.runtime import DockerRuntime, open_docker_runtime
 from mcp.store import EtcdStore, open_etcd_store

@@ -18,11 +18,12 @@ from typing import Any
 import trio
 from quart import Response, request
 
-from mcp import backoff, logs, plan, registry
+from mcp import backoff, logs, registry
 from mcp.api.problems import BadRequest
 from mcp.api.rendering import Renderer
 from mcp.api.schemas import MAX_WAIT_S
 from mcp.cache import Cache
+from mcp.engine import settle
 from mcp.errors import Conflict, NotFound
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
@@ -146,7 +147,7 @@ def settled(ctx: ApiContext, name: str, uid: str) -> Callable[[], bool]:
 
     def done() -> bool:
         obj = ctx.cache.objects.get(name)
-        return obj is not None and obj.uid == uid and plan.matches(obj, ctx.cache.status(name))
+        return obj is not None and obj.uid == uid and settle.matches(obj, ctx.cache.status(name))
 
     return done
 

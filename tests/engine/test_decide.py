@@ -1,4 +1,6 @@
-"""Table-driven tests of the pure decisions: every desired x observed pair the seed API makes."""
+"""Table-driven tests of the engine's pure decisions (`steps`, the crash loop, adoption
+as reported) and of the status they settle on: every desired x observed pair the seed
+API makes."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mcp.model import Container, ContainerSpec, Observed, RestartBackoff, Status, format_time
-from mcp.plan import (
+from mcp.engine.decide import (
     EPOCH,
     Action,
     BackoffPolicy,
@@ -21,11 +22,25 @@ from mcp.plan import (
     StopContainer,
     UnpauseContainer,
     as_reported,
-    matches,
     pending_restart,
-    plan,
-    status_for,
+    steps,
 )
+from mcp.engine.settle import matches, status_for
+from mcp.model import Container, ContainerSpec, Observed, RestartBackoff, Status, format_time
+
+WHENEVER = datetime.max.replace(tzinfo=UTC)  # a time when every restart is due
+
+
+def plan(
+    desired: Container,
+    seen: Observed | None,
+    last: Status | None = None,
+    *,
+    now: datetime = WHENEVER,
+) -> list[Action]:
+    """`steps` with the crash loop `decide` works out for them."""
+    return steps(desired, seen, last, pending_restart(desired, seen, last, BackoffPolicy()), now)
+
 
 SPEC = ContainerSpec(image="busybox:latest", args=["sleep", "60"], state="running")
 RUNNING_OBJ = Container(name="web", uid="u1", spec=SPEC, generation=3)
