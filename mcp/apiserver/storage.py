@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from mcp import rules, selectors
+from mcp import selectors
 from mcp.apiserver import fieldmanager, objects
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, core, node
+from mcp.kinds import Kind, apimachinery, core, node
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -53,7 +53,7 @@ CAUSE_TYPES = (
     ("Unsupported value", "FieldValueNotSupported"),
 )
 
-Problems = core.Problems
+Problems = apimachinery.Problems
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ class Strategy:
             nothing else (upstream's strategy and status strategy, PrepareForUpdate).
         return_deleted_object: whether a completed delete answers with the object rather
             than a `Status` (upstream's `ReturnDeletedObject`, set for ServiceAccounts).
+        name_rule: what its names must be (upstream's ValidateNameFunc): a DNS-1123
+            subdomain, a label for namespaces.
     """
 
     kind: Kind
@@ -127,6 +129,7 @@ class Strategy:
     protected: frozenset[str] = frozenset()
     status_subresource: bool = False
     return_deleted_object: bool = False
+    name_rule: apimachinery.NameRule = apimachinery.name_is_dns_subdomain
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -141,6 +144,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         being_deleted=core.terminating,
         protected=frozenset(core.DEFAULT_NAMESPACES),
         status_subresource=True,
+        name_rule=apimachinery.name_is_dns_label,
     ),
     "configmaps": Strategy(
         core.CONFIGMAP,
@@ -181,8 +185,7 @@ def _invalid(kind: Kind, name: str, problems: Problems) -> KubeError:
     """A 422 as apimachinery's `NewInvalid` words it, so kubectl prints `The Secret "x" is
     invalid: data: Forbidden: ...` (it reads the kind, the name and the causes)."""
     causes = [{"reason": _cause_type(m), "message": m, "field": f} for f, m in problems]
-    errors = list(dict.fromkeys(f"{f}: {m}" for f, m in problems))
-    text = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+    text = apimachinery.aggregate(problems)
     details: dict[str, Any] = {"name": name, "kind": kind.kind, "causes": causes}
     if kind.group:
         details["group"] = kind.group
@@ -260,8 +263,14 @@ def prepare(
     for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
         if omitted in metadata and metadata[omitted] in ({}, None):
             del metadata[omitted]
-    if name is None and not metadata.get("name") and metadata.get("generateName"):
-        metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
+    generate_name = metadata.get("generateName")
+    if (
+        name is None
+        and not metadata.get("name")
+        and isinstance(generate_name, str)
+        and generate_name
+    ):
+        metadata["name"] = apimachinery.generate_name(generate_name)
     object_name = metadata.get("name")
     if name is not None and object_name not in (None, name):
         raise KubeError(
@@ -273,29 +282,25 @@ def prepare(
             400,
             "the namespace of the provided object does not match the namespace sent on the request",
         )
-    problems: list[tuple[str, str]] = []
-    if (problem := core.dns_subdomain_problem(object_name)) is not None:
-        problems.append(("metadata.name", problem))
     for field in ("labels", "annotations"):
-        pairs = metadata.get(field) or {}
-        if not isinstance(pairs, dict):  # before normalize reads them: a list was a 500
-            raise _invalid(kind, str(object_name), [(f"metadata.{field}", "must be an object")])
-        for key, value in pairs.items():
-            if (problem := rules.label_key_problem(key)) is not None:
-                problems.append((f"metadata.{field}", f"{key!r}: {problem}"))
-            if field == "labels" and (problem := rules.label_value_problem(value)) is not None:
-                problems.append(("metadata.labels", f"{value!r}: {problem}"))
-    if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
-        problems.append(("metadata.annotations", problem))
-    problems += finalizer_problems(metadata.get("finalizers"))
-    problems += owner_reference_problems(metadata.get("ownerReferences"))
+        if not isinstance(metadata.get(field) or {}, dict):  # a list was a 500
+            raise _invalid(
+                kind, str(object_name or ""), [(f"metadata.{field}", "must be an object")]
+            )
+    # Validated as the object will be: its name generated, its namespace the request's
+    # (a cluster-scoped object's cleared, as upstream's BeforeCreate clears it).
+    problems = apimachinery.object_meta_problems(
+        {**metadata, "name": object_name, "namespace": namespace if kind.namespaced else ""},
+        namespaced=kind.namespaced,
+        name_rule=strategy.name_rule,
+    )
     # Validation sees the name and namespace the object will have (an Event's
     # namespace must agree with its object's).
     obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
     obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
-        raise _invalid(kind, str(object_name), problems)
+        raise _invalid(kind, str(object_name or ""), problems)
     obj["metadata"]["name"] = object_name
     if kind.namespaced:
         obj["metadata"]["namespace"] = namespace
@@ -303,65 +308,6 @@ def prepare(
         obj["metadata"].pop("namespace", None)  # as upstream clears it (BeforeCreate)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
-
-
-# apimachinery's standard finalizers, the only ones without a domain prefix.
-STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
-OWNER_REFERENCE_FIELDS = ("apiVersion", "kind", "name", "uid")
-
-
-def finalizer_problems(finalizers: Any) -> Problems:
-    """As apimachinery's `ValidateFinalizers`: qualified names, standard ones excepted."""
-    if finalizers is None:
-        return []
-    if not isinstance(finalizers, list):
-        return [("metadata.finalizers", "Invalid value: must be a list of names")]
-    problems: Problems = []
-    for index, name in enumerate(finalizers):
-        field = f"metadata.finalizers[{index}]"
-        if not isinstance(name, str) or (problem := rules.label_key_problem(name)) is not None:
-            why = "must be a string" if not isinstance(name, str) else problem
-            problems.append((field, f"Invalid value: {json.dumps(name)}: {why}"))
-        elif "/" not in name and name not in STANDARD_FINALIZERS:
-            problems.append(
-                (
-                    field,
-                    f"Invalid value: {json.dumps(name)}: name is neither a standard finalizer "
-                    "name nor is it fully qualified",
-                )
-            )
-    return problems
-
-
-def owner_reference_problems(references: Any) -> Problems:
-    """As apimachinery's `ValidateOwnerReferences`: each names its owner fully, and at most
-    one is the managing controller."""
-    if references is None:
-        return []
-    if not isinstance(references, list):
-        return [("metadata.ownerReferences", "Invalid value: must be a list of references")]
-    problems: Problems = []
-    controllers = 0
-    for index, reference in enumerate(references):
-        field = f"metadata.ownerReferences[{index}]"
-        if not isinstance(reference, dict):
-            problems.append((field, "Invalid value: must be an object"))
-            continue
-        for key in OWNER_REFERENCE_FIELDS:
-            if not isinstance(reference.get(key), str) or not reference[key]:
-                problems.append((f"{field}.{key}", "Required value"))
-        for key in ("controller", "blockOwnerDeletion"):
-            if key in reference and not isinstance(reference[key], bool):
-                problems.append((f"{field}.{key}", "Invalid value: must be a boolean"))
-        controllers += reference.get("controller") is True
-    if controllers > 1:
-        problems.append(
-            (
-                "metadata.ownerReferences",
-                "Invalid value: Only one reference can have Controller set to true",
-            )
-        )
-    return problems
 
 
 async def namespace_accepts(
