@@ -20,10 +20,10 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from mcp import selectors
-from mcp.apiserver import fieldmanager, objects
+from mcp.apiserver import fieldmanager, fieldvalidation, objects
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
-from mcp.apiserver.status import KubeError, not_found
+from mcp.apiserver.status import KubeError, invalid, not_found
 from mcp.errors import Compacted, Invalid
 from mcp.kinds import Kind, apimachinery, core, node
 from mcp.registry import Keys
@@ -43,16 +43,6 @@ SERVER_FIELDS = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
 )
-# A problem's cause type, from the start of its message: upstream's `field.Error` bodies
-# begin with their type's text ("Forbidden: field is immutable..."); any other is Invalid.
-CAUSE_TYPES = (
-    ("Required value", "FieldValueRequired"),
-    ("Forbidden", "FieldValueForbidden"),
-    ("Too long", "FieldValueTooLong"),
-    ("Duplicate value", "FieldValueDuplicate"),
-    ("Unsupported value", "FieldValueNotSupported"),
-)
-
 Problems = apimachinery.Problems
 
 
@@ -177,21 +167,6 @@ STRATEGIES: Mapping[str, Strategy] = {
 }
 
 
-def _cause_type(message: str) -> str:
-    return next((t for prefix, t in CAUSE_TYPES if message.startswith(prefix)), "FieldValueInvalid")
-
-
-def _invalid(kind: Kind, name: str, problems: Problems) -> KubeError:
-    """A 422 as apimachinery's `NewInvalid` words it, so kubectl prints `The Secret "x" is
-    invalid: data: Forbidden: ...` (it reads the kind, the name and the causes)."""
-    causes = [{"reason": _cause_type(m), "message": m, "field": f} for f, m in problems]
-    text = apimachinery.aggregate(problems)
-    details: dict[str, Any] = {"name": name, "kind": kind.kind, "causes": causes}
-    if kind.group:
-        details["group"] = kind.group
-    return KubeError(422, f'{kind.kind} "{name}" is invalid: {text}', details=details)
-
-
 def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
     unknown = sorted(set(obj) - strategy.fields)
     metadata = obj.get("metadata")
@@ -248,17 +223,14 @@ def prepare(
             f"the body is a {body.get('apiVersion')}/{body.get('kind')}, not a "
             f"{kind.group_version} {kind.kind}",
         )
-    unknown = _strict_problems(body, strategy)
-    warnings: list[str] = []
-    if unknown and field_validation == "Strict":
-        listed = ", ".join(f'unknown field "{f}"' for f in unknown)
-        raise KubeError(400, f"strict decoding error: {listed}")
-    if unknown and field_validation == "Warn":
-        warnings = [f'unknown field "{f}"' for f in unknown]
+    errors = fieldvalidation.strict_errors(unknown=_strict_problems(body, strategy))
+    if errors and field_validation == fieldvalidation.STRICT:
+        raise KubeError(400, fieldvalidation.refusal(errors))
+    warnings = errors if field_validation == fieldvalidation.WARN else []
     obj = _known_fields(body, strategy)
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise _invalid(kind, str(name), [("metadata", "must be an object")])
+        raise invalid(kind, str(name), [("metadata", "must be an object")])
     metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
     for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
         if omitted in metadata and metadata[omitted] in ({}, None):
@@ -284,7 +256,7 @@ def prepare(
         )
     for field in ("labels", "annotations"):
         if not isinstance(metadata.get(field) or {}, dict):  # a list was a 500
-            raise _invalid(
+            raise invalid(
                 kind, str(object_name or ""), [(f"metadata.{field}", "must be an object")]
             )
     # Validated as the object will be: its name generated, its namespace the request's
@@ -300,7 +272,7 @@ def prepare(
     obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
-        raise _invalid(kind, str(object_name or ""), problems)
+        raise invalid(kind, str(object_name or ""), problems)
     obj["metadata"]["name"] = object_name
     if kind.namespaced:
         obj["metadata"]["namespace"] = namespace
@@ -368,7 +340,7 @@ def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -
     """
     problems = strategy.validate_update(old, new)
     if problems:
-        raise _invalid(strategy.kind, str(new["metadata"]["name"]), problems)
+        raise invalid(strategy.kind, str(new["metadata"]["name"]), problems)
 
 
 def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
@@ -627,7 +599,7 @@ async def _write_over(
             current["metadata"].get("finalizers") or []
         )
         if added:
-            raise _invalid(
+            raise invalid(
                 strategy.kind,
                 str(metadata["name"]),
                 [
