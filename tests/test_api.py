@@ -22,6 +22,7 @@ from quart.typing import TestClientProtocol as ApiClient
 from mcp import registry
 from mcp.actors import api, watch
 from mcp.api import common
+from mcp.apiserver.namespaces import ensure_defaults
 from mcp.cache import Cache
 from mcp.errors import Conflict
 from mcp.model import Container, ContainerSpec, Status, now_iso
@@ -649,3 +650,24 @@ async def test_a_containers_metadata_on_the_kubernetes_path_is_refused_in_upstre
     # mcp's own path words it its own way.
     problem = await problem_of(await create(client, CONTAINERS, body, "Ignore"), 422)
     assert problem["errors"][0]["message"].startswith("key 'Bad Key' name must consist of")
+
+
+async def test_a_kubernetes_write_refuses_repeated_keys_under_strict(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await ensure_defaults(store, KEYS)
+    url = "/api/v1/namespaces/default/configmaps"
+    body = b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, '
+    body += b'"data": {"a": "1", "a": "2"}}'
+    headers = {"Content-Type": "application/json"}
+    strict = await client.post(
+        url, data=body, headers=headers, query_string={"fieldValidation": "Strict", "dryRun": "All"}
+    )
+    assert strict.status_code == 400
+    assert json.loads(await strict.get_data())["message"] == (
+        'strict decoding error: duplicate field "data.a"'
+    )
+    warned = await client.post(url, data=body, headers=headers, query_string={"dryRun": "All"})
+    assert warned.status_code == 201
+    assert warned.headers.getlist("Warning") == ['299 - "duplicate field \\"data.a\\""']
+    assert json.loads(await warned.get_data())["data"] == {"a": "2"}

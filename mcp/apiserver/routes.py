@@ -355,12 +355,14 @@ def blueprint(
         await request.get_data()  # before any refusal, as for the item writes
         validation, dry_run = _write_options()
         manager, _ = _manager("CreateOptions")
+        body, duplicates = await bodies.read_noting_duplicates()
         obj, warnings = await storage.create_object(
             store,
             keys,
             _strategy(kind),
             namespace or "",
-            await bodies.read(),
+            body,
+            duplicates=duplicates,
             field_validation=validation,
             dry_run=dry_run,
             lease=await lease_for(kind, dry_run),
@@ -453,7 +455,7 @@ def blueprint(
         validation, dry_run = _write_options(frozenset({"force"} if verb == "patch" else ()))
         options = "UpdateOptions" if verb == "update" else "PatchOptions"
         manager, force = _manager(options, apply_patch=content_type == APPLY_PATCH)
-        body = await bodies.read()
+        body, duplicates = await bodies.read_noting_duplicates()
         lease = await lease_for(kind, dry_run)
         status = 200
         target = (store, keys, strategy, namespace or "", name)
@@ -461,6 +463,7 @@ def blueprint(
             obj, warnings = await storage.update_object(
                 *target,
                 body,
+                duplicates=duplicates,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
@@ -478,6 +481,7 @@ def blueprint(
                 *target,
                 content_type,
                 body,
+                duplicates=duplicates,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,

@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -204,12 +204,16 @@ def prepare(
     *,
     field_validation: str,
     name: str | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """The object to store from a client's `body`, and the warnings to send back.
 
+    `duplicates`: the keys the request's JSON repeated (`bodies.read_noting_duplicates`),
+    which `fieldValidation` treats as it treats unknown fields.
+
     Raises:
-        KubeError: 400 for a body that is not this kind or has unknown fields under
-            `Strict`; 422 for invalid fields.
+        KubeError: 400 for a body that is not this kind or has unknown or repeated fields
+            under `Strict`; 422 for invalid fields.
     """
     kind = strategy.kind
     if not isinstance(body, dict):
@@ -223,7 +227,8 @@ def prepare(
             f"the body is a {body.get('apiVersion')}/{body.get('kind')}, not a "
             f"{kind.group_version} {kind.kind}",
         )
-    errors = fieldvalidation.strict_errors(unknown=_strict_problems(body, strategy))
+    unknown = _strict_problems(body, strategy)
+    errors = fieldvalidation.strict_errors(duplicates=duplicates, unknown=unknown)
     if errors and field_validation == fieldvalidation.STRICT:
         raise KubeError(400, fieldvalidation.refusal(errors))
     warnings = errors if field_validation == fieldvalidation.WARN else []
@@ -501,11 +506,14 @@ async def create_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """POST: store a new object, `manager`'s Update entry in its managedFields; with
     `lease`, on that etcd lease (it expires with it). `cached`: the watch cache, where
-    the namespace is looked up first (`namespace_accepts`)."""
-    obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
+    the namespace is looked up first (`namespace_accepts`). `duplicates`: as `prepare`."""
+    obj, warnings = prepare(
+        strategy, body, namespace, field_validation=field_validation, duplicates=duplicates
+    )
     if strategy.kind.namespaced:
         await namespace_accepts(
             store, keys, strategy.kind, obj["metadata"]["name"], namespace, cached=cached
@@ -670,11 +678,20 @@ async def update_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
     body makes it conditional. `manager`'s Update entry in managedFields gets what it
-    changed. `cached`: the watch cache, tried first for the stored object (`_read`)."""
-    new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
+    changed. `cached`: the watch cache, tried first for the stored object (`_read`).
+    `duplicates`: as `prepare`."""
+    new, warnings = prepare(
+        strategy,
+        body,
+        namespace,
+        field_validation=field_validation,
+        name=name,
+        duplicates=duplicates,
+    )
     seen = (body.get("metadata") or {}).get("resourceVersion")
     # `new` serves every attempt: `fieldmanager.updated` writes a copy of it.
     return await _read_modify_write(
@@ -819,17 +836,26 @@ async def patch_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """PATCH by JSON, merge or strategic merge patch; `manager`'s Update entry in
     managedFields gets what it changed. `cached`: the watch cache, tried first for the
-    stored object (`_read`); a retry reads etcd."""
+    stored object (`_read`); a retry reads etcd. `duplicates`: the keys a merge or
+    strategic merge patch repeats, as `prepare` takes them (upstream looks for none in
+    a JSON patch, a list of operations)."""
+    repeated = () if content_type == "application/json-patch+json" else duplicates
 
     def change(current: dict[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
         patched = apply_patch(strategy.kind, current, content_type, patch)
         metadata = patched.get("metadata") if isinstance(patched, dict) else None
         seen = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
         new, warnings = prepare(
-            strategy, patched, namespace, field_validation=field_validation, name=name
+            strategy,
+            patched,
+            namespace,
+            field_validation=field_validation,
+            name=name,
+            duplicates=repeated,
         )
         return seen, new, warnings
 
