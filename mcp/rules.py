@@ -7,7 +7,9 @@ value must be, or None when it is valid; callers attach the field's path. `parse
 turn a valid quantity into the number Docker wants and raise `ValueError` otherwise.
 
 No I/O and no trio here, and nothing from mcp but this module's own constants: the API,
-selectors and specs build on it, never the other way round.
+selectors and specs build on it, never the other way round. The messages are mcp's own
+paths'; the Kubernetes paths word the same rules as apimachinery does
+(`mcp.kinds.apimachinery`, which matches with the patterns here).
 
 Every pattern is matched with `re.fullmatch` on ASCII classes: `$` would accept a
 trailing newline, and `\\w` or `str.isdigit` would accept non-ASCII letters and digits.

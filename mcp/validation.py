@@ -7,10 +7,12 @@ Pure functions, no I/O. The v1 API validates with the pydantic models of
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from mcp import rules
 from mcp.errors import Invalid
@@ -33,13 +35,16 @@ def field_path(location: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
+def _location(detail: ErrorDetails) -> tuple[int | str, ...]:
+    # Without pydantic's internal tags (e.g. function-after[...]).
+    return tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
+
+
 def invalid_from(error: ValidationError, *, prefix: str = "") -> Invalid:
     """One `Invalid` with a `(field, message)` per pydantic error."""
     problems = []
     for detail in error.errors():
-        # Skip pydantic's internal tags (e.g. function-after[...]) in locations.
-        location = tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
-        path = field_path(location)
+        path = field_path(_location(detail))
         if prefix:
             path = f"{prefix}.{path}" if path != "body" else prefix
         message = str(detail["msg"]).removeprefix("Value error, ")
@@ -49,8 +54,14 @@ def invalid_from(error: ValidationError, *, prefix: str = "") -> Invalid:
     return Invalid(problems)
 
 
-def container(body: Any) -> ContainerIn:
+def container(body: Any, *, drop_unknown: bool = False) -> ContainerIn:
     """Validate a v1 Container body (create or replace).
+
+    Args:
+        body: the decoded JSON.
+        drop_unknown: leave out the fields a Container does not have (`unknown_fields`),
+            as decoding under `fieldValidation=Warn` or `Ignore` does, rather than refuse
+            them.
 
     Raises:
         Invalid: one entry per bad field.
@@ -60,7 +71,39 @@ def container(body: Any) -> ContainerIn:
     try:
         return ContainerIn.model_validate(body)
     except ValidationError as error:
+        unknown = _unknown_locations(error)
+        if not drop_unknown or not unknown:
+            raise invalid_from(error) from None
+    try:
+        return ContainerIn.model_validate(_without(body, unknown))
+    except ValidationError as error:
         raise invalid_from(error) from None
+
+
+def _unknown_locations(error: ValidationError) -> list[tuple[int | str, ...]]:
+    return [_location(d) for d in error.errors() if d["type"] == "extra_forbidden"]
+
+
+def unknown_fields(body: Any) -> list[str]:
+    """The fields of a v1 Container body that a Container does not have, by path
+    (`spec.bogus`, `spec.ports[0].bogus`), where validation reaches them."""
+    try:
+        ContainerIn.model_validate(body)
+    except ValidationError as error:
+        return [field_path(location) for location in _unknown_locations(error)]
+    return []
+
+
+def _without(body: Any, locations: list[tuple[int | str, ...]]) -> Any:
+    """A copy of `body` without the fields at `locations` (which name keys and indexes
+    that are there, as pydantic found them)."""
+    copied = copy.deepcopy(body)
+    for *parents, key in locations:
+        node = copied
+        for part in parents:
+            node = node[part]
+        del node[key]
+    return copied
 
 
 def spec(body: Any, *, field: str = "spec") -> ContainerSpec:

@@ -22,6 +22,7 @@ from quart.typing import TestClientProtocol as ApiClient
 from mcp import registry
 from mcp.actors import api, watch
 from mcp.api import common
+from mcp.apiserver.namespaces import ensure_defaults
 from mcp.cache import Cache
 from mcp.errors import Conflict
 from mcp.model import Container, ContainerSpec, Status, now_iso
@@ -501,3 +502,172 @@ async def test_a_list_refuses_a_wait_that_is_no_number(client: ApiClient) -> Non
     response = await client.get("/api/v1/containers?wait=soon")
     problem = await problem_of(response, 400)
     assert "wait must be a number" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "repeated"),
+    [
+        pytest.param(b'{"a": 1}', {"a": 1}, [], id="none"),
+        pytest.param(b'{"a": 1, "a": 2}', {"a": 2}, ["a"], id="last-wins"),
+        pytest.param(b'{"a": 1, "a": 2, "a": 3}', {"a": 3}, ["a"], id="once-each"),
+        pytest.param(
+            b'{"spec": {"ports": [{"name": "x", "name": "y"}], "image": "a", "image": "b"}}',
+            {"spec": {"ports": [{"name": "y"}], "image": "b"}},
+            ["spec.image", "spec.ports[0].name"],
+            id="nested",
+        ),
+        pytest.param(b'[{"a": 1}, {"b": 1, "b": 1}]', [{"a": 1}, {"b": 1}], ["[1].b"], id="array"),
+        pytest.param(b'"text"', "text", [], id="no-object"),
+    ],
+)
+def test_repeated_keys_are_noted_by_path(text: bytes, value: Any, repeated: list[str]) -> None:
+    assert common.loads_noting_duplicates(text) == (value, repeated)
+
+
+CONTAINERS = "/api/v1/containers"
+KUBE_CONTAINERS = "/apis/mcp/v1/containers"
+UNKNOWN = {
+    "apiVersion": "mcp/v1",
+    "kind": "Container",
+    "metadata": {"name": "web"},
+    "spec": {"image": "mcp-test/busybox:latest", "foo": 1},
+}
+REPEATED = (
+    b'{"apiVersion": "mcp/v1", "kind": "Container", "metadata": {"name": "web"}, '
+    b'"spec": {"image": "mcp-test/other:1", "image": "mcp-test/busybox:latest"}}'
+)
+
+
+async def create(
+    client: ApiClient, path: str, body: dict[str, Any] | bytes, mode: str | None
+) -> Any:
+    query = {"dryRun": "All", **({"fieldValidation": mode} if mode is not None else {})}
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return await client.post(
+        path, data=content, headers={"Content-Type": "application/json"}, query_string=query
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "mode", "body", "warnings"),
+    [
+        pytest.param(
+            KUBE_CONTAINERS, None, UNKNOWN, ['unknown field "spec.foo"'], id="kube-default"
+        ),
+        pytest.param(KUBE_CONTAINERS, "", UNKNOWN, ['unknown field "spec.foo"'], id="kube-empty"),
+        pytest.param(
+            KUBE_CONTAINERS, "Warn", REPEATED, ['duplicate field "spec.image"'], id="kube-dup"
+        ),
+        pytest.param(KUBE_CONTAINERS, "Ignore", UNKNOWN, [], id="kube-ignore"),
+        pytest.param(CONTAINERS, "Warn", UNKNOWN, ['unknown field "spec.foo"'], id="mcp-warn"),
+        pytest.param(CONTAINERS, "Ignore", REPEATED, [], id="mcp-ignore"),
+    ],
+)
+async def test_a_container_write_warns_of_or_drops_what_it_cannot_read(
+    client: ApiClient, path: str, mode: str | None, body: Any, warnings: list[str]
+) -> None:
+    response = await create(client, path, body, mode)
+    assert response.status_code == 201, await response.get_data()
+    shown = [f'299 - "{warning.replace(chr(34), chr(92) + chr(34))}"' for warning in warnings]
+    assert response.headers.getlist("Warning") == shown
+    created = json.loads(await response.get_data())
+    assert created["spec"]["image"] == "mcp-test/busybox:latest"  # the last of two wins
+    assert "foo" not in created["spec"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "body", "message"),
+    [
+        pytest.param("Strict", UNKNOWN, 'unknown field "spec.foo"', id="unknown"),
+        pytest.param("Strict", REPEATED, 'duplicate field "spec.image"', id="duplicate"),
+    ],
+)
+async def test_a_strict_container_write_on_the_kubernetes_path_is_a_400(
+    client: ApiClient, mode: str, body: Any, message: str
+) -> None:
+    response = await create(client, KUBE_CONTAINERS, body, mode)
+    assert response.status_code == 400
+    status = json.loads(await response.get_data())
+    assert (status["kind"], status["reason"]) == ("Status", "BadRequest")
+    assert status["message"] == f"strict decoding error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("mode", "body", "errors"),
+    [
+        pytest.param(None, UNKNOWN, [("spec.foo", "unknown field")], id="default-unknown"),
+        pytest.param("Strict", UNKNOWN, [("spec.foo", "unknown field")], id="strict-unknown"),
+        pytest.param(None, REPEATED, [("spec.image", "duplicate field")], id="default-duplicate"),
+    ],
+)
+async def test_mcps_own_container_calls_refuse_what_they_cannot_read_by_default(
+    client: ApiClient, mode: str | None, body: Any, errors: list[tuple[str, str]]
+) -> None:
+    problem = await problem_of(await create(client, CONTAINERS, body, mode), 422)
+    assert [(error["field"], error["message"]) for error in problem["errors"]] == errors
+
+
+@pytest.mark.parametrize("path", [CONTAINERS, KUBE_CONTAINERS])
+async def test_an_unknown_field_validation_is_a_400(client: ApiClient, path: str) -> None:
+    response = await create(client, path, UNKNOWN, "Loose")
+    assert response.status_code == 400
+    assert b"fieldValidation must be one of Strict, Warn, Ignore" in await response.get_data()
+
+
+async def test_a_container_patch_honours_field_validation(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await put_object(store, "web", None)
+    url = f"{KUBE_CONTAINERS}/web"
+    headers = {"Content-Type": "application/merge-patch+json"}
+    patch = json.dumps({"spec": {"bogus": 1}, "metadata": {"labels": {"tier": "front"}}})
+    strict = await client.patch(
+        url, data=patch, headers=headers, query_string={"fieldValidation": "Strict"}
+    )
+    assert strict.status_code == 400
+    assert json.loads(await strict.get_data())["message"] == (
+        'strict decoding error: unknown field "spec.bogus"'
+    )
+    warned = await client.patch(url, data=patch, headers=headers)
+    assert warned.status_code == 200
+    assert warned.headers.getlist("Warning") == ['299 - "unknown field \\"spec.bogus\\""']
+    assert json.loads(await warned.get_data())["metadata"]["labels"] == {"tier": "front"}
+
+
+async def test_a_containers_metadata_on_the_kubernetes_path_is_refused_in_upstreams_words(
+    client: ApiClient,
+) -> None:
+    body = {**UNKNOWN, "metadata": {"name": "web", "labels": {"Bad Key": "x"}}}
+    response = await create(client, KUBE_CONTAINERS, body, "Ignore")
+    assert response.status_code == 422
+    status = json.loads(await response.get_data())
+    assert status["message"].startswith(
+        'Container.mcp "web" is invalid: metadata.labels: Invalid value: "Bad Key": name part '
+        "must consist of alphanumeric characters"
+    )
+    assert (status["details"]["kind"], status["details"]["group"]) == ("Container", "mcp")
+    assert [cause["field"] for cause in status["details"]["causes"]] == ["metadata.labels"]
+    # mcp's own path words it its own way.
+    problem = await problem_of(await create(client, CONTAINERS, body, "Ignore"), 422)
+    assert problem["errors"][0]["message"].startswith("key 'Bad Key' name must consist of")
+
+
+async def test_a_kubernetes_write_refuses_repeated_keys_under_strict(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await ensure_defaults(store, KEYS)
+    url = "/api/v1/namespaces/default/configmaps"
+    body = b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, '
+    body += b'"data": {"a": "1", "a": "2"}}'
+    headers = {"Content-Type": "application/json"}
+    strict = await client.post(
+        url, data=body, headers=headers, query_string={"fieldValidation": "Strict", "dryRun": "All"}
+    )
+    assert strict.status_code == 400
+    assert json.loads(await strict.get_data())["message"] == (
+        'strict decoding error: duplicate field "data.a"'
+    )
+    warned = await client.post(url, data=body, headers=headers, query_string={"dryRun": "All"})
+    assert warned.status_code == 201
+    assert warned.headers.getlist("Warning") == ['299 - "duplicate field \\"data.a\\""']
+    assert json.loads(await warned.get_data())["data"] == {"a": "2"}

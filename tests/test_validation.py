@@ -1,4 +1,5 @@
-"""The seed API's request validation: every bad field is named, good input becomes a spec."""
+"""Request validation: every bad field is named, good input becomes a spec; a v1 body's
+unknown fields are refused, or dropped and named."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mcp import validation
 from mcp.errors import Invalid
 from mcp.validation import seed_create
 
@@ -49,3 +51,49 @@ def test_invalid_bodies_name_each_field(body: Any, fields: list[str]) -> None:
         seed_create(body, default_state="stopped")
     assert sorted(field for field, _ in caught.value.errors) == sorted(fields)
     assert all(message for _, message in caught.value.errors)
+
+
+CONTAINER = {"metadata": {"name": "web"}, "spec": {"image": IMAGE}}
+
+
+@pytest.mark.parametrize(
+    ("body", "unknown"),
+    [
+        pytest.param(CONTAINER, [], id="none"),
+        pytest.param({**CONTAINER, "bogus": 1}, ["bogus"], id="top-level"),
+        pytest.param(
+            {"metadata": {"name": "web", "bogus": 1}, "spec": {"image": IMAGE, "foo": {}}},
+            ["metadata.bogus", "spec.foo"],
+            id="nested",
+        ),
+        pytest.param(
+            {**CONTAINER, "spec": {"image": IMAGE, "ports": [{"containerPort": 80, "x": 1}]}},
+            ["spec.ports[0].x"],
+            id="in-a-list",
+        ),
+        pytest.param(
+            {**CONTAINER, "spec": {"image": "Bad Image", "foo": 1}},
+            ["spec.foo"],
+            id="beside-a-bad-value",
+        ),
+    ],
+)
+def test_unknown_fields_are_found_by_path(body: dict[str, Any], unknown: list[str]) -> None:
+    assert validation.unknown_fields(body) == unknown
+
+
+def test_unknown_fields_are_refused_or_dropped() -> None:
+    body = {**CONTAINER, "spec": {"image": IMAGE, "foo": 1}, "bogus": 2}
+    with pytest.raises(Invalid) as refused:
+        validation.container(body)
+    assert refused.value.errors == [("spec.foo", "unknown field"), ("bogus", "unknown field")]
+    dropped = validation.container(body, drop_unknown=True)
+    assert dropped == validation.container(CONTAINER)
+    assert body["spec"] == {"image": IMAGE, "foo": 1}  # the caller's body is left as it was
+
+
+def test_dropping_unknown_fields_still_refuses_bad_values() -> None:
+    body = {**CONTAINER, "spec": {"image": "Bad Image", "foo": 1}}
+    with pytest.raises(Invalid) as refused:
+        validation.container(body, drop_unknown=True)
+    assert [field for field, _ in refused.value.errors] == ["spec.image"]

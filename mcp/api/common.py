@@ -97,19 +97,80 @@ def nests_deeper_than(raw: bytes, limit: int) -> bool:
     return False
 
 
+def loads_noting_duplicates(raw: bytes | str) -> tuple[Any, list[str]]:
+    """JSON text parsed, and the paths of the object keys it repeats (`spec.image`,
+    `spec.ports[0].name`), each once, object by object, depth first: what
+    sigs.k8s.io/json's strict decoding calls a duplicate field. As there, the last value
+    of a repeated key wins.
+
+    Raises:
+        json.JSONDecodeError, UnicodeDecodeError: `raw` is not JSON.
+    """
+    repeated: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen: set[str] = set()
+            again: dict[str, None] = {}
+            for key, _ in items:
+                if key in seen:
+                    again[key] = None
+                seen.add(key)
+            repeated[id(obj)] = list(again)
+        return obj
+
+    value = json.loads(raw, object_pairs_hook=pairs)
+    if not repeated:
+        return value, []
+    # Every object of `value` is alive, so no two share an id while this walks them.
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            found += [f"{path}.{key}" if path else key for key in repeated.get(id(node), [])]
+            children = [(f"{path}.{k}" if path else k, v) for k, v in node.items()]
+        elif isinstance(node, list):
+            children = [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+        else:
+            continue
+        stack += reversed(children)  # depth first, in document order
+    return value, found
+
+
+async def _raw_json() -> bytes:
+    raw = await request.get_data(as_text=False)
+    if isinstance(raw, str):  # not with as_text=False; Quart's types allow it
+        raw = raw.encode()
+    if nests_deeper_than(raw, MAX_JSON_DEPTH):
+        raise BadRequest(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    return raw
+
+
 async def json_body() -> Any:
     """The request's body parsed as JSON.
 
     Raises:
         BadRequest: not JSON, or nested deeper than MAX_JSON_DEPTH.
     """
-    raw = await request.get_data(as_text=False)
-    if isinstance(raw, str):  # not with as_text=False; Quart's types allow it
-        raw = raw.encode()
-    if nests_deeper_than(raw, MAX_JSON_DEPTH):
-        raise BadRequest(f"the body nests arrays or objects more than {MAX_JSON_DEPTH} deep")
+    raw = await _raw_json()
     try:
         return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+
+
+async def json_body_noting_duplicates() -> tuple[Any, list[str]]:
+    """The request's body parsed as JSON, and the keys it repeats
+    (`loads_noting_duplicates`).
+
+    Raises:
+        BadRequest: not JSON, or nested deeper than MAX_JSON_DEPTH.
+    """
+    raw = await _raw_json()
+    try:
+        return loads_noting_duplicates(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
 

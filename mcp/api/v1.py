@@ -10,6 +10,11 @@
 - `?wait=SECONDS`: answer when the controller has observed this generation and
   reached the desired phase (or the object is gone), else 202 when the wait runs out.
 - `?dryRun=All`: validate and answer as if written; write nothing.
+- `?fieldValidation=Strict|Warn|Ignore`: what a write does with fields a Container does
+  not have, or that the body repeats (`mcp.apiserver.fieldvalidation`). Here the default
+  is mcp's contract, refusing them (422, each named); under `/apis/mcp/v1`, where kubectl
+  reaches the same calls, it is Warn and `Strict` is a 400, as kube-apiserver's, and the
+  metadata is validated in apimachinery's words (`containers.metadata_problems`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from mcp.api.common import (
     ApiContext,
     as_cached,
     gone,
-    json_body,
+    json_body_noting_duplicates,
     json_response,
     read_modify_write,
     request_deletion,
@@ -51,7 +56,10 @@ from mcp.api.schemas import (
     dump,
     problems,
 )
+from mcp.apiserver import fieldvalidation
+from mcp.apiserver import status as kube_status
 from mcp.errors import Conflict, Invalid, NotFound, Unreadable
+from mcp.kinds import containers
 from mcp.model import Container, ContainerIn, Status, now_iso
 
 log = logs.get(actor="api")
@@ -98,6 +106,73 @@ def _flag(name: str) -> bool:
     if raw.lower() in ("true", "1", ""):
         return True
     raise BadRequest(f"{name} must be true or false, got {raw!r}")
+
+
+def _field_validation() -> str:
+    """The request's `fieldValidation`: by default Warn on the Kubernetes path (as the
+    generic path, and kube-apiserver), Strict on mcp's own (its contract).
+
+    Raises:
+        BadRequest: a value that is not Strict, Warn or Ignore.
+    """
+    default = fieldvalidation.WARN if _kubernetes() else fieldvalidation.STRICT
+    try:
+        return fieldvalidation.mode(request.args.get("fieldValidation"), default=default)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _kubernetes() -> bool:
+    """Whether the call came under `/apis/mcp/v1` (kubectl's way in) rather than mcp's own."""
+    return kube_status.is_kubernetes_path(request.path)
+
+
+def _decode(body: Any, duplicates: list[str], mode: str) -> tuple[ContainerIn, list[str]]:
+    """A Container body as `fieldValidation=mode` decodes it, and the warnings to send.
+
+    `duplicates` are the keys the request's JSON repeats (`json_body_noting_duplicates`).
+
+    Raises:
+        BadRequest: Strict, on the Kubernetes path, and an unknown or repeated field.
+        KubeError: on the Kubernetes path, metadata apimachinery refuses (422).
+        Invalid: anything else wrong (under mcp's Strict, unknown and repeated fields too).
+    """
+    kubernetes = _kubernetes()
+    if mode == fieldvalidation.STRICT and not kubernetes:
+        return _decode_strictly(body, duplicates), []
+    errors = []
+    if mode != fieldvalidation.IGNORE:
+        unknown = validation.unknown_fields(body)
+        errors = fieldvalidation.strict_errors(duplicates=duplicates, unknown=unknown)
+    if kubernetes:
+        if mode == fieldvalidation.STRICT and errors:
+            raise BadRequest(fieldvalidation.refusal(errors))
+        if problems := containers.metadata_problems(body):
+            name = body["metadata"].get("name")
+            shown = name if isinstance(name, str) else ""
+            raise kube_status.invalid(containers.CONTAINER, shown, problems)
+    warnings = errors if mode == fieldvalidation.WARN else []
+    return validation.container(body, drop_unknown=True), warnings
+
+
+def _decode_strictly(body: Any, duplicates: list[str]) -> ContainerIn:
+    """mcp's own Strict: unknown and repeated fields are problems like the others, all
+    in one 422."""
+    repeated = [(path, "duplicate field") for path in duplicates]
+    try:
+        decoded = validation.container(body)
+    except Invalid as exc:
+        raise Invalid([*repeated, *exc.errors]) from None
+    if repeated:
+        raise Invalid(repeated)
+    return decoded
+
+
+def _warned(response: Response, warnings: list[str]) -> Response:
+    """`response` with a `Warning` header per warning, as kube-apiserver sends them."""
+    for warning in warnings:
+        response.headers.add("Warning", fieldvalidation.warning(warning))
+    return response
 
 
 def _input_form(obj: Container) -> dict[str, Any]:
@@ -289,8 +364,8 @@ def blueprint(
     @document_response(Problem, 422)
     async def create() -> Response:
         await _require_content_type(JSON)
-        wait_s, dry_run = wait_seconds(0.0), _dry_run()
-        body = validation.container(await json_body())
+        wait_s, dry_run, mode = wait_seconds(0.0), _dry_run(), _field_validation()
+        body, warnings = _decode(*await json_body_noting_duplicates(), mode)
         obj = Container(
             name=body.metadata.name,
             uid=str(uuid.uuid4()),
@@ -302,7 +377,7 @@ def blueprint(
         if dry_run:
             if await registry.read(ctx.store, ctx.keys, obj.name) is not None:
                 raise Conflict(f"a container named {obj.name!r} already exists")
-            return json_response(container_json(obj, None), 201)
+            return _warned(json_response(container_json(obj, None), 201), warnings)
         stored = await registry.create(ctx.store, ctx.keys, obj)
         log.info(
             "container_created",
@@ -310,7 +385,8 @@ def blueprint(
             image=stored.spec.image,
             revision=stored.resource_version,
         )
-        return await _answer_write(ctx, stored, wait_s=wait_s, status_done=201)
+        answer = await _answer_write(ctx, stored, wait_s=wait_s, status_done=201)
+        return _warned(answer, warnings)
 
     @v1.get(PREFIX)
     @problems(*READ_PROBLEMS)
@@ -365,13 +441,14 @@ def blueprint(
     @document_response(Problem, 409)
     async def put(name: str) -> Response:
         await _require_content_type(JSON)
-        body = validation.container(await json_body())
-        return await _update_and_answer(
+        body, warnings = _decode(*await json_body_noting_duplicates(), _field_validation())
+        answer = await _update_and_answer(
             ctx,
             name,
             lambda current: _updated(current, body),
             _seen_version(body.metadata.resource_version),
         )
+        return _warned(answer, warnings)
 
     @v1.patch(f"{PREFIX}/<name>")
     @problems(*WRITE_PROBLEMS)
@@ -383,13 +460,18 @@ def blueprint(
     @document_response(Problem, 415)
     async def patch(name: str) -> Response:
         await _require_content_type(MERGE_PATCH)
-        patch_body = await json_body()
+        mode = _field_validation()
+        patch_body, duplicates = await json_body_noting_duplicates()
         if not isinstance(patch_body, dict):
             raise Invalid([("body", "a merge patch must be a JSON object")])
+        warnings: list[str] = []
 
         def build(current: Container) -> Container:
+            nonlocal warnings
             target = _env_as_map_if_patched_so(_input_form(current), patch_body)
-            body = validation.container(merge_patch(target, patch_body))
+            # The patched object has only the patch's unknown fields (the stored one has
+            # none), and the patch's repeated keys.
+            body, warnings = _decode(merge_patch(target, patch_body), duplicates, mode)
             return _updated(current, body)
 
         # The patch's own resourceVersion, if any, makes the write conditional.
@@ -397,7 +479,7 @@ def blueprint(
         seen_version = _seen_version(
             metadata.get("resourceVersion") if isinstance(metadata, dict) else None
         )
-        return await _update_and_answer(ctx, name, build, seen_version)
+        return _warned(await _update_and_answer(ctx, name, build, seen_version), warnings)
 
     @v1.get(f"{PREFIX}/<name>/events")
     @problems(*READ_PROBLEMS)

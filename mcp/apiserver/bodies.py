@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from quart import request
 
-from mcp.api.common import json_body
+from mcp.api.common import json_body, json_body_noting_duplicates
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import protobuf
 from mcp.apiserver.status import KubeError
@@ -39,16 +39,27 @@ async def read() -> Any:
             400 for one that is not well formed.
         BadRequest: a JSON body that is not JSON (`json_body`).
     """
+    return (await read_noting_duplicates())[0]
+
+
+async def read_noting_duplicates() -> tuple[Any, list[str]]:
+    """The request's body as JSON data, and the keys a JSON body repeats, by path
+    (`json_body_noting_duplicates`): what `fieldValidation` calls duplicate fields. None
+    for protobuf or YAML: their decoders keep a repeated field's last value.
+
+    Raises:
+        KubeError, BadRequest: as `read`.
+    """
     mimetype = (request.mimetype or "").lower()
     if mimetype == APPLY_PATCH:
-        return await _yaml_body()
+        return await _yaml_body(), []
     if mimetype != protobuf.MEDIA_TYPE:
-        return await json_body()
+        return await json_body_noting_duplicates()
     raw = await request.get_data(as_text=False)
     if isinstance(raw, str):  # not with as_text=False; Quart's types allow it
         raw = raw.encode()
     try:
-        return protobuf.decode_body(raw)
+        return protobuf.decode_body(raw), []
     except protobuf.UnknownKind as exc:
         raise KubeError(415, str(exc)) from exc
     except protobuf.DecodeError as exc:

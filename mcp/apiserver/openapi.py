@@ -33,7 +33,7 @@ from pydantic.json_schema import models_json_schema
 
 from mcp import selectors
 from mcp.api.schemas import ContainerList, ContainerOut, ContainerPatch, ContainerQuery
-from mcp.apiserver import storage
+from mcp.apiserver import fieldvalidation, storage
 from mcp.kinds import Kind, containers
 from mcp.model import ContainerIn
 
@@ -120,8 +120,10 @@ FIELD_MANAGER = _query(
 )
 FIELD_VALIDATION = _query(
     "fieldValidation",
-    {"type": "string", "enum": ["Strict", "Warn", "Ignore"]},
-    "what to do with unknown fields: refuse (Strict), warn (Warn, the default), drop (Ignore)",
+    # "" is unset, as upstream's ValidateFieldValidation takes it.
+    {"type": "string", "enum": ["", *fieldvalidation.MODES]},
+    "what to do with unknown or repeated fields: refuse (Strict), warn (Warn, the default), "
+    "drop (Ignore)",
 )
 FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers own")
 # Accepted, and ignored: mcp's calls are bounded by its own deadlines.
@@ -432,7 +434,7 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
             action,
             operation_id,
             description,
-            parameters=parameters("wait", "dryRun"),
+            parameters=[*parameters("wait", "dryRun"), FIELD_VALIDATION],
             requestBody={"required": True, "content": _content(ref[ContainerIn])},
             responses=_responses(answers, write),
         )
@@ -480,11 +482,8 @@ def _containers(kind: Kind, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
             "patchMcpV1Container",
             "partially update a Container (a JSON merge patch)",
             # fieldValidation: kubectl looks for it here, and leaves validation to the
-            # server when it is listed (mcp's Container calls refuse what they cannot read).
-            parameters=[
-                *parameters("wait", "dryRun"),
-                _query("fieldValidation", {"type": "string"}, "accepted; unknown fields refused"),
-            ],
+            # server when it is listed.
+            parameters=[*parameters("wait", "dryRun"), FIELD_VALIDATION],
             requestBody={
                 "required": True,
                 "content": _content(ref[ContainerPatch], "application/merge-patch+json"),

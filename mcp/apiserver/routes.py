@@ -23,7 +23,17 @@ from quart_schema import hide
 from mcp import logs
 from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
-from mcp.apiserver import bodies, discovery, fieldmanager, openapi, reads, storage, tables, watch
+from mcp.apiserver import (
+    bodies,
+    discovery,
+    fieldmanager,
+    fieldvalidation,
+    openapi,
+    reads,
+    storage,
+    tables,
+    watch,
+)
 from mcp.apiserver.status import KubeError
 from mcp.kinds import Kind, containers, core
 
@@ -34,8 +44,6 @@ KINDS = core.KINDS  # served by the generic path
 SERVED = (*KINDS, containers.CONTAINER)
 CONTAINERS_PATH = "/apis/mcp/v1/containers"
 
-
-FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
 # Query parameters each verb understands; any other is refused, never silently ignored
 # (a client that asked to watch must not get a plain list).
 LIST_PARAMS = frozenset(
@@ -71,11 +79,7 @@ WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty",
 def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Response:
     response = Response(json.dumps(body), status, content_type="application/json")
     for warning in warnings or []:
-        quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
-        # A header is printable ASCII: anything else (a field name sent in the body) as
-        # an escape, not a 500.
-        quoted = "".join(c if " " <= c <= "~" else f"\\u{ord(c):04x}" for c in quoted)
-        response.headers.add("Warning", f'299 - "{quoted}"')  # RFC 7234's warn-text
+        response.headers.add("Warning", fieldvalidation.warning(warning))
     return response
 
 
@@ -165,9 +169,10 @@ def _refuse_unknown_params(allowed: frozenset[str]) -> None:
 def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
     """`fieldValidation` (default Warn, as kube-apiserver) and whether `dryRun=All`."""
     _refuse_unknown_params(WRITE_PARAMS | extra)
-    validation = request.args.get("fieldValidation", "Warn")
-    if validation not in FIELD_VALIDATIONS:
-        raise KubeError(400, f"fieldValidation must be one of {', '.join(FIELD_VALIDATIONS)}")
+    try:
+        validation = fieldvalidation.mode(request.args.get("fieldValidation"))
+    except ValueError as exc:
+        raise KubeError(400, str(exc)) from None
     dry_run = request.args.getlist("dryRun")
     if any(value != "All" for value in dry_run):
         raise KubeError(400, "dryRun may only be All")
@@ -350,12 +355,14 @@ def blueprint(
         await request.get_data()  # before any refusal, as for the item writes
         validation, dry_run = _write_options()
         manager, _ = _manager("CreateOptions")
+        body, duplicates = await bodies.read_noting_duplicates()
         obj, warnings = await storage.create_object(
             store,
             keys,
             _strategy(kind),
             namespace or "",
-            await bodies.read(),
+            body,
+            duplicates=duplicates,
             field_validation=validation,
             dry_run=dry_run,
             lease=await lease_for(kind, dry_run),
@@ -448,7 +455,7 @@ def blueprint(
         validation, dry_run = _write_options(frozenset({"force"} if verb == "patch" else ()))
         options = "UpdateOptions" if verb == "update" else "PatchOptions"
         manager, force = _manager(options, apply_patch=content_type == APPLY_PATCH)
-        body = await bodies.read()
+        body, duplicates = await bodies.read_noting_duplicates()
         lease = await lease_for(kind, dry_run)
         status = 200
         target = (store, keys, strategy, namespace or "", name)
@@ -456,6 +463,7 @@ def blueprint(
             obj, warnings = await storage.update_object(
                 *target,
                 body,
+                duplicates=duplicates,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,
@@ -473,6 +481,7 @@ def blueprint(
                 *target,
                 content_type,
                 body,
+                duplicates=duplicates,
                 field_validation=validation,
                 dry_run=dry_run,
                 subresource=subresource,

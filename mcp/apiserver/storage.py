@@ -16,20 +16,20 @@ import copy
 import json
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, TypeVar
 
 import trio
 
-from mcp import rules, selectors
-from mcp.apiserver import fieldmanager, objects
+from mcp import selectors
+from mcp.apiserver import fieldmanager, fieldvalidation, objects
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
-from mcp.apiserver.status import KubeError, not_found
+from mcp.apiserver.status import KubeError, invalid, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, core, node
+from mcp.kinds import Kind, apimachinery, core, node
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -49,17 +49,7 @@ SERVER_FIELDS = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
 )
-# A problem's cause type, from the start of its message: upstream's `field.Error` bodies
-# begin with their type's text ("Forbidden: field is immutable..."); any other is Invalid.
-CAUSE_TYPES = (
-    ("Required value", "FieldValueRequired"),
-    ("Forbidden", "FieldValueForbidden"),
-    ("Too long", "FieldValueTooLong"),
-    ("Duplicate value", "FieldValueDuplicate"),
-    ("Unsupported value", "FieldValueNotSupported"),
-)
-
-Problems = core.Problems
+Problems = apimachinery.Problems
 
 
 @dataclass(frozen=True)
@@ -118,6 +108,8 @@ class Strategy:
             nothing else (upstream's strategy and status strategy, PrepareForUpdate).
         return_deleted_object: whether a completed delete answers with the object rather
             than a `Status` (upstream's `ReturnDeletedObject`, set for ServiceAccounts).
+        name_rule: what its names must be (upstream's ValidateNameFunc): a DNS-1123
+            subdomain, a label for namespaces.
     """
 
     kind: Kind
@@ -133,6 +125,7 @@ class Strategy:
     protected: frozenset[str] = frozenset()
     status_subresource: bool = False
     return_deleted_object: bool = False
+    name_rule: apimachinery.NameRule = apimachinery.name_is_dns_subdomain
 
 
 STRATEGIES: Mapping[str, Strategy] = {
@@ -147,6 +140,7 @@ STRATEGIES: Mapping[str, Strategy] = {
         being_deleted=core.terminating,
         protected=frozenset(core.DEFAULT_NAMESPACES),
         status_subresource=True,
+        name_rule=apimachinery.name_is_dns_label,
     ),
     "configmaps": Strategy(
         core.CONFIGMAP,
@@ -177,22 +171,6 @@ STRATEGIES: Mapping[str, Strategy] = {
     ),
     "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
 }
-
-
-def _cause_type(message: str) -> str:
-    return next((t for prefix, t in CAUSE_TYPES if message.startswith(prefix)), "FieldValueInvalid")
-
-
-def _invalid(kind: Kind, name: str, problems: Problems) -> KubeError:
-    """A 422 as apimachinery's `NewInvalid` words it, so kubectl prints `The Secret "x" is
-    invalid: data: Forbidden: ...` (it reads the kind, the name and the causes)."""
-    causes = [{"reason": _cause_type(m), "message": m, "field": f} for f, m in problems]
-    errors = list(dict.fromkeys(f"{f}: {m}" for f, m in problems))
-    text = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
-    details: dict[str, Any] = {"name": name, "kind": kind.kind, "causes": causes}
-    if kind.group:
-        details["group"] = kind.group
-    return KubeError(422, f'{kind.kind} "{name}" is invalid: {text}', details=details)
 
 
 def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
@@ -232,12 +210,16 @@ def prepare(
     *,
     field_validation: str,
     name: str | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """The object to store from a client's `body`, and the warnings to send back.
 
+    `duplicates`: the keys the request's JSON repeated (`bodies.read_noting_duplicates`),
+    which `fieldValidation` treats as it treats unknown fields.
+
     Raises:
-        KubeError: 400 for a body that is not this kind or has unknown fields under
-            `Strict`; 422 for invalid fields.
+        KubeError: 400 for a body that is not this kind or has unknown or repeated fields
+            under `Strict`; 422 for invalid fields.
     """
     kind = strategy.kind
     if not isinstance(body, dict):
@@ -252,22 +234,26 @@ def prepare(
             f"{kind.group_version} {kind.kind}",
         )
     unknown = _strict_problems(body, strategy)
-    warnings: list[str] = []
-    if unknown and field_validation == "Strict":
-        listed = ", ".join(f'unknown field "{f}"' for f in unknown)
-        raise KubeError(400, f"strict decoding error: {listed}")
-    if unknown and field_validation == "Warn":
-        warnings = [f'unknown field "{f}"' for f in unknown]
+    errors = fieldvalidation.strict_errors(duplicates=duplicates, unknown=unknown)
+    if errors and field_validation == fieldvalidation.STRICT:
+        raise KubeError(400, fieldvalidation.refusal(errors))
+    warnings = errors if field_validation == fieldvalidation.WARN else []
     obj = _known_fields(body, strategy)
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise _invalid(kind, str(name), [("metadata", "must be an object")])
+        raise invalid(kind, str(name), [("metadata", "must be an object")])
     metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
     for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
         if omitted in metadata and metadata[omitted] in ({}, None):
             del metadata[omitted]
-    if name is None and not metadata.get("name") and metadata.get("generateName"):
-        metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
+    generate_name = metadata.get("generateName")
+    if (
+        name is None
+        and not metadata.get("name")
+        and isinstance(generate_name, str)
+        and generate_name
+    ):
+        metadata["name"] = apimachinery.generate_name(generate_name)
     object_name = metadata.get("name")
     if name is not None and object_name not in (None, name):
         raise KubeError(
@@ -279,29 +265,25 @@ def prepare(
             400,
             "the namespace of the provided object does not match the namespace sent on the request",
         )
-    problems: list[tuple[str, str]] = []
-    if (problem := core.dns_subdomain_problem(object_name)) is not None:
-        problems.append(("metadata.name", problem))
     for field in ("labels", "annotations"):
-        pairs = metadata.get(field) or {}
-        if not isinstance(pairs, dict):  # before normalize reads them: a list was a 500
-            raise _invalid(kind, str(object_name), [(f"metadata.{field}", "must be an object")])
-        for key, value in pairs.items():
-            if (problem := rules.label_key_problem(key)) is not None:
-                problems.append((f"metadata.{field}", f"{key!r}: {problem}"))
-            if field == "labels" and (problem := rules.label_value_problem(value)) is not None:
-                problems.append(("metadata.labels", f"{value!r}: {problem}"))
-    if (problem := rules.annotations_problem(metadata.get("annotations") or {})) is not None:
-        problems.append(("metadata.annotations", problem))
-    problems += finalizer_problems(metadata.get("finalizers"))
-    problems += owner_reference_problems(metadata.get("ownerReferences"))
+        if not isinstance(metadata.get(field) or {}, dict):  # a list was a 500
+            raise invalid(
+                kind, str(object_name or ""), [(f"metadata.{field}", "must be an object")]
+            )
+    # Validated as the object will be: its name generated, its namespace the request's
+    # (a cluster-scoped object's cleared, as upstream's BeforeCreate clears it).
+    problems = apimachinery.object_meta_problems(
+        {**metadata, "name": object_name, "namespace": namespace if kind.namespaced else ""},
+        namespaced=kind.namespaced,
+        name_rule=strategy.name_rule,
+    )
     # Validation sees the name and namespace the object will have (an Event's
     # namespace must agree with its object's).
     obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
     obj = strategy.normalize(obj)
     problems += strategy.validate(obj)
     if problems:
-        raise _invalid(kind, str(object_name), problems)
+        raise invalid(kind, str(object_name or ""), problems)
     obj["metadata"]["name"] = object_name
     if kind.namespaced:
         obj["metadata"]["namespace"] = namespace
@@ -309,65 +291,6 @@ def prepare(
         obj["metadata"].pop("namespace", None)  # as upstream clears it (BeforeCreate)
     obj["apiVersion"], obj["kind"] = kind.group_version, kind.kind
     return obj, warnings
-
-
-# apimachinery's standard finalizers, the only ones without a domain prefix.
-STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
-OWNER_REFERENCE_FIELDS = ("apiVersion", "kind", "name", "uid")
-
-
-def finalizer_problems(finalizers: Any) -> Problems:
-    """As apimachinery's `ValidateFinalizers`: qualified names, standard ones excepted."""
-    if finalizers is None:
-        return []
-    if not isinstance(finalizers, list):
-        return [("metadata.finalizers", "Invalid value: must be a list of names")]
-    problems: Problems = []
-    for index, name in enumerate(finalizers):
-        field = f"metadata.finalizers[{index}]"
-        if not isinstance(name, str) or (problem := rules.label_key_problem(name)) is not None:
-            why = "must be a string" if not isinstance(name, str) else problem
-            problems.append((field, f"Invalid value: {json.dumps(name)}: {why}"))
-        elif "/" not in name and name not in STANDARD_FINALIZERS:
-            problems.append(
-                (
-                    field,
-                    f"Invalid value: {json.dumps(name)}: name is neither a standard finalizer "
-                    "name nor is it fully qualified",
-                )
-            )
-    return problems
-
-
-def owner_reference_problems(references: Any) -> Problems:
-    """As apimachinery's `ValidateOwnerReferences`: each names its owner fully, and at most
-    one is the managing controller."""
-    if references is None:
-        return []
-    if not isinstance(references, list):
-        return [("metadata.ownerReferences", "Invalid value: must be a list of references")]
-    problems: Problems = []
-    controllers = 0
-    for index, reference in enumerate(references):
-        field = f"metadata.ownerReferences[{index}]"
-        if not isinstance(reference, dict):
-            problems.append((field, "Invalid value: must be an object"))
-            continue
-        for key in OWNER_REFERENCE_FIELDS:
-            if not isinstance(reference.get(key), str) or not reference[key]:
-                problems.append((f"{field}.{key}", "Required value"))
-        for key in ("controller", "blockOwnerDeletion"):
-            if key in reference and not isinstance(reference[key], bool):
-                problems.append((f"{field}.{key}", "Invalid value: must be a boolean"))
-        controllers += reference.get("controller") is True
-    if controllers > 1:
-        problems.append(
-            (
-                "metadata.ownerReferences",
-                "Invalid value: Only one reference can have Controller set to true",
-            )
-        )
-    return problems
 
 
 async def namespace_accepts(
@@ -428,7 +351,7 @@ def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -
     """
     problems = strategy.validate_update(old, new)
     if problems:
-        raise _invalid(strategy.kind, str(new["metadata"]["name"]), problems)
+        raise invalid(strategy.kind, str(new["metadata"]["name"]), problems)
 
 
 def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
@@ -589,11 +512,14 @@ async def create_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """POST: store a new object, `manager`'s Update entry in its managedFields; with
     `lease`, on that etcd lease (it expires with it). `cached`: the watch cache, where
-    the namespace is looked up first (`namespace_accepts`)."""
-    obj, warnings = prepare(strategy, body, namespace, field_validation=field_validation)
+    the namespace is looked up first (`namespace_accepts`). `duplicates`: as `prepare`."""
+    obj, warnings = prepare(
+        strategy, body, namespace, field_validation=field_validation, duplicates=duplicates
+    )
     if strategy.kind.namespaced:
         await namespace_accepts(
             store, keys, strategy.kind, obj["metadata"]["name"], namespace, cached=cached
@@ -687,7 +613,7 @@ async def _write_over(
             current["metadata"].get("finalizers") or []
         )
         if added:
-            raise _invalid(
+            raise invalid(
                 strategy.kind,
                 str(metadata["name"]),
                 [
@@ -795,11 +721,20 @@ async def update_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """PUT: replace the object (or its `subresource`, `status`); a `resourceVersion` in the
     body makes it conditional. `manager`'s Update entry in managedFields gets what it
-    changed. `cached`: the watch cache, tried first for the stored object (`_read`)."""
-    new, warnings = prepare(strategy, body, namespace, field_validation=field_validation, name=name)
+    changed. `cached`: the watch cache, tried first for the stored object (`_read`).
+    `duplicates`: as `prepare`."""
+    new, warnings = prepare(
+        strategy,
+        body,
+        namespace,
+        field_validation=field_validation,
+        name=name,
+        duplicates=duplicates,
+    )
     seen = (body.get("metadata") or {}).get("resourceVersion")
     # `new` serves every attempt: `fieldmanager.updated` writes a copy of it.
     return await _read_modify_write(
@@ -940,17 +875,26 @@ async def patch_object(
     lease: int = 0,
     manager: str = "",
     cached: Lookup | None = None,
+    duplicates: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """PATCH by JSON, merge or strategic merge patch; `manager`'s Update entry in
     managedFields gets what it changed. `cached`: the watch cache, tried first for the
-    stored object (`_read`); a retry reads etcd."""
+    stored object (`_read`); a retry reads etcd. `duplicates`: the keys a merge or
+    strategic merge patch repeats, as `prepare` takes them (upstream looks for none in
+    a JSON patch, a list of operations)."""
+    repeated = () if content_type == "application/json-patch+json" else duplicates
 
     def change(current: dict[str, Any]) -> tuple[Any, dict[str, Any], list[str]]:
         patched = apply_patch(strategy.kind, current, content_type, patch)
         metadata = patched.get("metadata") if isinstance(patched, dict) else None
         seen = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
         new, warnings = prepare(
-            strategy, patched, namespace, field_validation=field_validation, name=name
+            strategy,
+            patched,
+            namespace,
+            field_validation=field_validation,
+            name=name,
+            duplicates=repeated,
         )
         return seen, new, warnings
 

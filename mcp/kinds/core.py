@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any
 
-from mcp import model, rules
-from mcp.kinds import ALL_VERBS, Kind, path_value
+from mcp import model
+from mcp.kinds import ALL_VERBS, Kind, apimachinery, path_value
+from mcp.kinds.apimachinery import Problems, invalid
 
 READ_VERBS = ("get", "list", "watch")
 
@@ -127,40 +127,16 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 KINDS = (NAMESPACE, CONFIGMAP, SECRET, SERVICEACCOUNT, EVENT, NODE, POD)
 
-Problems = list[tuple[str, str]]
-
-# apimachinery's IsConfigMapKey (Secret keys too); a ConfigMap's or a Secret's data is at
-# most 1 MiB (`MaxSecretSize`).
-CONFIG_KEY_RE = re.compile(r"[-._a-zA-Z0-9]+")
-CONFIG_KEY_MAX = 253
-CONFIG_KEY_MESSAGE = (
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' "
-    "(e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
-    "'[-._a-zA-Z0-9]+')"
-)
+# A ConfigMap's or a Secret's data is at most 1 MiB (`MaxSecretSize`).
 DATA_MAX = 1024 * 1024
 TOO_LONG = f"Too long: may not be more than {DATA_MAX} bytes"
 IMMUTABLE = "Forbidden: field is immutable when `immutable` is set"
 CONFIGMAP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"})
 
 
-def invalid(field: str, value: str, detail: str) -> tuple[str, str]:
-    """An `Invalid value` problem; `value` is shown, so never pass a secret's."""
-    return field, f"Invalid value: {json.dumps(value, ensure_ascii=False)}: {detail}"
-
-
 def config_key_problems(field: str, key: str) -> Problems:
     """Why `key` may not be a key of `field` (apimachinery's IsConfigMapKey)."""
-    messages = []
-    if len(key) > CONFIG_KEY_MAX:
-        messages.append(f"must be no more than {CONFIG_KEY_MAX} characters")
-    if not CONFIG_KEY_RE.fullmatch(key):
-        messages.append(CONFIG_KEY_MESSAGE)
-    if key in (".", ".."):
-        messages.append(f"must not be '{key}'")
-    elif key.startswith(".."):
-        messages.append("must not start with '..'")
-    return [invalid(f"{field}[{key}]", key, message) for message in messages]
+    return [invalid(f"{field}[{key}]", key, m) for m in apimachinery.is_config_map_key(key)]
 
 
 def immutable_problems(
@@ -385,12 +361,6 @@ def validate_service_account(obj: dict[str, Any]) -> Problems:
     return problems
 
 
-# apimachinery's message for a name that must be an RFC 1123 label.
-DNS_LABEL_MESSAGE = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
-    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-)
 NAMESPACE_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 # The finalizer the namespace controller removes once the namespace is empty.
 NAMESPACE_FINALIZER = "kubernetes"
@@ -423,19 +393,21 @@ def normalize_namespace(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_namespace(obj: dict[str, Any]) -> Problems:
-    problems: Problems = []
-    name = obj.get("metadata", {}).get("name")
-    if isinstance(name, str) and rules.dns1123_label_problem(name) is not None:
-        problems.append(invalid("metadata.name", name, DNS_LABEL_MESSAGE))
+    """Upstream's ValidateNamespace past the metadata (whose name is a DNS-1123 label: the
+    strategy's name rule): the spec's finalizers are finalizer names."""
     spec = obj.get("spec")
-    if spec is not None and not isinstance(spec, dict):
-        problems.append(("spec", "Invalid value: must be an object"))
-    elif spec is not None:
-        finalizers = spec.get("finalizers")
-        if finalizers is not None and (
-            not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers)
-        ):
-            problems.append(("spec.finalizers", "Invalid value: must be a list of strings"))
+    if spec is None:
+        return []
+    if not isinstance(spec, dict):
+        return [("spec", "Invalid value: must be an object")]
+    finalizers = spec.get("finalizers")
+    if finalizers is None:
+        return []
+    if not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers):
+        return [("spec.finalizers", "Invalid value: must be a list of strings")]
+    problems: Problems = []
+    for name in finalizers:
+        problems += apimachinery.finalizer_name_problems(name, "spec.finalizers")
     return problems
 
 
@@ -534,9 +506,10 @@ def validate_event(obj: dict[str, Any]) -> Problems:
         problems.append(mismatch)
     reporter = _text(obj, "reportingComponent")
     if not reporter:
-        problems.append(("reportingComponent", "Required value"))
-    elif (problem := rules.label_key_problem(reporter)) is not None:
-        problems.append(invalid("reportingComponent", reporter, problem))
+        problems.append(apimachinery.required("reportingComponent"))
+    problems += [
+        invalid("reportingComponent", reporter, m) for m in apimachinery.is_qualified_name(reporter)
+    ]
     for field, limit in (
         ("reportingInstance", REPORTING_INSTANCE_MAX),
         ("action", ACTION_MAX),
@@ -550,14 +523,3 @@ def validate_event(obj: dict[str, Any]) -> Problems:
 
 def unknown_fields(obj: dict[str, Any], known: frozenset[str]) -> list[str]:
     return sorted(set(obj) - known)
-
-
-def dns_subdomain_problem(name: Any) -> str | None:
-    if not isinstance(name, str) or not name:
-        return "must be a non-empty string"
-    if len(name) > rules.DNS1123_SUBDOMAIN_MAX or not rules.DNS1123_SUBDOMAIN_RE.fullmatch(name):
-        return (
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-            "characters, '-' or '.', and must start and end with an alphanumeric character"
-        )
-    return None

@@ -13,11 +13,10 @@ and not changed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from mcp import rules
-from mcp.kinds.core import Problems, invalid
+from mcp.kinds import apimachinery
+from mcp.kinds.apimachinery import Problems, invalid
 
 NODE_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 SPEC_FIELDS = frozenset(
@@ -60,29 +59,26 @@ def _taint_problems(taints: Any) -> Problems:
             problems.append((path, "must be a taint"))
             continue
         key, value, effect = taint.get("key", ""), taint.get("value", ""), taint.get("effect", "")
-        if (problem := rules.label_key_problem(key)) is not None:
-            problems.append(invalid(f"{path}.key", str(key), problem))
-        if (problem := rules.label_value_problem(value)) is not None:
-            problems.append(invalid(f"{path}.value", str(value), problem))
+        wrong = [f for f in ("key", "value", "effect") if not isinstance(taint.get(f, ""), str)]
+        if wrong:  # what decoding would refuse
+            problems += [invalid(f"{path}.{f}", taint[f], "must be a string") for f in wrong]
+            continue
+        # As upstream's validateNodeTaints: the key a label name, each message on its own;
+        # the value a label value, its messages joined.
+        problems += [invalid(f"{path}.key", key, m) for m in apimachinery.is_qualified_name(key)]
+        if messages := apimachinery.is_valid_label_value(value):
+            problems.append(invalid(f"{path}.value", value, ";".join(messages)))
         if not effect:
-            problems.append((f"{path}.effect", "Required value"))
+            problems.append(apimachinery.required(f"{path}.effect"))
         elif effect not in TAINT_EFFECTS:
-            supported = ", ".join(json.dumps(e) for e in TAINT_EFFECTS)
-            problems.append(
-                (
-                    f"{path}.effect",
-                    f"Unsupported value: {json.dumps(effect)}: supported values: {supported}",
-                )
-            )
-        if (str(key), str(effect)) in seen:
-            problems.append(
-                (
-                    path,
-                    f"Duplicate value: {json.dumps(taint)}: taints must be unique by key and "
-                    "effect pair",
-                )
-            )
-        seen.add((str(key), str(effect)))
+            problems.append(apimachinery.not_supported(f"{path}.effect", effect, TAINT_EFFECTS))
+        if (key, effect) in seen:
+            # The taint as Go marshals the internal core.Taint: no JSON tags, Go's names.
+            shown = {"Key": key, "Value": value, "Effect": effect}
+            shown["TimeAdded"] = taint.get("timeAdded")
+            detail = "taints must be unique by key and effect pair"
+            problems.append(apimachinery.duplicate(path, shown, detail))
+        seen.add((key, effect))
     return problems
 
 

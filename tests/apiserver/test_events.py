@@ -108,7 +108,14 @@ def test_valid_events(body: dict[str, Any], namespace: str) -> None:
         pytest.param(
             new_style(reportingComponent=""),
             "default",
-            'Event "web.17a" is invalid: reportingComponent: Required value',
+            # Required, and IsQualifiedName's words for "" too, as upstream's
+            # legacyValidateEvent says both.
+            'Event "web.17a" is invalid: [reportingComponent: Required value, '
+            'reportingComponent: Invalid value: "": name part must be non-empty, '
+            'reportingComponent: Invalid value: "": name part must consist of alphanumeric '
+            "characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+            "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')]",
             id="no-reporter",
         ),
         pytest.param(

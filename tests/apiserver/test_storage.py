@@ -79,6 +79,32 @@ def test_prepare_under_warn_drops_unknown_fields_and_warns() -> None:
     assert obj["metadata"] == {"name": "web", "namespace": "default"}
 
 
+@pytest.mark.parametrize(
+    ("validation", "warnings"),
+    [
+        pytest.param("Warn", ['duplicate field "data.a"', 'unknown field "spec"'], id="warn"),
+        pytest.param("Ignore", [], id="ignore"),
+    ],
+)
+def test_prepare_treats_repeated_keys_as_unknown_fields(
+    validation: str, warnings: list[str]
+) -> None:
+    body = configmap(data={"a": "2"}, spec={})  # `{"data": {"a": "1", "a": "2"}}` as read
+    obj, warned = storage.prepare(
+        CONFIGMAPS, body, "default", field_validation=validation, duplicates=["data.a"]
+    )
+    assert warned == warnings
+    assert obj["data"] == {"a": "2"}
+    with pytest.raises(KubeError) as refused:
+        storage.prepare(
+            CONFIGMAPS, body, "default", field_validation="Strict", duplicates=["data.a"]
+        )
+    assert (refused.value.code, str(refused.value)) == (
+        400,
+        'strict decoding error: duplicate field "data.a", unknown field "spec"',
+    )
+
+
 def test_prepare_generates_a_name_from_generate_name() -> None:
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "job-"}}
     obj, _ = storage.prepare(CONFIGMAPS, body, "default", field_validation="Strict")

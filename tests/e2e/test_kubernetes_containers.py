@@ -23,7 +23,7 @@ def kubeconfig(mcp: McpProcess, mcp_launcher: McpLauncher) -> Path:
     return mcp_launcher.data_dir / "kubeconfig"
 
 
-def manifest(tmp_path: Path, image: str) -> Path:
+def manifest(tmp_path: Path, image: str, **extra: object) -> Path:
     path = tmp_path / "web.yaml"
     path.write_text(
         json.dumps(
@@ -31,7 +31,7 @@ def manifest(tmp_path: Path, image: str) -> Path:
                 "apiVersion": "mcp/v1",
                 "kind": "Container",
                 "metadata": {"name": "web", "labels": {"app": "web"}},
-                "spec": {"image": image, "command": ["sleep", "3600"]},
+                "spec": {"image": image, "command": ["sleep", "3600"], **extra},
             }
         )
     )
@@ -74,6 +74,51 @@ def test_kubectl_applies_gets_and_deletes_a_container(
     deleted = ok(kubeconfig, "delete", "container", "web", "--timeout=60s")
     assert deleted.strip() == 'container.mcp "web" deleted'
     assert api.get("/api/v1/containers/web").status_code == 404
+
+
+def test_kubectl_apply_refuses_an_unknown_field_as_a_cluster_does(
+    kubeconfig: Path, tmp_path: Path, busybox_image: str, api: httpx.Client
+) -> None:
+    # kubectl finds fieldValidation in the group's document and sends Strict.
+    path = manifest(tmp_path, busybox_image, foo="bar")
+    refused = kubectl(kubeconfig, "apply", "-f", str(path))
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f'Error from server (BadRequest): error when creating "{path}": '
+        'strict decoding error: unknown field "spec.foo"'
+    )
+    assert api.get("/api/v1/containers/web").status_code == 404  # nothing stored
+
+
+def test_kubectl_apply_validate_warn_prints_the_servers_warning(
+    kubeconfig: Path, tmp_path: Path, busybox_image: str, api: httpx.Client
+) -> None:
+    path = manifest(tmp_path, busybox_image, foo="bar")
+    warned = kubectl(kubeconfig, "apply", "--validate=warn", "-f", str(path))
+    assert warned.returncode == 0, warned.stderr
+    assert warned.stdout.strip() == "container.mcp/web created"
+    assert warned.stderr.strip() == 'Warning: unknown field "spec.foo"'
+    assert "foo" not in api.get("/api/v1/containers/web").json()["spec"]
+    # An apply of the same manifest patches: the unknown field is warned of again.
+    again = kubectl(kubeconfig, "apply", "--validate=warn", "-f", str(path))
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.strip() == 'Warning: unknown field "spec.foo"'
+    ok(kubeconfig, "delete", "container", "web", "--timeout=60s")
+
+
+def test_a_bad_label_is_refused_in_upstreams_words(
+    kubeconfig: Path, tmp_path: Path, busybox_image: str
+) -> None:
+    path = manifest(tmp_path, busybox_image)
+    path.write_text(path.read_text().replace('"app"', '"Bad Key"'))
+    refused = kubectl(kubeconfig, "apply", "-f", str(path))
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        'The Container "web" is invalid: metadata.labels: Invalid value: "Bad Key": name part '
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+        "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used "
+        "for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    )
 
 
 def test_a_missing_container_is_a_status_kubectl_prints(kubeconfig: Path) -> None:

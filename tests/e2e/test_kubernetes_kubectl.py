@@ -273,12 +273,6 @@ UPSTREAM_BAD_LABEL_KEY = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mcp words a bad label key its own way (mcp/rules.py label_key_problem: "
-    "\"'Bad Key': name must consist of letters, digits...\"), not as apimachinery's "
-    "IsQualifiedName through field.Invalid",
-)
 def test_a_bad_label_key_is_refused_in_upstreams_words(cluster: Cluster, ns: str) -> None:
     ok(cluster, ns, "create", "configmap", "web")
     assert refused(cluster, ns, "label", "cm", "web", "Bad Key=x") == UPSTREAM_BAD_LABEL_KEY
