@@ -58,6 +58,10 @@ class RuntimeRejected(McpError):
     """Docker refused the request for a reason retrying will not fix (bad command...)."""
 
 
+class NameInUse(RuntimeRejected):
+    """A create Docker refused because another container holds the name."""
+
+
 # --- the API's view -----------------------------------------------------------------------
 
 

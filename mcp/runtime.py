@@ -28,6 +28,7 @@ import trio
 from mcp import host as local_host
 from mcp.errors import (
     ImageNotFound,
+    NameInUse,
     PullFailed,
     RuntimeBusy,
     RuntimeRejected,
@@ -242,6 +243,10 @@ class DockerRuntime:
             )
         except docker.errors.NotFound as exc:
             raise ImageNotFound(_explain(exc)) from exc
+        except RuntimeRejected as exc:
+            if "is already in use" in str(exc):  # Docker's 409 for a taken name
+                raise NameInUse(str(exc)) from exc
+            raise
         return str(result["Id"])
 
     async def pull(self, image: str) -> None:

@@ -17,6 +17,7 @@ import trio
 from mcp.errors import (
     Compacted,
     ImageNotFound,
+    NameInUse,
     PullFailed,
     RuntimeBusy,
     RuntimeRejected,
@@ -283,7 +284,7 @@ class FakeRuntime:
         if spec.image not in self.images:
             raise ImageNotFound(f"No such image: {spec.image}")
         if name in self.containers:
-            raise RuntimeRejected(f'Conflict. The container name "/{name}" is already in use')
+            raise NameInUse(f'Conflict. The container name "/{name}" is already in use')
         container_id = f"{next(self._ids):064x}"
         self.containers[name] = _FakeContainer(container_id, spec, {**spec.labels, **labels})
         return container_id
@@ -366,7 +367,7 @@ class FakeRuntime:
         self.calls.append(f"rename {name}")
         await trio.lowlevel.checkpoint()
         if name in self.containers:
-            raise RuntimeRejected(f'Conflict. The container name "/{name}" is already in use')
+            raise NameInUse(f'Conflict. The container name "/{name}" is already in use')
         for key, container in list(self.containers.items()):
             if container_id in (key, container.id):
                 self.containers[name] = self.containers.pop(key)

@@ -530,6 +530,44 @@ async def test_a_pass_with_nothing_to_do_asks_docker_once(
     assert plane.runtime.calls == ["inspect mcp-steady"]
 
 
+async def test_a_new_objects_first_pass_creates_and_starts_without_asking_first(
+    plane: Plane,
+) -> None:
+    await plane.wait_for(lambda: plane.runtime.calls == ["list"])  # the start-up list
+    plane.runtime.calls.clear()
+    await plane.create("new")
+    await plane.wait_for(lambda: plane.phase("new") == "Running")
+    # Raw Docker needs a create and a start; the pass looks once more, after them, for
+    # the status it reports.
+    assert plane.runtime.calls[:3] == ["create mcp-new", "start mcp-new", "inspect mcp-new"]
+
+
+async def test_a_first_pass_that_finds_the_name_taken_looks_and_adopts_no_duplicate(
+    plane: Plane,
+) -> None:
+    # A pass made the container, then its process died before it reported anything.
+    obj = Container(name="left", uid=str(uuid.uuid4()), spec=ContainerSpec(image=IMAGE))
+    labels = {
+        "mcp.uid": obj.uid,
+        "mcp.name": "left",
+        "mcp.cluster": plane.ctx.cluster_id,
+        "mcp.spec-hash": obj.spec.runtime_hash(),
+    }
+    await plane.runtime.create("mcp-left", spec=obj.spec, labels=labels)
+    made = plane.runtime.containers["mcp-left"].id
+    plane.runtime.calls.clear()
+    await registry.create(plane.store, KEYS, replace(obj, created_at=now_iso()))
+    await plane.wait_for(lambda: plane.phase("left") == "Running")
+    assert plane.runtime.calls[:4] == [
+        "create mcp-left",  # the guess: refused, the name is taken
+        "inspect mcp-left",
+        "start mcp-left",
+        "inspect mcp-left",
+    ]
+    assert plane.runtime.containers["mcp-left"].id == made
+    assert (await reasons(plane, "left"))["Adopted"] == 1
+
+
 @dataclass
 class QueuedRuntime(FakeRuntime):
     """A fake engine that, like the real adapter, lets few calls run at once (FIFO), and

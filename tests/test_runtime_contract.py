@@ -14,7 +14,13 @@ import pytest
 import trio
 from fakes import FakeRuntime
 
-from mcp.errors import ImageNotFound, RuntimeBusy, RuntimeRejected, RuntimeUnavailable
+from mcp.errors import (
+    ImageNotFound,
+    NameInUse,
+    RuntimeBusy,
+    RuntimeRejected,
+    RuntimeUnavailable,
+)
 from mcp.model import ContainerSpec, Port
 from mcp.runtime import open_docker_runtime
 
@@ -81,7 +87,7 @@ async def test_missing_image(runtime: Any, name: str) -> None:
 
 async def test_name_in_use_is_rejected(runtime: Any, name: str, busybox_image: str) -> None:
     await runtime.create(name, spec=SLEEPER, labels=LABELS)
-    with pytest.raises(RuntimeRejected):
+    with pytest.raises(NameInUse):
         await runtime.create(name, spec=SLEEPER, labels=LABELS)
 
 

@@ -104,21 +104,28 @@ async def _pass(ctx: Context, held: Held, name: str, memory: Memory) -> tuple[fl
         raise Finished
     failpoints.hit("reconcile", name)
     log = logs.get(actor="container", container=name, revision=desired.resource_version)
-    situation = await _read(ctx, desired, memory)
+    situation = await _read(ctx, desired, memory, may_guess=True)
     decision = decide.decide(situation)
 
     def starting(action: decide.Action) -> None:
         log.info("container_action", action=type(action).__name__, image=desired.spec.image)
 
-    outcome = await execute.execute(
-        ctx.runtime,
-        ctx.store,
-        ctx.keys,
-        desired,
-        decision.actions,
-        cluster_id=ctx.cluster_id,
-        starting=starting,
-    )
+    async def act() -> settle.Outcome:
+        return await execute.execute(
+            ctx.runtime,
+            ctx.store,
+            ctx.keys,
+            desired,
+            decision.actions,
+            cluster_id=ctx.cluster_id,
+            starting=starting,
+        )
+
+    outcome = await act()
+    if outcome.name_in_use:  # the guess that nothing held the name was wrong: look
+        situation = await _read(ctx, desired, memory, may_guess=False)
+        decision = decide.decide(situation)
+        outcome = await act()
     if outcome.failure is not None:
         failed = decision.actions[len(outcome.done)]
         log.warning(
@@ -145,16 +152,23 @@ async def _pass(ctx: Context, held: Held, name: str, memory: Memory) -> tuple[fl
     return settlement.requeue_in_s, memory
 
 
-async def _read(ctx: Context, desired: Container, memory: Memory) -> decide.Situation:
+async def _read(
+    ctx: Context, desired: Container, memory: Memory, *, may_guess: bool
+) -> decide.Situation:
     """What a pass decides from: the object's container (on a first look, the start-up
-    list's summary when it settles the look), or its containers under other names."""
+    list's summary when it settles the look; with `may_guess`, no container for an
+    object nothing was reported for, without asking), or its containers under other
+    names."""
     name = desired.name
     last = memory.last_status(ctx.cache.status(name), desired)
     summary = ctx.primed.pop(name, None) if not memory.looked else None
     strays: tuple[Observed, ...] = ()
     as_reported = decide.primed_is_enough(desired, summary, last)
+    guessed = not as_reported and may_guess and decide.may_guess_absent(desired, last)
     if as_reported:
         observed: Observed | None = summary
+    elif guessed:
+        observed = None
     else:
         observed = await ctx.runtime.inspect(docker_name(name))
         if observed is None:
@@ -169,6 +183,7 @@ async def _read(ctx: Context, desired: Container, memory: Memory) -> decide.Situ
         backoff=ctx.backoff,
         strays=strays,
         as_reported=as_reported,
+        guessed=guessed,
     )
 
 

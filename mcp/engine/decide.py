@@ -361,6 +361,9 @@ class Situation:
     # A first look that the start-up list settled (`primed_is_enough`): Docker shows
     # exactly what the last report says, and `observed` is the list's summary.
     as_reported: bool = False
+    # `observed` is None by a guess, not an inspect (`may_guess_absent`): a create that
+    # finds the name taken sends the pass back to look.
+    guessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,16 @@ def primed_is_enough(desired: Container, summary: Observed | None, last: Status 
     look without inspecting it (`as_reported`): then adopting N unchanged containers
     after a restart costs no call per container."""
     return summary is not None and as_reported(desired, summary, last)
+
+
+def may_guess_absent(desired: Container, last: Status | None) -> bool:
+    """Whether a pass may skip asking Docker for the object's container and create it
+    straight away: nothing was ever reported for this incarnation of the object, so no
+    pass has made its container, as far as anyone knows (a pass that made one and
+    crashed before its report is found by the create's name clash, and a second
+    container of one object by the orphan sweeper). A raw create-and-start is two
+    Docker calls; this keeps a new object's first pass at that, plus the look after."""
+    return not desired.deleting and (last is None or last.uid != desired.uid)
 
 
 def decide(situation: Situation) -> Decision:

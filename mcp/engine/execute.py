@@ -24,7 +24,7 @@ from mcp.engine.decide import (
     UnpauseContainer,
 )
 from mcp.engine.settle import Outcome
-from mcp.errors import ImageNotFound, PullFailed, RuntimeRejected
+from mcp.errors import ImageNotFound, NameInUse, PullFailed, RuntimeRejected
 from mcp.model import LABEL_CLUSTER, LABEL_NAME, LABEL_SPEC_HASH, LABEL_UID, Container, docker_name
 from mcp.registry import Keys
 from mcp.runtime import Runtime
@@ -84,6 +84,8 @@ async def execute(
                     await runtime.remove(target)
                 case FinalizeDeletion():
                     finalized = await registry.finalize(store, keys, desired)
+        except NameInUse:
+            return Outcome(tuple(done), None, pulled, finalized, killed, name_in_use=True)
         except _Refused as refused:
             return Outcome(tuple(done), refused.failure, pulled, finalized, killed)
         except RuntimeRejected as exc:  # a rename, stop or remove Docker refused
@@ -120,6 +122,8 @@ async def _create(runtime: Runtime, desired: Container, target: str, cluster_id:
             await runtime.pull(spec.image)
             pulled = True
             await runtime.create(target, spec=spec, labels=labels)
+    except NameInUse:
+        raise
     except PullFailed as exc:
         raise _Refused("ErrImagePull", str(exc)) from exc
     except (ImageNotFound, RuntimeRejected) as exc:

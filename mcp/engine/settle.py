@@ -45,6 +45,9 @@ class Outcome:
     pulled: bool = False  # the image was pulled on the way to a create
     finalized: bool = False  # FinalizeDeletion removed the object (this pass, not another)
     killed: bool = False  # a stop ran out its grace period: Docker sent SIGKILL
+    # A create found the name taken: the pass guessed that no container held it
+    # (`Situation.guessed`) and must look, then decide again.
+    name_in_use: bool = False
 
 
 @dataclass(frozen=True)
