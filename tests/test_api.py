@@ -473,6 +473,13 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
         pytest.param("POST", "/api/v1/pods", "GET", id="kube-read-only-kind"),
         pytest.param("DELETE", "/api/v1/nodes/vm/status", "GET, PATCH, PUT", id="kube-status"),
         pytest.param("POST", "/api/v1/nodes", "GET", id="kube-list"),
+        # The item route `<resource>/<name>/<subresource>` matches these paths too.
+        pytest.param(
+            "PUT", "/api/v1/namespaces/default/configmaps", "DELETE, GET, POST", id="kube-put-list"
+        ),
+        pytest.param(
+            "PATCH", "/api/v1/namespaces/default/pods", "GET", id="kube-patch-read-only-list"
+        ),
     ],
 )
 async def test_a_405_says_what_is_allowed(
@@ -481,6 +488,9 @@ async def test_a_405_says_what_is_allowed(
     response = await client.open(path, method=method, json=None)
     assert response.status_code == 405
     assert response.headers["Allow"] == allow  # RFC 9110
+    if path != "/api/v1/containers":  # a Kubernetes path: a Status
+        body = json.loads(await response.get_data())
+        assert (body["kind"], body["reason"], body["code"]) == ("Status", "MethodNotAllowed", 405)
 
 
 async def test_options_on_a_kubernetes_path_lists_what_its_document_does(

@@ -35,6 +35,8 @@ SERVED = (*KINDS, containers.CONTAINER)
 CONTAINERS_PATH = "/apis/mcp/v1/containers"
 
 
+# kube-apiserver's words for a method a path does not serve (go-restful's 405).
+METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
 FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
 # Query parameters each verb understands; any other is refused, never silently ignored
 # (a client that asked to watch must not get a plain list).
@@ -236,6 +238,20 @@ def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
     raise KubeError(404, "the server could not find the requested resource")
 
 
+def _is_collection(
+    group: str, version: str, resource: str, namespace: str | None, subresource: str | None
+) -> bool:
+    """Whether an item route's `<resource>/<name>/<subresource>` is in fact the collection
+    path `namespaces/<namespace>/<resource>` of a namespaced kind."""
+    if namespace is not None or resource != "namespaces" or subresource is None:
+        return False
+    return any(
+        (kind.group, kind.version, kind.resource) == (group, version, subresource)
+        and kind.namespaced
+        for kind in SERVED
+    )
+
+
 def _strategy(kind: Kind) -> storage.Strategy:
     strategy = storage.STRATEGIES.get(kind.resource)
     if strategy is None:
@@ -406,6 +422,11 @@ def blueprint(
         name: str,
         subresource: str | None = None,
     ) -> Response:
+        if _is_collection(group, version, resource, namespace, subresource):
+            # `namespaces/<namespace>/<resource>`, with a method its collection route does
+            # not take (PUT, PATCH): the item route's `<resource>/<name>/<subresource>`
+            # matched it instead. kube-apiserver answers a method a path does not serve 405.
+            raise KubeError(405, METHOD_NOT_ALLOWED)
         verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[request.method]
         kind = _kind(group, version, resource, verb)
         namespace = _scope(kind, namespace)
