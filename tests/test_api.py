@@ -22,8 +22,10 @@ from quart.typing import TestClientProtocol as ApiClient
 from mcp import registry
 from mcp.actors import api, watch
 from mcp.api import common
+from mcp.apiserver import objects
 from mcp.cache import Cache
 from mcp.errors import Conflict
+from mcp.kinds.core import CONFIGMAP
 from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
 from mcp.store import Put
@@ -480,6 +482,9 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
         pytest.param(
             "PATCH", "/api/v1/namespaces/default/pods", "GET", id="kube-patch-read-only-list"
         ),
+        # The all-namespaces path only lists, as kube-apiserver's.
+        pytest.param("DELETE", "/api/v1/configmaps", "GET", id="kube-delete-all-namespaces"),
+        pytest.param("POST", "/api/v1/secrets", "GET", id="kube-create-all-namespaces"),
     ],
 )
 async def test_a_405_says_what_is_allowed(
@@ -491,6 +496,19 @@ async def test_a_405_says_what_is_allowed(
     if path != "/api/v1/containers":  # a Kubernetes path: a Status
         body = json.loads(await response.get_data())
         assert (body["kind"], body["reason"], body["code"]) == ("Status", "MethodNotAllowed", 405)
+
+
+async def test_a_delete_of_every_namespaces_configmaps_deletes_none(
+    client: ApiClient, store: FakeStore
+) -> None:
+    for path, name in (
+        ("/api/v1/namespaces", "team"),
+        ("/api/v1/namespaces/team/configmaps", "kept"),
+    ):
+        created = await client.post(path, json={"metadata": {"name": name}})
+        assert created.status_code == 201
+    assert (await client.delete("/api/v1/configmaps?labelSelector=")).status_code == 405
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
 
 
 async def test_options_on_a_kubernetes_path_lists_what_its_document_does(

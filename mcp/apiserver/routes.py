@@ -388,13 +388,15 @@ def blueprint(
         verb = {"GET": "list", "POST": "create", "DELETE": "deletecollection"}[request.method]
         kind = _kind(group, version, resource, verb)
         namespace = _scope(kind, namespace)
+        if kind.namespaced and namespace is None and verb != "list":
+            # The all-namespaces path only lists and watches, as kube-apiserver's: a
+            # create or a delete of a collection names its namespace.
+            raise KubeError(
+                405,
+                f"{verb} of {kind.resource} is served in a namespace only: "
+                f"{request.method} namespaces/<namespace>/{kind.resource}",
+            )
         if request.method == "POST":
-            if kind.namespaced and namespace is None:
-                raise KubeError(
-                    405,
-                    f"{kind.resource} are created in a namespace: "
-                    f"POST to namespaces/<namespace>/{kind.resource}",
-                )
             return await create(kind, namespace)
         if request.method == "DELETE":
             _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
