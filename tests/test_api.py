@@ -498,16 +498,55 @@ async def test_a_405_says_what_is_allowed(
         assert (body["kind"], body["reason"], body["code"]) == ("Status", "MethodNotAllowed", 405)
 
 
+async def create_configmap(client: ApiClient, namespace: str, name: str) -> None:
+    """A ConfigMap `name` in a new namespace `namespace`."""
+    for path, created in (
+        ("/api/v1/namespaces", namespace),
+        (f"/api/v1/namespaces/{namespace}/configmaps", name),
+    ):
+        response = await client.post(path, json={"metadata": {"name": created}})
+        assert response.status_code == 201
+
+
 async def test_a_delete_of_every_namespaces_configmaps_deletes_none(
     client: ApiClient, store: FakeStore
 ) -> None:
-    for path, name in (
-        ("/api/v1/namespaces", "team"),
-        ("/api/v1/namespaces/team/configmaps", "kept"),
-    ):
-        created = await client.post(path, json={"metadata": {"name": name}})
-        assert created.status_code == 201
+    await create_configmap(client, "team", "kept")
     assert (await client.delete("/api/v1/configmaps?labelSelector=")).status_code == 405
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "code", "message"),
+    [
+        # A delete writes no fields: no manager, no field validation (as upstream's).
+        pytest.param("configmaps", "fieldManager=", 400, "unknown query", id="collection-manager"),
+        pytest.param("configmaps/kept", "fieldValidation=Strict", 400, "unknown", id="validation"),
+        pytest.param("configmaps/kept", "gracePeriodSeconds=soon", 400, "ParseInt", id="grace"),
+        pytest.param("configmaps", "gracePeriodSeconds=9" + "9" * 19, 400, "range", id="huge"),
+        pytest.param(
+            "configmaps", "propagationPolicy=Sideways", 422, "Unsupported value", id="policy"
+        ),
+        pytest.param(
+            "configmaps/kept",
+            "gracePeriodSeconds=-1&propagationPolicy=Background&dryRun=All",
+            200,
+            "",
+            id="delete-options",
+        ),
+        pytest.param("configmaps", "gracePeriodSeconds=%2B0&dryRun=All", 200, "", id="collection"),
+    ],
+)
+async def test_a_delete_takes_delete_options(
+    client: ApiClient, store: FakeStore, path: str, query: str, code: int, message: str
+) -> None:
+    await create_configmap(client, "team", "kept")
+    response = await client.delete(f"/api/v1/namespaces/team/{path}?{query}")
+    body = json.loads(await response.get_data())
+    assert response.status_code == code, body
+    if code != 200:
+        assert (body["kind"], body["code"]) == ("Status", code)
+        assert message in body["message"]
     assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
 
 

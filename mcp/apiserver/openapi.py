@@ -124,6 +124,17 @@ FIELD_VALIDATION = _query(
     "what to do with unknown fields: refuse (Strict), warn (Warn, the default), drop (Ignore)",
 )
 FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers own")
+# A delete's options: checked, and no different for these kinds (nothing waits on them).
+GRACE_PERIOD = _query(
+    "gracePeriodSeconds",
+    {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
+    "accepted: these kinds are deleted at once",
+)
+PROPAGATION_POLICY = _query(
+    "propagationPolicy",
+    {"type": "string", "enum": ["Foreground", "Background", "Orphan"]},
+    "accepted: the garbage collector is not there yet",
+)
 # Accepted, and ignored: mcp's calls are bounded by its own deadlines.
 TIMEOUT = _query("timeout", STRING, "accepted and ignored by mcp")
 INCLUDE_OBJECT = _query(
@@ -237,6 +248,8 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
     # JSON (or protobuf, not described): a create or replace in YAML is refused 415.
     whole = {"required": True, "content": _content(obj)}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
+    # DeleteOptions: a delete writes no fields, so it has no manager and validates none.
+    delete = [DRY_RUN, GRACE_PERIOD, PROPAGATION_POLICY, PRETTY, TIMEOUT]
     read = [_query("resourceVersion", VERSION, "at least this version"), INCLUDE_OBJECT, PRETTY]
     ok = {"200": ("OK", obj)}
     # verb: (method, operationId's verb, what it does, parameters, body, answers, errors)
@@ -275,7 +288,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             "delete",
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
-            write,
+            delete,
             # DeleteOptions: decoded, not acted on (nothing in them changes these kinds' fate).
             {"content": _content({"type": "object"})},
             # The object while its finalizers hold it, else a Status of its deletion.
@@ -289,7 +302,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             [
                 _query("labelSelector", {"type": "string"}, "which objects, by label"),
                 _query("fieldSelector", {"type": "string"}, "which objects, by field"),
-                *write,
+                *delete,
             ],
             {"content": _content({"type": "object"})},
             {"200": ("OK: what was deleted", _ref(schema_name(kind, "List")))},

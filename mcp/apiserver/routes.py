@@ -13,6 +13,7 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from mcp import logs
 from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import bodies, discovery, fieldmanager, openapi, reads, storage, tables, watch
-from mcp.apiserver.status import KubeError
+from mcp.apiserver.status import KubeError, options_invalid
 from mcp.kinds import Kind, containers, core
 
 log = logs.get(actor="api")
@@ -55,19 +56,16 @@ LIST_PARAMS = frozenset(
         "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
-DELETE_COLLECTION_PARAMS = frozenset(
-    {
-        "labelSelector",
-        "fieldSelector",
-        "dryRun",
-        "pretty",
-        "timeout",
-        "gracePeriodSeconds",
-        "propagationPolicy",
-    }
+# A delete's: DeleteOptions' (no field manager, no field validation: a delete writes no
+# fields), as upstream's delete and deletecollection.
+DELETE_PARAMS = frozenset(
+    {"dryRun", "gracePeriodSeconds", "propagationPolicy", "pretty", "timeout"}
 )
+DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector"}
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
+INT64 = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt reads, in base 10
 
 
 def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Response:
@@ -170,10 +168,37 @@ def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
     validation = request.args.get("fieldValidation", "Warn")
     if validation not in FIELD_VALIDATIONS:
         raise KubeError(400, f"fieldValidation must be one of {', '.join(FIELD_VALIDATIONS)}")
+    return validation, _dry_run()
+
+
+def _dry_run() -> bool:
+    """Whether the query asks for `dryRun=All`, the one dry run there is."""
     dry_run = request.args.getlist("dryRun")
     if any(value != "All" for value in dry_run):
         raise KubeError(400, "dryRun may only be All")
-    return validation, bool(dry_run)
+    return bool(dry_run)
+
+
+def _delete_options(allowed: frozenset[str], body: str | bytes) -> bool:
+    """Whether a delete is a dry run (`dryRun=All` in its query or its body), after
+    upstream's checks of its DeleteOptions: `gracePeriodSeconds` a whole number (else
+    400, as the query fails to decode), `propagationPolicy` one upstream knows (else 422,
+    `ValidateDeleteOptions`). Neither changes these kinds' deletes: nothing waits on them.
+    """
+    _refuse_unknown_params(allowed)
+    grace = request.args.get("gracePeriodSeconds")
+    if grace is not None:
+        if not INT64.fullmatch(grace):
+            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": invalid syntax')
+        if not -(2**63) <= int(grace) < 2**63:
+            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": value out of range')
+    policy = request.args.get("propagationPolicy")
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        supported = ", ".join(f'"{known}"' for known in PROPAGATION_POLICIES)
+        message = f'Unsupported value: "{policy}": supported values: {supported}'
+        problem = ("propagationPolicy", "FieldValueNotSupported", message)
+        raise options_invalid("DeleteOptions", [problem])
+    return _delete_options_dry_run(body) or _dry_run()
 
 
 def _delete_options_dry_run(body: str | bytes) -> bool:
@@ -399,9 +424,8 @@ def blueprint(
         if request.method == "POST":
             return await create(kind, namespace)
         if request.method == "DELETE":
-            _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
             # DeleteOptions in the body, as for one object's delete.
-            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
+            dry_run = _delete_options(DELETE_COLLECTION_PARAMS, await request.get_data())
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
@@ -450,13 +474,12 @@ def blueprint(
                 return Response(stored.raw, 200, content_type="application/json")
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
-            _, dry_run = _write_options()
             # DeleteOptions: they must decode, as upstream's (a malformed body is a 400);
             # kubectl's `delete --dry-run=server` says dryRun in them only.
             raw_options = await request.get_data()
+            dry_run = _delete_options(DELETE_PARAMS, raw_options)
             if raw_options.strip():
                 await bodies.read()
-            dry_run = _delete_options_dry_run(raw_options) or dry_run
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )
