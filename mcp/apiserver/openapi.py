@@ -33,7 +33,7 @@ from pydantic.json_schema import models_json_schema
 
 from mcp import selectors
 from mcp.api.schemas import ContainerList, ContainerOut, ContainerPatch, ContainerQuery
-from mcp.apiserver import storage
+from mcp.apiserver import fieldselectors, storage
 from mcp.kinds import Kind, containers
 from mcp.model import ContainerIn
 
@@ -145,21 +145,11 @@ INCLUDE_OBJECT = _query(
 )
 
 
-def _field_selector(kind: Kind) -> dict[str, Any]:
-    fields = "|".join(field.replace(".", r"\.") for field in kind.field_selectors)
-    term = rf"({fields})(=|==|!=)[-a-zA-Z0-9_.]*"
-    pattern = rf"^({term}(,{term})*)?$"
-    return _query(
-        "fieldSelector",
-        {"type": "string", "pattern": pattern},
-        f"select by fields: {', '.join(kind.field_selectors)}",
-    )
-
-
 def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
+    fields = fieldselectors.schema(kind)
     return [
         _query("labelSelector", selectors.SCHEMA, "select by labels"),
-        _field_selector(kind),
+        _query("fieldSelector", fields, f"select by fields: {', '.join(kind.field_selectors)}"),
         _query("limit", WHOLE, "at most this many items; continue from `continue`"),
         _query("continue", STRING, "the token of the previous page's ListMeta"),
         _query(

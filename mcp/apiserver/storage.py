@@ -2,10 +2,11 @@
 
 As kube-apiserver's generic registry store does, one code path serves every kind; what
 differs per kind is data (`Strategy`: its fields, what decoding does to it, its validation
-on create and on update; `Kind.field_selectors`: what a field selector may name). Writes
-are single etcd transactions guarded by the object's mod revision (its `resourceVersion`),
-so a stale update is a 409 Conflict and nothing is half written; a patch re-reads and
-retries when another writer won. `dryRun=All` validates and answers without storing.
+on create and on update; `Kind.field_selectors`: what a field selector may name, read by
+`fieldselectors`). Writes are single etcd transactions guarded by the object's mod
+revision (its `resourceVersion`), so a stale update is a 409 Conflict and nothing is half
+written; a patch re-reads and retries when another writer won. `dryRun=All` validates and
+answers without storing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from mcp import rules, selectors
-from mcp.apiserver import fieldmanager, objects
+from mcp.apiserver import fieldmanager, fieldselectors, objects
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, not_found
@@ -425,45 +426,11 @@ def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -
         raise _invalid(strategy.kind, str(new["metadata"]["name"]), problems)
 
 
-def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
-    """`metadata.name=x,type!=y` as (field, value, equal) terms.
-
-    Raises:
-        KubeError: 400 for a field `kind` cannot select on, or a malformed term.
-    """
-    terms: list[tuple[str, str, bool]] = []
-    for term in (raw or "").split(","):
-        if not term.strip():
-            continue
-        operator = next((op for op in ("!=", "==", "=") if op in term), None)
-        if operator is None:
-            raise KubeError(400, f"invalid field selector: {term!r}")
-        field, value = term.split(operator, 1)
-        if field.strip() not in kind.field_selectors:
-            raise KubeError(400, _unknown_field_label(kind, field.strip()))
-        terms.append((field.strip(), value.strip(), operator != "!="))
-    return terms
-
-
-# The core kinds with a field label conversion of their own (pkg/apis/core/v1/conversion.go);
-# any other falls to runtime.DefaultMetaV1FieldSelectorConversion, worded otherwise.
-_CONVERTED_FIELD_LABELS = frozenset(
-    {"Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret", "Service"}
-)
-
-
-def _unknown_field_label(kind: Kind, field: str) -> str:
-    """Upstream's words for a field `kind` cannot select on."""
-    if kind.group == "" and kind.kind in _CONVERTED_FIELD_LABELS:
-        return f"field label not supported: {field}"
-    return f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-
-
 def _selected(
     kind: Kind,
     obj: dict[str, Any],
     labels: selectors.Selector,
-    fields: list[tuple[str, str, bool]],
+    fields: list[fieldselectors.Term],
 ) -> bool:
     if not labels.matches(obj.get("metadata", {}).get("labels") or {}):
         return False
@@ -482,7 +449,7 @@ def selection(
         labels = selectors.parse(label_selector or "")
     except Invalid as exc:
         raise KubeError(400, f"unable to parse requirement: {exc}") from None
-    fields = field_selector(kind, field_selector_text)
+    fields = fieldselectors.parse(kind, field_selector_text)
     return lambda obj: _selected(kind, obj, labels, fields)
 
 
