@@ -145,11 +145,18 @@ INCLUDE_OBJECT = _query(
 )
 
 
-def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
+def _selector_parameters(kind: Kind) -> list[dict[str, Any]]:
+    """What a list, a watch and a deletecollection select by: one grammar for all three."""
     fields = fieldselectors.schema(kind)
     return [
         _query("labelSelector", selectors.SCHEMA, "select by labels"),
         _query("fieldSelector", fields, f"select by fields: {', '.join(kind.field_selectors)}"),
+    ]
+
+
+def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
+    return [
+        *_selector_parameters(kind),
         _query("limit", WHOLE, "at most this many items; continue from `continue`"),
         _query("continue", STRING, "the token of the previous page's ListMeta"),
         _query(
@@ -289,11 +296,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             "deletecollection",
             f"delete a collection of {kind.kind}s: each selected one as a delete would",
-            [
-                _query("labelSelector", {"type": "string"}, "which objects, by label"),
-                _query("fieldSelector", {"type": "string"}, "which objects, by field"),
-                *delete,
-            ],
+            [*_selector_parameters(kind), *delete],
             {"content": _content({"type": "object"})},
             {"200": ("OK: what was deleted", _ref(schema_name(kind, "List")))},
             WRITE_ERRORS,

@@ -89,6 +89,17 @@ def test_deletes_take_what_the_routes_take() -> None:
     assert {p["name"] for p in collection["delete"]["parameters"]} == DELETE_COLLECTION_PARAMS
 
 
+def test_a_deletecollection_selects_as_a_list_does() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    collection = document["paths"]["/api/v1/namespaces/{namespace}/secrets"]
+
+    def selectors(operation: dict[str, Any]) -> list[Any]:
+        return [p for p in operation["parameters"] if p["name"].endswith("Selector")]
+
+    assert selectors(collection["delete"]) == selectors(collection["get"])
+    assert len(selectors(collection["delete"])) == 2
+
+
 def test_the_schemas_are_upstreams() -> None:
     schemas = openapi.group_version_document("v1", KINDS)["components"]["schemas"]
     config_map = schemas[CORE + "ConfigMap"]
