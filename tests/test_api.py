@@ -564,6 +564,23 @@ async def test_a_kubernetes_refusal_on_an_mcp_path_is_a_problem_not_a_500(
     await problem_of(await client.delete("/api/v1/containers"), 404)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("/api/v1/configmaps?limit=%C2%B2", id="limit"),
+        pytest.param("/api/v1/configmaps?resourceVersion=%C2%B2", id="resource-version"),
+        pytest.param("/api/v1/configmaps?watch=1&timeoutSeconds=%C2%B2", id="watch-timeout"),
+        pytest.param("/apis/mcp/v1/containers?watch=1&timeoutSeconds=%C2%B2", id="mcp-timeout"),
+    ],
+)
+async def test_a_number_in_other_digits_is_a_400_not_a_500(client: ApiClient, query: str) -> None:
+    # "²" is a digit to str.isdigit, and int() refuses it.
+    response = await client.get(query)
+    assert response.status_code == 400
+    body = json.loads(await response.get_data())
+    assert (body["kind"], body["code"]) == ("Status", 400)
+
+
 async def test_a_list_refuses_a_wait_that_is_no_number(client: ApiClient) -> None:
     response = await client.get("/api/v1/containers?wait=soon")
     problem = await problem_of(response, 400)

@@ -21,7 +21,7 @@ from quart import Blueprint, Response, current_app, request
 from quart.wrappers.response import ResponseBody
 from quart_schema import hide
 
-from mcp import logs
+from mcp import logs, rules
 from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import bodies, discovery, fieldmanager, openapi, reads, storage, tables, watch
@@ -234,7 +234,7 @@ def _limit() -> int | None:
     raw = request.args.get("limit")
     if raw is None or raw == "0":
         return None
-    if not raw.isdigit():
+    if not rules.is_whole_number(raw):
         raise KubeError(400, f"limit must be a whole number, got {raw!r}")
     return int(raw)
 

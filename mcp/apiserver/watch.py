@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import trio
 
-from mcp import logs
+from mcp import logs, rules
 from mcp.apiserver import reads
 from mcp.apiserver.status import KubeError
 from mcp.cache import Cache
@@ -125,7 +125,7 @@ def parse(
         )
     revision = reads.parse_version(raw_version, None)
     timeout_raw = args.get("timeoutSeconds")
-    if timeout_raw is not None and not timeout_raw.isdigit():
+    if timeout_raw is not None and not rules.is_whole_number(timeout_raw):
         raise KubeError(400, f"timeoutSeconds: Invalid value: {timeout_raw!r}")
     timeout_s = (
         float(timeout_raw)
