@@ -581,6 +581,16 @@ async def test_a_number_in_other_digits_is_a_400_not_a_500(client: ApiClient, qu
     assert (body["kind"], body["code"]) == ("Status", 400)
 
 
+@pytest.mark.parametrize("seconds", ["soon", "-1", "1.5", ""])
+async def test_a_plain_list_reads_its_timeout_as_a_watch_does(
+    client: ApiClient, seconds: str
+) -> None:
+    # Upstream decodes timeoutSeconds into every list's options; a list does not use it.
+    response = await client.get(f"/api/v1/namespaces?timeoutSeconds={seconds}")
+    assert response.status_code == 400
+    assert "timeoutSeconds" in json.loads(await response.get_data())["message"]
+
+
 async def test_a_list_refuses_a_wait_that_is_no_number(client: ApiClient) -> None:
     response = await client.get("/api/v1/containers?wait=soon")
     problem = await problem_of(response, 400)

@@ -172,7 +172,7 @@ def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
         _query("watch", BOOLEAN, "stream changes (WatchEvents) instead of a list"),
         _query("allowWatchBookmarks", BOOLEAN, "watch only: send BOOKMARK events"),
         _query("sendInitialEvents", BOOLEAN, "watch only: first the current objects as ADDED"),
-        _query("timeoutSeconds", {"type": "integer"}, "a watch ends after this long"),
+        _query("timeoutSeconds", WHOLE, "a watch ends after this long (a list ignores it)"),
         INCLUDE_OBJECT,
         PRETTY,
         TIMEOUT,

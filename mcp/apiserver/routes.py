@@ -370,6 +370,7 @@ def blueprint(
             response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
             return response
         _refuse_unknown_params(LIST_PARAMS)
+        watch.timeout_seconds(args.get("timeoutSeconds"))  # well formed, if no use to a list
         listed = await reads.list_objects(
             store,
             keys,
