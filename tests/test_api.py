@@ -550,6 +550,29 @@ async def test_a_delete_takes_delete_options(
     assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
 
 
+@pytest.mark.parametrize("path", ["configmaps", "configmaps/kept"])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        pytest.param("[null, null]", 400, id="a-list"),
+        pytest.param('"All"', 400, id="a-string"),
+        pytest.param("{", 400, id="no-json"),
+        pytest.param('{"dryRun": ["All"]}', 200, id="dry-run-options"),
+    ],
+)
+async def test_a_deletes_body_is_its_delete_options(
+    client: ApiClient, store: FakeStore, path: str, body: str, code: int
+) -> None:
+    await create_configmap(client, "team", "kept")
+    response = await client.delete(
+        f"/api/v1/namespaces/team/{path}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == code
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
+
+
 async def test_options_on_a_kubernetes_path_lists_what_its_document_does(
     client: ApiClient,
 ) -> None:

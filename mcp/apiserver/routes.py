@@ -179,12 +179,17 @@ def _dry_run() -> bool:
     return bool(dry_run)
 
 
-def _delete_options(allowed: frozenset[str], body: str | bytes) -> bool:
-    """Whether a delete is a dry run (`dryRun=All` in its query or its body), after
-    upstream's checks of its DeleteOptions: `gracePeriodSeconds` a whole number (else
-    400, as the query fails to decode), `propagationPolicy` one upstream knows (else 422,
-    `ValidateDeleteOptions`). Neither changes these kinds' deletes: nothing waits on them.
+async def _delete_options(allowed: frozenset[str]) -> bool:
+    """Whether a delete is a dry run (`dryRun=All` in its query or in the DeleteOptions of
+    its body: kubectl's `delete --dry-run=server` says so in the body only), after
+    upstream's checks of its options: a body that decodes to an object (else 400),
+    `gracePeriodSeconds` a whole number (else 400, as the query fails to decode),
+    `propagationPolicy` one upstream knows (else 422, `ValidateDeleteOptions`). Neither
+    changes these kinds' deletes: nothing waits on them.
     """
+    # The whole body first, even when the options refuse the request: an answer before it
+    # is read can leave the connection waiting on it.
+    raw = await request.get_data()
     _refuse_unknown_params(allowed)
     grace = request.args.get("gracePeriodSeconds")
     if grace is not None:
@@ -198,26 +203,13 @@ def _delete_options(allowed: frozenset[str], body: str | bytes) -> bool:
         message = f'Unsupported value: "{policy}": supported values: {supported}'
         problem = ("propagationPolicy", "FieldValueNotSupported", message)
         raise options_invalid("DeleteOptions", [problem])
-    return _delete_options_dry_run(body) or _dry_run()
-
-
-def _delete_options_dry_run(body: str | bytes) -> bool:
-    """Whether a DELETE's JSON `DeleteOptions` body asks for `dryRun: ["All"]`.
-
-    kubectl's `delete --dry-run=server` says so in the body only, never in the query;
-    kube-apiserver decodes both into one DeleteOptions (`handlers/delete.go`). The rest of
-    the options change nothing for these kinds, and a body that is not JSON is ignored.
-    """
-    try:
-        options = json.loads(body) if body.strip() else {}
-    except (UnicodeDecodeError, ValueError):
-        return False
-    dry_run = options.get("dryRun") if isinstance(options, dict) else None
-    if not dry_run:
-        return False
-    if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):
+    options = await bodies.read() if raw.strip() else {}
+    if not isinstance(options, dict):
+        raise KubeError(400, "the body of a delete must be a DeleteOptions object")
+    dry_run = options.get("dryRun")
+    if dry_run and (not isinstance(dry_run, list) or any(value != "All" for value in dry_run)):
         raise KubeError(400, "dryRun may only be All")
-    return True
+    return bool(dry_run) or _dry_run()
 
 
 def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
@@ -425,8 +417,7 @@ def blueprint(
         if request.method == "POST":
             return await create(kind, namespace)
         if request.method == "DELETE":
-            # DeleteOptions in the body, as for one object's delete.
-            dry_run = _delete_options(DELETE_COLLECTION_PARAMS, await request.get_data())
+            dry_run = await _delete_options(DELETE_COLLECTION_PARAMS)
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
@@ -475,12 +466,7 @@ def blueprint(
                 return Response(stored.raw, 200, content_type="application/json")
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
-            # DeleteOptions: they must decode, as upstream's (a malformed body is a 400);
-            # kubectl's `delete --dry-run=server` says dryRun in them only.
-            raw_options = await request.get_data()
-            dry_run = _delete_options(DELETE_PARAMS, raw_options)
-            if raw_options.strip():
-                await bodies.read()
+            dry_run = await _delete_options(DELETE_PARAMS)
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )
