@@ -74,22 +74,7 @@ checks.negative_data_rejection.enabled = false
 """
 
 
-@pytest.mark.parametrize(
-    "document",
-    [
-        pytest.param(
-            "api/v1",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known findings since deletecollection and the subresource routes "
-                "landed beside the document's last fuzzing: PUT/PATCH on a collection path "
-                "answers 404 where the document says 405 (ST204), and some refusals and "
-                "acceptances disagree with the document (ST201, ST202): to fix",
-            ),
-        ),
-        "apis/mcp/v1",
-    ],
-)
+@pytest.mark.parametrize("document", ["api/v1", "apis/mcp/v1"])
 def test_the_kubernetes_paths_do_what_their_documents_say(
     mcp: McpProcess, tmp_path: Path, document: str
 ) -> None:
