@@ -498,7 +498,13 @@ def blueprint(
             )
         elif content_type == APPLY_PATCH:
             obj, created = await storage.apply_object(
-                *target, body, manager=manager, force=force, dry_run=dry_run, lease=lease
+                *target,
+                body,
+                manager=manager,
+                force=force,
+                dry_run=dry_run,
+                subresource=subresource,
+                lease=lease,
             )
             warnings, status = [], 201 if created else 200
         else:

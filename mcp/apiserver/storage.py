@@ -947,15 +947,22 @@ async def apply_object(
     manager: str,
     force: bool,
     dry_run: bool,
+    subresource: str | None = None,
     lease: int = 0,
 ) -> tuple[dict[str, Any], bool]:
     """PATCH by server-side apply (`application/apply-patch+yaml`): `config` merged into
     the object by `fieldmanager.applied`, or the object created from it when missing
     (in an existing namespace). Returns the object and whether it was created.
 
+    The kind's strategy has its say as for any other write: a create gets what the
+    server sets (`prepare_create`: a namespace's phase and finalizer), and an apply to
+    the resource keeps the stored status, one to `subresource` (`status`) changes only
+    that (`_scoped`); a subresource is never created.
+
     Raises:
         KubeError: 400 for a configuration that is not this kind or has undeclared
-            fields, 409 for conflicts with other managers, 422 for an invalid result.
+            fields, 404 for a subresource of no object, 409 for conflicts with other
+            managers, 422 for an invalid result.
     """
     kind = strategy.kind
     if not isinstance(config, dict):
@@ -964,6 +971,8 @@ async def apply_object(
     for _ in range(PATCH_ATTEMPTS):
         item = await store.get(object_key)
         current = objects.decode(item) if item is not None else {}
+        if item is None and subresource is not None:
+            raise not_found(kind.resource, name)
         if item is None and kind.namespaced:
             await namespace_accepts(store, keys, kind, name, namespace)
         now = objects.creation_timestamp()
@@ -983,13 +992,24 @@ async def apply_object(
         new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
         if item is None:
             created = await _store_new(
-                store, keys, strategy, namespace, new, now=now, dry_run=dry_run, lease=lease
+                store,
+                keys,
+                strategy,
+                namespace,
+                strategy.prepare_create(new),
+                now=now,
+                dry_run=dry_run,
+                lease=lease,
             )
             if created is not None:
                 return created, True
             if dry_run:
                 raise _already_exists(kind, name)
             continue  # created meanwhile: apply to that
+        managed = new["metadata"].get("managedFields")
+        new = _scoped(strategy, current, new, subresource)
+        if managed is not None:  # what the applier now owns, on a subresource too
+            new["metadata"]["managedFields"] = managed
         check_update(strategy, current, new)
         written = await _write_over(
             store,
