@@ -422,8 +422,17 @@ def normalize_namespace(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "metadata": {**metadata, "labels": labels}}
 
 
+def status_problems(obj: dict[str, Any]) -> Problems:
+    """A `status` that is no object (null is none, as upstream decodes it), for the kinds
+    with one."""
+    status = obj.get("status")
+    if status is not None and not isinstance(status, dict):
+        return [("status", "must be an object")]
+    return []
+
+
 def validate_namespace(obj: dict[str, Any]) -> Problems:
-    problems: Problems = []
+    problems = status_problems(obj)
     name = obj.get("metadata", {}).get("name")
     if isinstance(name, str) and rules.dns1123_label_problem(name) is not None:
         problems.append(invalid("metadata.name", name, DNS_LABEL_MESSAGE))

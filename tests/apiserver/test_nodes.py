@@ -126,6 +126,22 @@ async def test_a_merge_patch_of_labels_keeps_the_status() -> None:
     assert patched["status"] == current["status"]
 
 
+@pytest.mark.parametrize("validate", [node.validate_node, core.validate_namespace])
+@pytest.mark.parametrize(
+    ("status", "problems"),
+    [
+        pytest.param([1], [("status", "must be an object")], id="a-list"),
+        pytest.param("Ready", [("status", "must be an object")], id="a-string"),
+        pytest.param(None, [], id="null-is-none"),
+        pytest.param({}, [], id="an-object"),
+    ],
+)
+def test_a_status_is_an_object_without_a_spec_too(
+    validate: Any, status: Any, problems: list[tuple[str, str]]
+) -> None:
+    assert validate({"metadata": {"name": "n"}, "status": status}) == problems
+
+
 def with_spec(**spec: Any) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}, "spec": spec}
 
