@@ -23,6 +23,18 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+# --- numbers in text ------------------------------------------------------------------------
+
+# A whole number in ASCII digits, as a query parameter or header carries one: `str.isdigit`
+# also takes "²" (which `int` refuses) and "٣" (which it reads as 3).
+WHOLE_NUMBER_RE = re.compile(r"[0-9]+")
+
+
+def is_whole_number(text: str) -> bool:
+    """Whether `text` is a whole number in ASCII digits ("0", "0042"; not "", "-1", "²")."""
+    return WHOLE_NUMBER_RE.fullmatch(text) is not None
+
+
 # --- names and labels -----------------------------------------------------------------------
 
 # Kubernetes' DNS-1123 label: what a name must be to work as a Docker name and a key.

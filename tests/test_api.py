@@ -22,9 +22,11 @@ from quart.typing import TestClientProtocol as ApiClient
 from mcp import registry
 from mcp.actors import api, watch
 from mcp.api import common
+from mcp.apiserver import objects
 from mcp.apiserver.namespaces import ensure_defaults
 from mcp.cache import Cache
 from mcp.errors import Conflict
+from mcp.kinds.core import CONFIGMAP
 from mcp.model import Container, ContainerSpec, Status, now_iso
 from mcp.registry import Keys
 from mcp.store import Put
@@ -474,6 +476,16 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
         pytest.param("POST", "/api/v1/pods", "GET", id="kube-read-only-kind"),
         pytest.param("DELETE", "/api/v1/nodes/vm/status", "GET, PATCH, PUT", id="kube-status"),
         pytest.param("POST", "/api/v1/nodes", "GET", id="kube-list"),
+        # The item route `<resource>/<name>/<subresource>` matches these paths too.
+        pytest.param(
+            "PUT", "/api/v1/namespaces/default/configmaps", "DELETE, GET, POST", id="kube-put-list"
+        ),
+        pytest.param(
+            "PATCH", "/api/v1/namespaces/default/pods", "GET", id="kube-patch-read-only-list"
+        ),
+        # The all-namespaces path only lists, as kube-apiserver's.
+        pytest.param("DELETE", "/api/v1/configmaps", "GET", id="kube-delete-all-namespaces"),
+        pytest.param("POST", "/api/v1/secrets", "GET", id="kube-create-all-namespaces"),
     ],
 )
 async def test_a_405_says_what_is_allowed(
@@ -482,6 +494,84 @@ async def test_a_405_says_what_is_allowed(
     response = await client.open(path, method=method, json=None)
     assert response.status_code == 405
     assert response.headers["Allow"] == allow  # RFC 9110
+    if path != "/api/v1/containers":  # a Kubernetes path: a Status
+        body = json.loads(await response.get_data())
+        assert (body["kind"], body["reason"], body["code"]) == ("Status", "MethodNotAllowed", 405)
+
+
+async def create_configmap(client: ApiClient, namespace: str, name: str) -> None:
+    """A ConfigMap `name` in a new namespace `namespace`."""
+    for path, created in (
+        ("/api/v1/namespaces", namespace),
+        (f"/api/v1/namespaces/{namespace}/configmaps", name),
+    ):
+        response = await client.post(path, json={"metadata": {"name": created}})
+        assert response.status_code == 201
+
+
+async def test_a_delete_of_every_namespaces_configmaps_deletes_none(
+    client: ApiClient, store: FakeStore
+) -> None:
+    await create_configmap(client, "team", "kept")
+    assert (await client.delete("/api/v1/configmaps?labelSelector=")).status_code == 405
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "code", "message"),
+    [
+        # A delete writes no fields: no manager, no field validation (as upstream's).
+        pytest.param("configmaps", "fieldManager=", 400, "unknown query", id="collection-manager"),
+        pytest.param("configmaps/kept", "fieldValidation=Strict", 400, "unknown", id="validation"),
+        pytest.param("configmaps/kept", "gracePeriodSeconds=soon", 400, "ParseInt", id="grace"),
+        pytest.param("configmaps", "gracePeriodSeconds=9" + "9" * 19, 400, "range", id="huge"),
+        pytest.param(
+            "configmaps", "propagationPolicy=Sideways", 422, "Unsupported value", id="policy"
+        ),
+        pytest.param(
+            "configmaps/kept",
+            "gracePeriodSeconds=-1&propagationPolicy=Background&dryRun=All",
+            200,
+            "",
+            id="delete-options",
+        ),
+        pytest.param("configmaps", "gracePeriodSeconds=%2B0&dryRun=All", 200, "", id="collection"),
+    ],
+)
+async def test_a_delete_takes_delete_options(
+    client: ApiClient, store: FakeStore, path: str, query: str, code: int, message: str
+) -> None:
+    await create_configmap(client, "team", "kept")
+    response = await client.delete(f"/api/v1/namespaces/team/{path}?{query}")
+    body = json.loads(await response.get_data())
+    assert response.status_code == code, body
+    if code != 200:
+        assert (body["kind"], body["code"]) == ("Status", code)
+        assert message in body["message"]
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
+
+
+@pytest.mark.parametrize("path", ["configmaps", "configmaps/kept"])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        pytest.param("[null, null]", 400, id="a-list"),
+        pytest.param('"All"', 400, id="a-string"),
+        pytest.param("{", 400, id="no-json"),
+        pytest.param('{"dryRun": ["All"]}', 200, id="dry-run-options"),
+    ],
+)
+async def test_a_deletes_body_is_its_delete_options(
+    client: ApiClient, store: FakeStore, path: str, body: str, code: int
+) -> None:
+    await create_configmap(client, "team", "kept")
+    response = await client.delete(
+        f"/api/v1/namespaces/team/{path}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == code
+    assert await store.get(objects.key(KEYS, CONFIGMAP, "kept", "team")) is not None
 
 
 async def test_options_on_a_kubernetes_path_lists_what_its_document_does(
@@ -496,6 +586,33 @@ async def test_a_kubernetes_refusal_on_an_mcp_path_is_a_problem_not_a_500(
 ) -> None:
     # The generic collection route takes DELETE /api/v1/<resource>; containers is no kind.
     await problem_of(await client.delete("/api/v1/containers"), 404)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("/api/v1/configmaps?limit=%C2%B2", id="limit"),
+        pytest.param("/api/v1/configmaps?resourceVersion=%C2%B2", id="resource-version"),
+        pytest.param("/api/v1/configmaps?watch=1&timeoutSeconds=%C2%B2", id="watch-timeout"),
+        pytest.param("/apis/mcp/v1/containers?watch=1&timeoutSeconds=%C2%B2", id="mcp-timeout"),
+    ],
+)
+async def test_a_number_in_other_digits_is_a_400_not_a_500(client: ApiClient, query: str) -> None:
+    # "²" is a digit to str.isdigit, and int() refuses it.
+    response = await client.get(query)
+    assert response.status_code == 400
+    body = json.loads(await response.get_data())
+    assert (body["kind"], body["code"]) == ("Status", 400)
+
+
+@pytest.mark.parametrize("seconds", ["soon", "-1", "1.5", ""])
+async def test_a_plain_list_reads_its_timeout_as_a_watch_does(
+    client: ApiClient, seconds: str
+) -> None:
+    # Upstream decodes timeoutSeconds into every list's options; a list does not use it.
+    response = await client.get(f"/api/v1/namespaces?timeoutSeconds={seconds}")
+    assert response.status_code == 400
+    assert "timeoutSeconds" in json.loads(await response.get_data())["message"]
 
 
 async def test_a_list_refuses_a_wait_that_is_no_number(client: ApiClient) -> None:

@@ -35,6 +35,26 @@ PROBLEMS: list[Callable[[Any], str | None]] = [
 ]
 
 
+# --- numbers in text ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        pytest.param("0", True, id="zero"),
+        pytest.param("0042", True, id="leading-zeros"),
+        pytest.param("", False, id="empty"),
+        pytest.param("-1", False, id="negative"),
+        pytest.param("1.5", False, id="fraction"),
+        pytest.param("\u00b2", False, id="superscript-two"),  # isdigit, and int() refuses it
+        pytest.param("\u0663", False, id="arabic-indic-three"),  # isdigit, and int() reads 3
+        pytest.param("1\n", False, id="trailing-newline"),
+    ],
+)
+def test_is_whole_number(text: str, whole: bool) -> None:
+    assert rules.is_whole_number(text) is whole
+
+
 # --- names and labels -----------------------------------------------------------------------
 
 

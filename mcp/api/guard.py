@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from mcp import logs
+from mcp import logs, rules
 from mcp.api import problems
 from mcp.apiserver import protobuf
 from mcp.apiserver import status as kube_status
@@ -161,7 +161,7 @@ def _has_body(headers: Mapping[str, str]) -> bool:
     if "transfer-encoding" in headers:
         return True
     length = headers.get("content-length", "0").strip()
-    return not (length.isdigit() and int(length) == 0)
+    return not (rules.is_whole_number(length) and int(length) == 0)
 
 
 def media_type(headers: Mapping[str, str]) -> str:

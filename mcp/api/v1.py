@@ -27,7 +27,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 from quart_schema import document_querystring, document_request, document_response
 
-from mcp import events, logs, registry, selectors, validation
+from mcp import events, logs, registry, rules, selectors, validation
 from mcp.api import watching
 from mcp.api.common import (
     ApiContext,
@@ -94,7 +94,7 @@ def _seen_version(raw: Any, *, field: str = "metadata.resourceVersion") -> int |
     """A client's resourceVersion, or None when it sent none."""
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str) or not raw.isdigit():
+    if not isinstance(raw, str) or not rules.is_whole_number(raw):
         raise Invalid([(field, "must be a resourceVersion this API gave")])
     return int(raw)
 
@@ -331,7 +331,7 @@ def _timeout_s() -> float:
     raw = request.args.get("timeoutSeconds")
     if raw is None or raw == "0":
         return math.inf
-    if not raw.isdigit():
+    if not rules.is_whole_number(raw):
         raise BadRequest(f"timeoutSeconds must be a whole number of seconds, got {raw!r}")
     return float(raw)
 

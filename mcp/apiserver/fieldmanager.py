@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mcp.apiserver import status
 from mcp.apiserver.patch import apply, fieldpath, shapes, typed
 from mcp.apiserver.patch.apply import Conflicts, Owned
 from mcp.apiserver.patch.errors import PatchError
@@ -144,17 +145,7 @@ def check_options(
         if not c.isprintable()
     ]
     if problems:
-        text = [f"{f}: {m}" for f, _, m in problems]
-        shown = text[0] if len(text) == 1 else f"[{', '.join(text)}]"
-        raise KubeError(
-            422,
-            f'{options_kind}.meta.k8s.io "" is invalid: {shown}',
-            details={
-                "group": "meta.k8s.io",
-                "kind": options_kind,
-                "causes": [{"reason": r, "message": m, "field": f} for f, r, m in problems],
-            },
-        )
+        raise status.options_invalid(options_kind, problems)
     return forced
 
 

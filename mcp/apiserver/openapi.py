@@ -33,7 +33,7 @@ from pydantic.json_schema import models_json_schema
 
 from mcp import selectors
 from mcp.api.schemas import ContainerList, ContainerOut, ContainerPatch, ContainerQuery
-from mcp.apiserver import fieldvalidation, storage
+from mcp.apiserver import fieldselectors, fieldvalidation, storage
 from mcp.kinds import Kind, containers
 from mcp.model import ContainerIn
 
@@ -126,6 +126,17 @@ FIELD_VALIDATION = _query(
     "drop (Ignore)",
 )
 FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers own")
+# A delete's options: checked, and no different for these kinds (nothing waits on them).
+GRACE_PERIOD = _query(
+    "gracePeriodSeconds",
+    {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
+    "accepted: these kinds are deleted at once",
+)
+PROPAGATION_POLICY = _query(
+    "propagationPolicy",
+    {"type": "string", "enum": ["Foreground", "Background", "Orphan"]},
+    "accepted: the garbage collector is not there yet",
+)
 # Accepted, and ignored: mcp's calls are bounded by its own deadlines.
 TIMEOUT = _query("timeout", STRING, "accepted and ignored by mcp")
 INCLUDE_OBJECT = _query(
@@ -136,21 +147,18 @@ INCLUDE_OBJECT = _query(
 )
 
 
-def _field_selector(kind: Kind) -> dict[str, Any]:
-    fields = "|".join(field.replace(".", r"\.") for field in kind.field_selectors)
-    term = rf"({fields})(=|==|!=)[-a-zA-Z0-9_.]*"
-    pattern = rf"^({term}(,{term})*)?$"
-    return _query(
-        "fieldSelector",
-        {"type": "string", "pattern": pattern},
-        f"select by fields: {', '.join(kind.field_selectors)}",
-    )
+def _selector_parameters(kind: Kind) -> list[dict[str, Any]]:
+    """What a list, a watch and a deletecollection select by: one grammar for all three."""
+    fields = fieldselectors.schema(kind)
+    return [
+        _query("labelSelector", selectors.SCHEMA, "select by labels"),
+        _query("fieldSelector", fields, f"select by fields: {', '.join(kind.field_selectors)}"),
+    ]
 
 
 def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
     return [
-        _query("labelSelector", selectors.SCHEMA, "select by labels"),
-        _field_selector(kind),
+        *_selector_parameters(kind),
         _query("limit", WHOLE, "at most this many items; continue from `continue`"),
         _query("continue", STRING, "the token of the previous page's ListMeta"),
         _query(
@@ -166,7 +174,7 @@ def _list_parameters(kind: Kind) -> list[dict[str, Any]]:
         _query("watch", BOOLEAN, "stream changes (WatchEvents) instead of a list"),
         _query("allowWatchBookmarks", BOOLEAN, "watch only: send BOOKMARK events"),
         _query("sendInitialEvents", BOOLEAN, "watch only: first the current objects as ADDED"),
-        _query("timeoutSeconds", {"type": "integer"}, "a watch ends after this long"),
+        _query("timeoutSeconds", WHOLE, "a watch ends after this long (a list ignores it)"),
         INCLUDE_OBJECT,
         PRETTY,
         TIMEOUT,
@@ -239,6 +247,8 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
     # JSON (or protobuf, not described): a create or replace in YAML is refused 415.
     whole = {"required": True, "content": _content(obj)}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
+    # DeleteOptions: a delete writes no fields, so it has no manager and validates none.
+    delete = [DRY_RUN, GRACE_PERIOD, PROPAGATION_POLICY, PRETTY, TIMEOUT]
     read = [_query("resourceVersion", VERSION, "at least this version"), INCLUDE_OBJECT, PRETTY]
     ok = {"200": ("OK", obj)}
     # verb: (method, operationId's verb, what it does, parameters, body, answers, errors)
@@ -277,7 +287,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             "delete",
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
-            write,
+            delete,
             # DeleteOptions: decoded, not acted on (nothing in them changes these kinds' fate).
             {"content": _content({"type": "object"})},
             # The object while its finalizers hold it, else a Status of its deletion.
@@ -288,11 +298,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             "deletecollection",
             f"delete a collection of {kind.kind}s: each selected one as a delete would",
-            [
-                _query("labelSelector", {"type": "string"}, "which objects, by label"),
-                _query("fieldSelector", {"type": "string"}, "which objects, by field"),
-                *write,
-            ],
+            [*_selector_parameters(kind), *delete],
             {"content": _content({"type": "object"})},
             {"200": ("OK: what was deleted", _ref(schema_name(kind, "List")))},
             WRITE_ERRORS,

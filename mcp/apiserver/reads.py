@@ -25,6 +25,7 @@ from typing import Any
 
 import trio
 
+from mcp import rules
 from mcp.apiserver import storage
 from mcp.apiserver.status import KubeError, not_found
 from mcp.cache import Cache
@@ -65,7 +66,7 @@ def parse_version(raw: str | None, match: str | None) -> int | None:
             )
         return None
     assert raw is not None
-    if not raw.isdigit():
+    if not rules.is_whole_number(raw):
         raise KubeError(400, f"Invalid value: {raw!r}: resourceVersion must be a number")
     if raw == "0":
         if match == "Exact":

@@ -13,6 +13,7 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
@@ -20,7 +21,7 @@ from quart import Blueprint, Response, current_app, request
 from quart.wrappers.response import ResponseBody
 from quart_schema import hide
 
-from mcp import logs
+from mcp import logs, rules
 from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import (
@@ -34,7 +35,7 @@ from mcp.apiserver import (
     tables,
     watch,
 )
-from mcp.apiserver.status import KubeError
+from mcp.apiserver.status import KubeError, options_invalid
 from mcp.kinds import Kind, containers, core
 
 log = logs.get(actor="api")
@@ -44,6 +45,9 @@ KINDS = core.KINDS  # served by the generic path
 SERVED = (*KINDS, containers.CONTAINER)
 CONTAINERS_PATH = "/apis/mcp/v1/containers"
 
+
+# kube-apiserver's words for a method a path does not serve (go-restful's 405).
+METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
 # Query parameters each verb understands; any other is refused, never silently ignored
 # (a client that asked to watch must not get a plain list).
 LIST_PARAMS = frozenset(
@@ -61,19 +65,16 @@ LIST_PARAMS = frozenset(
         "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
-DELETE_COLLECTION_PARAMS = frozenset(
-    {
-        "labelSelector",
-        "fieldSelector",
-        "dryRun",
-        "pretty",
-        "timeout",
-        "gracePeriodSeconds",
-        "propagationPolicy",
-    }
+# A delete's: DeleteOptions' (no field manager, no field validation: a delete writes no
+# fields), as upstream's delete and deletecollection.
+DELETE_PARAMS = frozenset(
+    {"dryRun", "gracePeriodSeconds", "propagationPolicy", "pretty", "timeout"}
 )
+DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector"}
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
+INT64 = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt reads, in base 10
 
 
 def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Response:
@@ -173,29 +174,48 @@ def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
         validation = fieldvalidation.mode(request.args.get("fieldValidation"))
     except ValueError as exc:
         raise KubeError(400, str(exc)) from None
+    return validation, _dry_run()
+
+
+def _dry_run() -> bool:
+    """Whether the query asks for `dryRun=All`, the one dry run there is."""
     dry_run = request.args.getlist("dryRun")
     if any(value != "All" for value in dry_run):
         raise KubeError(400, "dryRun may only be All")
-    return validation, bool(dry_run)
+    return bool(dry_run)
 
 
-def _delete_options_dry_run(body: str | bytes) -> bool:
-    """Whether a DELETE's JSON `DeleteOptions` body asks for `dryRun: ["All"]`.
-
-    kubectl's `delete --dry-run=server` says so in the body only, never in the query;
-    kube-apiserver decodes both into one DeleteOptions (`handlers/delete.go`). The rest of
-    the options change nothing for these kinds, and a body that is not JSON is ignored.
+async def _delete_options(allowed: frozenset[str]) -> bool:
+    """Whether a delete is a dry run (`dryRun=All` in its query or in the DeleteOptions of
+    its body: kubectl's `delete --dry-run=server` says so in the body only), after
+    upstream's checks of its options: a body that decodes to an object (else 400),
+    `gracePeriodSeconds` a whole number (else 400, as the query fails to decode),
+    `propagationPolicy` one upstream knows (else 422, `ValidateDeleteOptions`). Neither
+    changes these kinds' deletes: nothing waits on them.
     """
-    try:
-        options = json.loads(body) if body.strip() else {}
-    except (UnicodeDecodeError, ValueError):
-        return False
-    dry_run = options.get("dryRun") if isinstance(options, dict) else None
-    if not dry_run:
-        return False
-    if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):
+    # The whole body first, even when the options refuse the request: an answer before it
+    # is read can leave the connection waiting on it.
+    raw = await request.get_data()
+    _refuse_unknown_params(allowed)
+    grace = request.args.get("gracePeriodSeconds")
+    if grace is not None:
+        if not INT64.fullmatch(grace):
+            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": invalid syntax')
+        if not -(2**63) <= int(grace) < 2**63:
+            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": value out of range')
+    policy = request.args.get("propagationPolicy")
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        supported = ", ".join(f'"{known}"' for known in PROPAGATION_POLICIES)
+        message = f'Unsupported value: "{policy}": supported values: {supported}'
+        problem = ("propagationPolicy", "FieldValueNotSupported", message)
+        raise options_invalid("DeleteOptions", [problem])
+    options = await bodies.read() if raw.strip() else {}
+    if not isinstance(options, dict):
+        raise KubeError(400, "the body of a delete must be a DeleteOptions object")
+    dry_run = options.get("dryRun")
+    if dry_run and (not isinstance(dry_run, list) or any(value != "All" for value in dry_run)):
         raise KubeError(400, "dryRun may only be All")
-    return True
+    return bool(dry_run) or _dry_run()
 
 
 def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
@@ -212,7 +232,7 @@ def _limit() -> int | None:
     raw = request.args.get("limit")
     if raw is None or raw == "0":
         return None
-    if not raw.isdigit():
+    if not rules.is_whole_number(raw):
         raise KubeError(400, f"limit must be a whole number, got {raw!r}")
     return int(raw)
 
@@ -239,6 +259,20 @@ def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
                 )
             return kind
     raise KubeError(404, "the server could not find the requested resource")
+
+
+def _is_collection(
+    group: str, version: str, resource: str, namespace: str | None, subresource: str | None
+) -> bool:
+    """Whether an item route's `<resource>/<name>/<subresource>` is in fact the collection
+    path `namespaces/<namespace>/<resource>` of a namespaced kind."""
+    if namespace is not None or resource != "namespaces" or subresource is None:
+        return False
+    return any(
+        (kind.group, kind.version, kind.resource) == (group, version, subresource)
+        and kind.namespaced
+        for kind in SERVED
+    )
 
 
 def _strategy(kind: Kind) -> storage.Strategy:
@@ -334,6 +368,7 @@ def blueprint(
             response.timeout = None  # else quart ends the stream after RESPONSE_TIMEOUT
             return response
         _refuse_unknown_params(LIST_PARAMS)
+        watch.timeout_seconds(args.get("timeoutSeconds"))  # well formed, if no use to a list
         listed = await reads.list_objects(
             store,
             keys,
@@ -379,18 +414,18 @@ def blueprint(
         verb = {"GET": "list", "POST": "create", "DELETE": "deletecollection"}[request.method]
         kind = _kind(group, version, resource, verb)
         namespace = _scope(kind, namespace)
+        if kind.namespaced and namespace is None and verb != "list":
+            # The all-namespaces path only lists and watches, as kube-apiserver's: a
+            # create or a delete of a collection names its namespace.
+            raise KubeError(
+                405,
+                f"{verb} of {kind.resource} is served in a namespace only: "
+                f"{request.method} namespaces/<namespace>/{kind.resource}",
+            )
         if request.method == "POST":
-            if kind.namespaced and namespace is None:
-                raise KubeError(
-                    405,
-                    f"{kind.resource} are created in a namespace: "
-                    f"POST to namespaces/<namespace>/{kind.resource}",
-                )
             return await create(kind, namespace)
         if request.method == "DELETE":
-            _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
-            # DeleteOptions in the body, as for one object's delete.
-            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
+            dry_run = await _delete_options(DELETE_COLLECTION_PARAMS)
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
@@ -413,6 +448,11 @@ def blueprint(
         name: str,
         subresource: str | None = None,
     ) -> Response:
+        if _is_collection(group, version, resource, namespace, subresource):
+            # `namespaces/<namespace>/<resource>`, with a method its collection route does
+            # not take (PUT, PATCH): the item route's `<resource>/<name>/<subresource>`
+            # matched it instead. kube-apiserver answers a method a path does not serve 405.
+            raise KubeError(405, METHOD_NOT_ALLOWED)
         verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[request.method]
         kind = _kind(group, version, resource, verb)
         namespace = _scope(kind, namespace)
@@ -434,13 +474,7 @@ def blueprint(
                 return Response(stored.raw, 200, content_type="application/json")
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
-            _, dry_run = _write_options()
-            # DeleteOptions: they must decode, as upstream's (a malformed body is a 400);
-            # kubectl's `delete --dry-run=server` says dryRun in them only.
-            raw_options = await request.get_data()
-            if raw_options.strip():
-                await bodies.read()
-            dry_run = _delete_options_dry_run(raw_options) or dry_run
+            dry_run = await _delete_options(DELETE_PARAMS)
             deleted, revision = await storage.delete_object(
                 store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
             )
@@ -473,7 +507,13 @@ def blueprint(
             )
         elif content_type == APPLY_PATCH:
             obj, created = await storage.apply_object(
-                *target, body, manager=manager, force=force, dry_run=dry_run, lease=lease
+                *target,
+                body,
+                manager=manager,
+                force=force,
+                dry_run=dry_run,
+                subresource=subresource,
+                lease=lease,
             )
             warnings, status = [], 201 if created else 200
         else:

@@ -140,6 +140,23 @@ def not_found(kind_resource: str, name: str) -> KubeError:
     )
 
 
+def options_invalid(options_kind: str, problems: list[tuple[str, str, str]]) -> KubeError:
+    """A request's options refused as upstream's `Validate<Kind>` refuses them: a 422 of
+    the `meta.k8s.io` kind `options_kind` (`DeleteOptions`), from (field, reason, message)
+    problems."""
+    text = [f"{field}: {message}" for field, _, message in problems]
+    shown = text[0] if len(text) == 1 else f"[{', '.join(text)}]"
+    return KubeError(
+        422,
+        f'{options_kind}.meta.k8s.io "" is invalid: {shown}',
+        details={
+            "group": "meta.k8s.io",
+            "kind": options_kind,
+            "causes": [{"reason": r, "message": m, "field": f} for f, r, m in problems],
+        },
+    )
+
+
 def response_for(exc: BaseException) -> Response:
     """The one place where errors on Kubernetes paths become answers."""
     match exc:

@@ -2,10 +2,11 @@
 
 As kube-apiserver's generic registry store does, one code path serves every kind; what
 differs per kind is data (`Strategy`: its fields, what decoding does to it, its validation
-on create and on update; `Kind.field_selectors`: what a field selector may name). Writes
-are single etcd transactions guarded by the object's mod revision (its `resourceVersion`),
-so a stale update is a 409 Conflict and nothing is half written; a patch re-reads and
-retries when another writer won. `dryRun=All` validates and answers without storing.
+on create and on update; `Kind.field_selectors`: what a field selector may name, read by
+`fieldselectors`). Writes are single etcd transactions guarded by the object's mod
+revision (its `resourceVersion`), so a stale update is a 409 Conflict and nothing is half
+written; a patch re-reads and retries when another writer won. `dryRun=All` validates and
+answers without storing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 import trio
 
 from mcp import selectors
-from mcp.apiserver import fieldmanager, fieldvalidation, objects
+from mcp.apiserver import fieldmanager, fieldselectors, fieldvalidation, objects
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, invalid, not_found
@@ -354,45 +355,11 @@ def check_update(strategy: Strategy, old: dict[str, Any], new: dict[str, Any]) -
         raise invalid(strategy.kind, str(new["metadata"]["name"]), problems)
 
 
-def field_selector(kind: Kind, raw: str | None) -> list[tuple[str, str, bool]]:
-    """`metadata.name=x,type!=y` as (field, value, equal) terms.
-
-    Raises:
-        KubeError: 400 for a field `kind` cannot select on, or a malformed term.
-    """
-    terms: list[tuple[str, str, bool]] = []
-    for term in (raw or "").split(","):
-        if not term.strip():
-            continue
-        operator = next((op for op in ("!=", "==", "=") if op in term), None)
-        if operator is None:
-            raise KubeError(400, f"invalid field selector: {term!r}")
-        field, value = term.split(operator, 1)
-        if field.strip() not in kind.field_selectors:
-            raise KubeError(400, _unknown_field_label(kind, field.strip()))
-        terms.append((field.strip(), value.strip(), operator != "!="))
-    return terms
-
-
-# The core kinds with a field label conversion of their own (pkg/apis/core/v1/conversion.go);
-# any other falls to runtime.DefaultMetaV1FieldSelectorConversion, worded otherwise.
-_CONVERTED_FIELD_LABELS = frozenset(
-    {"Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret", "Service"}
-)
-
-
-def _unknown_field_label(kind: Kind, field: str) -> str:
-    """Upstream's words for a field `kind` cannot select on."""
-    if kind.group == "" and kind.kind in _CONVERTED_FIELD_LABELS:
-        return f"field label not supported: {field}"
-    return f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-
-
 def _selected(
     kind: Kind,
     obj: dict[str, Any],
     labels: selectors.Selector,
-    fields: list[tuple[str, str, bool]],
+    fields: list[fieldselectors.Term],
 ) -> bool:
     if not labels.matches(obj.get("metadata", {}).get("labels") or {}):
         return False
@@ -411,7 +378,7 @@ def selection(
         labels = selectors.parse(label_selector or "")
     except Invalid as exc:
         raise KubeError(400, f"unable to parse requirement: {exc}") from None
-    fields = field_selector(kind, field_selector_text)
+    fields = fieldselectors.parse(kind, field_selector_text)
     return lambda obj: _selected(kind, obj, labels, fields)
 
 
@@ -961,15 +928,22 @@ async def apply_object(
     manager: str,
     force: bool,
     dry_run: bool,
+    subresource: str | None = None,
     lease: int = 0,
 ) -> tuple[dict[str, Any], bool]:
     """PATCH by server-side apply (`application/apply-patch+yaml`): `config` merged into
     the object by `fieldmanager.applied`, or the object created from it when missing
     (in an existing namespace). Returns the object and whether it was created.
 
+    The kind's strategy has its say as for any other write: a create gets what the
+    server sets (`prepare_create`: a namespace's phase and finalizer), and an apply to
+    the resource keeps the stored status, one to `subresource` (`status`) changes only
+    that (`_scoped`); a subresource is never created.
+
     Raises:
         KubeError: 400 for a configuration that is not this kind or has undeclared
-            fields, 409 for conflicts with other managers, 422 for an invalid result.
+            fields, 404 for a subresource of no object, 409 for conflicts with other
+            managers, 422 for an invalid result.
     """
     kind = strategy.kind
     if not isinstance(config, dict):
@@ -979,6 +953,8 @@ async def apply_object(
         found: Current | None, _from_cache: bool
     ) -> tuple[dict[str, Any], bool] | _Again:
         current = found.obj if found is not None else {}
+        if found is None and subresource is not None:
+            raise not_found(kind.resource, name)
         if found is None and kind.namespaced:
             await namespace_accepts(store, keys, kind, name, namespace)
         now = objects.creation_timestamp()
@@ -998,13 +974,24 @@ async def apply_object(
         new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
         if found is None:
             created = await _store_new(
-                store, keys, strategy, namespace, new, now=now, dry_run=dry_run, lease=lease
+                store,
+                keys,
+                strategy,
+                namespace,
+                strategy.prepare_create(new),
+                now=now,
+                dry_run=dry_run,
+                lease=lease,
             )
             if created is not None:
                 return created, True
             if dry_run:
                 raise _already_exists(kind, name)
             return AGAIN  # created meanwhile: apply to that
+        managed = new["metadata"].get("managedFields")
+        new = _scoped(strategy, current, new, subresource)
+        if managed is not None:  # what the applier now owns, on a subresource too
+            new["metadata"]["managedFields"] = managed
         check_update(strategy, current, new)
         written = await _write_over(
             store,

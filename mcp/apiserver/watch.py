@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 import trio
 
-from mcp import logs
+from mcp import logs, rules
 from mcp.apiserver import reads
 from mcp.apiserver.status import KubeError
 from mcp.cache import Cache
@@ -92,6 +92,20 @@ class WatchRequest:
     timeout_s: float
 
 
+def timeout_seconds(raw: str | None) -> int | None:
+    """`timeoutSeconds`, a whole number of seconds (None: not given). A plain list reads
+    it too, as upstream decodes it into every list's options, and ignores it.
+
+    Raises:
+        KubeError: 400 for anything else.
+    """
+    if raw is None:
+        return None
+    if not rules.is_whole_number(raw):
+        raise KubeError(400, f"timeoutSeconds: Invalid value: {raw!r}")
+    return int(raw)
+
+
 def parse(
     kind: Kind, namespace: str | None, selected: Selected, args: dict[str, str]
 ) -> WatchRequest:
@@ -124,12 +138,10 @@ def parse(
             "unless sendInitialEvents is provided",
         )
     revision = reads.parse_version(raw_version, None)
-    timeout_raw = args.get("timeoutSeconds")
-    if timeout_raw is not None and not timeout_raw.isdigit():
-        raise KubeError(400, f"timeoutSeconds: Invalid value: {timeout_raw!r}")
+    timeout = timeout_seconds(args.get("timeoutSeconds"))
     timeout_s = (
-        float(timeout_raw)
-        if timeout_raw not in (None, "0")
+        float(timeout)
+        if timeout  # neither None nor 0
         else MIN_REQUEST_TIMEOUT_S * (1 + random.random())  # spread, not secrecy
     )
     if send_initial:

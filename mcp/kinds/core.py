@@ -392,20 +392,30 @@ def normalize_namespace(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "metadata": {**metadata, "labels": labels}}
 
 
+def status_problems(obj: dict[str, Any]) -> Problems:
+    """A `status` that is no object (null is none, as upstream decodes it), for the kinds
+    with one."""
+    status = obj.get("status")
+    if status is not None and not isinstance(status, dict):
+        return [("status", "must be an object")]
+    return []
+
+
 def validate_namespace(obj: dict[str, Any]) -> Problems:
     """Upstream's ValidateNamespace past the metadata (whose name is a DNS-1123 label: the
-    strategy's name rule): the spec's finalizers are finalizer names."""
+    strategy's name rule): the spec's finalizers are finalizer names, the status an
+    object."""
+    problems = status_problems(obj)
     spec = obj.get("spec")
     if spec is None:
-        return []
+        return problems
     if not isinstance(spec, dict):
-        return [("spec", "Invalid value: must be an object")]
+        return [*problems, ("spec", "Invalid value: must be an object")]
     finalizers = spec.get("finalizers")
     if finalizers is None:
-        return []
+        return problems
     if not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers):
-        return [("spec.finalizers", "Invalid value: must be a list of strings")]
-    problems: Problems = []
+        return [*problems, ("spec.finalizers", "Invalid value: must be a list of strings")]
     for name in finalizers:
         problems += apimachinery.finalizer_name_problems(name, "spec.finalizers")
     return problems

@@ -17,6 +17,7 @@ from typing import Any
 
 from mcp.kinds import apimachinery
 from mcp.kinds.apimachinery import Problems, invalid
+from mcp.kinds.core import status_problems
 
 NODE_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 SPEC_FIELDS = frozenset(
@@ -84,12 +85,13 @@ def _taint_problems(taints: Any) -> Problems:
 
 def validate_node(obj: dict[str, Any]) -> Problems:
     """Why `obj` is not a valid Node (the parts users write), as upstream's ValidateNode."""
+    problems = status_problems(obj)
     spec = obj.get("spec")
     if spec is None:
-        return []
+        return problems
     if not isinstance(spec, dict):
-        return [("spec", "must be an object")]
-    problems: Problems = [
+        return [*problems, ("spec", "must be an object")]
+    problems += [
         (f"spec.{field}", "must be a string")
         for field in ("podCIDR", "providerID", "externalID")
         if spec.get(field) is not None and not isinstance(spec[field], str)
@@ -103,9 +105,6 @@ def validate_node(obj: dict[str, Any]) -> Problems:
         problems.append(("spec.unschedulable", "must be a boolean"))
     if spec.get("taints") is not None:
         problems += _taint_problems(spec["taints"])
-    status = obj.get("status")
-    if status is not None and not isinstance(status, dict):
-        problems.append(("status", "must be an object"))
     return problems
 
 

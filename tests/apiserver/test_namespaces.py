@@ -66,6 +66,22 @@ async def test_a_users_update_keeps_the_namespaces_spec_and_status() -> None:
     assert updated["metadata"]["labels"] == {"team": "a", core.NAME_LABEL: "team-a"}
 
 
+async def test_an_apply_makes_and_keeps_a_namespace_as_a_create_and_an_update_do() -> None:
+    store = FakeStore()
+
+    async def apply(config: dict[str, Any]) -> dict[str, Any]:
+        obj, _ = await storage.apply_object(
+            store, KEYS, NAMESPACES, "", "team-a", config, manager="k", force=False, dry_run=False
+        )
+        return obj
+
+    made = await apply(namespace("team-a", status={"phase": "Terminating"}))
+    assert made["spec"] == {"finalizers": ["kubernetes"]}
+    assert made["status"] == {"phase": "Active"}
+    again = await apply(namespace("team-a", spec={"finalizers": []}, status={"phase": "x"}))
+    assert (again["spec"], again["status"]) == (made["spec"], made["status"])
+
+
 @pytest.mark.parametrize(
     ("name", "words"),
     [

@@ -41,17 +41,14 @@ def storage_read(store: FakeStore) -> dict[str, Any]:
     return objects.decode(store.data[KEY])
 
 
+def the_node(store: FakeStore) -> tuple[FakeStore, Keys, storage.Strategy, str, str]:
+    """What a write of the node names: its store, keys, strategy, namespace and name."""
+    return store, KEYS, NODES, "", "fake-host"
+
+
 async def update(store: FakeStore, body: dict[str, Any], **options: Any) -> dict[str, Any]:
     written, _ = await storage.update_object(
-        store,
-        KEYS,
-        NODES,
-        "",
-        "fake-host",
-        body,
-        field_validation="Strict",
-        dry_run=False,
-        **options,
+        *the_node(store), body, field_validation="Strict", dry_run=False, **options
     )
     return written
 
@@ -83,6 +80,35 @@ async def test_a_status_update_changes_the_status_alone() -> None:
     assert written["metadata"]["uid"] == "u-1"
 
 
+async def apply(store: FakeStore, config: dict[str, Any], **options: Any) -> dict[str, Any]:
+    applied, _ = await storage.apply_object(
+        *the_node(store), config, manager="k", force=False, dry_run=False, **options
+    )
+    return applied
+
+
+def node_config(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "fake-host"}, **fields}
+
+
+async def test_an_apply_keeps_the_stored_status_and_one_to_status_changes_it_alone() -> None:
+    store, current = await registered()
+    ready = {"conditions": [{"type": "Ready", "status": "False"}]}
+    applied = await apply(store, node_config(spec={"unschedulable": True}, status=ready))
+    assert applied["spec"] == {"unschedulable": True}
+    assert applied["status"] == current["status"]
+    on_status = await apply(store, node_config(spec={}, status=ready), subresource="status")
+    assert on_status["status"] == {**current["status"], **ready}  # merged into the stored one
+    assert on_status["spec"] == {"unschedulable": True}
+    assert on_status["metadata"]["managedFields"][0]["manager"] == "k"
+
+
+async def test_an_apply_to_the_status_of_no_node_is_not_found() -> None:
+    with pytest.raises(KubeError) as missing:
+        await apply(FakeStore(), node_config(status={}), subresource="status")
+    assert missing.value.code == 404
+
+
 async def test_a_merge_patch_of_labels_keeps_the_status() -> None:
     store, current = await registered()
     patched, _ = await storage.patch_object(
@@ -98,6 +124,22 @@ async def test_a_merge_patch_of_labels_keeps_the_status() -> None:
     )
     assert patched["metadata"]["labels"]["a"] == "b"
     assert patched["status"] == current["status"]
+
+
+@pytest.mark.parametrize("validate", [node.validate_node, core.validate_namespace])
+@pytest.mark.parametrize(
+    ("status", "problems"),
+    [
+        pytest.param([1], [("status", "must be an object")], id="a-list"),
+        pytest.param("Ready", [("status", "must be an object")], id="a-string"),
+        pytest.param(None, [], id="null-is-none"),
+        pytest.param({}, [], id="an-object"),
+    ],
+)
+def test_a_status_is_an_object_without_a_spec_too(
+    validate: Any, status: Any, problems: list[tuple[str, str]]
+) -> None:
+    assert validate({"metadata": {"name": "n"}, "status": status}) == problems
 
 
 def with_spec(**spec: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mcp.apiserver import openapi
-from mcp.apiserver.routes import SERVED, WATCH_PARAMS
+from mcp.apiserver.routes import DELETE_COLLECTION_PARAMS, DELETE_PARAMS, SERVED, WATCH_PARAMS
 from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE, NODE, POD
 
 CORE = "io.k8s.api.core.v1."
@@ -79,6 +79,25 @@ def test_list_takes_the_list_and_watch_parameters() -> None:
     assert listing["responses"]["410"]["content"]["application/json"]["schema"] == {
         "$ref": f"#/components/schemas/{META}Status"
     }
+
+
+def test_deletes_take_what_the_routes_take() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    collection = document["paths"]["/api/v1/namespaces/{namespace}/secrets"]
+    item = document["paths"]["/api/v1/namespaces/{namespace}/secrets/{name}"]
+    assert {p["name"] for p in item["delete"]["parameters"]} == DELETE_PARAMS
+    assert {p["name"] for p in collection["delete"]["parameters"]} == DELETE_COLLECTION_PARAMS
+
+
+def test_a_deletecollection_selects_as_a_list_does() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    collection = document["paths"]["/api/v1/namespaces/{namespace}/secrets"]
+
+    def selectors(operation: dict[str, Any]) -> list[Any]:
+        return [p for p in operation["parameters"] if p["name"].endswith("Selector")]
+
+    assert selectors(collection["delete"]) == selectors(collection["get"])
+    assert len(selectors(collection["delete"])) == 2
 
 
 def test_the_schemas_are_upstreams() -> None:

@@ -10,7 +10,7 @@ from fakes import FakeStore
 from mcp.apiserver import storage
 from mcp.apiserver.namespaces import ensure_defaults
 from mcp.apiserver.status import KubeError
-from mcp.kinds import Kind, core
+from mcp.kinds import core
 from mcp.registry import Keys
 
 KEYS = Keys("/t")
@@ -110,57 +110,6 @@ def test_prepare_generates_a_name_from_generate_name() -> None:
     obj, _ = storage.prepare(CONFIGMAPS, body, "default", field_validation="Strict")
     assert obj["metadata"]["name"].startswith("job-")
     assert len(obj["metadata"]["name"]) == len("job-") + 5
-
-
-@pytest.mark.parametrize(
-    ("kind", "text", "terms"),
-    [
-        pytest.param(
-            core.CONFIGMAP, "metadata.name=web", [("metadata.name", "web", True)], id="equals"
-        ),
-        pytest.param(
-            core.CONFIGMAP, "metadata.name==web", [("metadata.name", "web", True)], id="double"
-        ),
-        pytest.param(
-            core.CONFIGMAP,
-            "metadata.name!=web,metadata.namespace=default",
-            [("metadata.name", "web", False), ("metadata.namespace", "default", True)],
-            id="two-terms",
-        ),
-        pytest.param(core.CONFIGMAP, "", [], id="empty"),
-        pytest.param(core.SECRET, "type=Opaque", [("type", "Opaque", True)], id="secret-type"),
-    ],
-)
-def test_field_selector(kind: Kind, text: str, terms: list[tuple[str, str, bool]]) -> None:
-    assert storage.field_selector(kind, text) == terms
-
-
-# ConfigMaps and ServiceAccounts have no field label conversion of their own upstream, so
-# runtime.DefaultMetaV1FieldSelectorConversion words the refusal; the kinds with one
-# (pkg/apis/core/v1/conversion.go) say "field label not supported".
-NOT_KNOWN = '"{}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-NOT_SUPPORTED = "field label not supported: {}"
-
-
-@pytest.mark.parametrize(
-    ("kind", "text", "message"),
-    [
-        pytest.param(core.CONFIGMAP, "spec.x=1", NOT_KNOWN, id="unknown-field"),
-        pytest.param(core.CONFIGMAP, "metadata.name", None, id="no-op"),
-        pytest.param(core.CONFIGMAP, "type=Opaque", NOT_KNOWN, id="type-is-a-secret-field"),
-        pytest.param(core.SERVICEACCOUNT, "type=Opaque", NOT_KNOWN, id="not-on-service-accounts"),
-        pytest.param(core.SECRET, "data.x=1", NOT_SUPPORTED, id="secret"),
-        pytest.param(core.NAMESPACE, "spec.x=1", NOT_SUPPORTED, id="namespace"),
-        pytest.param(core.NODE, "spec.x=1", NOT_SUPPORTED, id="node"),
-        pytest.param(core.EVENT, "message=x", NOT_SUPPORTED, id="event"),
-    ],
-)
-def test_field_selector_refuses(kind: Kind, text: str, message: str | None) -> None:
-    with pytest.raises(KubeError) as refused:
-        storage.field_selector(kind, text)
-    assert refused.value.code == 400
-    if message is not None:
-        assert str(refused.value) == message.format(text.split("=")[0])
 
 
 async def test_pages_conflicts_and_deletes_on_the_store() -> None:
