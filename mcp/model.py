@@ -43,6 +43,8 @@ LABEL_UID = "mcp.uid"
 LABEL_NAME = "mcp.name"
 LABEL_CLUSTER = "mcp.cluster"
 LABEL_SPEC_HASH = "mcp.spec-hash"
+# On Docker objects mcp makes that are not an object's containers: what it is for.
+LABEL_ROLE = "mcp.role"
 
 MAX_ARGV_ITEMS = 256
 MAX_STOP_TIMEOUT_S = 3600
