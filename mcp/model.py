@@ -447,6 +447,11 @@ class Observed:
     finished_at: str | None = None
     labels: dict[str, str] = field(default_factory=dict, compare=False)
     name: str = ""  # Docker's name for it, without the leading slash
+    hostname: str = ""  # a joined container takes its namespace holder's once started
+    # IPv4 address on each network it is attached to while it runs (none once stopped,
+    # and none for a container that joined another's network namespace).
+    addresses: dict[str, str] = field(default_factory=dict, compare=False)
+    joined: str | None = None  # the container whose network namespace it joins (its id)
 
 
 @dataclass(frozen=True)
