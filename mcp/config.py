@@ -10,6 +10,7 @@ setting and the layer it came from.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -26,6 +27,12 @@ DEFAULT_CONFIG_FILE = Path("config/mcp.toml")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "console")
 HOST_NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+DOCKER_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+# The pod network's default: flannel's and kubeadm's usual Pod CIDR, which people know
+# as pod addresses. Docker's own default pools are 172.17.0.0/16 to 172.31.0.0/16 and
+# 192.168.0.0/16, and `docker network create` without a subnet never takes 10.x, so the
+# two do not clash on an engine left at its defaults.
+DEFAULT_POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ class Config:
     allowed_origins: tuple[str, ...] = ()
     # The name of the Node that stands for the Docker host; "" for the host's name.
     node_name: str = ""
+    # mcp's one Docker network for Pods, and its subnet: every Pod's address is there.
+    pod_network: str = "mcp-pods"
+    pod_subnet: ipaddress.IPv4Network = DEFAULT_POD_SUBNET
 
     @property
     def listen(self) -> str:
@@ -144,6 +154,30 @@ def _node_name(raw: Any) -> str:
     if text and not HOST_NAME_RE.fullmatch(text):
         raise ValueError(f"expected a lowercase DNS name like docker-host-1, got {raw!r}")
     return text
+
+
+def _docker_network(raw: Any) -> str:
+    text = str(raw).strip()
+    if not DOCKER_NAME_RE.fullmatch(text):
+        raise ValueError(f"expected a Docker network name like mcp-pods, got {raw!r}")
+    return text
+
+
+def _subnet(raw: Any) -> ipaddress.IPv4Network:
+    text = str(raw).strip()
+    try:
+        if "/" not in text:
+            raise ValueError("no prefix length")
+        subnet = ipaddress.IPv4Network(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"expected an IPv4 network in CIDR form like 10.244.0.0/16, got {raw!r} ({exc})"
+        ) from None
+    if subnet.prefixlen > 30:
+        raise ValueError(f"{subnet} leaves no room for a gateway and a Pod: at most /30")
+    if subnet.is_loopback or subnet.is_multicast or subnet.is_link_local or subnet.is_unspecified:
+        raise ValueError(f"{subnet} is not a range for hosts (loopback, multicast, link-local)")
+    return subnet
 
 
 def _origins(raw: Any) -> tuple[str, ...]:
@@ -299,6 +333,18 @@ SETTINGS: tuple[Setting, ...] = (
         _node_name,
         "name of the Node that stands for the Docker host (default: the host name, lower case)",
         "NAME",
+    ),
+    Setting(
+        "pod_network",
+        _docker_network,
+        "mcp's Docker network for Pods, made when missing (default mcp-pods)",
+        "NAME",
+    ),
+    Setting(
+        "pod_subnet",
+        _subnet,
+        f"IPv4 subnet of the pod network, in CIDR form (default {DEFAULT_POD_SUBNET})",
+        "CIDR",
     ),
 )
 

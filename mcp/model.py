@@ -43,6 +43,8 @@ LABEL_UID = "mcp.uid"
 LABEL_NAME = "mcp.name"
 LABEL_CLUSTER = "mcp.cluster"
 LABEL_SPEC_HASH = "mcp.spec-hash"
+# On Docker objects mcp makes that are not an object's containers: what it is for.
+LABEL_ROLE = "mcp.role"
 
 MAX_ARGV_ITEMS = 256
 MAX_STOP_TIMEOUT_S = 3600
@@ -445,6 +447,11 @@ class Observed:
     finished_at: str | None = None
     labels: dict[str, str] = field(default_factory=dict, compare=False)
     name: str = ""  # Docker's name for it, without the leading slash
+    hostname: str = ""  # a joined container takes its namespace holder's once started
+    # IPv4 address on each network it is attached to while it runs (none once stopped,
+    # and none for a container that joined another's network namespace).
+    addresses: dict[str, str] = field(default_factory=dict, compare=False)
+    joined: str | None = None  # the container whose network namespace it joins (its id)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,30 @@ docker and requests exceptions never leave this module: they become
 `RuntimeUnavailable` (transient: retry later), `ImageNotFound` or
 `RuntimeRejected` (permanent until the spec changes). mcp never pulls images in
 this version: an image must already be present in the engine.
+
+For Pods it also makes mcp's own Docker objects: the one pod network (a labelled bridge,
+checked and never adopted when it is not mcp's), the infra image (built here from
+`infra_image`'s program, never pulled), and infra containers holding a Pod's network
+namespace, which the Pod's app containers join (`create(..., join=<infra id>)`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable
+import ipaddress
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import docker
 import docker.errors
+import docker.types
 import requests.exceptions
 import trio
 
 from mcp import host as local_host
+from mcp import infra_image
 from mcp.errors import (
     ImageNotFound,
     NameInUse,
@@ -35,7 +43,24 @@ from mcp.errors import (
     RuntimeUnavailable,
 )
 from mcp.metrics import Metrics
-from mcp.model import LABEL_CLUSTER, LABEL_NAME, LABEL_UID, ContainerSpec, HostInfo, Observed
+from mcp.model import (
+    LABEL_CLUSTER,
+    LABEL_NAME,
+    LABEL_ROLE,
+    LABEL_UID,
+    ContainerSpec,
+    HostInfo,
+    Observed,
+    Port,
+)
+from mcp.sandbox import (
+    DEFAULT_DNS,
+    ROLE_POD_NETWORK,
+    DnsConfig,
+    PodNetwork,
+    default_gateway,
+    pod_network_problem,
+)
 
 T = TypeVar("T")
 
@@ -44,6 +69,7 @@ SOCKET_TIMEOUT_S = 60  # docker-py's own read timeout: it ends abandoned threads
 STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
 PULL_TIMEOUT_S = 300.0
 PULL_CONCURRENCY = 2
+IMPORT_TIMEOUT_S = 60.0  # importing the infra image: a tarball of a few hundred bytes
 # How docker-py reports an engine it cannot reach or that hung up.
 CONNECTION_ERRORS = (requests.exceptions.RequestException, docker.errors.DockerException, OSError)
 # Docker's container events that can change what a reconcile decides (exec_*,
@@ -71,12 +97,67 @@ class Runtime(Protocol):
 
     async def inspect(self, name: str) -> Observed | None: ...
 
-    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+    async def create(
+        self,
+        name: str,
+        *,
+        spec: ContainerSpec,
+        labels: dict[str, str],
+        join: str | None = None,
+    ) -> str:
         """Create (not start) a container from `spec`; never pulls.
+
+        Args:
+            name: its Docker name.
+            spec: what to run.
+            labels: Docker labels, added to the spec's own.
+            join: the id of a container (a Pod's infra container) whose network namespace
+                this one shares, hostname and resolv.conf included. The spec's ports are
+                then not published here: publish them on that container.
 
         Raises:
             ImageNotFound: the image is not in the engine.
             RuntimeRejected: Docker refused the request (name in use, bad option...).
+        """
+        ...
+
+    async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
+        """Create mcp's pod network (a bridge on `subnet`), or check the one there.
+
+        Raises:
+            RuntimeRejected: a network `name` exists but is not mcp's or has another
+                subnet (it is never used or changed), or `subnet` overlaps another.
+        """
+        ...
+
+    async def ensure_infra_image(self, reference: str = infra_image.INFRA_IMAGE) -> str:
+        """Build the infra image under `reference` unless it is there; return `reference`.
+
+        Raises:
+            RuntimeRejected: an image that is not mcp's holds `reference`, or mcp has no
+                infra program for the engine's architecture.
+        """
+        ...
+
+    async def create_infra(
+        self,
+        name: str,
+        *,
+        image: str,
+        network: str,
+        hostname: str,
+        labels: dict[str, str],
+        dns: DnsConfig = DEFAULT_DNS,
+        ports: Sequence[Port] = (),
+    ) -> str:
+        """Create (not start) a Pod's infra container on the pod network `network`: it
+        holds the Pod's network namespace, hostname, resolv.conf and published ports
+        (`ports` with a host port). Its address shows in `inspect` once it runs; a start
+        without `network` there is `RuntimeRejected`.
+
+        Raises:
+            ImageNotFound: `image` (from `ensure_infra_image`) is not in the engine.
+            RuntimeRejected: Docker refused it (name in use, ...).
         """
         ...
 
@@ -134,7 +215,36 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
         finished_at=_docker_time(state.get("FinishedAt")),
         labels=dict(labels),
         name=str(attrs.get("Name") or "").lstrip("/"),
+        hostname=str((attrs.get("Config") or {}).get("Hostname") or ""),
+        addresses=_addresses(attrs.get("NetworkSettings")),
+        joined=_joined((attrs.get("HostConfig") or {}).get("NetworkMode")),
     )
+
+
+def _addresses(settings: dict[str, Any] | None) -> dict[str, str]:
+    """Network name -> IPv4 address, for the networks a container has an address on."""
+    networks = (settings or {}).get("Networks") or {}
+    return {name: str(net["IPAddress"]) for name, net in networks.items() if net.get("IPAddress")}
+
+
+def _joined(network_mode: str | None) -> str | None:
+    """The container named in `container:<id>`, Docker's mode for a shared namespace."""
+    kind, _, target = str(network_mode or "").partition(":")
+    return target if kind == "container" and target else None
+
+
+def _port_bindings(
+    ports: Sequence[Port],
+) -> tuple[list[tuple[int, str]], dict[str, list[tuple[str, int] | int]]]:
+    """`ports` as docker-py's exposed ports and host port bindings."""
+    exposed = [(port.container_port, port.protocol.lower()) for port in ports]
+    bindings: dict[str, list[tuple[str, int] | int]] = {}
+    for port in ports:
+        if port.host_port is not None:
+            key = f"{port.container_port}/{port.protocol.lower()}"
+            target = (port.host_ip, port.host_port) if port.host_ip else port.host_port
+            bindings.setdefault(key, []).append(target)
+    return exposed, bindings
 
 
 def _docker_time(value: str | None) -> str | None:
@@ -210,19 +320,23 @@ class DockerRuntime:
             return None
         return _observed_from(attrs)
 
-    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+    async def create(
+        self,
+        name: str,
+        *,
+        spec: ContainerSpec,
+        labels: dict[str, str],
+        join: str | None = None,
+    ) -> str:
         # The low-level API never pulls: a missing image is ImageNotFound, not a download.
-        ports = [(port.container_port, port.protocol.lower()) for port in spec.ports]
-        bindings: dict[str, list[tuple[str, int] | int]] = {}
-        for port in spec.ports:
-            if port.host_port is not None:
-                key = f"{port.container_port}/{port.protocol.lower()}"
-                target = (port.host_ip, port.host_port) if port.host_ip else port.host_port
-                bindings.setdefault(key, []).append(target)
+        # Docker refuses exposed or published ports on a container that joins another's
+        # network namespace: they belong on the container that holds it.
+        ports, bindings = _port_bindings(spec.ports if join is None else ())
         host_config = self._api.create_host_config(
             port_bindings=bindings or None,
             mem_limit=spec.resources.memory_bytes,
             nano_cpus=spec.resources.nano_cpus,
+            network_mode=None if join is None else f"container:{join}",
         )
         try:
             result = await self._call(
@@ -233,7 +347,7 @@ class DockerRuntime:
                 command=spec.args,
                 environment=spec.env_list or None,
                 working_dir=spec.working_dir,
-                ports=[(number, protocol) for number, protocol in ports] or None,
+                ports=ports or None,
                 name=name,
                 labels={**spec.labels, **labels},
                 stop_timeout=spec.stop_timeout_seconds,
@@ -247,6 +361,132 @@ class DockerRuntime:
             if "is already in use" in str(exc):  # Docker's 409 for a taken name
                 raise NameInUse(str(exc)) from exc
             raise
+        return str(result["Id"])
+
+    async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
+        found = await self._find_network(name)
+        if found is None:
+            pool = docker.types.IPAMPool(subnet=str(subnet), gateway=str(default_gateway(subnet)))
+            try:
+                await self._call(
+                    self._api.create_network,
+                    name,
+                    driver="bridge",
+                    ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+                    labels={LABEL_ROLE: ROLE_POD_NETWORK},
+                    check_duplicate=True,
+                )
+            except RuntimeRejected as exc:
+                if "overlaps" in str(exc):
+                    raise RuntimeRejected(
+                        f"cannot create the pod network {name}: its subnet {subnet} overlaps "
+                        f"a network already on Docker at {self.host} ({exc}); "
+                        "choose another pod_subnet"
+                    ) from exc
+                if "already exists" not in str(exc):
+                    raise
+                # Made meanwhile (another mcp on this engine): judged below like any other.
+            found = await self._find_network(name)
+            if found is None:
+                raise RuntimeRejected(f"the pod network {name} vanished as it was made")
+        ipam = found.get("IPAM") or {}
+        configs = ipam.get("Config") or []
+        problem = pod_network_problem(
+            name,
+            subnet,
+            labels=found.get("Labels") or {},
+            driver=str(found.get("Driver") or ""),
+            subnets=[str(config["Subnet"]) for config in configs if config.get("Subnet")],
+        )
+        if problem is not None:
+            raise RuntimeRejected(problem)
+        gateways = [config["Gateway"] for config in configs if config.get("Gateway")]
+        return PodNetwork(
+            id=str(found["Id"]),
+            name=name,
+            subnet=subnet,
+            gateway=ipaddress.IPv4Address(gateways[0]) if gateways else default_gateway(subnet),
+        )
+
+    async def _find_network(self, name: str) -> dict[str, Any] | None:
+        """The network called exactly `name` (Docker's name filter also matches parts of
+        names, and inspecting by name would also take an id prefix)."""
+        listed = await self._call(self._api.networks, names=[name])
+        exact = [network for network in listed if network.get("Name") == name]
+        if len(exact) > 1:
+            raise RuntimeRejected(
+                f"Docker at {self.host} has {len(exact)} networks called {name}: "
+                "remove all but one (`docker network ls`)"
+            )
+        return exact[0] if exact else None
+
+    async def ensure_infra_image(self, reference: str = infra_image.INFRA_IMAGE) -> str:
+        try:
+            found = await self._call(self._api.inspect_image, reference)
+        except ImageNotFound:
+            pass
+        else:
+            labels = (found.get("Config") or {}).get("Labels") or {}
+            if labels.get(LABEL_ROLE) != infra_image.ROLE_INFRA:
+                raise RuntimeRejected(
+                    f"image {reference} is not mcp's infra image (no label "
+                    f"{LABEL_ROLE}={infra_image.ROLE_INFRA}): remove it "
+                    f"(`docker rmi {reference}`) and mcp builds its own"
+                )
+            return reference
+        architecture = str((await self._call(self._api.info)).get("Architecture") or "")
+        if architecture not in infra_image.ARCHITECTURES:
+            raise RuntimeRejected(
+                f"mcp has no infra program for {architecture or 'an unknown architecture'} "
+                f"(Docker at {self.host}); it builds one for "
+                f"{' and '.join(infra_image.ARCHITECTURES)} only"
+            )
+        repository, tag = _split_reference(reference)
+        await self._call(
+            self._api.import_image_from_data,
+            infra_image.rootfs(architecture),
+            repository=repository,
+            tag=tag,
+            changes=infra_image.image_changes(),
+            deadline_s=IMPORT_TIMEOUT_S,
+        )
+        await self._call(self._api.inspect_image, reference)  # an import that said nothing
+        return reference
+
+    async def create_infra(
+        self,
+        name: str,
+        *,
+        image: str,
+        network: str,
+        hostname: str,
+        labels: dict[str, str],
+        dns: DnsConfig = DEFAULT_DNS,
+        ports: Sequence[Port] = (),
+    ) -> str:
+        exposed, bindings = _port_bindings(ports)
+        host_config = self._api.create_host_config(
+            network_mode=network,
+            port_bindings=bindings or None,
+            dns=list(dns.servers) or None,
+            dns_search=list(dns.searches) or None,
+            dns_opt=list(dns.options) or None,
+        )
+        try:
+            result = await self._call(
+                self._api.create_container,
+                image,
+                name=name,
+                hostname=hostname,
+                labels=labels,
+                ports=exposed or None,
+                host_config=host_config,
+                detach=True,
+                about=name,
+            )
+        except docker.errors.NotFound as exc:
+            # Whatever else is missing; Docker 20.10 checks the network only at the start.
+            raise RuntimeRejected(_explain(exc)) from exc
         return str(result["Id"])
 
     async def pull(self, image: str) -> None:
@@ -266,9 +506,19 @@ class DockerRuntime:
         try:
             await self._call(self._api.start, name, about=name)
         except docker.errors.NotFound as exc:
-            # Removed between the pass's inspect and this start (`docker rm -f`): its
-            # destroy event brings the next pass, which creates it again.
-            raise RuntimeBusy(_explain(exc)) from exc
+            text = _explain(exc)
+            if name in text:
+                # Removed between the pass's inspect and this start (`docker rm -f`): its
+                # destroy event brings the next pass, which creates it again.
+                raise RuntimeBusy(text) from exc
+            if "no such container" in text.lower():
+                # Docker names the container whose network namespace it joins: that one is
+                # gone, and only this container made again around a new one can run.
+                raise RuntimeRejected(
+                    f"cannot start {name}: the container whose network namespace it joins "
+                    f"is gone ({text})"
+                ) from exc
+            raise RuntimeRejected(text) from exc  # its network is gone (`network X not found`)
         except RuntimeRejected as exc:
             if "marked for removal" in str(exc):
                 # `docker rm -f` under way: its destroy event brings the next pass.
@@ -397,6 +647,8 @@ class DockerRuntime:
                     docker_status=summary.get("State", "unknown"),
                     labels=dict(labels),
                     name=str((summary.get("Names") or [""])[0]).lstrip("/"),
+                    addresses=_addresses(summary.get("NetworkSettings")),
+                    joined=_joined((summary.get("HostConfig") or {}).get("NetworkMode")),
                 )
             )
         return observed

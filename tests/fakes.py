@@ -7,13 +7,16 @@ counterpart through the same cases, so a fake cannot drift from what it imitates
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import trio
 
+from mcp import infra_image
 from mcp.errors import (
     Compacted,
     ImageNotFound,
@@ -24,7 +27,15 @@ from mcp.errors import (
     RuntimeUnavailable,
     StoreUnavailable,
 )
-from mcp.model import ContainerSpec, HostInfo, Observed, format_time
+from mcp.model import LABEL_ROLE, ContainerSpec, HostInfo, Observed, Port, format_time
+from mcp.sandbox import (
+    DEFAULT_DNS,
+    ROLE_POD_NETWORK,
+    DnsConfig,
+    PodNetwork,
+    default_gateway,
+    pod_network_problem,
+)
 from mcp.store import Compare, Delete, KeyValue, Listing, Put, WatchEvent
 
 
@@ -220,6 +231,28 @@ class _FakeContainer:
     exit_code: int | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    hostname: str = ""
+    published: Sequence[Port] = ()  # ports with a host port are bound at start
+    network: str | None = None  # the network it is attached to (an infra container's)
+    address: str | None = None  # its address there while it runs
+    join: str | None = None  # the id of the container whose network namespace it shares
+    infra: bool = False  # runs mcp's infra program, which exits 0 on SIGTERM
+    dns: DnsConfig = DEFAULT_DNS
+
+
+@dataclass
+class _FakeNetwork:
+    id: str
+    subnet: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address
+    labels: dict[str, str]
+    driver: str = "bridge"
+
+
+# The fake's one piece of networking: a container listens on the container ports its spec
+# declares while it runs, and a command fetching `http://localhost:<port>` exits 0 when
+# something in its network namespace listens there, 1 when nothing does.
+LOCAL_FETCH = re.compile(r"http://localhost:(\d+)")
 
 
 FAKE_HOST = HostInfo(
@@ -254,6 +287,8 @@ class FakeRuntime:
     calls: list[str] = field(default_factory=list)
     # What `docker info` tells of the host; None: the engine does not answer it.
     host: HostInfo | None = field(default_factory=lambda: FAKE_HOST)
+    networks: dict[str, _FakeNetwork] = field(default_factory=dict)
+    infra_images: set[str] = field(default_factory=set)  # images in `images` it built itself
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     async def inspect(self, name: str) -> Observed | None:
@@ -261,7 +296,14 @@ class FakeRuntime:
         await trio.lowlevel.checkpoint()
         return self._observe(name)
 
-    def _observe(self, name: str) -> Observed | None:
+    def _key(self, ref: str) -> str:
+        """The name of the container `ref` names or ids (Docker takes either), else `ref`."""
+        if ref in self.containers:
+            return ref
+        return next((key for key, c in self.containers.items() if c.id == ref), ref)
+
+    def _observe(self, ref: str) -> Observed | None:
+        name = self._key(ref)
         found = self.containers.get(name)
         if found is None:
             return None
@@ -276,18 +318,128 @@ class FakeRuntime:
             finished_at=found.finished_at,
             labels=dict(found.labels),
             name=name,
+            hostname=found.hostname,
+            addresses={found.network: found.address} if found.network and found.address else {},
+            joined=found.join,
         )
 
-    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+    async def create(
+        self,
+        name: str,
+        *,
+        spec: ContainerSpec,
+        labels: dict[str, str],
+        join: str | None = None,
+    ) -> str:
         self.calls.append(f"create {name}")
         await trio.lowlevel.checkpoint()
+        container = self._new(name, spec, {**spec.labels, **labels})
+        container.published = spec.ports if join is None else ()
+        container.join = join  # as Docker, not checked until the start
+        return container.id
+
+    def _new(self, name: str, spec: ContainerSpec, labels: dict[str, str]) -> _FakeContainer:
         if spec.image not in self.images:
             raise ImageNotFound(f"No such image: {spec.image}")
         if name in self.containers:
             raise NameInUse(f'Conflict. The container name "/{name}" is already in use')
         container_id = f"{next(self._ids):064x}"
-        self.containers[name] = _FakeContainer(container_id, spec, {**spec.labels, **labels})
-        return container_id
+        # Docker's default hostname is the id's first 12 characters.
+        container = _FakeContainer(container_id, spec, labels, hostname=container_id[:12])
+        self.containers[name] = container
+        return container
+
+    def add_network(self, name: str, subnet: str, *, labels: dict[str, str]) -> None:
+        """`docker network create`, done behind mcp's back."""
+        network = ipaddress.IPv4Network(subnet)
+        self.networks[name] = _FakeNetwork(
+            f"{next(self._ids):064x}", network, default_gateway(network), labels
+        )
+
+    async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
+        self.calls.append(f"ensure_pod_network {name}")
+        await trio.lowlevel.checkpoint()
+        if name not in self.networks:
+            if any(network.subnet.overlaps(subnet) for network in self.networks.values()):
+                raise RuntimeRejected(
+                    f"cannot create the pod network {name}: its subnet {subnet} overlaps a "
+                    "network already on Docker at fake:// (Pool overlaps with other one on "
+                    "this address space); choose another pod_subnet"
+                )
+            self.add_network(name, str(subnet), labels={LABEL_ROLE: ROLE_POD_NETWORK})
+        found = self.networks[name]
+        problem = pod_network_problem(
+            name, subnet, labels=found.labels, driver=found.driver, subnets=[str(found.subnet)]
+        )
+        if problem is not None:
+            raise RuntimeRejected(problem)
+        return PodNetwork(found.id, name, subnet, found.gateway)
+
+    async def ensure_infra_image(self, reference: str = infra_image.INFRA_IMAGE) -> str:
+        self.calls.append(f"ensure_infra_image {reference}")
+        await trio.lowlevel.checkpoint()
+        if reference in self.images and reference not in self.infra_images:
+            raise RuntimeRejected(f"image {reference} is not mcp's infra image")
+        architecture = self.host.architecture if self.host else ""
+        if reference not in self.images and architecture not in infra_image.ARCHITECTURES:
+            raise RuntimeRejected(f"mcp has no infra program for {architecture}")
+        self.images.add(reference)
+        self.infra_images.add(reference)
+        return reference
+
+    async def create_infra(
+        self,
+        name: str,
+        *,
+        image: str,
+        network: str,
+        hostname: str,
+        labels: dict[str, str],
+        dns: DnsConfig = DEFAULT_DNS,
+        ports: Sequence[Port] = (),
+    ) -> str:
+        self.calls.append(f"create_infra {name}")
+        await trio.lowlevel.checkpoint()
+        # A container carries its image's labels under its own, as Docker's does.
+        image_labels = {LABEL_ROLE: infra_image.ROLE_INFRA} if image in self.infra_images else {}
+        container = self._new(name, ContainerSpec(image=image), {**image_labels, **labels})
+        container.hostname, container.published, container.dns = hostname, ports, dns
+        container.network, container.infra = network, True
+        return container.id
+
+    def _attach(self, name: str, container: _FakeContainer) -> None:
+        """What Docker does to a container's network at its start."""
+        if container.join is not None:
+            holder = self.containers.get(self._key(container.join))
+            if holder is None:
+                raise RuntimeRejected(
+                    f"cannot start {name}: the container whose network namespace it joins "
+                    f"is gone (No such container: {container.join})"
+                )
+            if holder.status != "running":
+                raise RuntimeRejected(
+                    f"cannot join network of a non running container: {container.join}"
+                )
+            container.hostname = holder.hostname
+        elif container.network is not None:
+            if container.network not in self.networks:
+                raise RuntimeRejected(f"network {container.network} not found")
+            network = self.networks[container.network]
+            attached = self.containers.values()
+            taken = {c.address for c in attached if c.network == container.network}
+            taken.add(str(network.gateway))
+            hosts = (str(host) for host in network.subnet.hosts())
+            container.address = next(host for host in hosts if host not in taken)
+
+    def _answers(self, container: _FakeContainer, port: int) -> bool:
+        """Whether a running container in `container`'s network namespace listens on `port`."""
+        namespace = container.join or container.id
+        return any(
+            other.status == "running"
+            and (other.join or other.id) == namespace
+            and any(declared.container_port == port for declared in other.spec.ports)
+            for other in self.containers.values()
+        )
 
     async def pull(self, image: str) -> None:
         self.calls.append(f"pull {image}")
@@ -297,18 +449,18 @@ class FakeRuntime:
         self.images.add(image)
 
     def _get(self, name: str) -> _FakeContainer:
-        if name not in self.containers:
+        if self._key(name) not in self.containers:
             raise RuntimeRejected(f"No such container: {name}")
-        return self.containers[name]
+        return self.containers[self._key(name)]
 
     async def start(self, name: str) -> None:
         self.calls.append(f"start {name}")
         await trio.lowlevel.checkpoint()
-        if name not in self.containers:
+        if self._key(name) not in self.containers:
             raise RuntimeBusy(f"No such container: {name}")  # as the real adapter says it
         container = self._get(name)
         argv = (container.spec.command or []) + (container.spec.args or [])
-        for port in container.spec.ports:
+        for port in container.published:
             if port.host_port in self.busy_host_ports:
                 raise RuntimeRejected(
                     f"driver failed programming external connectivity on endpoint {name}: "
@@ -318,7 +470,14 @@ class FakeRuntime:
         if argv and argv[0] in self.bad_commands:
             container.status, container.exit_code = "created", None
             raise RuntimeRejected(f'exec: "{argv[0]}": executable file not found')
+        self._attach(name, container)
         now = format_time(self.clock())
+        fetched = LOCAL_FETCH.search(" ".join(argv))
+        if fetched is not None:
+            container.status, container.address = "exited", None
+            container.exit_code = 0 if self._answers(container, int(fetched.group(1))) else 1
+            container.started_at = container.finished_at = now
+            return
         if argv and argv[0] in self.crashing_commands:
             container.status, container.exit_code = "exited", 1
             container.started_at = container.finished_at = now
@@ -341,10 +500,12 @@ class FakeRuntime:
     async def stop(self, name: str, *, kill_after_s: int = 10) -> None:
         self.calls.append(f"stop {name}")
         await trio.lowlevel.checkpoint()
-        container = self.containers.get(name)
+        container = self.containers.get(self._key(name))
         if container is not None and container.status == "running":
-            container.status, container.exit_code = "exited", 143  # ended by SIGTERM
+            # Ended by SIGTERM; mcp's infra program exits 0 on it.
+            container.status, container.exit_code = "exited", 0 if container.infra else 143
             container.finished_at = format_time(self.clock())
+            container.address = None  # Docker releases the address at the stop
 
     async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
         self.calls.append("list" if uid is None else f"list uid={uid}")

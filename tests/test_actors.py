@@ -580,10 +580,17 @@ class QueuedRuntime(FakeRuntime):
             await trio.sleep(0.1)
             return await super().inspect(name)
 
-    async def create(self, name: str, *, spec: ContainerSpec, labels: dict[str, str]) -> str:
+    async def create(
+        self,
+        name: str,
+        *,
+        spec: ContainerSpec,
+        labels: dict[str, str],
+        join: str | None = None,
+    ) -> str:
         async with self.slots:
             await trio.sleep(1)
-            return await super().create(name, spec=spec, labels=labels)
+            return await super().create(name, spec=spec, labels=labels, join=join)
 
     async def start(self, name: str) -> None:
         async with self.slots:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert loaded.docker_host == "unix:///var/run/docker.sock"
     assert loaded.grace_period == 10.0
     assert loaded.leader_lease == 15
+    assert loaded.pod_network == "mcp-pods"
+    assert loaded.pod_subnet == ipaddress.IPv4Network("10.244.0.0/16")
 
 
 def test_shipped_config_file_only_documents_the_defaults() -> None:
@@ -64,6 +67,16 @@ def test_etcd_list_and_docker_host_env() -> None:
     assert loaded.docker_host == "tcp://127.0.0.1:2375"
 
 
+def test_pod_network_and_subnet_from_file_env_and_flags(tmp_path: Path) -> None:
+    path = write(tmp_path, 'pod_network = "file-pods"\npod_subnet = "10.50.0.0/16"\n')
+    from_file = config.load(flags={}, environ={}, config_path=path)
+    assert (from_file.pod_network, str(from_file.pod_subnet)) == ("file-pods", "10.50.0.0/16")
+    environ = {"MCP_POD_SUBNET": " 10.60.0.0/20 "}
+    loaded = config.load(flags={"pod_network": "flag-pods"}, environ=environ, config_path=path)
+    assert loaded.pod_network == "flag-pods"
+    assert loaded.pod_subnet == ipaddress.IPv4Network("10.60.0.0/20")
+
+
 def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
     path = write(tmp_path, 'allowed_hosts = ["MCP.lan", "box.internal."]\n')
     environ = {"MCP_ALLOWED_ORIGINS": "http://LOCALHOST:3000, https://dash.example:443/"}
@@ -90,6 +103,16 @@ def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
         pytest.param(
             {"allowed_origins": "http://a.example/app"}, {}, ["allowed_origins"], id="origin-path"
         ),
+        pytest.param({"pod_subnet": "10.244.0.0"}, {}, ["pod_subnet", "CIDR"], id="no-prefix"),
+        pytest.param(
+            {}, {"MCP_POD_SUBNET": "10.244.0.1/16"}, ["MCP_POD_SUBNET", "host bits"], id="host-bits"
+        ),
+        pytest.param({"pod_subnet": "fd00::/64"}, {}, ["pod_subnet", "IPv4"], id="ipv6-subnet"),
+        pytest.param({"pod_subnet": "pods"}, {}, ["--pod-subnet", "CIDR"], id="subnet-word"),
+        pytest.param({"pod_subnet": "10.0.0.0/31"}, {}, ["/30"], id="subnet-too-small"),
+        pytest.param({"pod_subnet": "127.0.0.0/8"}, {}, ["loopback"], id="subnet-loopback"),
+        pytest.param({"pod_network": "-pods"}, {}, ["pod_network"], id="network-name"),
+        pytest.param({"pod_network": "my pods"}, {}, ["--pod-network"], id="network-space"),
     ],
 )
 def test_invalid_values_name_the_setting(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import socket
@@ -23,6 +24,7 @@ from mcp.errors import (
 )
 from mcp.model import ContainerSpec, Port
 from mcp.runtime import open_docker_runtime
+from mcp.sandbox import DnsConfig
 
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
 
@@ -173,3 +175,352 @@ async def test_unreachable_docker() -> None:
     with trio.fail_after(30), pytest.raises(RuntimeUnavailable, match=r"/nonexistent\.sock"):
         async with open_docker_runtime("unix:///nonexistent.sock", concurrency=1):
             pass
+
+
+# --- Pods: the pod network, the infra image, infra and joined containers -----------------
+
+
+@pytest.fixture
+def names(docker_client: docker.DockerClient) -> Any:
+    """A maker of container names for this test; each is force-removed at its end."""
+    made: list[str] = []
+
+    def make(role: str) -> str:
+        made.append(f"mcp-contract-{role}-{secrets.token_hex(4)}")
+        return made[-1]
+
+    yield make
+    for made_name in made:
+        with contextlib.suppress(docker.errors.NotFound):
+            docker_client.api.remove_container(made_name, force=True)
+
+
+def _free_subnet(docker_client: docker.DockerClient) -> ipaddress.IPv4Network:
+    """A /24 no Docker network uses, so tests running at once do not clash."""
+    taken = [
+        ipaddress.ip_network(config["Subnet"], strict=False)
+        for network in docker_client.api.networks()
+        for config in (network.get("IPAM") or {}).get("Config") or []
+        if config.get("Subnet")
+    ]
+    while True:
+        candidate = ipaddress.IPv4Network(
+            (int(ipaddress.IPv4Address("10.192.0.0")) + secrets.randbelow(4096) * 256, 24)
+        )
+        if not any(candidate.overlaps(other) for other in taken):
+            return candidate
+
+
+@pytest.fixture
+def networks(docker_client: docker.DockerClient) -> Any:
+    """A maker of (network name, free subnet) pairs for this test; at its end each network
+    is removed, with the containers still attached to it."""
+    made: list[str] = []
+
+    def make() -> tuple[str, ipaddress.IPv4Network]:
+        made.append(f"mcp-contract-net-{secrets.token_hex(4)}")
+        return made[-1], _free_subnet(docker_client)
+
+    yield make
+    for network in made:
+        with contextlib.suppress(docker.errors.NotFound):
+            attached = docker_client.api.inspect_network(network).get("Containers") or {}
+            for container_id in attached:
+                with contextlib.suppress(docker.errors.NotFound):
+                    docker_client.api.remove_container(container_id, force=True)
+            docker_client.api.remove_network(network)
+
+
+def _fake(runtime: Any) -> bool:
+    return isinstance(runtime, FakeRuntime)
+
+
+async def _wait_exited(runtime: Any, name: str) -> Any:
+    with trio.fail_after(30):
+        while (observed := await runtime.inspect(name)).running:  # noqa: ASYNC110  # Docker's state
+            await trio.sleep(0.1)
+    return observed
+
+
+def _exec(docker_client: docker.DockerClient, name: str, command: str) -> str:
+    """What `docker exec NAME sh -c COMMAND` prints (real Docker only)."""
+    created = docker_client.api.exec_create(name, ["sh", "-c", command])
+    output: bytes = docker_client.api.exec_start(created)
+    return output.decode()
+
+
+POD_LABELS = {"io.kubernetes.pod.name": "web", "mcp.cluster": "test"}
+POD_DNS = DnsConfig(
+    servers=("10.96.0.10",), searches=("shop.svc.cluster.local",), options=("ndots:5",)
+)
+SERVE = "echo hello > /tmp/index.html; exec busybox httpd -f -p {port} -h /tmp"
+# Retries while the server comes up; exits 0 once it answered.
+FETCH = (
+    "i=0; while [ $i -lt 100 ]; do busybox wget -qO- http://localhost:{port}/ && exit 0; "
+    "i=$((i+1)); sleep 0.1; done; exit 1"
+)
+
+
+async def _infra(
+    runtime: Any, names: Any, network: str, *, hostname: str = "web", ports: Any = ()
+) -> str:
+    """A created infra container on `network`; returns its id."""
+    infra = await runtime.create_infra(
+        names("infra"),
+        image=await runtime.ensure_infra_image(),
+        network=network,
+        hostname=hostname,
+        labels=POD_LABELS,
+        dns=POD_DNS,
+        ports=ports,
+    )
+    return str(infra)
+
+
+async def _pod(runtime: Any, names: Any, networks: Any, *, hostname: str = "web") -> str:
+    """A started infra container on a network of this test's; returns its id."""
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    infra = await _infra(runtime, names, network, hostname=hostname)
+    await runtime.start(infra)
+    return infra
+
+
+def _host_port(port: int) -> Port:
+    return Port.model_validate({"containerPort": 80, "hostPort": port, "hostIP": "127.0.0.1"})
+
+
+async def test_pod_network_is_made_once_and_reused(
+    runtime: Any, networks: Any, docker_client: docker.DockerClient
+) -> None:
+    network, subnet = networks()
+    made = await runtime.ensure_pod_network(network, subnet)
+    assert (made.name, made.subnet, made.gateway) == (network, subnet, next(subnet.hosts()))
+    again = await runtime.ensure_pod_network(network, subnet)
+    assert again == made
+    if not _fake(runtime):
+        listed = [n for n in docker_client.api.networks(names=[network]) if n["Name"] == network]
+        assert [n["Id"] for n in listed] == [made.id]
+        assert listed[0]["Labels"] == {"mcp.role": "pod-network"}
+
+
+async def test_a_pod_network_with_another_subnet_is_refused(runtime: Any, networks: Any) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    other = ipaddress.IPv4Network((int(subnet.network_address) ^ 0x100, 24))
+    with pytest.raises(RuntimeRejected, match=rf"has subnet {subnet}, not {other}"):
+        await runtime.ensure_pod_network(network, other)
+
+
+async def test_a_network_that_is_not_mcps_is_refused(
+    runtime: Any, networks: Any, docker_client: docker.DockerClient
+) -> None:
+    network, subnet = networks()
+    if _fake(runtime):
+        runtime.add_network(network, str(subnet), labels={})
+    else:
+        pool = docker.types.IPAMPool(subnet=str(subnet))
+        docker_client.api.create_network(network, ipam=docker.types.IPAMConfig(pool_configs=[pool]))
+    with pytest.raises(RuntimeRejected, match="not mcp's pod network"):
+        await runtime.ensure_pod_network(network, subnet)
+
+
+async def test_a_subnet_overlapping_another_network_is_refused(runtime: Any, networks: Any) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    second, _ = networks()
+    with pytest.raises(RuntimeRejected, match=rf"subnet {subnet} overlaps"):
+        await runtime.ensure_pod_network(second, subnet)
+
+
+async def test_the_infra_image_is_built_when_missing_and_reused(
+    runtime: Any, docker_client: docker.DockerClient, busybox_image: str
+) -> None:
+    reference = f"mcp-test/infra-{secrets.token_hex(4)}:1"
+    foreign = f"mcp-test/not-infra-{secrets.token_hex(4)}:1"
+    try:
+        assert await runtime.ensure_infra_image(reference) == reference
+        if not _fake(runtime):
+            built = docker_client.api.inspect_image(reference)
+            assert built["Config"]["Entrypoint"] == ["/pause"]
+            assert built["Size"] < 4096  # the program alone
+        assert await runtime.ensure_infra_image(reference) == reference
+        if not _fake(runtime):
+            assert docker_client.api.inspect_image(reference)["Id"] == built["Id"]  # not rebuilt
+
+        if _fake(runtime):
+            runtime.images.add(foreign)
+        else:
+            docker_client.api.tag(busybox_image, *foreign.split(":"))
+        with pytest.raises(RuntimeRejected, match="not mcp's infra image"):
+            await runtime.ensure_infra_image(foreign)
+    finally:
+        for made in (reference, foreign):
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                docker_client.api.remove_image(made)
+
+
+async def test_the_infra_container_holds_the_pods_address_hostname_and_dns(
+    runtime: Any, names: Any, networks: Any, docker_client: docker.DockerClient
+) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    infra = await _infra(runtime, names, network)
+    assert (await runtime.inspect(infra)).addresses == {}  # given at the start
+    await runtime.start(infra)
+    started = await runtime.inspect(infra)
+    assert started.running
+    assert (started.hostname, started.joined) == ("web", None)
+    assert started.labels == {**POD_LABELS, "mcp.role": "infra"}  # the image's label too
+    address = ipaddress.IPv4Address(started.addresses[network])
+    assert address in subnet
+    assert address != next(subnet.hosts())  # the gateway's
+
+    app = names("app")
+    await runtime.create(app, spec=SLEEPER, labels=LABELS, join=infra)
+    await runtime.start(app)
+    joined = await runtime.inspect(app)
+    assert (joined.joined, joined.addresses, joined.hostname) == (infra, {}, "web")
+    if not _fake(runtime):
+        assert _exec(docker_client, app, "hostname").strip() == "web"
+        resolv = _exec(docker_client, app, "cat /etc/resolv.conf")
+        assert "search shop.svc.cluster.local" in resolv
+        assert "options ndots:5" in resolv
+        # Docker's own resolver answers on a user-defined network, forwarding to 10.96.0.10.
+        assert "nameserver 127.0.0.11" in resolv
+
+    with trio.fail_after(30):
+        await runtime.stop(app)
+    await runtime.start(app)
+    assert (await runtime.inspect(infra)).addresses == {network: str(address)}
+
+
+async def test_joined_containers_reach_each_other_on_localhost(
+    runtime: Any, names: Any, networks: Any
+) -> None:
+    port = 8080
+    infra = await _pod(runtime, names, networks)
+    server = names("server")
+    serving = SLEEPER.model_copy(
+        update={
+            "args": ["sh", "-c", SERVE.format(port=port)],
+            "ports": [Port.model_validate({"containerPort": port})],
+        }
+    )
+    await runtime.create(server, spec=serving, labels=LABELS, join=infra)
+    await runtime.start(server)
+
+    client = names("client")
+    fetching = SLEEPER.model_copy(update={"args": ["sh", "-c", FETCH.format(port=port)]})
+    await runtime.create(client, spec=fetching, labels=LABELS, join=infra)
+    await runtime.start(client)
+    assert (await _wait_exited(runtime, client)).exit_code == 0
+
+    # From another Pod, localhost is another namespace: nothing listens there.
+    elsewhere = await _pod(runtime, names, networks, hostname="other")
+    stranger = names("stranger")
+    once = f"busybox wget -qO- -T 5 http://localhost:{port}/"
+    await runtime.create(
+        stranger,
+        spec=SLEEPER.model_copy(update={"args": ["sh", "-c", once]}),
+        labels=LABELS,
+        join=elsewhere,
+    )
+    await runtime.start(stranger)
+    assert (await _wait_exited(runtime, stranger)).exit_code != 0
+
+
+async def test_the_infra_container_publishes_the_pods_host_ports(
+    runtime: Any, names: Any, networks: Any
+) -> None:
+    """Published on the infra container: the port taken, its start is refused as any."""
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        if _fake(runtime):
+            runtime.busy_host_ports.add(port)
+        infra = await _infra(runtime, names, network, ports=[_host_port(port)])
+        with pytest.raises(RuntimeRejected, match="address already in use"):
+            await runtime.start(infra)
+
+
+@pytest.mark.parametrize("runtime", ["docker"], indirect=True)  # the fake has no network
+async def test_a_host_port_of_the_infra_container_reaches_its_pod(
+    runtime: Any, names: Any, networks: Any
+) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    infra = await _infra(runtime, names, network, ports=[_host_port(port)])
+    await runtime.start(infra)
+    server = names("server")
+    serving = SLEEPER.model_copy(update={"args": ["sh", "-c", SERVE.format(port=80)]})
+    await runtime.create(server, spec=serving, labels=LABELS, join=infra)
+    await runtime.start(server)
+    with trio.fail_after(30):
+        while True:
+            try:
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+                async with stream:
+                    await stream.send_all(b"GET / HTTP/1.0\r\n\r\n")
+                    answer = await stream.receive_some(4096)
+                if answer.startswith(b"HTTP/1.1 200"):  # busybox httpd answers 1.1
+                    break
+            except OSError:
+                pass
+            await trio.sleep(0.1)
+
+
+async def test_the_infra_container_stops_at_once_and_with_success(
+    runtime: Any, names: Any, networks: Any
+) -> None:
+    infra = await _pod(runtime, names, networks)
+    with trio.fail_after(5):  # docker stop would wait 10 s for a program ignoring SIGTERM
+        await runtime.stop(infra)
+    stopped = await runtime.inspect(infra)
+    assert (stopped.docker_status, stopped.exit_code, stopped.addresses) == ("exited", 0, {})
+
+
+async def test_without_its_infra_container_a_joined_one_has_no_network(
+    runtime: Any, names: Any, networks: Any, docker_client: docker.DockerClient
+) -> None:
+    """Docker keeps a joined container running when the container holding its namespace is
+    removed, but takes that namespace's interface away (only `lo` is left), and refuses to
+    start it again: the Pod's containers must be made again around a new infra container."""
+    infra = await _pod(runtime, names, networks)
+    app = names("app")
+    await runtime.create(app, spec=SLEEPER, labels=LABELS, join=infra)
+    await runtime.start(app)
+
+    await runtime.remove(infra)
+
+    left = await runtime.inspect(app)
+    assert (left.running, left.joined) == (True, infra)
+    if not _fake(runtime):
+        assert _exec(docker_client, app, "ls /sys/class/net").split() == ["lo"]
+    with trio.fail_after(30):
+        await runtime.stop(app)
+    with pytest.raises(RuntimeRejected, match="network namespace it joins is gone"):
+        await runtime.start(app)
+
+
+async def test_joining_a_stopped_infra_container_is_refused(
+    runtime: Any, names: Any, networks: Any
+) -> None:
+    infra = await _pod(runtime, names, networks)
+    await runtime.stop(infra)
+    app = names("app")
+    await runtime.create(app, spec=SLEEPER, labels=LABELS, join=infra)
+    with pytest.raises(RuntimeRejected, match="non running container"):
+        await runtime.start(app)
+
+
+async def test_an_infra_container_needs_its_network(runtime: Any, names: Any) -> None:
+    infra = await _infra(runtime, names, f"mcp-contract-absent-{secrets.token_hex(4)}")
+    with pytest.raises(RuntimeRejected, match=r"network mcp-contract-absent-\w+ not found"):
+        await runtime.start(infra)
