@@ -130,10 +130,10 @@ async def forward(
                 else:
                     answer = await _ask_udp(upstream, outgoing, sent)
             except (OSError, EOFError, trio.BrokenResourceError, _NotAnAnswer) as exc:
-                log.debug("dns_upstream_failed", upstream=_text(upstream), error=repr(exc))
+                log.debug("dns_upstream_failed", upstream=address_text(upstream), error=repr(exc))
                 continue
             return forwarded.query.id.to_bytes(2, "big") + answer[2:]
-        log.debug("dns_upstream_timed_out", upstream=_text(upstream), deadline_s=attempt_s)
+        log.debug("dns_upstream_timed_out", upstream=address_text(upstream), deadline_s=attempt_s)
     return None
 
 
@@ -163,7 +163,9 @@ async def _ask_udp(upstream: Upstream, outgoing: dns.message.Message, sent: byte
             data = await sock.recv(MAX_DATAGRAM)
             if _answers(outgoing, data):
                 break
-            log.debug("dns_upstream_answer_ignored", upstream=_text(upstream), size=len(data))
+            log.debug(
+                "dns_upstream_answer_ignored", upstream=address_text(upstream), size=len(data)
+            )
     if int.from_bytes(data[2:4], "big") & dns.flags.TC:
         return await _ask_tcp(upstream, outgoing, sent)
     return data
@@ -193,6 +195,7 @@ def _family(upstream: Upstream) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in upstream[0] else socket.AF_INET
 
 
-def _text(upstream: Upstream) -> str:
+def address_text(upstream: Upstream) -> str:
+    """`host:port`, `[host]:port` for IPv6: for logs."""
     host, port = upstream
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -139,6 +139,12 @@ def udp_limit(query: dns.message.Message | None) -> int:
     return max(CLASSIC_UDP_BYTES, query.payload)
 
 
+def render_udp(reply: dns.message.Message) -> bytes:
+    """`render` for a UDP client: in the payload its query's EDNS gave (`make_response`
+    keeps it as `request_payload`), else in 512 bytes."""
+    return render(reply, max(CLASSIC_UDP_BYTES, reply.request_payload))
+
+
 def render(message: dns.message.Message, max_size: int) -> bytes:
     """`message` in wire format in at most `max_size` bytes; cut short with TC set when it
     does not fit, so the client asks again over TCP."""
