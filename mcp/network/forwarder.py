@@ -89,6 +89,25 @@ async def read_resolv_conf(
     return parse_resolv_conf(text, skip=skip)
 
 
+async def choose_upstreams(
+    configured: Sequence[Upstream], *, bind: Upstream, path: Path = RESOLV_CONF
+) -> tuple[Upstream, ...]:
+    """The upstreams a server bound at `bind` forwards to: the configured ones, else the
+    host's from `path`; never `bind` itself, which would loop.
+
+    Args:
+        configured: the `cluster_dns_upstreams` setting; empty for the host's.
+        bind: the cluster DNS server's own address and port.
+        path: the host's `resolv.conf`.
+    """
+    if configured:
+        own = (_normal(bind[0]), bind[1])
+        return tuple(
+            upstream for upstream in configured if (_normal(upstream[0]), upstream[1]) != own
+        )
+    return await read_resolv_conf(path, skip=[bind[0]] if bind[1] == DNS_PORT else [])
+
+
 def _normal(address: str) -> str:
     """An address in its canonical text (`::1` for `0:0::1`), a zone index kept."""
     host, _, zone = address.partition("%")

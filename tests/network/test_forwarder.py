@@ -77,6 +77,23 @@ async def test_an_unreadable_resolv_conf_means_the_local_resolver(tmp_path: Path
     assert await forwarder.read_resolv_conf(missing) == (("127.0.0.1", 53),)
 
 
+async def test_configured_upstreams_win_over_resolv_conf_but_never_loop(tmp_path: Path) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text("nameserver 10.244.0.1\nnameserver 10.0.0.2\n")
+    bind = ("10.244.0.1", 53)
+    assert await forwarder.choose_upstreams([], bind=bind, path=path) == (("10.0.0.2", 53),)
+    configured = [("10.244.0.1", 53), ("10.244.0.1", 5353), ("10.0.0.9", 53)]
+    assert await forwarder.choose_upstreams(configured, bind=bind, path=path) == (
+        ("10.244.0.1", 5353),
+        ("10.0.0.9", 53),
+    )
+    # A server on another port (a test's) loops to no resolv.conf entry.
+    assert await forwarder.choose_upstreams([], bind=("10.244.0.1", 5300), path=path) == (
+        ("10.244.0.1", 53),
+        ("10.0.0.2", 53),
+    )
+
+
 @pytest.mark.parametrize(
     ("upstreams", "asked"),
     [
