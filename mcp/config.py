@@ -26,6 +26,8 @@ DEFAULT_ETCD = "http://127.0.0.1:2379"
 DEFAULT_CONFIG_FILE = Path("config/mcp.toml")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "console")
+DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+DNS_PORT = 53
 HOST_NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 DOCKER_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 # The pod network's default: flannel's and kubeadm's usual Pod CIDR, which people know
@@ -57,6 +59,11 @@ class Config:
     restart_backoff_reset: float = 600.0
     orphans: str = "remove"
     controllers: str = "all"
+    # The cluster's DNS domain: Pods' search path, and the zone the cluster DNS answers.
+    cluster_domain: str = DEFAULT_CLUSTER_DOMAIN
+    # (address, port) of the resolvers the cluster DNS asks for every other name; empty
+    # for the host's own, from /etc/resolv.conf.
+    cluster_dns_upstreams: tuple[tuple[str, int], ...] = ()
     # Seconds a leader's etcd lease lasts unless renewed (every third of it).
     leader_lease: int = 15
     # Host names the API answers to besides IP addresses, localhost and the listen host.
@@ -217,6 +224,46 @@ def _positive_int(raw: Any) -> int:
     return value
 
 
+def _domain(raw: Any) -> str:
+    text = str(raw).strip().lower().rstrip(".")
+    if not HOST_NAME_RE.fullmatch(text):
+        raise ValueError(f"expected a DNS domain like cluster.local, got {raw!r}")
+    return text
+
+
+def _upstreams(raw: Any) -> tuple[tuple[str, int], ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(_upstream(str(item).strip()) for item in items if str(item).strip())
+
+
+def _upstream(text: str) -> tuple[str, int]:
+    """`10.0.0.2`, `10.0.0.2:5353`, `2001:db8::1` or `[2001:db8::1]:5353`; port 53 unsaid."""
+    expected = ValueError(
+        "expected an IP address and an optional port, like 10.0.0.2, 10.0.0.2:5353 "
+        f"or [2001:db8::1]:5353, got {text!r}"
+    )
+    port_text: str | None = None
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise expected
+        port_text = rest[1:] if rest else None
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host = text
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise expected from None
+    if port_text is not None and not port_text.isdigit():
+        raise expected
+    port = DNS_PORT if port_text is None else int(port_text)
+    if not 0 < port < 65536 or (text.startswith("[") and address.version != 6):
+        raise expected
+    return str(address), port
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # TOML key; the flag is --name-with-dashes, the env var MCP_NAME
@@ -296,6 +343,19 @@ SETTINGS: tuple[Setting, ...] = (
         _choice(("all", "none")),
         "all, or none for an API-only replica that never calls Docker (default all)",
         "WHICH",
+    ),
+    Setting(
+        "cluster_domain",
+        _domain,
+        f"the cluster's DNS domain, in Pods' search path (default {DEFAULT_CLUSTER_DOMAIN})",
+        "DOMAIN",
+    ),
+    Setting(
+        "cluster_dns_upstreams",
+        _upstreams,
+        "resolvers the cluster DNS forwards other names to (default: the host's, "
+        "from /etc/resolv.conf)",
+        "IP[:PORT][,...]",
     ),
     Setting(
         "leader_lease",

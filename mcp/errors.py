@@ -17,7 +17,8 @@ class ConfigError(McpError):
 
 
 class ListenFailed(McpError):
-    """The API cannot listen on its address (in use, not ours, no permission)."""
+    """A server (the API, the cluster DNS) cannot listen on its address (in use, not
+    ours, no permission)."""
 
 
 # --- the store (etcd) ---------------------------------------------------------------------

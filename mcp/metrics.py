@@ -3,10 +3,10 @@
 One `Metrics` per process, made by the supervisor and handed to whoever counts: the
 Docker adapter counts every Engine API request by operation, the container actors
 count adoptions and reconcile passes, the watch streams the times the cache dropped
-one, the event recorder the events it dropped. Counter names are fixed here, with their
-help text, so a typo is a KeyError in a test and not a new series in production. Gauges
-(objects in the cache, the revision seen, open watch streams) are read from their owners
-when scraped.
+one, the event recorder the events it dropped, the cluster DNS server its queries by
+outcome. Counter names are fixed here, with their help text, so a typo is a KeyError in
+a test and not a new series in production. Gauges (objects in the cache, the revision
+seen, open watch streams) are read from their owners when scraped.
 
 The benchmarks read the same numbers: "how many Docker calls did a restart make" is
 `mcp_docker_requests_total`, as an operator would see it.
@@ -26,6 +26,11 @@ COUNTERS: dict[str, str] = {
     "mcp_events_dropped_total": (
         "Events not written, by cause: the recorder's queue was full, etcd was unavailable, "
         "or shutdown cut the queue short."
+    ),
+    "mcp_dns_queries_total": (
+        "Queries to the cluster DNS server, by outcome: answered (by the cluster zone), "
+        "nxdomain, forwarded (answered by a host resolver), servfail (no host resolver "
+        "answered), refused, formerr, dropped (malformed beyond reply, or too many in flight)."
     ),
 }
 

@@ -29,6 +29,8 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert loaded.leader_lease == 15
     assert loaded.pod_network == "mcp-pods"
     assert loaded.pod_subnet == ipaddress.IPv4Network("10.244.0.0/16")
+    assert loaded.cluster_domain == "cluster.local"
+    assert loaded.cluster_dns_upstreams == ()
 
 
 def test_shipped_config_file_only_documents_the_defaults() -> None:
@@ -85,6 +87,40 @@ def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
     assert loaded.allowed_origins == ("http://localhost:3000", "https://dash.example")
 
 
+def test_cluster_dns_settings_from_file_env_and_flags(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'cluster_domain = "file.internal"\n'
+        'cluster_dns_upstreams = ["10.0.0.2", "[2001:db8::1]:5353"]\n',
+    )
+    loaded = config.load(flags={}, environ={}, config_path=path)
+    assert loaded.cluster_domain == "file.internal"
+    assert loaded.cluster_dns_upstreams == (("10.0.0.2", 53), ("2001:db8::1", 5353))
+    environ = {"MCP_CLUSTER_DOMAIN": "Corp.Internal.", "MCP_CLUSTER_DNS_UPSTREAMS": "10.0.0.4"}
+    flags = {"cluster_dns_upstreams": "10.0.0.3:5353, 2001:db8::0:2"}
+    loaded = config.load(flags=flags, environ=environ, config_path=path)
+    assert loaded.cluster_domain == "corp.internal"
+    assert loaded.cluster_dns_upstreams == (("10.0.0.3", 5353), ("2001:db8::2", 53))
+
+
+@pytest.mark.parametrize(
+    "upstream",
+    [
+        pytest.param("dns.example.com", id="a-name"),
+        pytest.param("10.0.0.2:0", id="port-0"),
+        pytest.param("10.0.0.2:65536", id="port-too-big"),
+        pytest.param("10.0.0.2:", id="port-empty"),
+        pytest.param("10.0.0.2:+53", id="port-signed"),
+        pytest.param("[10.0.0.2]:53", id="ipv4-in-brackets"),
+        pytest.param("[2001:db8::1", id="bracket-unclosed"),
+        pytest.param("[2001:db8::1]53", id="bracket-without-colon"),
+    ],
+)
+def test_an_invalid_upstream_names_the_setting(upstream: str) -> None:
+    with pytest.raises(ConfigError, match=r"cluster_dns_upstreams.*expected an IP address"):
+        config.load(flags={"cluster_dns_upstreams": upstream}, environ={})
+
+
 @pytest.mark.parametrize(
     ("flags", "environ", "words"),
     [
@@ -99,6 +135,8 @@ def test_allowed_hosts_and_origins_from_file_and_env(tmp_path: Path) -> None:
         pytest.param({"leader_lease": "1"}, {}, ["leader_lease", "at least 2"], id="lease-1"),
         pytest.param({}, {"MCP_LEADER_LEASE": "soon"}, ["leader_lease"], id="lease-env"),
         pytest.param({"allowed_hosts": "a.lan:80"}, {}, ["allowed_hosts"], id="host-with-port"),
+        pytest.param({"cluster_domain": "a_b.local"}, {}, ["cluster_domain"], id="domain"),
+        pytest.param({}, {"MCP_CLUSTER_DOMAIN": ""}, ["MCP_CLUSTER_DOMAIN"], id="domain-empty"),
         pytest.param({"allowed_origins": "localhost:3000"}, {}, ["allowed_origins"], id="origin"),
         pytest.param(
             {"allowed_origins": "http://a.example/app"}, {}, ["allowed_origins"], id="origin-path"
