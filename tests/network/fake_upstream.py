@@ -58,15 +58,28 @@ class FakeUpstream:
 async def serving(upstream: FakeUpstream | None = None) -> AsyncIterator[FakeUpstream]:
     """`upstream` (a well-behaved one by default) answering until the block ends."""
     upstream = upstream or FakeUpstream()
+    udp, listeners = await _bind_both()
+    upstream.port = udp.getsockname()[1]
     async with trio.open_nursery() as nursery:
-        udp = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        await udp.bind(("127.0.0.1", 0))
-        upstream.port = udp.getsockname()[1]
-        listeners = await trio.open_tcp_listeners(upstream.port, host="127.0.0.1")
         nursery.start_soon(_serve_udp, upstream, udp)
         nursery.start_soon(trio.serve_listeners, _tcp_handler(upstream), listeners)
         yield upstream
         nursery.cancel_scope.cancel()
+
+
+async def _bind_both(tries: int = 5) -> tuple[trio.socket.SocketType, list[trio.SocketListener]]:
+    """A UDP socket and TCP listeners on one free loopback port: the UDP port found free
+    may be taken for TCP (other tests bind too), so another is tried."""
+    for attempt in range(tries):
+        udp = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        await udp.bind(("127.0.0.1", 0))
+        try:
+            return udp, await trio.open_tcp_listeners(udp.getsockname()[1], host="127.0.0.1")
+        except OSError:
+            udp.close()
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def _serve_udp(upstream: FakeUpstream, udp: trio.socket.SocketType) -> None:
