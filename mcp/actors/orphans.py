@@ -15,6 +15,11 @@ which takes it back, unless the object already has a container under its own nam
 it is a second workload for one object, and removed with an event. One made for an object
 that no longer exists under that uid is an orphan.
 
+A Pod's containers (its infra container and each attempt of each of its containers,
+labelled `io.kubernetes.pod.*` as the kubelet's were) are its Pod's while the cache holds
+a Pod of that namespace, name and uid; which attempts to keep is the Pod's reconciler's
+business. Once no such Pod exists they are orphans.
+
 Containers without mcp's labels, or with another cluster's, are never listed, so
 never touched.
 """
@@ -27,8 +32,10 @@ from mcp import logs
 from mcp.cache import Cache
 from mcp.errors import RuntimeRejected, RuntimeUnavailable
 from mcp.events import Recorder
+from mcp.kinds import core
 from mcp.model import LABEL_NAME, Container, Observed, docker_name
 from mcp.runtime import Runtime
+from mcp.sandbox import LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID
 
 log = logs.get(actor="orphans")
 
@@ -43,6 +50,10 @@ def unclaimed(cache: Cache, listed: list[Observed]) -> list[tuple[Observed, Cont
     }
     found: list[tuple[Observed, Container | None]] = []
     for container in listed:
+        if LABEL_POD_UID in container.labels:
+            if not _pod_exists(cache, container.labels):
+                found.append((container, None))
+            continue
         name = container.labels.get(LABEL_NAME)
         obj = cache.objects.get(name) if name is not None else None
         if obj is None:
@@ -55,6 +66,14 @@ def unclaimed(cache: Cache, listed: list[Observed]) -> list[tuple[Observed, Cont
             found.append((container, obj))  # renamed, and the object has another
         # else: renamed, and the object has none: its actor takes it back
     return found
+
+
+def _pod_exists(cache: Cache, labels: dict[str, str]) -> bool:
+    """Whether the cache holds the Pod a container's labels name, that very incarnation."""
+    stored = cache.kube.get(
+        core.POD, labels.get(LABEL_POD_NAMESPACE, ""), labels.get(LABEL_POD_NAME, "")
+    )
+    return stored is not None and stored.obj["metadata"].get("uid") == labels[LABEL_POD_UID]
 
 
 async def sweep(
