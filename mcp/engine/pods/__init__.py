@@ -1,0 +1,9 @@
+"""The Pod engine: what the kubelet does for a Pod, on Docker.
+
+    conditions   the verdicts read off v1 container statuses: phase, conditions, QoS
+                 class, restart rules (`conditions.get_phase` and friends), pure
+
+Ported from the kubelet (pkg/kubelet, pkg/api/v1/pod, pkg/apis/core/v1/helper/qos) with
+the feature gates as they default today; each module names the upstream functions it
+follows.
+"""
