@@ -1,5 +1,8 @@
 """The Pod engine: what the kubelet does for a Pod, on Docker.
 
+    containers   each container's v1 status from its Docker containers, the reason the
+                 engine could not run it and the prober's results
+                 (`containers.container_statuses`, `containers.apply_probes`), pure
     conditions   the verdicts read off v1 container statuses: phase, conditions, QoS
                  class, restart rules (`conditions.get_phase` and friends), pure
 
