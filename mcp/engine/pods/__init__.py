@@ -1,5 +1,7 @@
 """The Pod engine: what the kubelet does for a Pod, on Docker.
 
+    status       the Pod's `status` from one look at Docker (`status.pod_status`) and
+                 the phase the engine acts on (`status.generated_phase`), pure
     containers   each container's v1 status from its Docker containers, the reason the
                  engine could not run it and the prober's results
                  (`containers.container_statuses`, `containers.apply_probes`), pure
