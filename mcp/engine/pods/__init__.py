@@ -1,1 +1,20 @@
-"""A Pod's environment and volume files, computed as the kubelet computes them."""
+"""The Pod engine: what the kubelet does for a Pod, on Docker.
+
+    status         the Pod's `status` from one look at Docker (`status.pod_status`) and
+                   the phase the engine acts on (`status.generated_phase`), pure
+    containers     each container's v1 status from its Docker containers, the reason the
+                   engine could not run it and the prober's results
+                   (`containers.container_statuses`, `containers.apply_probes`), pure
+    conditions     the verdicts read off v1 container statuses: phase, conditions, QoS
+                   class, restart rules (`conditions.get_phase` and friends), pure
+    env            a container's environment (`env.container_env`), pure
+    volumes        the files of configMap, secret, downwardAPI and projected volumes
+                   (`volumes.volume_files`), pure
+    downward       the Pod's fields and resources as env and files read them, pure
+    sources        the ConfigMaps and Secrets those read, from the watch cache
+    atomic_writer  writes a volume's files as the kubelet does (`..data` swapped at once)
+
+Ported from the kubelet (pkg/kubelet, pkg/api/v1/pod, pkg/apis/core/v1/helper/qos,
+pkg/volume) with the feature gates as they default today; each module names the
+upstream functions it follows.
+"""
