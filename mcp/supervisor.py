@@ -199,7 +199,9 @@ async def _serve_actors(
         await actors.start(consume, changes_receive)
         await actors.start(
             functools.partial(api.run, role=role),
-            api.ApiContext(store, cache.keys, cache, metrics, leases=leases),
+            api.ApiContext(
+                store, cache.keys, cache, metrics, leases=leases, node_name=node_name(config)
+            ),
             config,
             shutdown,
         )

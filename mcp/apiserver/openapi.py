@@ -126,6 +126,21 @@ FIELD_VALIDATION = _query(
     "drop (Ignore)",
 )
 FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers own")
+# DeleteOptions as query parameters (they may be in the body instead).
+DELETE_OPTIONS = [
+    _query(
+        "gracePeriodSeconds",
+        {"type": "integer"},
+        "seconds before a pod is deleted (0: at once); a kind without grace ignores it",
+    ),
+    _query(
+        "propagationPolicy",
+        {"type": "string", "enum": ["Foreground", "Background", "Orphan"]},
+        "accepted and checked; mcp collects no dependents yet",
+    ),
+    _query("orphanDependents", BOOLEAN, "deprecated; accepted and checked"),
+]
+DELETE_OPTIONS_REF = {"$ref": f"#/components/schemas/{META}DeleteOptions"}
 # Accepted, and ignored: mcp's calls are bounded by its own deadlines.
 TIMEOUT = _query("timeout", STRING, "accepted and ignored by mcp")
 INCLUDE_OBJECT = _query(
@@ -277,9 +292,9 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             "delete",
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
-            write,
-            # DeleteOptions: decoded, not acted on (nothing in them changes these kinds' fate).
-            {"content": _content({"type": "object"})},
+            [*write, *DELETE_OPTIONS],
+            # gracePeriodSeconds, preconditions and dryRun are acted on.
+            {"content": _content(DELETE_OPTIONS_REF)},
             # The object while its finalizers hold it, else a Status of its deletion.
             {"200": ("OK", {"anyOf": [obj, STATUS_REF]})},
             WRITE_ERRORS,
@@ -292,8 +307,9 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
                 _query("labelSelector", {"type": "string"}, "which objects, by label"),
                 _query("fieldSelector", {"type": "string"}, "which objects, by field"),
                 *write,
+                *DELETE_OPTIONS,
             ],
-            {"content": _content({"type": "object"})},
+            {"content": _content(DELETE_OPTIONS_REF)},
             {"200": ("OK: what was deleted", _ref(schema_name(kind, "List")))},
             WRITE_ERRORS,
         ),

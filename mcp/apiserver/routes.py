@@ -13,7 +13,7 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from quart import Blueprint, Response, current_app, request
@@ -25,6 +25,7 @@ from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import (
     bodies,
+    deletion,
     discovery,
     fieldmanager,
     fieldvalidation,
@@ -61,17 +62,15 @@ LIST_PARAMS = frozenset(
         "includeObject",  # for a Table: None, Metadata (the default) or Object
     }
 )
-DELETE_COLLECTION_PARAMS = frozenset(
-    {
-        "labelSelector",
-        "fieldSelector",
-        "dryRun",
-        "pretty",
-        "timeout",
-        "gracePeriodSeconds",
-        "propagationPolicy",
-    }
-)
+# DeleteOptions as query parameters (the Python client sends them so).
+DELETE_PARAMS = frozenset({"gracePeriodSeconds", "propagationPolicy", "orphanDependents"})
+DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {
+    "labelSelector",
+    "fieldSelector",
+    "dryRun",
+    "pretty",
+    "timeout",
+}
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
 
@@ -179,23 +178,22 @@ def _write_options(extra: frozenset[str] = frozenset()) -> tuple[str, bool]:
     return validation, bool(dry_run)
 
 
-def _delete_options_dry_run(body: str | bytes) -> bool:
-    """Whether a DELETE's JSON `DeleteOptions` body asks for `dryRun: ["All"]`.
+def _delete_options(body: str | bytes) -> deletion.Options:
+    """A DELETE's DeleteOptions, from its JSON body and its query, as kube-apiserver
+    decodes both into one (`handlers/delete.go`). kubectl's `delete --dry-run=server` says
+    dryRun in the body only; `--grace-period` too.
 
-    kubectl's `delete --dry-run=server` says so in the body only, never in the query;
-    kube-apiserver decodes both into one DeleteOptions (`handlers/delete.go`). The rest of
-    the options change nothing for these kinds, and a body that is not JSON is ignored.
+    Raises:
+        KubeError: 400 for options that do not decode or validate.
     """
     try:
-        options = json.loads(body) if body.strip() else {}
+        options = json.loads(body) if body.strip() else None
     except (UnicodeDecodeError, ValueError):
-        return False
-    dry_run = options.get("dryRun") if isinstance(options, dict) else None
-    if not dry_run:
-        return False
-    if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):
-        raise KubeError(400, "dryRun may only be All")
-    return True
+        raise KubeError(400, "the body is not a DeleteOptions object: not JSON") from None
+    try:
+        return deletion.options(options, dict(request.args.items()))
+    except deletion.BadOptions as exc:
+        raise KubeError(400, str(exc)) from None
 
 
 def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
@@ -241,8 +239,8 @@ def _kind(group: str, version: str, resource: str, verb: str) -> Kind:
     raise KubeError(404, "the server could not find the requested resource")
 
 
-def _strategy(kind: Kind) -> storage.Strategy:
-    strategy = storage.STRATEGIES.get(kind.resource)
+def _strategy(strategies: Mapping[str, storage.Strategy], kind: Kind) -> storage.Strategy:
+    strategy = strategies.get(kind.resource)
     if strategy is None:
         raise KubeError(405, f"writes are not supported on {kind.resource} yet")
     return strategy
@@ -261,6 +259,8 @@ def blueprint(
     """The Kubernetes API: discovery, OpenAPI, and every served kind's paths, written once
     for the core group (`/api/v1`) and the named groups (`/apis/<group>/<version>`)."""
     store, keys, cache = ctx.store, ctx.keys, ctx.cache
+    # New Pods go onto the one Node, whose name the process knows without asking Docker.
+    strategies = storage.strategies(node_name=ctx.node_name)
     routes = Blueprint("kubernetes", __name__)
 
     @routes.get("/api")
@@ -359,7 +359,7 @@ def blueprint(
         obj, warnings = await storage.create_object(
             store,
             keys,
-            _strategy(kind),
+            _strategy(strategies, kind),
             namespace or "",
             body,
             duplicates=duplicates,
@@ -390,15 +390,17 @@ def blueprint(
         if request.method == "DELETE":
             _, dry_run = _write_options(DELETE_COLLECTION_PARAMS)
             # DeleteOptions in the body, as for one object's delete.
-            dry_run = _delete_options_dry_run(await request.get_data()) or dry_run
+            options = _delete_options(await request.get_data())
+            dry_run = options.dry_run or dry_run
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
-                _strategy(kind),
+                _strategy(strategies, kind),
                 namespace,
                 label_selector=request.args.get("labelSelector"),
                 field_selector_text=request.args.get("fieldSelector"),
                 dry_run=dry_run,
+                options=options,
             )
             if not dry_run:
                 await visible({"metadata": {"resourceVersion": str(revision)}})
@@ -434,27 +436,32 @@ def blueprint(
                 return Response(stored.raw, 200, content_type="application/json")
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
-            _, dry_run = _write_options()
-            # DeleteOptions: they must decode, as upstream's (a malformed body is a 400);
-            # kubectl's `delete --dry-run=server` says dryRun in them only.
+            _, dry_run = _write_options(DELETE_PARAMS)
+            # DeleteOptions: they must decode, as upstream's (a malformed body is a 400).
             raw_options = await request.get_data()
             if raw_options.strip():
                 await bodies.read()
-            dry_run = _delete_options_dry_run(raw_options) or dry_run
+            options = _delete_options(raw_options)
             deleted, revision = await storage.delete_object(
-                store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
+                store,
+                keys,
+                _strategy(strategies, kind),
+                namespace or "",
+                name,
+                dry_run=options.dry_run or dry_run,
+                options=options,
             )
             if not dry_run:
                 await visible({"metadata": {"resourceVersion": str(revision)}})
             return _json(deleted)
-        strategy = _strategy(kind)
+        strategy = _strategy(strategies, kind)
         # The whole body first, even when the options refuse the request: an answer before
         # it is read can leave the connection waiting on it.
         await request.get_data()
         content_type = (request.mimetype or "").lower()
         validation, dry_run = _write_options(frozenset({"force"} if verb == "patch" else ()))
-        options = "UpdateOptions" if verb == "update" else "PatchOptions"
-        manager, force = _manager(options, apply_patch=content_type == APPLY_PATCH)
+        options_kind = "UpdateOptions" if verb == "update" else "PatchOptions"
+        manager, force = _manager(options_kind, apply_patch=content_type == APPLY_PATCH)
         body, duplicates = await bodies.read_noting_duplicates()
         lease = await lease_for(kind, dry_run)
         status = 200
