@@ -1,8 +1,12 @@
 """The generic storage path: create, get, list, update, patch and delete for any `Kind`.
 
 As kube-apiserver's generic registry store does, one code path serves every kind; what
-differs per kind is data (`Strategy`: its fields, what decoding does to it, its validation
-on create and on update; `Kind.field_selectors`: what a field selector may name). Writes
+differs per kind is data (`Strategy`: its fields, its Go type when it is decoded as Go
+decodes it, its defaults, what the server sets on create and update, its validation on
+create and on update, its grace period on delete; `Kind.field_selectors`: what a field
+selector may name). A delete with a grace period marks the object (its
+`deletionTimestamp` and `deletionGracePeriodSeconds`) and keeps it, as upstream's store
+does (`deletion`); a grace-0 delete, or the last finalizer's removal, removes it. Writes
 are single etcd transactions guarded by the object's mod revision (its `resourceVersion`),
 so a stale update is a 409 Conflict and nothing is half written; a patch re-reads and
 retries when another writer won. `dryRun=All` validates and answers without storing.

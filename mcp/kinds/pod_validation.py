@@ -9,10 +9,11 @@ overhead, OS), validateContainerCommon (name, image, ports, env, envFrom, mounts
 policy, resources, resize policy, security context), probes and lifecycle handlers,
 the pod-only checks and the pod annotations upstream checks.
 
-Refused until mcp has authentication and admission, at the field's path and saying why:
-privileged containers, added capabilities, the host's network, PID and IPC namespaces,
-Windows pods, resource claims (and the volume sources of `pod_volumes`). Affinity and
-topology spread constraints are taken as they are: mcp has one node.
+What mcp refuses until it has authentication and admission, at the field's path and
+saying why, is checked where the field is: `pod_security` (privileged containers, added
+capabilities, the host's network, PID and IPC namespaces, Windows pods), `pod_volumes`
+(hostPath, claims, network storage, tokens) and here (`spec.resourceClaims`).
+Affinity and topology spread constraints are taken as they are: mcp has one node.
 The input is decoded (`apiserver.gojson`) and defaulted (`pod.normalize`). Pure.
 """
 
