@@ -44,7 +44,7 @@ from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
-from mcp.controllers import loop
+from mcp.controllers import loop, pod_deadlines
 from mcp.controllers import namespaces as namespace_controller
 from mcp.engine.decide import BackoffPolicy
 from mcp.kinds import core
@@ -199,7 +199,9 @@ async def _serve_actors(
         await actors.start(consume, changes_receive)
         await actors.start(
             functools.partial(api.run, role=role),
-            api.ApiContext(store, cache.keys, cache, metrics, leases=leases),
+            api.ApiContext(
+                store, cache.keys, cache, metrics, leases=leases, node_name=node_name(config)
+            ),
             config,
             shutdown,
         )
@@ -328,6 +330,10 @@ async def _lead(
                     loop.run,
                     ctx.cache,
                     namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
+                )
+                # Until the engine runs pods, finishes their graceful deletions on time.
+                await nursery.start(
+                    loop.run, ctx.cache, pod_deadlines.controller(ctx.store, ctx.keys, ctx.cache)
                 )
                 await nursery.start(
                     functools.partial(

@@ -473,7 +473,7 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
     ("method", "path", "allow"),
     [
         pytest.param("PUT", "/api/v1/containers", "GET, HEAD, OPTIONS, POST", id="mcp-route"),
-        pytest.param("POST", "/api/v1/pods", "GET", id="kube-read-only-kind"),
+        pytest.param("POST", "/api/v1/pods", "GET", id="kube-all-namespaces-list"),
         pytest.param("DELETE", "/api/v1/nodes/vm/status", "GET, PATCH, PUT", id="kube-status"),
         pytest.param("POST", "/api/v1/nodes", "GET", id="kube-list"),
         # The item route `<resource>/<name>/<subresource>` matches these paths too.
@@ -481,7 +481,7 @@ async def test_a_write_reads_its_object_once_and_answers_a_wait_from_the_cache(
             "PUT", "/api/v1/namespaces/default/configmaps", "DELETE, GET, POST", id="kube-put-list"
         ),
         pytest.param(
-            "PATCH", "/api/v1/namespaces/default/pods", "GET", id="kube-patch-read-only-list"
+            "PATCH", "/api/v1/namespaces/default/pods", "DELETE, GET, POST", id="kube-patch-list"
         ),
         # The all-namespaces path only lists, as kube-apiserver's.
         pytest.param("DELETE", "/api/v1/configmaps", "GET", id="kube-delete-all-namespaces"),
@@ -578,7 +578,7 @@ async def test_options_on_a_kubernetes_path_lists_what_its_document_does(
     client: ApiClient,
 ) -> None:
     response = await client.open("/api/v1/namespaces/default/pods/web", method="OPTIONS", json=None)
-    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Allow"] == "DELETE, GET, PATCH, PUT, HEAD, OPTIONS"
 
 
 async def test_a_kubernetes_refusal_on_an_mcp_path_is_a_problem_not_a_500(

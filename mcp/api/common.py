@@ -55,6 +55,8 @@ class ApiContext:
     renderer: Renderer = field(default_factory=Renderer)
     # The shared lease each expiring resource's writes go on (`events`), by resource.
     leases: Mapping[str, SharedLease] = field(default_factory=dict)
+    # The one Node's name, which new Pods are scheduled onto ("" leaves them unscheduled).
+    node_name: str = ""
 
 
 async def pause_before_retry(attempt: int) -> None:

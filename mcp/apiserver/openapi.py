@@ -126,17 +126,18 @@ FIELD_VALIDATION = _query(
     "drop (Ignore)",
 )
 FORCE = _query("force", BOOLEAN, "apply only: take over fields other managers own")
-# A delete's options: checked, and no different for these kinds (nothing waits on them).
+# A delete's options (they may be in its body instead, as DeleteOptions).
 GRACE_PERIOD = _query(
     "gracePeriodSeconds",
     {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
-    "accepted: these kinds are deleted at once",
+    "seconds before a pod is deleted (0: at once); a kind without grace ignores it",
 )
 PROPAGATION_POLICY = _query(
     "propagationPolicy",
     {"type": "string", "enum": ["Foreground", "Background", "Orphan"]},
-    "accepted: the garbage collector is not there yet",
+    "accepted and checked: mcp collects no dependents yet",
 )
+ORPHAN_DEPENDENTS = _query("orphanDependents", BOOLEAN, "deprecated; accepted and checked")
 # Accepted, and ignored: mcp's calls are bounded by its own deadlines.
 TIMEOUT = _query("timeout", STRING, "accepted and ignored by mcp")
 INCLUDE_OBJECT = _query(
@@ -248,7 +249,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
     whole = {"required": True, "content": _content(obj)}
     write = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, PRETTY, TIMEOUT]
     # DeleteOptions: a delete writes no fields, so it has no manager and validates none.
-    delete = [DRY_RUN, GRACE_PERIOD, PROPAGATION_POLICY, PRETTY, TIMEOUT]
+    delete = [DRY_RUN, GRACE_PERIOD, PROPAGATION_POLICY, ORPHAN_DEPENDENTS, PRETTY, TIMEOUT]
     read = [_query("resourceVersion", VERSION, "at least this version"), INCLUDE_OBJECT, PRETTY]
     ok = {"200": ("OK", obj)}
     # verb: (method, operationId's verb, what it does, parameters, body, answers, errors)
@@ -288,7 +289,7 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
             "delete",
             f"delete a {kind.kind}: the object as deleted, or while it is being deleted",
             delete,
-            # DeleteOptions: decoded, not acted on (nothing in them changes these kinds' fate).
+            # DeleteOptions: gracePeriodSeconds, preconditions and dryRun are acted on.
             {"content": _content({"type": "object"})},
             # The object while its finalizers hold it, else a Status of its deletion.
             {"200": ("OK", {"anyOf": [obj, STATUS_REF]})},

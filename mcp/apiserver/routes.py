@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, cast
 
 from quart import Blueprint, Response, current_app, request
@@ -26,6 +27,7 @@ from mcp.api.common import ApiContext
 from mcp.api.guard import APPLY_PATCH
 from mcp.apiserver import (
     bodies,
+    deletion,
     discovery,
     fieldmanager,
     fieldvalidation,
@@ -68,7 +70,7 @@ LIST_PARAMS = frozenset(
 # A delete's: DeleteOptions' (no field manager, no field validation: a delete writes no
 # fields), as upstream's delete and deletecollection.
 DELETE_PARAMS = frozenset(
-    {"dryRun", "gracePeriodSeconds", "propagationPolicy", "pretty", "timeout"}
+    {"dryRun", "gracePeriodSeconds", "propagationPolicy", "orphanDependents", "pretty", "timeout"}
 )
 DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector"}
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
@@ -185,13 +187,13 @@ def _dry_run() -> bool:
     return bool(dry_run)
 
 
-async def _delete_options(allowed: frozenset[str]) -> bool:
-    """Whether a delete is a dry run (`dryRun=All` in its query or in the DeleteOptions of
-    its body: kubectl's `delete --dry-run=server` says so in the body only), after
-    upstream's checks of its options: a body that decodes to an object (else 400),
-    `gracePeriodSeconds` a whole number (else 400, as the query fails to decode),
-    `propagationPolicy` one upstream knows (else 422, `ValidateDeleteOptions`). Neither
-    changes these kinds' deletes: nothing waits on them.
+async def _delete_options(allowed: frozenset[str]) -> deletion.Options:
+    """A DELETE's DeleteOptions, from its body and its query, as kube-apiserver decodes
+    both into one (`handlers/delete.go`; kubectl's `delete --dry-run=server` and
+    `--grace-period` say so in the body only), after upstream's checks: a body that
+    decodes to an object (else 400), `gracePeriodSeconds` a whole number (else 400, as the
+    query fails to decode), `propagationPolicy` one upstream knows (else 422,
+    `ValidateDeleteOptions`).
     """
     # The whole body first, even when the options refuse the request: an answer before it
     # is read can leave the connection waiting on it.
@@ -209,13 +211,12 @@ async def _delete_options(allowed: frozenset[str]) -> bool:
         message = f'Unsupported value: "{policy}": supported values: {supported}'
         problem = ("propagationPolicy", "FieldValueNotSupported", message)
         raise options_invalid("DeleteOptions", [problem])
-    options = await bodies.read() if raw.strip() else {}
-    if not isinstance(options, dict):
-        raise KubeError(400, "the body of a delete must be a DeleteOptions object")
-    dry_run = options.get("dryRun")
-    if dry_run and (not isinstance(dry_run, list) or any(value != "All" for value in dry_run)):
-        raise KubeError(400, "dryRun may only be All")
-    return bool(dry_run) or _dry_run()
+    body = await bodies.read() if raw.strip() else None
+    try:
+        options = deletion.options(body, dict(request.args.items()))
+    except deletion.BadOptions as exc:
+        raise KubeError(400, str(exc)) from None
+    return replace(options, dry_run=options.dry_run or _dry_run())
 
 
 def _manager(options_kind: str, *, apply_patch: bool = False) -> tuple[str, bool]:
@@ -275,8 +276,8 @@ def _is_collection(
     )
 
 
-def _strategy(kind: Kind) -> storage.Strategy:
-    strategy = storage.STRATEGIES.get(kind.resource)
+def _strategy(strategies: Mapping[str, storage.Strategy], kind: Kind) -> storage.Strategy:
+    strategy = strategies.get(kind.resource)
     if strategy is None:
         raise KubeError(405, f"writes are not supported on {kind.resource} yet")
     return strategy
@@ -295,6 +296,8 @@ def blueprint(
     """The Kubernetes API: discovery, OpenAPI, and every served kind's paths, written once
     for the core group (`/api/v1`) and the named groups (`/apis/<group>/<version>`)."""
     store, keys, cache = ctx.store, ctx.keys, ctx.cache
+    # New Pods go onto the one Node, whose name the process knows without asking Docker.
+    strategies = storage.strategies(node_name=ctx.node_name)
     routes = Blueprint("kubernetes", __name__)
 
     @routes.get("/api")
@@ -394,7 +397,7 @@ def blueprint(
         obj, warnings = await storage.create_object(
             store,
             keys,
-            _strategy(kind),
+            _strategy(strategies, kind),
             namespace or "",
             body,
             duplicates=duplicates,
@@ -425,15 +428,17 @@ def blueprint(
         if request.method == "POST":
             return await create(kind, namespace)
         if request.method == "DELETE":
-            dry_run = await _delete_options(DELETE_COLLECTION_PARAMS)
+            options = await _delete_options(DELETE_COLLECTION_PARAMS)
+            dry_run = options.dry_run
             listed, revision = await storage.delete_collection(
                 store,
                 keys,
-                _strategy(kind),
+                _strategy(strategies, kind),
                 namespace,
                 label_selector=request.args.get("labelSelector"),
                 field_selector_text=request.args.get("fieldSelector"),
                 dry_run=dry_run,
+                options=options,
             )
             if not dry_run:
                 await visible({"metadata": {"resourceVersion": str(revision)}})
@@ -474,21 +479,28 @@ def blueprint(
                 return Response(stored.raw, 200, content_type="application/json")
             return _json(tables.transform(output, kind, stored.obj))
         if verb == "delete":
-            dry_run = await _delete_options(DELETE_PARAMS)
+            options = await _delete_options(DELETE_PARAMS)
+            dry_run = options.dry_run
             deleted, revision = await storage.delete_object(
-                store, keys, _strategy(kind), namespace or "", name, dry_run=dry_run
+                store,
+                keys,
+                _strategy(strategies, kind),
+                namespace or "",
+                name,
+                dry_run=dry_run,
+                options=options,
             )
             if not dry_run:
                 await visible({"metadata": {"resourceVersion": str(revision)}})
             return _json(deleted)
-        strategy = _strategy(kind)
+        strategy = _strategy(strategies, kind)
         # The whole body first, even when the options refuse the request: an answer before
         # it is read can leave the connection waiting on it.
         await request.get_data()
         content_type = (request.mimetype or "").lower()
         validation, dry_run = _write_options(frozenset({"force"} if verb == "patch" else ()))
-        options = "UpdateOptions" if verb == "update" else "PatchOptions"
-        manager, force = _manager(options, apply_patch=content_type == APPLY_PATCH)
+        options_kind = "UpdateOptions" if verb == "update" else "PatchOptions"
+        manager, force = _manager(options_kind, apply_patch=content_type == APPLY_PATCH)
         body, duplicates = await bodies.read_noting_duplicates()
         lease = await lease_for(kind, dry_run)
         status = 200

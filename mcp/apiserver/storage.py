@@ -1,12 +1,15 @@
 """The generic storage path: create, get, list, update, patch and delete for any `Kind`.
 
 As kube-apiserver's generic registry store does, one code path serves every kind; what
-differs per kind is data (`Strategy`: its fields, what decoding does to it, its validation
-on create and on update; `Kind.field_selectors`: what a field selector may name, read by
-`fieldselectors`). Writes are single etcd transactions guarded by the object's mod
-revision (its `resourceVersion`), so a stale update is a 409 Conflict and nothing is half
-written; a patch re-reads and retries when another writer won. `dryRun=All` validates and
-answers without storing.
+differs per kind is data (`Strategy`: its fields, its Go type when it is decoded as Go
+decodes it, its defaults, what the server sets on create and update, its validation on
+create and on update, its grace period on delete; `Kind.field_selectors`: what a field
+selector may name, read by `fieldselectors`). A delete with a grace period marks the object (its
+`deletionTimestamp` and `deletionGracePeriodSeconds`) and keeps it, as upstream's store
+does (`deletion`); a grace-0 delete, or the last finalizer's removal, removes it. Writes
+are single etcd transactions guarded by the object's mod revision (its `resourceVersion`),
+so a stale update is a 409 Conflict and nothing is half written; a patch re-reads and
+retries when another writer won. `dryRun=All` validates and answers without storing.
 """
 
 from __future__ import annotations
@@ -14,23 +17,32 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import trio
 
 from mcp import selectors
-from mcp.apiserver import fieldmanager, fieldselectors, fieldvalidation, objects
+from mcp.apiserver import (
+    deletion,
+    fieldmanager,
+    fieldselectors,
+    fieldvalidation,
+    gojson,
+    objects,
+)
 from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strategic
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, invalid, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, apimachinery, core, node
+from mcp.kinds import Kind, apimachinery, core, node, pod, pod_update, pod_validation
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -51,6 +63,7 @@ SERVER_FIELDS = (
     "deletionGracePeriodSeconds",
 )
 Problems = apimachinery.Problems
+NO_OPTIONS = deletion.Options()
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,10 @@ def _as_sent(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+def _as_created(obj: dict[str, Any], now: str) -> dict[str, Any]:
+    return obj
+
+
 def _metadata_finalizers(obj: dict[str, Any]) -> list[str]:
     return list(obj["metadata"].get("finalizers") or [])
 
@@ -97,12 +114,25 @@ class Strategy:
             (a Secret's `stringData` folded into `data`). Returns a new object.
         item_fields: the fields of the items of a top-level list of objects, so that
             strict decoding looks inside them (`secrets[0].bogus`).
-        prepare_create: what the server sets on a new object (a namespace's phase).
+        go_type: the protobuf message of a kind decoded as its Go type (`gojson`): values
+            of the wrong type refused in Go's words, unknown fields found at any depth,
+            and the object stored as encoding/json prints it. None: `fields` and
+            `item_fields` say what a body may hold.
+        prepare_create: what the server sets on a new object (a namespace's phase), given
+            the object and the time of its creation; may refuse it as an admission plugin
+            would (`apimachinery.Forbidden`).
         prepare_update: what of the stored object an update keeps (`old`, `new` -> the
-            object to store): the fields only the server or a subresource writes.
+            object to store): the fields only the server or a subresource writes. `new`
+            holds the stored object's server-set metadata (its generation) already.
+        prepare_status: the same for a write of the `status` subresource (`new` is the
+            stored object with the status written).
         finalizers: what still holds an object whose deletion was asked for; while any
             remain it stays, with its `deletionTimestamp` set (`being_deleted`).
         being_deleted: the object as it is kept while its finalizers run.
+        grace_period: for a kind deleted gracefully (Pods), upstream's CheckGracefulDelete:
+            the grace period a delete gives the object (the one asked for, or None).
+            A delete then marks it (`deletionTimestamp` in that many seconds) and keeps
+            it; whoever runs it deletes it again, with no grace, once it has stopped.
         protected: names that may not be deleted (the default namespaces).
         status_subresource: whether `status` is written through `/status` only: a write
             of the main resource keeps the stored status, a write of `/status` changes
@@ -119,17 +149,47 @@ class Strategy:
     validate_update: Callable[[dict[str, Any], dict[str, Any]], Problems] = _no_update_rules
     normalize: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     item_fields: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
-    prepare_create: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    go_type: str | None = None
+    prepare_create: Callable[[dict[str, Any], str], dict[str, Any]] = _as_created
     prepare_update: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = _as_sent
+    prepare_status: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = _as_sent
     finalizers: Callable[[dict[str, Any]], list[str]] = _metadata_finalizers
     being_deleted: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    grace_period: Callable[[dict[str, Any], int | None], int] | None = None
     protected: frozenset[str] = frozenset()
     status_subresource: bool = False
     return_deleted_object: bool = False
     name_rule: apimachinery.NameRule = apimachinery.name_is_dns_subdomain
 
 
-STRATEGIES: Mapping[str, Strategy] = {
+def strategies(*, node_name: str = "") -> Mapping[str, Strategy]:
+    """Every writable kind's strategy, by resource. A new Pod is scheduled onto
+    `node_name`, the one Node (the caller knows its name without asking Docker); "" leaves
+    new Pods unscheduled, which is all a caller that creates none needs."""
+    return {**_STRATEGIES, "pods": _pod_strategy(node_name)}
+
+
+def _pod_strategy(node_name: str) -> Strategy:
+    return Strategy(
+        core.POD,
+        pod.POD_FIELDS,
+        pod_validation.validate_pod,
+        validate_update=functools.partial(
+            pod_update.validate_pod_update,
+            diff=functools.partial(gojson.diff, "core.v1.PodSpec"),
+        ),
+        normalize=pod.normalize,
+        go_type=pod.GO_TYPE,
+        prepare_create=functools.partial(pod.prepare_create, node_name=node_name),
+        prepare_update=pod.prepare_update,
+        prepare_status=pod.prepare_status,
+        grace_period=pod.grace_period,
+        status_subresource=True,
+        return_deleted_object=True,  # as pkg/registry/core/pod/storage
+    )
+
+
+_STRATEGIES: Mapping[str, Strategy] = {
     "namespaces": Strategy(
         core.NAMESPACE,
         core.NAMESPACE_FIELDS,
@@ -172,6 +232,7 @@ STRATEGIES: Mapping[str, Strategy] = {
     ),
     "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
 }
+STRATEGIES = strategies()
 
 
 def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
@@ -184,6 +245,33 @@ def _strict_problems(obj: dict[str, Any], strategy: Strategy) -> list[str]:
             if isinstance(item, dict):
                 unknown += [f"{field}[{index}].{f}" for f in sorted(set(item) - known)]
     return unknown
+
+
+# What a kind decoded by `gojson` keeps as it is: TypeMeta, and the metadata the generic
+# path reads and validates for every kind.
+TYPE_AND_OBJECT_META = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def _go_decoded(strategy: Strategy, body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`body` as its Go type decodes it (`gojson.decode`), and its unknown fields' paths,
+    the metadata's included.
+
+    Raises:
+        KubeError: 400 for a value the type cannot hold, in kube-apiserver's words.
+    """
+    assert strategy.go_type is not None  # the caller's check
+    kind = strategy.kind
+    try:
+        obj, unknown = gojson.decode(strategy.go_type, body, keep=TYPE_AND_OBJECT_META)
+    except gojson.GoDecodeError as exc:
+        raise KubeError(
+            400,
+            f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: {exc}',
+        ) from None
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict):
+        unknown = [f"metadata.{f}" for f in sorted(set(metadata) - METADATA_FIELDS)] + unknown
+    return obj, unknown
 
 
 def _list(value: Any) -> list[Any]:
@@ -234,19 +322,22 @@ def prepare(
             f"the body is a {body.get('apiVersion')}/{body.get('kind')}, not a "
             f"{kind.group_version} {kind.kind}",
         )
-    unknown = _strict_problems(body, strategy)
+    if strategy.go_type is not None:
+        obj, unknown = _go_decoded(strategy, body)
+    else:
+        unknown = _strict_problems(body, strategy)
+        obj = _known_fields(body, strategy)
     errors = fieldvalidation.strict_errors(duplicates=duplicates, unknown=unknown)
     if errors and field_validation == fieldvalidation.STRICT:
         raise KubeError(400, fieldvalidation.refusal(errors))
     warnings = errors if field_validation == fieldvalidation.WARN else []
-    obj = _known_fields(body, strategy)
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise invalid(kind, str(name), [("metadata", "must be an object")])
     metadata = {k: v for k, v in metadata.items() if k in METADATA_FIELDS}
-    for omitted in ("labels", "annotations"):  # `omitempty` maps: upstream never stores {}
-        if omitted in metadata and metadata[omitted] in ({}, None):
-            del metadata[omitted]
+    for omitted in ("labels", "annotations", "finalizers", "ownerReferences"):
+        if omitted in metadata and metadata[omitted] in ({}, [], None):
+            del metadata[omitted]  # `omitempty`: upstream never stores an empty one
     generate_name = metadata.get("generateName")
     if (
         name is None
@@ -282,6 +373,8 @@ def prepare(
     # namespace must agree with its object's).
     obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
     obj = strategy.normalize(obj)
+    if strategy.go_type is not None:
+        obj = gojson.encode(strategy.go_type, obj, keep=TYPE_AND_OBJECT_META)
     problems += strategy.validate(obj)
     if problems:
         raise invalid(kind, str(object_name or ""), problems)
@@ -491,8 +584,8 @@ async def create_object(
         await namespace_accepts(
             store, keys, strategy.kind, obj["metadata"]["name"], namespace, cached=cached
         )
-    obj = strategy.prepare_create(obj)
     now = objects.creation_timestamp()
+    obj = _created(strategy, obj, now)
     obj = fieldmanager.updated({}, obj, manager, now=now)
     created = await _store_new(
         store, keys, strategy, namespace, obj, now=now, dry_run=dry_run, lease=lease
@@ -517,7 +610,8 @@ async def _store_new(
     given); None if its name is taken."""
     metadata = obj["metadata"]
     for field in SERVER_FIELDS:
-        metadata.pop(field, None)
+        if field != "generation":  # the kind's, set by `_created`
+            metadata.pop(field, None)
     metadata["uid"] = str(uuid.uuid4())
     metadata["creationTimestamp"] = now
     object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
@@ -530,6 +624,34 @@ async def _store_new(
         return None
     metadata["resourceVersion"] = str(revision)
     return obj
+
+
+def _created(strategy: Strategy, obj: dict[str, Any], now: str) -> dict[str, Any]:
+    """The kind's PrepareForCreate (and its admission plugins') on a new object.
+
+    Raises:
+        KubeError: 403 when an admission rule refuses it.
+    """
+    metadata = obj["metadata"] = dict(obj["metadata"])
+    for field in SERVER_FIELDS:  # the client's say nothing; the kind may set a generation
+        metadata.pop(field, None)
+    try:
+        created = strategy.prepare_create(obj, now)
+    except apimachinery.Forbidden as exc:
+        raise forbidden(strategy.kind, str(obj["metadata"]["name"]), str(exc)) from None
+    if strategy.go_type is not None:
+        return gojson.encode(strategy.go_type, created, keep=TYPE_AND_OBJECT_META)
+    return created
+
+
+def forbidden(kind: Kind, name: str, message: str) -> KubeError:
+    """admission.NewForbidden's answer: `<resource> "<name>" is forbidden: <message>`."""
+    return KubeError(
+        403,
+        f'{kind.resource} "{name}" is forbidden: {message}',
+        details={"name": name, "kind": kind.resource},
+        reason="Forbidden",
+    )
 
 
 def _already_exists(kind: Kind, name: str) -> KubeError:
@@ -550,30 +672,24 @@ async def _write_over(
     new: dict[str, Any],
     *,
     dry_run: bool,
-    as_subresource: bool = False,
     lease: int = 0,
     from_cache: bool = False,
 ) -> dict[str, Any] | None:
     """`new` in place of `current` (stored at `mod_revision`), on `lease` (etcd detaches
     a key written without one); None if it changed meanwhile.
-    `as_subresource`: a write of what the main resource may not change (a namespace's
-    finalizers), so the kind's `prepare_update` does not keep those from `current`.
+    `new` is what is to be stored, its server-set metadata already decided (`updated`,
+    or a controller's `rewrite` of the stored object).
     `from_cache`: `current` is the watch cache's copy; a write that changes nothing is
     then only answered once etcd confirms the copy is current (no transaction checks it).
 
-    An object being deleted whose last finalizer this write removes is deleted by it, as
-    kube-apiserver's store does (`shouldDeleteDuringUpdate`); it may gain no finalizer.
+    An object being deleted whose last finalizer this write removes is deleted by it, if
+    its grace period is over (none, or cut to nothing), as kube-apiserver's store does
+    (`shouldDeleteDuringUpdate`); it may gain no finalizer.
 
     Raises:
         KubeError: 422 for a finalizer added to an object being deleted.
     """
-    if not as_subresource:
-        new = strategy.prepare_update(current, new)
     metadata = new["metadata"]
-    for field in SERVER_FIELDS:
-        metadata.pop(field, None)
-        if field in current["metadata"] and field != "resourceVersion":
-            metadata[field] = current["metadata"][field]
     finished = False
     if metadata.get("deletionTimestamp"):
         added = set(metadata.get("finalizers") or []) - set(
@@ -590,7 +706,11 @@ async def _write_over(
                     )
                 ],
             )
-        finished = not strategy.finalizers(new)
+        finished = (
+            bool(strategy.finalizers(current))
+            and not strategy.finalizers(new)
+            and not current["metadata"].get("deletionGracePeriodSeconds")
+        )
     if dry_run or (not finished and _unchanged(current, new)):
         # As kube-apiserver's etcd3 store: a write that changes nothing is not made, and
         # the object keeps its resourceVersion (a no-op apply, a repeated update).
@@ -750,7 +870,7 @@ async def _read_modify_write(
             if from_cache:
                 return AGAIN  # the cache may be behind the version the client saw
             raise _conflict(strategy.kind, object_key.rpartition("/")[2])
-        new = _scoped(strategy, current, new, subresource)
+        new = updated(strategy, current, new, subresource)
         check_update(strategy, current, new)
         new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
         written = await _write_over(
@@ -767,6 +887,25 @@ async def _read_modify_write(
         return AGAIN if written is None else (written, warnings)
 
     return await _guaranteed_update(store, strategy.kind, object_key, attempt, cached=cached)
+
+
+def updated(
+    strategy: Strategy, current: dict[str, Any], new: dict[str, Any], subresource: str | None
+) -> dict[str, Any]:
+    """What a write of the resource (or of its `subresource`) stores over `current`, before
+    the update is validated, as kube-apiserver's BeforeUpdate: the part of `new` the write
+    may change (`_scoped`), the server's metadata kept from `current`, then the kind's
+    PrepareForUpdate (`prepare_update`, or `prepare_status` for `status`). Returns a new
+    object; `new` (which serves every attempt of a write) is left as it is."""
+    scoped = _scoped(strategy, current, new, subresource)
+    metadata = scoped["metadata"] = dict(scoped["metadata"])
+    for field in SERVER_FIELDS:
+        metadata.pop(field, None)
+        if field in current["metadata"] and field != "resourceVersion":
+            metadata[field] = current["metadata"][field]
+    if subresource == "status":
+        return strategy.prepare_status(current, scoped)
+    return strategy.prepare_update(current, scoped)
 
 
 def _scoped(
@@ -888,8 +1027,9 @@ async def rewrite(
 ) -> dict[str, Any] | None:
     """A controller's write: `change(current)` stored over the current object, retried
     while other writers win. `change` returns None when nothing is to be written. Like a
-    subresource write, it may change what users may not (finalizers, status); an object
-    being deleted is deleted once its last finalizer is gone.
+    subresource write, it may change what users may not (finalizers, status, the server's
+    metadata: it starts from the stored object); an object being deleted is deleted once
+    its last finalizer is gone.
 
     Returns:
         The object written (None: nothing to write, or no such object).
@@ -909,7 +1049,6 @@ async def rewrite(
             found.mod_revision,
             new,
             dry_run=False,
-            as_subresource=True,
         )
         return AGAIN if written is None else written
 
@@ -973,12 +1112,13 @@ async def apply_object(
             raise _conflict(kind, name)
         new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
         if found is None:
+            new = _created(strategy, new, now)
             created = await _store_new(
                 store,
                 keys,
                 strategy,
                 namespace,
-                strategy.prepare_create(new),
+                new,
                 now=now,
                 dry_run=dry_run,
                 lease=lease,
@@ -989,7 +1129,7 @@ async def apply_object(
                 raise _already_exists(kind, name)
             return AGAIN  # created meanwhile: apply to that
         managed = new["metadata"].get("managedFields")
-        new = _scoped(strategy, current, new, subresource)
+        new = updated(strategy, current, new, subresource)
         if managed is not None:  # what the applier now owns, on a subresource too
             new["metadata"]["managedFields"] = managed
         check_update(strategy, current, new)
@@ -1017,16 +1157,21 @@ async def delete_object(
     name: str,
     *,
     dry_run: bool,
+    options: deletion.Options = NO_OPTIONS,
 ) -> tuple[dict[str, Any], int]:
-    """Delete the object: the answer (a `Status` of success naming it, or the object while
-    finalizers hold it) and the revision written (the object's own under `dry_run`).
+    """Delete the object: the answer (a `Status` of success naming it, or the object when
+    the kind answers with it, or while it is kept) and the revision written (the object's
+    own under `dry_run`, or when nothing was written).
 
-    An object with finalizers is not deleted but marked (`deletionTimestamp`, and what its
-    kind shows meanwhile: a namespace is Terminating); whoever owns each finalizer removes
-    it, and the write that removes the last one deletes the object (`_write_over`).
+    What is done is `deletion.decide`'s: an object with finalizers is not deleted but
+    marked (`deletionTimestamp`, and what its kind shows meanwhile: a namespace is
+    Terminating); whoever owns each finalizer removes it, and the write that removes the
+    last one deletes the object (`_write_over`). A kind deleted gracefully (a Pod) is
+    marked with its grace period and kept until a delete with no grace finishes it.
 
     Raises:
-        KubeError: 404 for no such object, 403 for a protected one.
+        KubeError: 404 for no such object, 403 for a protected one, 409 when the
+            `options`' preconditions name another object (or version).
     """
     kind = strategy.kind
     if name in strategy.protected:
@@ -1043,27 +1188,36 @@ async def delete_object(
         if found is None:
             raise not_found(kind.resource, name)
         current, stored_at = found.obj, found.mod_revision
-        held = bool(strategy.finalizers(current))
-        if held:
-            marked = {**strategy.being_deleted(current)}  # `current` stays as it was
-            metadata = marked["metadata"] = dict(marked["metadata"])
-            metadata.setdefault("deletionTimestamp", objects.creation_timestamp())
-            metadata.setdefault("deletionGracePeriodSeconds", 0)
+        failure = deletion.precondition_failure(kind.kind, name, current, options)
+        if failure is not None:
+            raise KubeError(409, failure, details={"name": name, "kind": kind.kind})
+        decision = deletion.decide(
+            current,
+            held=bool(strategy.finalizers(current)),
+            grace_period=strategy.grace_period,
+            being_deleted=strategy.being_deleted,
+            requested=options.grace_period_seconds,
+            now=datetime.now(UTC),
+        )
+        if decision.action == "pending":
+            return _deleted(strategy, current), stored_at
+        if decision.action == "mark":
+            marked = decision.obj
             if dry_run or marked == current:
                 return marked, stored_at
-            del metadata["resourceVersion"]
+            del marked["metadata"]["resourceVersion"]
             operation: Put | Delete = Put(object_key, json.dumps(marked).encode())
         elif dry_run:
-            return _deleted(strategy, current), stored_at
+            return _deleted(strategy, decision.obj), stored_at
         else:
             operation = Delete(object_key)
         revision = await store.txn([Compare(object_key, "mod", stored_at)], [operation])
         if revision is None:
             return AGAIN  # changed meanwhile: decide again on what is there now
-        if held:
-            metadata["resourceVersion"] = str(revision)
+        if decision.action == "mark":
+            marked["metadata"]["resourceVersion"] = str(revision)
             return marked, revision
-        return _deleted(strategy, current), revision
+        return _deleted(strategy, decision.obj), revision
 
     object_key = objects.key(keys, kind, name, namespace)
     return await _guaranteed_update(store, kind, object_key, attempt)
@@ -1078,9 +1232,11 @@ async def delete_collection(
     label_selector: str | None,
     field_selector_text: str | None,
     dry_run: bool,
+    options: deletion.Options = NO_OPTIONS,
 ) -> tuple[dict[str, Any], int]:
     """DELETE of a collection: each selected object deleted as `delete_object` deletes it
-    (finalizers hold theirs), as kube-apiserver's `DeleteCollection` does. Returns the
+    with the same `options` (finalizers hold theirs, grace periods keep pods), as
+    kube-apiserver's `DeleteCollection` does. Returns the
     `<Kind>List` of what was deleted (or marked) and the newest revision written.
     """
     listed = await list_objects(
@@ -1103,6 +1259,7 @@ async def delete_collection(
                 metadata.get("namespace", ""),
                 metadata["name"],
                 dry_run=dry_run,
+                options=options,
             )
         except KubeError as exc:
             if exc.code == 404:  # deleted meanwhile: what was asked

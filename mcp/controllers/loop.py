@@ -2,11 +2,12 @@
 collapse bursts, reconcile one key at a time, retry failures with backoff.
 
 A controller is a reconcile function (`reconcile(key)`: make the world match what the
-cache says about `key`) plus two mappings: which keys a change of the cache concerns
-(`keys_of`), and which keys exist at all (`all_keys`, for the first pass and every
-resync). The loop is level-triggered, as controller-runtime's: a key queued several times
-before its pass gets one pass, and the pass reads the cache as it is then, never the
-change that queued it. A pass that raises is logged with its traceback and retried with
+cache says about `key`; it may answer a delay, controller-runtime's RequeueAfter, for a
+pass due then whatever changes meanwhile) plus two mappings: which keys a change of the
+cache concerns (`keys_of`), and which keys exist at all (`all_keys`, for the first pass
+and every resync). The loop is level-triggered, as controller-runtime's: a key queued
+several times before its pass gets one pass, and the pass reads the cache as it is then,
+never the change that queued it. A pass that raises is logged with its traceback and retried with
 backoff; it never ends the loop. A stream the cache drops or expires is opened again, and
 every key gets a pass (something may have been missed).
 """
@@ -66,7 +67,7 @@ class Queue:
 @dataclass(frozen=True)
 class Controller:
     name: str
-    reconcile: Callable[[str], Awaitable[None]]
+    reconcile: Callable[[str], Awaitable[float | None]]
     keys_of: Callable[[ObjectChange], Iterable[str]]
     all_keys: Callable[[], Iterable[str]]
 
@@ -127,7 +128,7 @@ async def _work(controller: Controller, queue: Queue) -> None:
     while True:
         key = await queue.get()
         try:
-            await controller.reconcile(key)
+            requeue_after = await controller.reconcile(key)
         except Exception as exc:
             backoff = backoffs.setdefault(key, Backoff(base=0.5, cap=30.0))
             delay = backoff.next_delay()
@@ -141,3 +142,5 @@ async def _work(controller: Controller, queue: Queue) -> None:
             queue.add_after(key, delay)
         else:
             backoffs.pop(key, None)
+            if requeue_after is not None:
+                queue.add_after(key, requeue_after)

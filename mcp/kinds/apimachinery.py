@@ -33,6 +33,12 @@ Problems = list[Problem]
 # A ValidateNameFunc: why `name` may not name an object; `prefix` for a generateName.
 NameRule = Callable[[str, bool], list[str]]
 
+
+class Forbidden(Exception):
+    """An admission plugin's refusal of an object, answered 403 as `<resource> "<name>" is
+    forbidden: <the exception's message>`."""
+
+
 # --- field.Error bodies --------------------------------------------------------------------
 
 # Go's strconv.Quote escapes for these; other control characters are \xNN.
@@ -139,10 +145,23 @@ def duplicate(field: str, value: Any, detail: str = "") -> Problem:
     return field, _body(f"Duplicate value: {go_value(value)}", detail)
 
 
+def not_found(field: str, value: Any) -> Problem:
+    """`field.NotFound`: `Not found: "x"`."""
+    return field, f"Not found: {go_value(value)}"
+
+
 def not_supported(field: str, value: Any, supported: Sequence[str]) -> Problem:
     """`field.NotSupported`: `Unsupported value: "x": supported values: "a", "b"`."""
     listed = ", ".join(go_quote(choice) for choice in supported)
     return field, _body(f"Unsupported value: {go_value(value)}", f"supported values: {listed}")
+
+
+def one_of(field: str, value: str, supported: Sequence[str]) -> Problems:
+    """An enum field as upstream checks one: `Required value` when empty, else one of
+    `supported` (`Unsupported value`)."""
+    if not value:
+        return [required(field)]
+    return [] if value in supported else [not_supported(field, value, supported)]
 
 
 def aggregate(problems: Problems) -> str:
@@ -185,6 +204,11 @@ def regex_error(message: str, fmt: str, *examples: str) -> str:
         return f"{message} (regex used for validation is '{fmt}')"
     shown = " or ".join(f"'{example}', " for example in examples)
     return f"{message} (e.g. {shown}regex used for validation is '{fmt}')"
+
+
+def inclusive_range_error(low: int, high: int) -> str:
+    """util/validation's InclusiveRangeError."""
+    return f"must be between {low} and {high}, inclusive"
 
 
 def max_len_error(length: int) -> str:

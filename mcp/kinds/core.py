@@ -19,10 +19,8 @@ import json
 from typing import Any
 
 from mcp import model
-from mcp.kinds import ALL_VERBS, Kind, apimachinery, path_value
+from mcp.kinds import ALL_VERBS, Kind, apimachinery, path_value, pod
 from mcp.kinds.apimachinery import Problems, invalid
-
-READ_VERBS = ("get", "list", "watch")
 
 NAMESPACE = Kind(
     group="",
@@ -61,18 +59,14 @@ NODE = Kind(
     subresources=("status",),
 )
 
-# Pods are listed, never stored yet: no Pod controller runs, so every list is empty. Served
-# read-only because `kubectl describe node` lists the node's pods and gives up on any
-# error but 403; the Pod kind proper (writes, the Docker engine) replaces this.
-POD = Kind(
-    "",
-    "v1",
+# Pods are stored and served as upstream's (`mcp.kinds.pod`); nothing runs them on Docker
+# yet: they stay Pending on the one Node until the engine does.
+POD = _served(
     "pods",
     "Pod",
-    namespaced=True,
     short_names=("po",),
     categories=("all",),
-    verbs=READ_VERBS,
+    subresources=("status",),
     field_selectors=(
         "metadata.name",
         "metadata.namespace",
@@ -85,6 +79,7 @@ POD = Kind(
         "status.podIP",
         "status.nominatedNodeName",
     ),
+    field_value=pod.field_value,
 )
 
 
@@ -367,8 +362,9 @@ NAMESPACE_FINALIZER = "kubernetes"
 ACTIVE, TERMINATING = "Active", "Terminating"
 
 
-def prepare_namespace_create(obj: dict[str, Any]) -> dict[str, Any]:
-    """As upstream's namespace strategy: Active, finalized by the namespace controller."""
+def prepare_namespace_create(obj: dict[str, Any], now: str) -> dict[str, Any]:
+    """As upstream's namespace strategy: Active, finalized by the namespace controller
+    (`now`, the creation time, changes nothing here)."""
     finalizers = [f for f in (obj.get("spec") or {}).get("finalizers") or [] if isinstance(f, str)]
     if NAMESPACE_FINALIZER not in finalizers:
         finalizers.append(NAMESPACE_FINALIZER)

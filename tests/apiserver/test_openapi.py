@@ -63,7 +63,16 @@ def test_a_patchable_kind_offers_field_validation_and_every_patch_type() -> None
         pytest.param("/api/v1/namespaces", {"get", "post"}, id="cluster-collection"),
         pytest.param("/api/v1/nodes/{name}", {"get", "put", "patch"}, id="node-no-delete"),
         pytest.param("/api/v1/nodes/{name}/status", {"get", "put", "patch"}, id="status"),
-        pytest.param("/api/v1/namespaces/{namespace}/pods/{name}", {"get"}, id="read-only"),
+        pytest.param(
+            "/api/v1/namespaces/{namespace}/pods/{name}",
+            {"get", "put", "patch", "delete"},
+            id="pod",
+        ),
+        pytest.param(
+            "/api/v1/namespaces/{namespace}/pods/{name}/status",
+            {"get", "put", "patch"},
+            id="pod-status",
+        ),
     ],
 )
 def test_each_served_operation_is_described(path: str, methods: set[str]) -> None:

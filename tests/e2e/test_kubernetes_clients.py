@@ -104,7 +104,7 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
         ["events", "ev", "v1", "true", "Event", ALL_VERBS],
         ["namespaces", "ns", "v1", "false", "Namespace", ALL_BUT_DELETECOLLECTION],
         ["nodes", "no", "v1", "false", "Node", "get,list,patch,update,watch"],
-        ["pods", "po", "v1", "true", "Pod", "get,list,watch", "all"],
+        ["pods", "po", "v1", "true", "Pod", ALL_VERBS, "all"],
         ["secrets", "v1", "true", "Secret", ALL_VERBS],
         ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_VERBS],
         ["containers", "mcp/v1", "false", "Container", ALL_BUT_DELETECOLLECTION, "all"],

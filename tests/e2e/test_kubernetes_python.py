@@ -9,7 +9,9 @@ apply through it is in test_kubernetes_apply.py.
 
 from __future__ import annotations
 
+import json
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -205,18 +207,113 @@ def test_typed_calls_read_and_label_the_node(core: Any) -> None:
     assert refused.value.status == 405
 
 
-def test_the_typed_api_reads_an_empty_list_of_pods(core: Any, namespace: str) -> None:
-    assert core.list_namespaced_pod(namespace).items == []
-    assert core.list_pod_for_all_namespaces().items == []
+def _pod() -> Any:
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name="p", labels={"app": "py"}),
+        spec=client.V1PodSpec(
+            containers=[
+                client.V1Container(
+                    name="web",
+                    image="nginx:1.27",
+                    ports=[client.V1ContainerPort(container_port=80, name="http")],
+                    resources=client.V1ResourceRequirements(
+                        limits={"cpu": "0.25", "memory": "64Mi"}
+                    ),
+                    readiness_probe=client.V1Probe(http_get=client.V1HTTPGetAction(port=80)),
+                ),
+                client.V1Container(
+                    name="side",
+                    image="busybox:1.36",
+                    command=["sleep", "infinity"],
+                    env=[
+                        client.V1EnvVar(
+                            name="POD",
+                            value_from=client.V1EnvVarSource(
+                                field_ref=client.V1ObjectFieldSelector(field_path="metadata.name")
+                            ),
+                        )
+                    ],
+                    volume_mounts=[client.V1VolumeMount(name="cfg", mount_path="/etc/cfg")],
+                ),
+            ],
+            volumes=[
+                client.V1Volume(name="cfg", config_map=client.V1ConfigMapVolumeSource(name="cfg"))
+            ],
+        ),
+    )
+
+
+def test_the_typed_api_creates_reads_and_deletes_a_pod(core: Any, namespace: str) -> None:
+    created = core.create_namespaced_pod(namespace, _pod())
+    read = core.read_namespaced_pod("p", namespace)
+    pending = core.list_namespaced_pod(namespace, field_selector="status.phase=Pending")
+    running = core.patch_namespaced_pod_status(
+        "p", namespace, {"status": {"phase": "Running", "podIP": "10.1.2.3"}}
+    )
+    status = core.read_namespaced_pod_status("p", namespace)
+    by_ip = core.list_pod_for_all_namespaces(field_selector="status.podIP=10.1.2.3")
+    marked = core.delete_namespaced_pod("p", namespace)  # graceful: kept for its 30 s
+    terminating = core.read_namespaced_pod("p", namespace)
+    forced = core.delete_namespaced_pod("p", namespace, grace_period_seconds=0)
+    with pytest.raises(ApiException) as gone:
+        core.read_namespaced_pod("p", namespace)
+
+    spec = read.spec
+    web, side = spec.containers
+    assert created.metadata.uid == read.metadata.uid
+    assert created.metadata.generation == 1
+    assert (created.status.phase, created.status.qos_class) == ("Pending", "Burstable")
+    assert spec.node_name == socket.gethostname().strip().lower()
+    assert (spec.service_account_name, spec.priority, spec.enable_service_links) == (
+        "default",
+        0,
+        True,
+    )
+    assert (spec.restart_policy, spec.dns_policy, spec.scheduler_name) == (
+        "Always",
+        "ClusterFirst",
+        "default-scheduler",
+    )
+    assert spec.termination_grace_period_seconds == 30
+    assert isinstance(spec.security_context, client.V1PodSecurityContext)
+    assert [t.toleration_seconds for t in spec.tolerations] == [300, 300]
+    assert (web.image_pull_policy, web.termination_message_path) == (
+        "IfNotPresent",
+        "/dev/termination-log",
+    )
+    assert web.ports[0].protocol == "TCP"
+    assert web.resources.limits == {"cpu": "250m", "memory": "64Mi"}
+    assert web.resources.requests == web.resources.limits
+    probe = web.readiness_probe
+    assert (probe.http_get.path, probe.http_get.scheme, probe.period_seconds) == ("/", "HTTP", 10)
+    assert (probe.timeout_seconds, probe.success_threshold, probe.failure_threshold) == (1, 1, 3)
+    assert side.env[0].value_from.field_ref.api_version == "v1"
+    assert spec.volumes[0].config_map.default_mode == 420
+    assert [item.metadata.name for item in pending.items] == ["p"]
+    assert running.status.phase == status.status.phase == "Running"
+    assert status.status.pod_ips[0].ip == "10.1.2.3"
+    assert status.status.qos_class == "Burstable"  # kept: the status write left it out
+    assert [item.metadata.name for item in by_ip.items] == ["p"]
+    assert marked.metadata.deletion_grace_period_seconds == 30
+    assert terminating.metadata.deletion_timestamp is not None
+    assert forced.metadata.deletion_grace_period_seconds == 0
+    assert gone.value.status == 404
+
+
+def test_a_pod_the_server_refuses_is_a_422_naming_the_field(core: Any, namespace: str) -> None:
+    pod = _pod()
+    pod.spec.containers[1].image = None
     with pytest.raises(ApiException) as refused:
-        core.create_namespaced_pod(
-            namespace,
-            client.V1Pod(
-                metadata=client.V1ObjectMeta(name="p"),
-                spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="x")]),
-            ),
-        )
-    assert refused.value.status == 405
+        core.create_namespaced_pod(namespace, pod)
+    status = json.loads(refused.value.body or "{}")
+    assert refused.value.status == 422
+    assert status["details"]["causes"] == [
+        {
+            "reason": "FieldValueRequired",
+            "message": "Required value",
+            "field": "spec.containers[1].image",
+        }
+    ]
 
 
 def test_the_dynamic_client_finds_configmaps_by_discovery(api_client: Any, namespace: str) -> None:

@@ -1,0 +1,301 @@
+"""Pods over one real `mcp run` shared by the module, as a kubectl user meets them: applied
+and shown with upstream's defaults, Pending on the one Node (nothing runs them on Docker
+yet), refused in upstream's words (or mcp's, for what it refuses until it has admission),
+deleted gracefully (Terminating for their grace period, then gone; at once when forced),
+a namespace being deleted waiting for its pods, `kubectl run` and `explain`.
+
+Each test works in a namespace of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support.launcher import McpLauncher
+from support.polling import wait_until
+
+from e2e.test_kubernetes_clients import kubectl
+
+pytestmark = pytest.mark.e2e
+
+NODE = socket.gethostname().strip().lower()  # the Node's name, as kubelet's (and mcp's)
+WEB = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    ports:
+    - {name: http, containerPort: 80}
+    resources:
+      limits: {cpu: 500m, memory: 128Mi}
+  - name: sidecar
+    image: busybox
+    command: [sleep, infinity]
+    env:
+    - name: NODE
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+    volumeMounts:
+    - {name: scratch, mountPath: /scratch}
+  volumes:
+  - {name: scratch, emptyDir: {}}
+"""
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(shared_launcher: McpLauncher) -> Path:
+    return shared_launcher.data_dir / "kubeconfig"
+
+
+@pytest.fixture
+def ns(kubeconfig: Path) -> str:
+    name = f"po-{secrets.token_hex(4)}"
+    made = kubectl(kubeconfig, "create", "namespace", name)
+    assert made.returncode == 0, made.stderr
+    return name
+
+
+def run(kubeconfig: Path, ns: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return kubectl(kubeconfig, "-n", ns, *args)
+
+
+def ok(kubeconfig: Path, ns: str, *args: str) -> str:
+    done = run(kubeconfig, ns, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def apply(kubeconfig: Path, ns: str, tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    manifest = tmp_path / f"{secrets.token_hex(3)}.yaml"
+    manifest.write_text(text)
+    return run(kubeconfig, ns, "apply", "-f", str(manifest))
+
+
+def refusal(kubeconfig: Path, ns: str, tmp_path: Path, text: str) -> str:
+    """kubectl's words for an apply the server refuses (exit code 1)."""
+    refused = apply(kubeconfig, ns, tmp_path, text)
+    assert refused.returncode == 1, refused.stdout
+    return refused.stderr.strip()
+
+
+def pod(kubeconfig: Path, ns: str, name: str = "web") -> dict[str, Any] | None:
+    shown = run(kubeconfig, ns, "get", "pod", name, "-o", "json")
+    return json.loads(shown.stdout) if shown.returncode == 0 else None
+
+
+def test_an_applied_pod_shows_upstreams_defaults(kubeconfig: Path, ns: str, tmp_path: Path) -> None:
+    applied = apply(kubeconfig, ns, tmp_path, WEB)
+    assert applied.stdout.strip() == "pod/web created", applied.stderr
+    shown = yaml.safe_load(ok(kubeconfig, ns, "get", "pod", "web", "-o", "yaml"))
+    metadata, spec, status = shown["metadata"], shown["spec"], shown["status"]
+    assert metadata["generation"] == 1
+    assert "kubectl.kubernetes.io/last-applied-configuration" in metadata["annotations"]
+    assert {
+        key: spec[key] for key in spec if key not in ("containers", "volumes", "tolerations")
+    } == {
+        "dnsPolicy": "ClusterFirst",
+        "enableServiceLinks": True,
+        "nodeName": NODE,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "priority": 0,
+        "restartPolicy": "Always",
+        "schedulerName": "default-scheduler",
+        "securityContext": {},
+        "serviceAccount": "default",
+        "serviceAccountName": "default",
+        "terminationGracePeriodSeconds": 30,
+    }
+    web, sidecar = spec["containers"]
+    assert web == {
+        "image": "nginx:1.27",
+        "imagePullPolicy": "IfNotPresent",
+        "name": "web",
+        "ports": [{"containerPort": 80, "name": "http", "protocol": "TCP"}],
+        "resources": {
+            "limits": {"cpu": "500m", "memory": "128Mi"},
+            "requests": {"cpu": "500m", "memory": "128Mi"},
+        },
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+    }
+    assert sidecar["imagePullPolicy"] == "Always"  # untagged: latest
+    assert sidecar["resources"] == {}
+    assert sidecar["env"][0]["valueFrom"]["fieldRef"] == {
+        "apiVersion": "v1",
+        "fieldPath": "spec.nodeName",
+    }
+    assert spec["volumes"] == [{"emptyDir": {}, "name": "scratch"}]
+    assert [t["key"] for t in spec["tolerations"]] == [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ]
+    assert status == {"phase": "Pending", "qosClass": "Burstable"}
+
+    again = apply(kubeconfig, ns, tmp_path, WEB)
+    assert again.stdout.strip() == "pod/web unchanged", again.stderr
+    newer = apply(kubeconfig, ns, tmp_path, WEB.replace("nginx:1.27", "nginx:1.28"))
+    assert newer.stdout.strip() == "pod/web configured", newer.stderr
+    changed = pod(kubeconfig, ns) or {}
+    assert changed["spec"]["containers"][0]["image"] == "nginx:1.28"
+    assert changed["metadata"]["generation"] == 2
+    other_port = WEB.replace("containerPort: 80", "containerPort: 81")
+    assert refusal(kubeconfig, ns, tmp_path, other_port).startswith(
+        'The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other '
+    )
+
+
+def test_kubectl_get_shows_it_pending_on_the_node(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    apply(kubeconfig, ns, tmp_path, WEB)
+    header, row = ok(kubeconfig, ns, "get", "pods", "-o", "wide").splitlines()
+    assert header.split() == [
+        "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
+        "READINESS", "GATES",
+    ]  # fmt: skip
+    cells = row.split()
+    assert cells[:4] == ["web", "0/2", "Pending", "0"]
+    assert cells[5:] == ["<none>", NODE, "<none>", "<none>"]
+    selected = ok(
+        kubeconfig, ns, "get", "pods", "--field-selector", f"spec.nodeName={NODE}", "-o", "name"
+    )
+    assert selected.split() == ["pod/web"]
+    pending = ok(
+        kubeconfig, ns, "get", "pods", "--field-selector", "status.phase=Running", "-o", "name"
+    )
+    assert pending.split() == []
+    every = ok(kubeconfig, ns, "get", "all", "-o", "name")
+    assert "pod/web" in every.split()
+
+
+INVALID = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  containers:
+  - name: web
+  - name: web
+    image: nginx:1.27
+    ports: [{containerPort: 0}]
+  restartPolicy: Sometimes
+"""
+
+
+def test_an_invalid_pod_is_refused_in_upstreams_words(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    assert refusal(kubeconfig, ns, tmp_path, INVALID) == (
+        'The Pod "bad" is invalid: \n'
+        "* spec.containers[0].image: Required value\n"
+        "* spec.containers[1].ports[0].containerPort: Required value\n"
+        '* spec.containers[1].name: Duplicate value: "web"\n'
+        '* spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", '
+        '"OnFailure", "Never"'
+    )
+    typo = WEB.replace("    image: nginx:1.27", "    imagee: nginx:1.27")
+    assert 'strict decoding error: unknown field "spec.containers[0].imagee"' in refusal(
+        kubeconfig, ns, tmp_path, typo
+    )
+    assert pod(kubeconfig, ns, "bad") is None
+
+
+PRIVILEGED = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: root}
+spec:
+  containers:
+  - name: root
+    image: busybox:1.36
+    securityContext: {privileged: true}
+"""
+
+
+def test_a_privileged_pod_is_refused_until_mcp_has_admission(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    assert refusal(kubeconfig, ns, tmp_path, PRIVILEGED) == (
+        'The Pod "root" is invalid: spec.containers[0].securityContext.privileged: Forbidden: '
+        "privileged containers are not allowed: mcp has no authentication or admission policy "
+        "yet, and a privileged container is root on the host"
+    )
+    assert pod(kubeconfig, ns, "root") is None
+
+
+def test_a_graceful_delete_leaves_it_terminating_until_forced(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    apply(kubeconfig, ns, tmp_path, WEB)
+    deleted = ok(kubeconfig, ns, "delete", "pod", "web", "--wait=false")
+    assert deleted.strip() == f'pod "web" deleted from {ns} namespace'
+    marked = pod(kubeconfig, ns) or {}
+    assert marked["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert marked["metadata"]["deletionTimestamp"]
+    status = ok(kubeconfig, ns, "get", "pod", "web", "--no-headers").split()[2]
+    assert status == "Terminating"
+    forced = run(kubeconfig, ns, "delete", "pod", "web", "--grace-period=0", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.strip() == f'pod "web" force deleted from {ns} namespace'
+    assert "Immediate deletion does not wait for confirmation" in forced.stderr
+    assert pod(kubeconfig, ns) is None
+
+
+QUICK = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: quick}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: busybox:1.36}]
+"""
+
+
+def test_a_graceful_delete_finishes_when_its_grace_is_over(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    apply(kubeconfig, ns, tmp_path, QUICK)
+    # kubectl waits for the pod to go, which it does when its second is over.
+    deleted = run(kubeconfig, ns, "delete", "pod", "quick", "--timeout=30s")
+    assert deleted.returncode == 0, deleted.stderr
+    assert pod(kubeconfig, ns, "quick") is None
+
+
+def test_a_namespace_being_deleted_waits_for_its_pods(
+    kubeconfig: Path, ns: str, tmp_path: Path
+) -> None:
+    apply(kubeconfig, ns, tmp_path, QUICK)
+    assert ok(kubeconfig, ns, "delete", "namespace", ns, "--wait=false").strip() == (
+        f'namespace "{ns}" deleted'
+    )
+
+    def gone() -> bool:
+        return kubectl(kubeconfig, "get", "namespace", ns).returncode == 1
+
+    wait_until(gone, timeout=30, message="the namespace gone once its pod's grace was over")
+
+
+def test_kubectl_run_and_explain(kubeconfig: Path, ns: str) -> None:
+    made = ok(kubeconfig, ns, "run", "one", "--image=busybox:1.36", "--restart=Never", "--", "true")
+    assert made.strip() == "pod/one created"
+    one = pod(kubeconfig, ns, "one") or {}
+    assert one["spec"]["restartPolicy"] == "Never"
+    assert one["spec"]["containers"][0]["args"] == ["true"]
+    assert one["metadata"]["labels"] == {"run": "one"}
+    explained = kubectl(kubeconfig, "explain", "pod.spec.containers.image")
+    assert explained.returncode == 0, explained.stderr
+    assert "FIELD: image <string>" in explained.stdout
+    assert "Container image name." in explained.stdout
+    fields = kubectl(kubeconfig, "explain", "pod.spec.containers")
+    assert "FIELD: containers <[]Container>" in fields.stdout
