@@ -1,5 +1,8 @@
 """The Pod engine: what the kubelet does for a Pod, on Docker.
 
+    decide         every decision of a pass from one look at the Pod's Docker containers:
+                   sandbox, init containers in order, apps, restarts under back-off,
+                   old attempts, deletion (`decide.decide`), pure
     status         the Pod's `status` from one look at Docker (`status.pod_status`) and
                    the phase the engine acts on (`status.generated_phase`), pure
     containers     each container's v1 status from its Docker containers, the reason the
