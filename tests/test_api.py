@@ -536,6 +536,14 @@ async def test_a_delete_of_every_namespaces_configmaps_deletes_none(
             id="delete-options",
         ),
         pytest.param("configmaps", "gracePeriodSeconds=%2B0&dryRun=All", 200, "", id="collection"),
+        pytest.param("configmaps", "orphanDependents=null", 400, "ParseBool", id="orphan-not-bool"),
+        pytest.param(
+            "configmaps/kept",
+            "orphanDependents=true&propagationPolicy=Orphan",
+            422,
+            "orphanDependents and deletionPropagation cannot be both set",
+            id="orphan-and-policy",
+        ),
     ],
 )
 async def test_a_delete_takes_delete_options(

@@ -29,7 +29,16 @@ PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 
 
 class BadOptions(ValueError):
-    """DeleteOptions that do not decode or validate; the message says why."""
+    """DeleteOptions that do not decode; the message says why (a 400)."""
+
+
+class InvalidOptions(BadOptions):
+    """DeleteOptions that decode but `ValidateDeleteOptions` refuses (a 422 naming the
+    field): `problem` is (field, cause reason, message)."""
+
+    def __init__(self, field: str, reason: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.problem = (field, reason, message)
 
 
 @dataclass(frozen=True)
@@ -77,14 +86,18 @@ def options(body: Any, query: Mapping[str, str]) -> Options:
     policy = query.get("propagationPolicy", body.get("propagationPolicy"))
     orphan = query.get("orphanDependents", body.get("orphanDependents"))
     if policy is not None and orphan is not None:
-        raise BadOptions(
-            f'propagationPolicy: Invalid value: "{policy}": orphanDependents and '
-            "deletionPropagation cannot be both set"
+        raise InvalidOptions(
+            "propagationPolicy",
+            "FieldValueInvalid",
+            f'Invalid value: "{policy}": orphanDependents and deletionPropagation cannot be '
+            "both set",
         )
     if policy is not None and policy not in PROPAGATION_POLICIES:
-        raise BadOptions(
-            f'propagationPolicy: Unsupported value: "{policy}": supported values: '
-            '"Foreground", "Background", "Orphan", "nil"'
+        raise InvalidOptions(
+            "propagationPolicy",
+            "FieldValueNotSupported",
+            f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
+            '"Orphan", "nil"',
         )
     dry_run = body.get("dryRun") or []
     if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):

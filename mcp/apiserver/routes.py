@@ -74,6 +74,10 @@ DELETE_PARAMS = frozenset(
 )
 DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector"}
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+# What Go's strconv.ParseBool reads: a query's boolean that is none of these is a 400.
+GO_BOOLEANS = frozenset(
+    {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
+)
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
 INT64 = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt reads, in base 10
@@ -205,6 +209,9 @@ async def _delete_options(allowed: frozenset[str]) -> deletion.Options:
             raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": invalid syntax')
         if not -(2**63) <= int(grace) < 2**63:
             raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": value out of range')
+    orphan = request.args.get("orphanDependents")
+    if orphan is not None and orphan not in GO_BOOLEANS:
+        raise KubeError(400, f'strconv.ParseBool: parsing "{orphan}": invalid syntax')
     policy = request.args.get("propagationPolicy")
     if policy is not None and policy not in PROPAGATION_POLICIES:
         supported = ", ".join(f'"{known}"' for known in PROPAGATION_POLICIES)
@@ -214,6 +221,8 @@ async def _delete_options(allowed: frozenset[str]) -> deletion.Options:
     body = await bodies.read() if raw.strip() else None
     try:
         options = deletion.options(body, dict(request.args.items()))
+    except deletion.InvalidOptions as exc:
+        raise options_invalid("DeleteOptions", [exc.problem]) from None
     except deletion.BadOptions as exc:
         raise KubeError(400, str(exc)) from None
     return replace(options, dry_run=options.dry_run or _dry_run())
