@@ -244,6 +244,11 @@ class Runtime(Protocol):
         """
         ...
 
+    @property
+    def log_streams_open(self) -> int:
+        """Log streams (`open_logs`) whose reading has not ended yet."""
+        ...
+
     def open_logs(
         self, container: str, query: LogQuery
     ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -580,12 +580,16 @@ class FakeRuntime:
         if self.log_streams_open >= LOG_STREAMS:
             raise RuntimeBusy(f"{LOG_STREAMS} log streams are open on Docker at fake://")
         self.log_streams_open += 1
+        chunks = self._log_chunks(self.containers[key], query)
         try:
-            yield self._log_chunks(self.containers[key], query)
+            yield chunks
         finally:
             self.log_streams_open -= 1
+            await chunks.aclose()  # a reader may leave before the end
 
-    async def _log_chunks(self, container: _FakeContainer, query: LogQuery) -> AsyncIterator[bytes]:
+    async def _log_chunks(
+        self, container: _FakeContainer, query: LogQuery
+    ) -> AsyncGenerator[bytes, None]:
         """As Docker reads its json-file log: the last `tail` entries (both streams), those
         since `since` of the streams asked for, then (following) what comes until it stops."""
         wanted = {
