@@ -717,6 +717,7 @@ class DockerRuntime:
                 "try again when one has ended"
             ) from None
         token = trio.lowlevel.current_trio_token()
+        response: requests.Response | None = None
         started = False
         try:
 
@@ -724,9 +725,10 @@ class DockerRuntime:
                 return self._request_logs(container, query)
 
             try:
-                response, tty = await self._call(logs, about=container)
+                opened, tty = await self._call(logs, about=container)
             except docker.errors.NotFound as exc:
                 raise RuntimeRejected(_explain(exc)) from exc
+            response = opened  # closed below should the thread not start
             pipe = BytePipe(LOG_BUFFER_BYTES)
 
             def done(result: outcome.Outcome[BaseException | None]) -> None:
@@ -737,7 +739,7 @@ class DockerRuntime:
                     token.run_sync_soon(self._log_limiter.release_on_behalf_of, borrower)
 
             trio.lowlevel.start_thread_soon(
-                functools.partial(self._pump_logs, container, response, tty, pipe),
+                functools.partial(self._pump_logs, container, opened, tty, pipe),
                 done,
                 name=f"mcp logs {container}",
             )
@@ -746,11 +748,13 @@ class DockerRuntime:
                 yield LogChunks(pipe)
             finally:
                 pipe.close()
-                _shut(response)  # wakes the thread if it is blocked reading
+                _shut(opened)  # wakes the thread if it is blocked reading
                 with trio.move_on_after(LOG_CLOSE_S, shield=True):
                     await pipe.wait_finished()
         finally:
             if not started:
+                if response is not None:
+                    response.close()
                 self._log_limiter.release_on_behalf_of(borrower)
 
     def _request_logs(self, container: str, query: LogQuery) -> tuple[requests.Response, bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -273,6 +273,44 @@ FAKE_HOST = HostInfo(
     boot_id="00000000-0000-4000-8000-000000000001",
     internal_ip="192.0.2.10",
 )
+
+
+class _FakeLogChunks:
+    """A fake container's log as Docker's json-file driver reads it back: the last `tail`
+    entries (both streams), those since `since` of the streams asked for, then (following)
+    what comes until it stops. A wait for the next chunk may be cut short: nothing is lost."""
+
+    def __init__(self, runtime: FakeRuntime, container: _FakeContainer, query: LogQuery) -> None:
+        self._runtime, self._container, self._query = runtime, container, query
+        self._seen = 0 if query.tail is None else max(0, len(container.log) - query.tail)
+        self._done = False
+
+    def __aiter__(self) -> _FakeLogChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while not self._done:
+            # What changes after this is set on `changed`, even while a chunk is out.
+            changed = self._runtime._logs_changed
+            running = self._container.status in ("running", "paused")
+            new = self._container.log[self._seen :]
+            self._seen += len(new)
+            self._done = not (self._query.follow and running)
+            if chunk := self._shown(new):
+                return chunk
+            if not self._done:
+                await changed.wait()
+        raise StopAsyncIteration
+
+    def _shown(self, entries: list[tuple[datetime, str, bytes]]) -> bytes:
+        query, out = self._query, []
+        for when, stream, data in entries:
+            wanted = query.stdout if stream == "stdout" else query.stderr
+            if not wanted or (query.since is not None and when.timestamp() < query.since):
+                continue
+            stamp = f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond * 1000:09d}Z "
+            out.append(stamp.encode() + data if query.timestamps else data)
+        return b"".join(out)
 
 
 @dataclass
@@ -580,46 +618,10 @@ class FakeRuntime:
         if self.log_streams_open >= LOG_STREAMS:
             raise RuntimeBusy(f"{LOG_STREAMS} log streams are open on Docker at fake://")
         self.log_streams_open += 1
-        chunks = self._log_chunks(self.containers[key], query)
         try:
-            yield chunks
+            yield _FakeLogChunks(self, self.containers[key], query)
         finally:
             self.log_streams_open -= 1
-            await chunks.aclose()  # a reader may leave before the end
-
-    async def _log_chunks(
-        self, container: _FakeContainer, query: LogQuery
-    ) -> AsyncGenerator[bytes, None]:
-        """As Docker reads its json-file log: the last `tail` entries (both streams), those
-        since `since` of the streams asked for, then (following) what comes until it stops."""
-        wanted = {
-            stream for stream, on in (("stdout", query.stdout), ("stderr", query.stderr)) if on
-        }
-
-        def shown(entries: list[tuple[datetime, str, bytes]]) -> bytes:
-            out = []
-            for when, stream, data in entries:
-                if stream not in wanted or (
-                    query.since is not None and when.timestamp() < query.since
-                ):
-                    continue
-                stamp = f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond * 1000:09d}Z "
-                out.append(stamp.encode() + data if query.timestamps else data)
-            return b"".join(out)
-
-        first = 0 if query.tail is None else max(0, len(container.log) - query.tail)
-        seen = first
-        while True:
-            # What changes after this is set on `changed`, even while the chunk is out.
-            changed = self._logs_changed
-            running = container.status in ("running", "paused")
-            new = container.log[seen:]
-            seen += len(new)
-            if chunk := shown(new):
-                yield chunk
-            if not (query.follow and running):
-                return
-            await changed.wait()
 
     async def host_info(self) -> HostInfo:
         self.calls.append("info")

@@ -625,6 +625,28 @@ async def test_a_follow_ends_when_the_container_stops(runtime: Any, name: str) -
     assert b"".join(seen) == b"a\nb\n"
 
 
+async def test_a_wait_for_a_chunk_cut_short_loses_nothing(
+    runtime: Any, name: str, docker_client: docker.DockerClient
+) -> None:
+    """The API looks up from a silent follow now and then (`podlogs.CLOSING_POLL_S`)."""
+    if isinstance(runtime, FakeRuntime):
+        await runtime.create(name, spec=SLEEPER, labels=LABELS)
+        await runtime.start(name)
+    else:
+        spec = ContainerSpec(image=SLEEPER.image, args=["sh", "-c", "sleep 1; echo late"])
+        await runtime.create(name, spec=spec, labels=LABELS)
+        await runtime.start(name)
+    with trio.fail_after(30):
+        async with runtime.open_logs(name, LogQuery(follow=True)) as chunks:
+            with trio.move_on_after(0.3) as waited:
+                await anext(chunks)
+            assert waited.cancelled_caught
+            if isinstance(runtime, FakeRuntime):
+                runtime.write_log(name, "late\n")
+                runtime.exit_by_hand(name)
+            assert b"".join([chunk async for chunk in chunks]) == b"late\n"
+
+
 async def test_leaving_a_follow_ends_it_and_frees_its_slot(runtime: Any, name: str) -> None:
     """More silent follows than the shared limiter has slots (4 here): other calls still
     go through, and leaving each block ends its stream at once."""

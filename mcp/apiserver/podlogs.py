@@ -17,9 +17,10 @@ which has no Docker, answers 503.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
+import trio
 from quart import Blueprint, Response, request
 from quart_schema import hide
 
@@ -39,6 +40,7 @@ PATH = "/api/v1/namespaces/<namespace>/pods/<name>/log"
 # What the path is refused with for anything but GET (go-restful's 405, as `routes`).
 METHOD_NOT_ALLOWED = "the server does not allow this method on the requested resource"
 CONTENT_TYPE = "text/plain"  # LogREST's, exactly
+CLOSING_POLL_S = 1.0  # how soon an open follow ends once mcp shuts down
 # What upstream's 422 names: the options' kind, in the core group.
 LOG_OPTIONS = replace(core.POD, kind="PodLogOptions")
 
@@ -47,7 +49,7 @@ def register(routes: Blueprint, ctx: ApiContext) -> None:
     """Add the log route to the Kubernetes blueprint."""
 
     async def pod_log(namespace: str, name: str) -> Response:
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             raise KubeError(405, METHOD_NOT_ALLOWED)
         unknown = sorted(set(request.args) - logoptions.PARAMETERS)
         if unknown:
@@ -67,8 +69,16 @@ def register(routes: Blueprint, ctx: ApiContext) -> None:
             chosen = logoptions.attempt(
                 pod, container, found.get(container, ()), previous=options.previous
             )
+            if request.method == "HEAD":
+                return _answer(_nothing())  # what a GET would answer, without its stream
             query = logoptions.log_query(options, time.time())
-            body = _stream(runtime, chosen.container_id, query, options.limit_bytes)
+            body = _stream(
+                runtime,
+                chosen.container_id,
+                query,
+                options.limit_bytes,
+                closing=lambda: ctx.cache.closed,
+            )
             await anext(body)  # opened: what fails up to here is answered as a Status
         except logoptions.Refused as exc:
             raise KubeError(400, str(exc)) from None
@@ -112,21 +122,39 @@ async def _nothing() -> AsyncIterator[bytes]:
 
 
 async def _stream(
-    runtime: Runtime, container_id: str, query: LogQuery, limit: int | None
+    runtime: Runtime,
+    container_id: str,
+    query: LogQuery,
+    limit: int | None,
+    *,
+    closing: Callable[[], bool],
 ) -> AsyncIterator[bytes]:
     """The log's chunks, after one empty chunk once the stream is open (the handler takes
-    it, to answer the opening's failures as Statuses), at most `limit` bytes of them."""
+    it, to answer the opening's failures as Statuses), at most `limit` bytes of them; a
+    follow also ends, completely, once `closing()` says mcp is shutting down."""
     left = limit
     async with runtime.open_logs(container_id, query) as chunks:
         yield b""
         try:
-            async for chunk in chunks:
-                if left is not None:
-                    chunk = chunk[:left]
-                    left -= len(chunk)
-                yield chunk
-                if left == 0:
-                    return  # the limit cuts the stream, a follow too
+            while True:
+                # A response's generator cannot start a task to wait for the shutdown: it
+                # looks between chunks, and at least every CLOSING_POLL_S. The scope holds
+                # the wait only, never a yield (its deadline would cancel the caller), and
+                # a wait cut short loses nothing: data is only taken once it is there.
+                chunk: bytes | None = b""
+                with trio.move_on_after(CLOSING_POLL_S):
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    return
+                if chunk:
+                    if left is not None:
+                        chunk = chunk[:left]
+                        left -= len(chunk)
+                    yield chunk
+                    if left == 0:
+                        return  # the limit cuts the stream, a follow too
+                if closing():
+                    return
         except RuntimeUnavailable as exc:
             # The answer has begun: its status is said. It ends here, as upstream's does.
             log.warning("pod_log_broke", docker_container=container_id, error=str(exc))

@@ -34,10 +34,10 @@ def runtime() -> FakeRuntime:
 
 
 async def _client(
-    store: FakeStore, runtime: FakeRuntime | None, node: str
+    store: FakeStore, runtime: FakeRuntime | None, node: str, cache: Cache | None = None
 ) -> AsyncIterator[ApiClient]:
     await ensure_defaults(store, KEYS)
-    cache = Cache(KEYS, core.KINDS)
+    cache = cache or Cache(KEYS, core.KINDS)
     send, receive = trio.open_memory_channel[str](64)
     async with trio.open_nursery() as nursery, receive:
         await nursery.start(watch.run, store, KEYS, cache, send)
@@ -185,12 +185,16 @@ async def test_refusals_in_upstreams_words(
     assert await status_of(await client.get(f"{PODS}/web/log", query_string=query), code) == message
 
 
-async def test_a_missing_pod_and_other_methods(client: ApiClient) -> None:
+async def test_a_missing_pod_and_other_methods(client: ApiClient, runtime: FakeRuntime) -> None:
     assert await status_of(await client.get(f"{PODS}/nope/log"), 404) == 'pods "nope" not found'
-    await make_pod(client, "app")
+    pod = await make_pod(client, "app")
+    await run_attempt(runtime, pod, "app", 0, "x")
     refused = await client.put(f"{PODS}/web/log", json={})
     await status_of(refused, 405)
     assert refused.headers["Allow"] == "GET"
+    head = await client.head(f"{PODS}/web/log", query_string={"follow": "true"})
+    assert head.status_code == 200  # checked as a GET is, and no stream opened for it
+    assert not [call for call in runtime.calls if call.startswith("logs ")]
 
 
 async def test_the_options_are_checked_before_the_pod_is_looked_up(client: ApiClient) -> None:
@@ -218,6 +222,24 @@ async def test_a_follow_streams_until_the_container_stops(
             response = await client.get(f"{PODS}/web/log", query_string={"follow": "true"})
             assert await text(response) == "first\nsecond\n"
     assert runtime.log_streams_open == 0
+
+
+async def test_a_follow_ends_completely_when_mcp_shuts_down(runtime: FakeRuntime) -> None:
+    cache = Cache(KEYS, core.KINDS)
+    async for client in _client(FakeStore(), runtime, "box", cache):
+        pod = await make_pod(client, "app")
+        await run_attempt(runtime, pod, "app", 0, "first")
+
+        async def shut_down_soon() -> None:
+            await trio.sleep(0.2)
+            cache.close()  # what the supervisor does first at shutdown
+
+        with trio.fail_after(10):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(shut_down_soon)
+                response = await client.get(f"{PODS}/web/log", query_string={"follow": "true"})
+                assert await text(response) == "first\n"  # ended, not cut
+        assert runtime.log_streams_open == 0
 
 
 async def test_too_many_streams_are_turned_away(client: ApiClient, runtime: FakeRuntime) -> None:
