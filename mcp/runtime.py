@@ -15,22 +15,35 @@ For Pods it also makes mcp's own Docker objects: the one pod network (a labelled
 checked and never adopted when it is not mcp's), the infra image (built here from
 `infra_image`'s program, never pulled), and infra containers holding a Pod's network
 namespace, which the Pod's app containers join (`create(..., join=<infra id>)`).
+
+A container's log (`open_logs`) is read by a thread of its own for as long as the stream
+lasts (a follow lasts until the container stops), under a limiter of its own
+(`LOG_STREAMS`), so streams never hold the slots other calls need. The thread hands what it
+reads to trio through a bounded `threadpipe.BytePipe`; when the reader leaves, trio shuts
+the response's socket, which ends the thread's blocked read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import http.client
 import ipaddress
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import docker
 import docker.errors
 import docker.types
+import outcome
+import requests
 import requests.exceptions
 import trio
+import urllib3.exceptions
 
 from mcp import host as local_host
 from mcp import infra_image
@@ -61,6 +74,7 @@ from mcp.sandbox import (
     default_gateway,
     pod_network_problem,
 )
+from mcp.threadpipe import BytePipe
 
 T = TypeVar("T")
 
@@ -70,6 +84,18 @@ STOP_TIMEOUT_S = 10  # SIGTERM to SIGKILL, like `docker stop`
 PULL_TIMEOUT_S = 300.0
 PULL_CONCURRENCY = 2
 IMPORT_TIMEOUT_S = 60.0  # importing the infra image: a tarball of a few hundred bytes
+LOG_STREAMS = 32  # log streams open at once, each a thread and a Docker connection
+LOG_READ_BYTES = 64 * 1024
+LOG_BUFFER_BYTES = 256 * 1024  # read from Docker but not yet taken by trio, per stream
+LOG_CLOSE_S = 5.0  # for a stream's thread to end once its socket is shut
+# What reading a log response raises when Docker or the trio side ends it mid-read.
+LOG_READ_ERRORS = (
+    OSError,
+    ValueError,  # http.client, on a chunk header cut short
+    http.client.HTTPException,
+    urllib3.exceptions.HTTPError,
+    requests.exceptions.RequestException,
+)
 # How docker-py reports an engine it cannot reach or that hung up.
 CONNECTION_ERRORS = (requests.exceptions.RequestException, docker.errors.DockerException, OSError)
 # Docker's container events that can change what a reconcile decides (exec_*,
@@ -90,6 +116,28 @@ STATE_CHANGING_EVENTS = frozenset(
         "update",
     }
 )
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """Which part of a container's log to read, as the kubelet's `LogOptions` say it.
+
+    Attributes:
+        tail: only the last this many lines (stdout and stderr together); None: all.
+        since: only what was logged at or after this time (Unix seconds); None: all.
+        timestamps: each line after the time it was logged (RFC 3339, nanoseconds,
+            `2006-01-02T15:04:05.000000000Z `), as the kubelet writes them.
+        follow: then what the container logs, until it stops.
+        stdout: the container's standard output.
+        stderr: its standard error (merged with the output, in the order logged).
+    """
+
+    tail: int | None = None
+    since: float | None = None
+    timestamps: bool = False
+    follow: bool = False
+    stdout: bool = True
+    stderr: bool = True
 
 
 class Runtime(Protocol):
@@ -196,6 +244,27 @@ class Runtime(Protocol):
         """
         ...
 
+    @property
+    def log_streams_open(self) -> int:
+        """Log streams (`open_logs`) whose reading has not ended yet."""
+        ...
+
+    def open_logs(
+        self, container: str, query: LogQuery
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """The log of `container` (a name or an id) as its chunks of bytes, stdout and
+        stderr merged in the order they were logged. Without `follow` the chunks end with
+        what is logged so far; with it, when the container stops. Leaving the block ends
+        the stream, a follow too.
+
+        Raises:
+            RuntimeRejected: no such container, or its log cannot be read (log driver).
+            RuntimeBusy: `LOG_STREAMS` streams are open already.
+            RuntimeUnavailable: the engine did not answer, or (from the chunks) the
+                stream broke.
+        """
+        ...
+
 
 def _observed_from(attrs: dict[str, Any]) -> Observed:
     state = attrs.get("State") or {}
@@ -267,6 +336,8 @@ class DockerRuntime:
         self._metrics = metrics
         # Pulls can take minutes: their own few slots, so they never starve other calls.
         self._pull_limiter = trio.CapacityLimiter(PULL_CONCURRENCY)
+        # A log stream holds its thread for as long as it lasts: slots of their own too.
+        self._log_limiter = trio.CapacityLimiter(LOG_STREAMS)
 
     async def _call(
         self,
@@ -627,6 +698,124 @@ class DockerRuntime:
             # Closing the response wakes the thread blocked reading it, which then ends.
             stream.close()
 
+    @property
+    def log_streams_open(self) -> int:
+        """Log streams whose thread still runs."""
+        return int(self._log_limiter.borrowed_tokens)
+
+    @asynccontextmanager
+    async def open_logs(self, container: str, query: LogQuery) -> AsyncIterator[LogChunks]:
+        """See `Runtime.open_logs`. Opening is one bounded call under the shared limiter
+        (inspect, then the request); the reading thread then holds a slot of
+        `LOG_STREAMS` until it ends, which leaving the block makes it do at once."""
+        borrower = object()  # the stream's slot, held by its thread, not by a task
+        try:
+            self._log_limiter.acquire_on_behalf_of_nowait(borrower)
+        except trio.WouldBlock:
+            raise RuntimeBusy(
+                f"{LOG_STREAMS} log streams are open on Docker at {self.host}: "
+                "try again when one has ended"
+            ) from None
+        token = trio.lowlevel.current_trio_token()
+        response: requests.Response | None = None
+        started = False
+        try:
+
+            def logs() -> tuple[requests.Response, bool]:
+                return self._request_logs(container, query)
+
+            try:
+                opened, tty = await self._call(logs, about=container)
+            except docker.errors.NotFound as exc:
+                raise RuntimeRejected(_explain(exc)) from exc
+            response = opened  # closed below should the thread not start
+            pipe = BytePipe(LOG_BUFFER_BYTES)
+
+            def done(result: outcome.Outcome[BaseException | None]) -> None:
+                # In the thread, as it ends: the stream's slot is free from now on.
+                ended = result.error if isinstance(result, outcome.Error) else result.unwrap()
+                pipe.finish(ended)
+                with contextlib.suppress(trio.RunFinishedError):
+                    token.run_sync_soon(self._log_limiter.release_on_behalf_of, borrower)
+
+            trio.lowlevel.start_thread_soon(
+                functools.partial(self._pump_logs, container, opened, tty, pipe),
+                done,
+                name=f"mcp logs {container}",
+            )
+            started = True
+            try:
+                yield LogChunks(pipe)
+            finally:
+                pipe.close()
+                _shut(opened)  # wakes the thread if it is blocked reading
+                with trio.move_on_after(LOG_CLOSE_S, shield=True):
+                    await pipe.wait_finished()
+        finally:
+            if not started:
+                if response is not None:
+                    response.close()
+                self._log_limiter.release_on_behalf_of(borrower)
+
+    def _request_logs(self, container: str, query: LogQuery) -> tuple[requests.Response, bool]:
+        """In a worker thread: ask Docker for the log; the response and whether the
+        container has a TTY (then its output comes raw, else framed)."""
+        config = self._api.inspect_container(container).get("Config") or {}
+        params: dict[str, str | int] = {
+            "stdout": int(query.stdout),
+            "stderr": int(query.stderr),
+            "timestamps": int(query.timestamps),
+            "follow": int(query.follow),
+            "tail": "all" if query.tail is None else str(query.tail),
+        }
+        if query.since is not None and query.since > 0:
+            params["since"] = f"{query.since:.9f}"  # Docker's <seconds>.<nanoseconds>
+        # docker-py's `logs` would read the framing a byte or a frame at a time, and only
+        # its own way of closing unblocks it: the request is made here, on its session.
+        url = f"{self._api.base_url}/v{self._api.api_version}/containers/"
+        response = self._api.get(
+            url + quote(container, safe="") + "/logs",
+            params=params,
+            stream=True,
+            timeout=SOCKET_TIMEOUT_S,
+        )
+        try:
+            response.raise_for_status()
+        except requests.exceptions.HTTPError as exc:
+            response.close()
+            docker.errors.create_api_error_from_http_exception(exc)  # raises docker's kind
+        # The answer has begun; the body may be silent for as long as the container is.
+        connection = response.raw.connection
+        if connection is not None and connection.sock is not None:
+            connection.sock.settimeout(None)
+        return response, bool(config.get("Tty"))
+
+    def _pump_logs(
+        self, container: str, response: requests.Response, tty: bool, pipe: BytePipe
+    ) -> BaseException | None:
+        """The stream's thread: read until Docker ends the body or trio leaves; return
+        the error to end the chunks with, if the stream broke."""
+        frames = None if tty else Demultiplexer()
+        try:
+            while data := response.raw.read1(LOG_READ_BYTES):
+                if frames is not None:
+                    data = frames.feed(data)
+                if data and not pipe.put(data):
+                    return None  # trio left
+                if frames is not None and frames.error is not None:
+                    return RuntimeUnavailable(
+                        f"Docker at {self.host}: the log of {container}: {frames.error}"
+                    )
+            return None
+        except LOG_READ_ERRORS as exc:
+            if pipe.closed:
+                return None  # the socket was shut from trio's side: the end asked for
+            return RuntimeUnavailable(
+                f"Docker at {self.host}: the log stream of {container} broke: {exc}"
+            )
+        finally:
+            response.close()
+
     async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
         """Every container carrying this control plane's cluster label (and `uid`'s)."""
         wanted = [f"{LABEL_CLUSTER}={cluster_id}"]
@@ -652,6 +841,64 @@ class DockerRuntime:
                 )
             )
         return observed
+
+
+class LogChunks:
+    """The chunks of one open log stream (`DockerRuntime.open_logs`)."""
+
+    def __init__(self, pipe: BytePipe) -> None:
+        self._pipe = pipe
+
+    def __aiter__(self) -> LogChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        data = await self._pipe.receive_some()
+        if not data:
+            raise StopAsyncIteration
+        return data
+
+
+class Demultiplexer:
+    """Docker's framing of a container's output when it has no TTY, undone: every piece
+    comes after an 8-byte header (its stream: 1 stdout, 2 stderr, 3 an error of Docker's;
+    three zero bytes; its length, a big-endian uint32). Output and error come out merged,
+    in the order Docker sent them. Pure."""
+
+    HEADER = 8
+    SYSTEM_ERROR = 3
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.error: str | None = None  # what Docker reported in its own stream, if it did
+
+    def feed(self, data: bytes) -> bytes:
+        """The payloads of the frames `data` completes (a frame cut short waits for the
+        rest); nothing after an error frame."""
+        self._buffer += data
+        payloads = []
+        while self.error is None and len(self._buffer) >= self.HEADER:
+            size = int.from_bytes(self._buffer[4 : self.HEADER], "big")
+            end = self.HEADER + size
+            if len(self._buffer) < end:
+                break
+            payload = bytes(self._buffer[self.HEADER : end])
+            if self._buffer[0] == self.SYSTEM_ERROR:
+                self.error = payload.decode(errors="replace").strip()
+            else:
+                payloads.append(payload)
+            del self._buffer[:end]
+        return b"".join(payloads)
+
+
+def _shut(response: requests.Response) -> None:
+    """Shut the socket of a streamed response, from any thread: a read blocked on it
+    returns at once. (Closing alone would not wake it.)"""
+    connection = response.raw.connection
+    sock = connection.sock if connection is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):  # closed already: the thread is done with it
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _split_reference(image: str) -> tuple[str, str | None]:
@@ -684,6 +931,7 @@ VERDICTS = (
     "driver failed programming external connectivity",
     "is not paused",
     "is paused",
+    "does not support reading",  # a log driver that keeps no log Docker can read back
 )
 
 
@@ -736,12 +984,13 @@ async def open_docker_runtime(
 
     def connect() -> Any:
         # Room in docker-py's pool for every call mcp lets run at once: the limiter's,
-        # the pulls' and the event stream's, so no connection is opened and thrown away.
+        # the pulls', the event stream's and the log streams', so no connection is opened
+        # and thrown away.
         return docker.DockerClient(
             base_url=host,
             version="auto",
             timeout=SOCKET_TIMEOUT_S,
-            max_pool_size=concurrency + PULL_CONCURRENCY + 1,
+            max_pool_size=concurrency + PULL_CONCURRENCY + 1 + LOG_STREAMS,
         )
 
     try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,6 +29,7 @@ from mcp.errors import (
     StoreUnavailable,
 )
 from mcp.model import LABEL_ROLE, ContainerSpec, HostInfo, Observed, Port, format_time
+from mcp.runtime import LOG_STREAMS, LogQuery
 from mcp.sandbox import (
     DEFAULT_DNS,
     ROLE_POD_NETWORK,
@@ -238,6 +240,8 @@ class _FakeContainer:
     join: str | None = None  # the id of the container whose network namespace it shares
     infra: bool = False  # runs mcp's infra program, which exits 0 on SIGTERM
     dns: DnsConfig = DEFAULT_DNS
+    # What it printed, as Docker's json-file driver keeps it: (when, stream, bytes).
+    log: list[tuple[datetime, str, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +275,44 @@ FAKE_HOST = HostInfo(
 )
 
 
+class _FakeLogChunks:
+    """A fake container's log as Docker's json-file driver reads it back: the last `tail`
+    entries (both streams), those since `since` of the streams asked for, then (following)
+    what comes until it stops. A wait for the next chunk may be cut short: nothing is lost."""
+
+    def __init__(self, runtime: FakeRuntime, container: _FakeContainer, query: LogQuery) -> None:
+        self._runtime, self._container, self._query = runtime, container, query
+        self._seen = 0 if query.tail is None else max(0, len(container.log) - query.tail)
+        self._done = False
+
+    def __aiter__(self) -> _FakeLogChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while not self._done:
+            # What changes after this is set on `changed`, even while a chunk is out.
+            changed = self._runtime._logs_changed
+            running = self._container.status in ("running", "paused")
+            new = self._container.log[self._seen :]
+            self._seen += len(new)
+            self._done = not (self._query.follow and running)
+            if chunk := self._shown(new):
+                return chunk
+            if not self._done:
+                await changed.wait()
+        raise StopAsyncIteration
+
+    def _shown(self, entries: list[tuple[datetime, str, bytes]]) -> bytes:
+        query, out = self._query, []
+        for when, stream, data in entries:
+            wanted = query.stdout if stream == "stdout" else query.stderr
+            if not wanted or (query.since is not None and when.timestamp() < query.since):
+                continue
+            stamp = f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond * 1000:09d}Z "
+            out.append(stamp.encode() + data if query.timestamps else data)
+        return b"".join(out)
+
+
 @dataclass
 class FakeRuntime:
     """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
@@ -289,7 +331,10 @@ class FakeRuntime:
     host: HostInfo | None = field(default_factory=lambda: FAKE_HOST)
     networks: dict[str, _FakeNetwork] = field(default_factory=dict)
     infra_images: set[str] = field(default_factory=set)  # images in `images` it built itself
+    log_streams_open: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
+    # Set (and replaced) whenever a log grows or a container stops: followers look again.
+    _logs_changed: trio.Event = field(default_factory=trio.Event)
 
     async def inspect(self, name: str) -> Observed | None:
         self.calls.append(f"inspect {name}")
@@ -506,6 +551,7 @@ class FakeRuntime:
             container.status, container.exit_code = "exited", 0 if container.infra else 143
             container.finished_at = format_time(self.clock())
             container.address = None  # Docker releases the address at the stop
+            self._poke_logs()
 
     async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
         self.calls.append("list" if uid is None else f"list uid={uid}")
@@ -541,6 +587,41 @@ class FakeRuntime:
         for key, container in list(self.containers.items()):
             if name in (key, container.id):  # Docker takes a name or an id
                 del self.containers[key]
+                container.status = "removed"  # its followers end
+                self._poke_logs()
+
+    def _poke_logs(self) -> None:
+        self._logs_changed.set()
+        self._logs_changed = trio.Event()
+
+    def write_log(self, name: str, text: str, *, stream: str = "stdout") -> None:
+        """The container prints `text` on its `stdout` or `stderr`, logged now."""
+        self._get(name).log.append((self.clock(), stream, text.encode()))
+        self._poke_logs()
+
+    def exit_by_hand(self, name: str, code: int = 0) -> None:
+        """The container's process ends on its own with `code`."""
+        container = self._get(name)
+        container.status, container.exit_code = "exited", code
+        container.finished_at = format_time(self.clock())
+        self._poke_logs()
+
+    @asynccontextmanager
+    async def open_logs(
+        self, container: str, query: LogQuery
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        self.calls.append(f"logs {container}")
+        await trio.lowlevel.checkpoint()
+        key = self._key(container)
+        if key not in self.containers:
+            raise RuntimeRejected(f"No such container: {container}")
+        if self.log_streams_open >= LOG_STREAMS:
+            raise RuntimeBusy(f"{LOG_STREAMS} log streams are open on Docker at fake://")
+        self.log_streams_open += 1
+        try:
+            yield _FakeLogChunks(self, self.containers[key], query)
+        finally:
+            self.log_streams_open -= 1
 
     async def host_info(self) -> HostInfo:
         self.calls.append("info")

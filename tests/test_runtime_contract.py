@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import docker
@@ -23,7 +26,7 @@ from mcp.errors import (
     RuntimeUnavailable,
 )
 from mcp.model import ContainerSpec, Port
-from mcp.runtime import open_docker_runtime
+from mcp.runtime import LogQuery, open_docker_runtime
 from mcp.sandbox import DnsConfig
 
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
@@ -524,3 +527,159 @@ async def test_an_infra_container_needs_its_network(runtime: Any, names: Any) ->
     infra = await _infra(runtime, names, f"mcp-contract-absent-{secrets.token_hex(4)}")
     with pytest.raises(RuntimeRejected, match=r"network mcp-contract-absent-\w+ not found"):
         await runtime.start(infra)
+
+
+# --- container logs ------------------------------------------------------------------------
+
+
+async def _printed(runtime: Any, name: str, lines: list[tuple[str, str]]) -> None:
+    """A container that printed `lines` ((stream, text), in this order) and exited."""
+    if isinstance(runtime, FakeRuntime):
+        await runtime.create(name, spec=SLEEPER, labels=LABELS)
+        await runtime.start(name)
+        for stream, text in lines:
+            runtime.write_log(name, f"{text}\n", stream=stream)
+        runtime.exit_by_hand(name)
+        return
+    # A pause between lines: Docker copies stdout and stderr apart, so only time orders them.
+    script = "; ".join(
+        f"echo {text}{' >&2' if stream == 'stderr' else ''}; sleep 0.1" for stream, text in lines
+    )
+    spec = ContainerSpec(image=SLEEPER.image, args=["sh", "-c", script])
+    await runtime.create(name, spec=spec, labels=LABELS)
+    await runtime.start(name)
+    with trio.fail_after(30):
+        while (await runtime.inspect(name)).running:  # noqa: ASYNC110  # Docker's state
+            await trio.sleep(0.1)
+
+
+async def _read(runtime: Any, name: str, query: LogQuery) -> bytes:
+    with trio.fail_after(30):
+        async with runtime.open_logs(name, query) as chunks:
+            return b"".join([chunk async for chunk in chunks])
+
+
+PRINTED = [("stdout", "one"), ("stderr", "two"), ("stdout", "three")]
+
+
+async def test_logs_merge_output_and_errors_in_the_order_logged(runtime: Any, name: str) -> None:
+    await _printed(runtime, name, PRINTED)
+    assert await _read(runtime, name, LogQuery()) == b"one\ntwo\nthree\n"
+    assert await _read(runtime, name, LogQuery(stderr=False)) == b"one\nthree\n"
+    assert await _read(runtime, name, LogQuery(stdout=False)) == b"two\n"
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        pytest.param(2, b"two\nthree\n", id="last-two"),
+        pytest.param(0, b"", id="none"),
+        pytest.param(10, b"one\ntwo\nthree\n", id="more-than-there-are"),
+    ],
+)
+async def test_logs_tail(runtime: Any, name: str, tail: int, expected: bytes) -> None:
+    await _printed(runtime, name, PRINTED)
+    assert await _read(runtime, name, LogQuery(tail=tail)) == expected
+
+
+async def test_logs_since(runtime: Any, name: str) -> None:
+    began = time.time()
+    await _printed(runtime, name, PRINTED)
+    assert await _read(runtime, name, LogQuery(since=began - 3600)) == b"one\ntwo\nthree\n"
+    assert await _read(runtime, name, LogQuery(since=time.time() + 3600)) == b""
+
+
+STAMPED = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (.*)")
+
+
+async def test_logs_with_timestamps_as_the_kubelet_writes_them(runtime: Any, name: str) -> None:
+    began = datetime.now(UTC)
+    await _printed(runtime, name, PRINTED)
+    lines = (await _read(runtime, name, LogQuery(timestamps=True))).splitlines()
+    matched = [STAMPED.fullmatch(line) for line in lines]
+    assert all(matched), lines
+    assert [m.group(2) for m in matched if m] == [b"one", b"two", b"three"]
+    for m in matched:
+        assert m is not None
+        logged = datetime.fromisoformat(m.group(1).decode()[:26] + "+00:00")
+        assert began - timedelta(seconds=5) < logged < datetime.now(UTC) + timedelta(seconds=5)
+
+
+async def test_a_follow_ends_when_the_container_stops(runtime: Any, name: str) -> None:
+    if isinstance(runtime, FakeRuntime):
+        await runtime.create(name, spec=SLEEPER, labels=LABELS)
+        await runtime.start(name)
+        runtime.write_log(name, "a\n")
+    else:
+        spec = ContainerSpec(image=SLEEPER.image, args=["sh", "-c", "echo a; sleep 1; echo b"])
+        await runtime.create(name, spec=spec, labels=LABELS)
+        await runtime.start(name)
+    seen: list[bytes] = []
+    with trio.fail_after(30):
+        async with runtime.open_logs(name, LogQuery(follow=True)) as chunks:
+            async for chunk in chunks:
+                seen.append(chunk)
+                if isinstance(runtime, FakeRuntime) and b"".join(seen) == b"a\n":
+                    runtime.write_log(name, "b\n")
+                    runtime.exit_by_hand(name)
+    assert b"".join(seen) == b"a\nb\n"
+
+
+async def test_a_wait_for_a_chunk_cut_short_loses_nothing(
+    runtime: Any, name: str, docker_client: docker.DockerClient
+) -> None:
+    """The API looks up from a silent follow now and then (`podlogs.CLOSING_POLL_S`)."""
+    if isinstance(runtime, FakeRuntime):
+        await runtime.create(name, spec=SLEEPER, labels=LABELS)
+        await runtime.start(name)
+    else:
+        spec = ContainerSpec(image=SLEEPER.image, args=["sh", "-c", "sleep 1; echo late"])
+        await runtime.create(name, spec=spec, labels=LABELS)
+        await runtime.start(name)
+    with trio.fail_after(30):
+        async with runtime.open_logs(name, LogQuery(follow=True)) as chunks:
+            with trio.move_on_after(0.3) as waited:
+                await anext(chunks)
+            assert waited.cancelled_caught
+            if isinstance(runtime, FakeRuntime):
+                runtime.write_log(name, "late\n")
+                runtime.exit_by_hand(name)
+            assert b"".join([chunk async for chunk in chunks]) == b"late\n"
+
+
+async def test_leaving_a_follow_ends_it_and_frees_its_slot(runtime: Any, name: str) -> None:
+    """More silent follows than the shared limiter has slots (4 here): other calls still
+    go through, and leaving each block ends its stream at once."""
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    await runtime.start(name)
+    opened = trio.Semaphore(0)
+
+    async def follow(cancel_scope: trio.CancelScope) -> None:
+        with cancel_scope:
+            async with runtime.open_logs(name, LogQuery(follow=True)) as chunks:
+                opened.release()
+                async for _ in chunks:
+                    pass  # it prints nothing
+            pytest.fail("a follow of a running container ended by itself")  # pragma: no cover
+
+    scopes = [trio.CancelScope() for _ in range(6)]
+    with trio.fail_after(30):
+        async with trio.open_nursery() as nursery:
+            for scope in scopes:
+                nursery.start_soon(follow, scope)
+            for _ in scopes:
+                await opened.acquire()
+            assert runtime.log_streams_open == 6
+            assert (await runtime.inspect(name)).running  # the shared slots are free
+            left = trio.current_time()
+            for scope in scopes:
+                scope.cancel()
+        assert trio.current_time() - left < 3  # not the LOG_CLOSE_S deadline
+        while runtime.log_streams_open:  # noqa: ASYNC110  # freed as each thread ends
+            await trio.sleep(0.05)
+
+
+async def test_logs_of_a_missing_container_are_rejected(runtime: Any, name: str) -> None:
+    with pytest.raises(RuntimeRejected, match="No such container"):
+        async with runtime.open_logs(name, LogQuery()):
+            pass  # pragma: no cover

@@ -1,8 +1,9 @@
 """The HTTP API actor: quart-trio served by hypercorn.
 
-The API writes desired state to etcd and reads it back; it never calls Docker. The
-routes live in `mcp.api` (`seed` for the original program's calls, `v1` for the
-declarative API); this module builds the app, maps every error through
+The API writes desired state to etcd and reads it back; it calls Docker only to read a
+Pod's log (`apiserver.podlogs`, through the runtime adapter). The routes live in
+`mcp.api` (`seed` for the original program's calls, `v1` for the declarative API) and
+`mcp.apiserver` (the Kubernetes paths); this module builds the app, maps every error through
 `mcp.api.problems`, serves `/openapi.json` (quart-schema, from the same pydantic
 models that validate requests), and routes hypercorn's logs through structlog.
 """
@@ -171,6 +172,11 @@ def create_app(
                 float(len(ctx.cache.subscriptions)),
             ),
         }
+        if ctx.runtime is not None:
+            gauges["mcp_log_streams"] = (
+                "Open streams of container logs (each a thread reading Docker).",
+                float(ctx.runtime.log_streams_open),
+            )
         return Response(
             ctx.metrics.render(gauges), 200, content_type="text/plain; version=0.0.4; charset=utf-8"
         )

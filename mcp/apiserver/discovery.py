@@ -25,6 +25,10 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
+# A subresource's verbs and kind, as kube-apiserver lists them; by default a status's.
+SUBRESOURCE_VERBS = {"log": ["get"]}
+
+
 def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
     """`GET /api/v1` or `/apis/{group}/{version}`: the resources of one group version,
     each subresource as an entry of its own (`namespaces/status`), as kube-apiserver
@@ -52,7 +56,7 @@ def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
                     "singularName": "",
                     "namespaced": kind.namespaced,
                     "kind": kind.kind,
-                    "verbs": ["get", "patch", "update"],
+                    "verbs": SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"]),
                 }
             )
     return {

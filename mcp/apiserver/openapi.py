@@ -3,9 +3,9 @@
 Each group version's document describes every operation the routes (`routes`) serve, and
 no other: a kind's collection (list and watch with their query parameters, create), its
 items (get, replace, patch in the four patch media types, delete), in the namespaced and
-the all-namespaces forms, and the `status` subresource of the kinds that have one, with
-the error answers (`Status`) the routes give. A verb a kind does not serve is left out:
-the routes answer it 405 with an `Allow` header.
+the all-namespaces forms, the `status` subresource of the kinds that have one and a Pod's
+`log` (text), with the error answers (`Status`) the routes give. A verb a kind does not
+serve is left out: the routes answer it 405 with an `Allow` header.
 
 The component schemas of core/v1 are upstream's, copied out of its published document by
 `scripts/gen_openapi_schemas.py` into `openapi_schemas.json` (descriptions for `kubectl
@@ -61,6 +61,7 @@ ERROR_DESCRIPTIONS = {
     "413": "RequestEntityTooLarge",
     "415": "UnsupportedMediaType",
     "422": "Invalid: a field's value is refused",
+    "429": "TooManyRequests: as many log streams are open as mcp reads at once; retry later",
     "503": "ServiceUnavailable: etcd is unreachable; retry after Retry-After",
     "504": "Timeout: a resourceVersion the cache did not reach in time",
 }
@@ -146,6 +147,23 @@ INCLUDE_OBJECT = _query(
     # Read only when a Table is asked for (Accept), as upstream: then anything else is 400.
     "for a Table: what each row's object carries, None, Metadata (the default) or Object",
 )
+
+
+# PodLogOptions, as query parameters of `pods/{name}/log` (`apiserver.podlogs`).
+INT64 = {"type": "integer", "format": "int64"}
+LOG_PARAMETERS = [
+    _query("container", STRING, "the container; may be left out when the Pod has one"),
+    _query("follow", BOOLEAN, "stream what it logs until it stops"),
+    _query("insecureSkipTLSVerifyBackend", BOOLEAN, "accepted: mcp reads Docker directly"),
+    _query("limitBytes", {**INT64, "minimum": 1}, "end the stream after this many bytes"),
+    PRETTY,
+    _query("previous", BOOLEAN, "the attempt before the newest (the last that ended)"),
+    _query("sinceSeconds", {**INT64, "minimum": 1}, "only what was logged this recently"),
+    _query("sinceTime", {"type": "string", "format": "date-time"}, "only what was logged since"),
+    _query("stream", {"type": "string", "enum": ["All", "Stdout", "Stderr"]}, "which stream"),
+    _query("tailLines", {**INT64, "minimum": 0}, "only the last this many lines"),
+    _query("timestamps", BOOLEAN, "each line after its RFC 3339 time, in nanoseconds"),
+]
 
 
 def _selector_parameters(kind: Kind) -> list[dict[str, Any]]:
@@ -348,6 +366,17 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
         paths[f"{prefix}/{{name}}"] = {"parameters": scoped, **item}
     if status:
         paths[f"{prefix}/{{name}}/status"] = {"parameters": scoped, **status}
+    if "log" in kind.subresources:
+        text = {"description": "OK", "content": _content(STRING, "text/plain")}
+        log = _operation(
+            kind,
+            "get",
+            f"read{scope}{kind.kind}Log",
+            f"read the log of a {kind.kind}'s container",
+            parameters=LOG_PARAMETERS,
+            responses={**_responses({}, (*READ_ERRORS, "422", "429")), "200": text},
+        )
+        paths[f"{prefix}/{{name}}/log"] = {"parameters": scoped, "get": log}
     return paths
 
 

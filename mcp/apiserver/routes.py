@@ -32,6 +32,7 @@ from mcp.apiserver import (
     fieldmanager,
     fieldvalidation,
     openapi,
+    podlogs,
     reads,
     storage,
     tables,
@@ -308,6 +309,8 @@ def blueprint(
     # New Pods go onto the one Node, whose name the process knows without asking Docker.
     strategies = storage.strategies(node_name=ctx.node_name)
     routes = Blueprint("kubernetes", __name__)
+    # `pods/<name>/log` by its own route: its static parts win over `<resource>/<name>/<sub>`.
+    podlogs.register(routes, ctx)
 
     @routes.get("/api")
     @hide

@@ -66,7 +66,7 @@ POD = _served(
     "Pod",
     short_names=("po",),
     categories=("all",),
-    subresources=("status",),
+    subresources=("status", "log"),
     field_selectors=(
         "metadata.name",
         "metadata.namespace",

@@ -7,7 +7,7 @@ import pytest
 from mcp.apiserver import discovery
 from mcp.apiserver.status import is_kubernetes_path
 from mcp.kinds import Kind
-from mcp.kinds.core import NAMESPACE
+from mcp.kinds.core import NAMESPACE, POD
 
 DEPLOYMENT = Kind(
     group="apps",
@@ -44,6 +44,19 @@ def test_a_group_lists_its_resources_and_subresources() -> None:
         "deployments/scale",
     ]
     assert listed["resources"][0]["categories"] == ["all"]
+
+
+def test_a_pods_log_is_only_read() -> None:
+    listed = discovery.resource_list("v1", [POD])["resources"]
+    assert [entry for entry in listed if entry["name"] == "pods/log"] == [
+        {
+            "name": "pods/log",
+            "singularName": "",
+            "namespaced": True,
+            "kind": "Pod",
+            "verbs": ["get"],
+        }
+    ]
 
 
 def test_group_list_names_each_group_once() -> None:

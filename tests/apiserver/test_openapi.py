@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mcp.apiserver import openapi
+from mcp.apiserver import logoptions, openapi
 from mcp.apiserver.routes import DELETE_COLLECTION_PARAMS, DELETE_PARAMS, SERVED, WATCH_PARAMS
 from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE, NODE, POD
 
@@ -73,11 +73,20 @@ def test_a_patchable_kind_offers_field_validation_and_every_patch_type() -> None
             {"get", "put", "patch"},
             id="pod-status",
         ),
+        pytest.param("/api/v1/namespaces/{namespace}/pods/{name}/log", {"get"}, id="pod-log"),
     ],
 )
 def test_each_served_operation_is_described(path: str, methods: set[str]) -> None:
     document = openapi.group_version_document("v1", KINDS)
     assert set(document["paths"][path]) - {"parameters"} == methods
+
+
+def test_a_pods_log_is_text_read_with_the_options_the_route_takes() -> None:
+    document = openapi.group_version_document("v1", KINDS)
+    read = document["paths"]["/api/v1/namespaces/{namespace}/pods/{name}/log"]["get"]
+    assert read["operationId"] == "readNamespacedPodLog"
+    assert {p["name"] for p in read["parameters"]} == logoptions.PARAMETERS
+    assert read["responses"]["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
 
 
 def test_list_takes_the_list_and_watch_parameters() -> None:
