@@ -3,12 +3,12 @@
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
 watch actor (reports started once the cache is loaded) -> event writer -> leader
 election (reports started once this process leads or stands by) -> API. The controllers
-(controller, Docker events, orphan sweeper, the node actor: everything that calls Docker)
+(controller, Docker events, orphan sweeper, the node actor: everything that changes Docker)
 run only while this process leads its etcd prefix (`actors/leader.py`); a standby serves
-the API like an API-only replica and drops the watch's changes until it is elected, then
-gives every object a pass, which adopts the running containers as after a restart. The
-event writer (`events.run`) spans every term: the actors queue their events, it writes
-them.
+the API like an API-only replica (exec and attach too: it has Docker) and drops the
+watch's changes until it is elected, then gives every object a pass, which adopts the
+running containers as after a restart. The event writer (`events.run`) spans every term:
+the actors queue their events, it writes them.
 
 Shutdown on the first SIGTERM, SIGINT or SIGHUP: the API stops accepting and drains, waits
 for the controller end early (the cache closes), the watch is cancelled (it closes its
@@ -135,11 +135,12 @@ async def _run_actors(
     # Events expire: the recorder's and the API's writes of them share leases.
     event_lease = SharedLease(store, config.event_ttl)
     leases = {core.EVENT.resource: event_lease}
+    serve = functools.partial(
+        _serve_actors, config, store, cache, metrics, shutdown, leases=leases, cluster_id=cluster_id
+    )
     if runtime is None:
         # An API replica: it serves, and watches etcd for its waits and streams; no Docker.
-        await _serve_actors(
-            config, store, cache, metrics, shutdown, _drop_changes, lambda: "api-only", leases
-        )
+        await serve(_drop_changes, lambda: "api-only")
         return
     # The actors queue their events on the recorder; one writer, under `_control`, writes them.
     events_send, events_receive = trio.open_memory_channel[events.Occurred](events.QUEUE_SIZE)
@@ -170,7 +171,7 @@ async def _run_actors(
         writer=events.Writer(store, keys, lease=event_lease, metrics=metrics),
         occurrences=events_receive,
     )
-    await _serve_actors(config, store, cache, metrics, shutdown, control, lambda: role.name, leases)
+    await serve(control, lambda: role.name, runtime=runtime)
 
 
 async def _serve_actors(
@@ -182,10 +183,15 @@ async def _serve_actors(
     consume: Callable[..., Awaitable[None]],
     role: Callable[[], str],
     leases: Mapping[str, SharedLease],
+    *,
+    cluster_id: str,
+    runtime: DockerRuntime | None = None,
 ) -> None:
     """The watch, what consumes its changes (started with the channel's receive end), and
     the API, until shutdown has wound them down. `role` names this process's part;
-    `leases` are the API's for expiring resources (`ApiContext.leases`)."""
+    `leases` are the API's for expiring resources (`ApiContext.leases`); `runtime` (None on
+    an API-only replica) is what its exec and attach streams reach Docker with, in this
+    cluster's containers. A standby streams too: Docker is shared, leadership is not needed."""
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     # The watch stops first on shutdown: its consumer sees the channel close and winds down.
     watch_scope = trio.CancelScope()
@@ -200,7 +206,14 @@ async def _serve_actors(
         await actors.start(
             functools.partial(api.run, role=role),
             api.ApiContext(
-                store, cache.keys, cache, metrics, leases=leases, node_name=node_name(config)
+                store,
+                cache.keys,
+                cache,
+                metrics,
+                leases=leases,
+                node_name=node_name(config),
+                runtime=runtime,
+                cluster_id=cluster_id,
             ),
             config,
             shutdown,

@@ -29,6 +29,7 @@ from mcp.leases import SharedLease
 from mcp.metrics import Metrics
 from mcp.model import Container, Status, now_iso
 from mcp.registry import Keys
+from mcp.runtime import Runtime
 from mcp.store import Store
 
 log = logs.get(actor="api")
@@ -57,6 +58,10 @@ class ApiContext:
     leases: Mapping[str, SharedLease] = field(default_factory=dict)
     # The one Node's name, which new Pods are scheduled onto ("" leaves them unscheduled).
     node_name: str = ""
+    # Docker, for the streams that reach into a Pod's containers (exec, attach): the one
+    # thing the API calls it for. None on an API-only replica, which has no Docker.
+    runtime: Runtime | None = None
+    cluster_id: str = ""  # whose containers those are (`mcp.cluster`)
 
 
 async def pause_before_retry(attempt: int) -> None:

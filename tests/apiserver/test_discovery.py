@@ -7,7 +7,7 @@ import pytest
 from mcp.apiserver import discovery
 from mcp.apiserver.status import is_kubernetes_path
 from mcp.kinds import Kind
-from mcp.kinds.core import NAMESPACE
+from mcp.kinds.core import NAMESPACE, POD
 
 DEPLOYMENT = Kind(
     group="apps",
@@ -44,6 +44,23 @@ def test_a_group_lists_its_resources_and_subresources() -> None:
         "deployments/scale",
     ]
     assert listed["resources"][0]["categories"] == ["all"]
+
+
+def test_pods_list_their_streaming_subresources_with_their_options_kinds() -> None:
+    listed = {entry["name"]: entry for entry in discovery.resource_list("v1", [POD])["resources"]}
+    assert sorted(listed) == ["pods", "pods/attach", "pods/exec", "pods/status"]
+    assert (listed["pods/status"]["kind"], listed["pods/status"]["verbs"]) == (
+        "Pod",
+        ["get", "patch", "update"],
+    )
+    assert (listed["pods/exec"]["kind"], listed["pods/exec"]["verbs"]) == (
+        "PodExecOptions",
+        ["create", "get"],
+    )
+    assert (listed["pods/attach"]["kind"], listed["pods/attach"]["verbs"]) == (
+        "PodAttachOptions",
+        ["create", "get"],
+    )
 
 
 def test_group_list_names_each_group_once() -> None:
