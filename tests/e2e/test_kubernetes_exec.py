@@ -16,6 +16,7 @@ import os
 import pty
 import secrets
 import select
+import signal
 import struct
 import subprocess
 import termios
@@ -387,3 +388,50 @@ def _set_status(kubeconfig: Path, ns: str, name: str, phase: str) -> None:
         json.dumps(status),
     )
     assert patched.returncode == 0, patched.stderr
+
+
+def test_shutdown_ends_a_session_with_word_of_it(
+    mcp_launcher: McpLauncher,
+    docker_client: docker.DockerClient,
+    busybox_image: str,
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while `kubectl exec -i` waits on its command: kubectl hears that mcp is
+    shutting down and exits, well within the grace period; mcp exits cleanly and the
+    container runs on."""
+    process = mcp_launcher.start()
+    kubeconfig = mcp_launcher.data_dir / "kubeconfig"
+    pod = apply_web(kubeconfig, "default", busybox_image, tmp_path)
+    (cluster,) = mcp_launcher.cluster_ids()
+    ref = PodRef("web", "default", pod["metadata"]["uid"])
+    name = container_name(ref, "app", 0)
+    docker_client.api.create_container(
+        busybox_image,
+        ["sleep", "3600"],
+        name=name,
+        labels=container_labels(ref, "app", cluster_id=cluster),
+    )
+    docker_client.api.start(name)
+    argv = [KUBECTL, "--kubeconfig", str(kubeconfig), "exec", "-i", "web", "-c", "app", "--"]
+    session = subprocess.Popen(
+        [*argv, "cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert session.stdin is not None
+        assert session.stdout is not None
+        session.stdin.write(b"before\n")
+        session.stdin.flush()
+        assert session.stdout.readline() == b"before\n"  # the session is up
+        began = time.monotonic()
+        process.signal(signal.SIGTERM)
+        _, stderr = session.communicate(timeout=20)
+        assert session.returncode == 1
+        assert b"mcp is shutting down" in stderr
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - began < 10  # the grace period
+        assert docker_client.api.inspect_container(name)["State"]["Running"]
+    finally:
+        if session.poll() is None:
+            session.kill()
+        session.communicate()
+        docker_client.api.remove_container(name, force=True)
