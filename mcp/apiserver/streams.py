@@ -57,8 +57,8 @@ POD_PATH = "/api/v1/namespaces/<namespace>/pods/<name>"
 # and close in turn (kube-apiserver waits up to 15 minutes; its reader is as slow as ours).
 FINISH_S = 60.0
 NO_DOCKER = (
-    "this mcp serves the API only (controllers = api-only) and has no Docker to reach the "
-    "Pod's containers: exec and attach through the mcp that runs the controllers"
+    "this mcp is an API-only replica (--controllers none) and has no Docker to reach the "
+    "Pod's containers with: exec and attach through an mcp that runs the controllers"
 )
 SHUTTING_DOWN = "mcp is shutting down: the session ends with it (the process runs on in Docker)"
 WEBSOCKET_BY_GET = "a WebSocket upgrade is a GET (RFC 6455); send exec and attach so"

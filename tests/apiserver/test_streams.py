@@ -333,7 +333,7 @@ async def test_an_api_only_replica_has_no_docker_to_exec_in() -> None:
         await server.pod("web", "app")
         code, body = await refusal(server, server.path("web", "command=ls&stdout=1"))
         assert code == 503
-        assert "api-only" in body["message"]
+        assert "--controllers none" in body["message"]
 
 
 def _ended(logged: list[MutableMapping[str, Any]]) -> bool:
