@@ -197,8 +197,9 @@ class _ClientInput:
     terminal's size, and piped stdin, at once), delivered while it does, discarded after
     (they must still be read, or the client's close would never be seen)."""
 
-    def __init__(self, protocol: str) -> None:
+    def __init__(self, protocol: str, *, stdin: bool) -> None:
         self.protocol = protocol
+        self.stdin = stdin  # whether the request asked for stdin: else the client's is not
         self.process: ProcessStream | None = None
         self._resize = rc.ResizeDecoder()
         self._ready = trio.Event()
@@ -231,6 +232,8 @@ class _ClientInput:
 
     async def _deliver(self, process: ProcessStream, parsed: rc.Data | rc.Closed | None) -> None:
         match parsed:
+            case rc.Data(rc.STDIN, _) | rc.Closed(rc.STDIN) if not self.stdin:
+                pass  # stdin was not asked for: the process has none to write to or close
             case rc.Data(rc.STDIN, data) if data:
                 # The process no longer reading stdin drops what it is sent, as a pipe would.
                 with contextlib.suppress(RuntimeRejected):
@@ -260,7 +263,7 @@ async def _session(
     """One accepted connection's life (see the module); returns once the client closed
     after the exit's Status, or `FINISH_S` later."""
     options = target.options
-    client = _ClientInput(protocol)
+    client = _ClientInput(protocol, stdin=options.stdin)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(client.run)
         # The lowest channel the client reads, empty: the connection is up (the kubelet's).

@@ -372,3 +372,23 @@ async def test_shutdown_ends_a_session_with_a_status(server: Server) -> None:
     assert "mcp is shutting down" in status["message"]
     assert ws.close_code == 1000
     assert server.runtime.processes[-1].closed
+
+
+async def test_a_malformed_close_ends_stdin_as_upstream_ends_its_reader(server: Server) -> None:
+    uid = await server.pod("web", "app")
+    await server.docker_container("web", uid, "app")
+    query = "command=cat&stdin=1&stdout=1"
+    stdin = [rc.frame(rc.STDIN, b"kept\n"), b"\xff", rc.frame(rc.STDIN, b"dropped\n")]
+    with structlog.testing.capture_logs() as logged:
+        _, messages = await session(server, server.path("web", query), send=stdin)
+    assert by_channel(messages) == {1: b"kept\n", 3: rc.success()}
+    assert any(entry["event"] == "stream_protocol_error" for entry in logged)
+
+
+async def test_stdin_not_asked_for_is_not_written(server: Server) -> None:
+    uid = await server.pod("web", "app")
+    await server.docker_container("web", uid, "app")
+    query = [*SH, ("command", "sleep 0.2; echo done"), ("stdout", "1")]
+    stdin = [rc.frame(rc.STDIN, b"ignored\n"), bytes((255, 0))]
+    _, messages = await session(server, server.path("web", query), send=stdin)
+    assert by_channel(messages) == {1: b"done\n", 3: rc.success()}
