@@ -74,6 +74,7 @@ class Cache(Mirror):
         self.closed = False
         self.feed: Feed[Change, Shown] = Feed(RING_CAPACITY)
         self._changed = trio.Event()
+        self._closed = trio.Event()
 
     @property
     def ring(self) -> Ring[Change]:
@@ -92,11 +93,16 @@ class Cache(Mirror):
         """Wait until the cache applies anything new."""
         await self._changed.wait()
 
+    async def wait_closed(self) -> None:
+        """Wait until shutdown closes the cache (what long-lived streams end at)."""
+        await self._closed.wait()
+
     def close(self) -> None:
         """Shutdown: wake every waiter for good (they check `closed` and give up), and end
         every subscription once it has taken what is buffered."""
         self.closed = True
         self._changed.set()
+        self._closed.set()
         self.feed.close()
         self.kube.feed.close()
 

@@ -21,6 +21,10 @@ lasts (a follow lasts until the container stops), under a limiter of its own
 (`LOG_STREAMS`), so streams never hold the slots other calls need. The thread hands what it
 reads to trio through a bounded `threadpipe.BytePipe`; when the reader leaves, trio shuts
 the response's socket, which ends the thread's blocked read.
+Exec and attach (`open_exec`, `open_attach`) hand back a process's standard streams over
+the connection Docker hijacks for them (`process_io`): the API calls that set them up run
+as any other, under the limiter and a deadline; the stream itself takes threads from a
+limiter of its own (`STREAM_THREADS`) and has no deadline.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import functools
 import http.client
 import ipaddress
 import socket
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -46,7 +50,7 @@ import trio
 import urllib3.exceptions
 
 from mcp import host as local_host
-from mcp import infra_image
+from mcp import infra_image, process_io
 from mcp.errors import (
     ImageNotFound,
     NameInUse,
@@ -66,6 +70,7 @@ from mcp.model import (
     Observed,
     Port,
 )
+from mcp.process_io import ProcessStream
 from mcp.sandbox import (
     DEFAULT_DNS,
     ROLE_POD_NETWORK,
@@ -96,6 +101,10 @@ LOG_READ_ERRORS = (
     urllib3.exceptions.HTTPError,
     requests.exceptions.RequestException,
 )
+# Threads for exec and attach streams: each holds one while its process talks (two while a
+# write waits on a process that does not read), apart from the API calls' limiter.
+STREAM_THREADS = 64
+EXIT_POLL_MAX_S = 1.0  # between looks at an exec that closed its output but runs on
 # How docker-py reports an engine it cannot reach or that hung up.
 CONNECTION_ERRORS = (requests.exceptions.RequestException, docker.errors.DockerException, OSError)
 # Docker's container events that can change what a reconcile decides (exec_*,
@@ -265,6 +274,45 @@ class Runtime(Protocol):
         """
         ...
 
+    def open_exec(
+        self,
+        container: str,
+        *,
+        command: Sequence[str],
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+        tty: bool,
+        env: Sequence[str] = (),
+    ) -> AbstractAsyncContextManager[ProcessStream]:
+        """Run `command` in the running `container` (name or id), as `docker exec` does;
+        the block gets its standard streams. Leaving it closes them: the process then lives
+        on or ends as Docker has it (a shell reads end-of-file and exits).
+
+        Args:
+            stdin, stdout, stderr: which of its streams to connect.
+            tty: give it a TTY (its output then comes all as stdout).
+            env: `NAME=value` variables to add to the container's.
+
+        Raises:
+            RuntimeRejected: no such container, or it is not running.
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
+    def open_attach(
+        self, container: str, *, stdin: bool, stdout: bool, stderr: bool
+    ) -> AbstractAsyncContextManager[ProcessStream]:
+        """Attach to the main process of the running `container`, as `docker attach` does
+        (with a TTY when the container has one). Leaving the block detaches; with `stdin`,
+        Docker then closes the process's stdin.
+
+        Raises:
+            RuntimeRejected: no such container, or it is not running.
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
 
 def _observed_from(attrs: dict[str, Any]) -> Observed:
     state = attrs.get("State") or {}
@@ -338,6 +386,8 @@ class DockerRuntime:
         self._pull_limiter = trio.CapacityLimiter(PULL_CONCURRENCY)
         # A log stream holds its thread for as long as it lasts: slots of their own too.
         self._log_limiter = trio.CapacityLimiter(LOG_STREAMS)
+        # Exec and attach streams hold threads for as long as they last: theirs too.
+        self._stream_limiter = trio.CapacityLimiter(STREAM_THREADS)
 
     async def _call(
         self,
@@ -665,6 +715,138 @@ class DockerRuntime:
             system_uuid=system_uuid,
             boot_id=boot_id,
             internal_ip=address,
+        )
+
+    @asynccontextmanager
+    async def open_exec(
+        self,
+        container: str,
+        *,
+        command: Sequence[str],
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+        tty: bool,
+        env: Sequence[str] = (),
+    ) -> AsyncIterator[ProcessStream]:
+        try:
+            created = await self._call(
+                self._api.exec_create,
+                container,
+                list(command),
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                tty=tty,
+                environment=list(env) or None,
+                about=container,
+            )
+            exec_id = str(created["Id"])
+            hijacked = await self._call(
+                self._api.exec_start, exec_id, tty=tty, socket=True, about=container
+            )
+        except docker.errors.NotFound as exc:
+            raise RuntimeRejected(_explain(exc)) from exc
+
+        async def resize(width: int, height: int) -> None:
+            try:
+                await self._call(self._api.exec_resize, exec_id, height=height, width=width)
+            except docker.errors.NotFound as exc:
+                raise RuntimeRejected(_explain(exc)) from exc
+
+        async def exit_code() -> int | None:
+            # The output can end a moment before Docker records the exit; a process that
+            # closed its output and runs on is waited for, one bounded call at a time.
+            pause = 0.01
+            while True:
+                try:
+                    inspected = await self._call(self._api.exec_inspect, exec_id)
+                except docker.errors.NotFound:
+                    return None  # its container is gone, and the exec with it
+                if not inspected.get("Running"):
+                    code = inspected.get("ExitCode")
+                    return None if code is None else int(code)
+                await trio.sleep(pause)
+                pause = min(pause * 2, EXIT_POLL_MAX_S)
+
+        stream = self._process_stream(hijacked, tty=tty, resize=resize, exit_code=exit_code)
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    @asynccontextmanager
+    async def open_attach(
+        self, container: str, *, stdin: bool, stdout: bool, stderr: bool
+    ) -> AsyncIterator[ProcessStream]:
+        try:
+            attrs = await self._call(self._api.inspect_container, container, about=container)
+            if not (attrs.get("State") or {}).get("Running"):
+                raise RuntimeRejected(f"container {container} is not running")
+            # Whether Docker frames the stream is the container's, fixed when it was made.
+            tty = bool((attrs.get("Config") or {}).get("Tty"))
+            params = {"stdin": int(stdin), "stdout": int(stdout), "stderr": int(stderr)}
+            hijacked = await self._call(
+                self._api.attach_socket,
+                container,
+                params={**params, "stream": 1, "logs": 0},
+                about=container,
+            )
+        except docker.errors.NotFound as exc:
+            raise RuntimeRejected(_explain(exc)) from exc
+
+        async def resize(width: int, height: int) -> None:
+            try:
+                await self._call(
+                    self._api.resize, container, height=height, width=width, about=container
+                )
+            except docker.errors.NotFound as exc:
+                raise RuntimeRejected(_explain(exc)) from exc
+
+        async def no_exit_code() -> int | None:
+            return None  # detaching leaves the container running: it has no exit to tell
+
+        stream = self._process_stream(hijacked, tty=tty, resize=resize, exit_code=no_exit_code)
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    def _process_stream(
+        self,
+        hijacked: Any,
+        *,
+        tty: bool,
+        resize: Callable[[int, int], Awaitable[None]],
+        exit_code: Callable[[], Awaitable[int | None]],
+    ) -> process_io.SocketProcessStream:
+        """A stream over the socket docker-py hands back for a hijacked connection (its
+        `SocketIO`, carrying the HTTP response as `_response`). Reads go through the
+        response's buffered reader: it may hold the stream's first bytes, read together
+        with the `101 UPGRADED` headers."""
+        response = getattr(hijacked, "_response", None)
+        buffered = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
+        sock = getattr(hijacked, "_sock", hijacked)
+        if not isinstance(sock, socket.socket):
+            hijacked.close()
+            raise RuntimeRejected(
+                f"mcp streams exec and attach over unix and TCP connections to Docker only, "
+                f"not over {self.host}"
+            )
+        reader = buffered if buffered is not None and hasattr(buffered, "read1") else hijacked
+
+        def release() -> None:
+            if response is not None:
+                response.close()
+
+        return process_io.SocketProcessStream(
+            reader=reader,
+            sock=sock,
+            release=release,
+            tty=tty,
+            limiter=self._stream_limiter,
+            resize=resize,
+            exit_code=exit_code,
         )
 
     async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:

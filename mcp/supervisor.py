@@ -3,12 +3,12 @@
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
 watch actor (reports started once the cache is loaded) -> event writer -> leader
 election (reports started once this process leads or stands by) -> API. The controllers
-(controller, Docker events, orphan sweeper, the node actor: everything that calls Docker)
+(controller, Docker events, orphan sweeper, the node actor: everything that changes Docker)
 run only while this process leads its etcd prefix (`actors/leader.py`); a standby serves
-the API like an API-only replica and drops the watch's changes until it is elected, then
-gives every object a pass, which adopts the running containers as after a restart. The
-event writer (`events.run`) spans every term: the actors queue their events, it writes
-them.
+the API like an API-only replica (exec and attach too: it has Docker) and drops the
+watch's changes until it is elected, then gives every object a pass, which adopts the
+running containers as after a restart. The event writer (`events.run`) spans every term:
+the actors queue their events, it writes them.
 
 Shutdown on the first SIGTERM, SIGINT or SIGHUP: the API stops accepting and drains, waits
 for the controller end early (the cache closes), the watch is cancelled (it closes its
@@ -184,13 +184,14 @@ async def _serve_actors(
     role: Callable[[], str],
     *,
     leases: Mapping[str, SharedLease],
+    cluster_id: str,
     runtime: DockerRuntime | None = None,
-    cluster_id: str = "",
 ) -> None:
     """The watch, what consumes its changes (started with the channel's receive end), and
     the API, until shutdown has wound them down. `role` names this process's part;
-    `leases` are the API's for expiring resources (`ApiContext.leases`); `runtime` is
-    Docker, which the API reads a Pod's log from (none in an API-only replica)."""
+    `leases` are the API's for expiring resources (`ApiContext.leases`); `runtime` (None on
+    an API-only replica) is what its log, exec and attach streams reach Docker with, in
+    this cluster's containers. A standby streams too: Docker is shared, leadership is not needed."""
     changes_send, changes_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
     # The watch stops first on shutdown: its consumer sees the channel close and winds down.
     watch_scope = trio.CancelScope()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 import re
+import shlex
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,7 +20,7 @@ from datetime import UTC, datetime
 
 import trio
 
-from mcp import infra_image
+from mcp import infra_image, stdcopy
 from mcp.errors import (
     Compacted,
     ImageNotFound,
@@ -29,6 +32,7 @@ from mcp.errors import (
     StoreUnavailable,
 )
 from mcp.model import LABEL_ROLE, ContainerSpec, HostInfo, Observed, Port, format_time
+from mcp.process_io import ProcessStream
 from mcp.runtime import LOG_STREAMS, LogQuery
 from mcp.sandbox import (
     DEFAULT_DNS,
@@ -242,6 +246,7 @@ class _FakeContainer:
     dns: DnsConfig = DEFAULT_DNS
     # What it printed, as Docker's json-file driver keeps it: (when, stream, bytes).
     log: list[tuple[datetime, str, bytes]] = field(default_factory=list)
+    tty: bool = False  # made with a TTY (mcp's specs never ask for one; tests set it)
 
 
 @dataclass
@@ -257,6 +262,105 @@ class _FakeNetwork:
 # declares while it runs, and a command fetching `http://localhost:<port>` exits 0 when
 # something in its network namespace listens there, 1 when nothing does.
 LOCAL_FETCH = re.compile(r"http://localhost:(\d+)")
+
+
+# What a fake process understands: its argv, or `sh -c` with statements joined by `;`.
+# `echo WORDS` (`>&2` for stderr), `cat` (stdin to stdout until end-of-file), `stty size`
+# (its TTY's rows and columns), `sleep SECONDS`, `exit N`; anything else is not found, as
+# Docker and busybox say it. With a TTY, output is all stdout, with `\r\n` line ends.
+NOT_IN_PATH = (
+    "OCI runtime exec failed: exec failed: unable to start container process: exec: "
+    '"{command}": executable file not found in $PATH: unknown\r\n'
+)
+
+
+def _statements(argv: Sequence[str]) -> list[list[str]]:
+    if len(argv) >= 3 and argv[0] == "sh" and argv[1] == "-c":
+        return [shlex.split(part) for part in argv[2].split(";") if part.strip()]
+    return [list(argv)]
+
+
+class FakeProcessStream:
+    """`ProcessStream` of a fake process (see above); `sizes` records its resizes."""
+
+    KNOWN = frozenset({"echo", "cat", "stty", "sleep", "exit", "sh"})
+
+    def __init__(self, argv: Sequence[str], *, tty: bool, stdin: bool, exits: bool) -> None:
+        self._tty = tty
+        self._exits = exits  # an exec has an exit code; an attached main process runs on
+        self._statements = deque(_statements(argv))
+        self._stdin_send, self._stdin_receive = trio.open_memory_channel[bytes](math.inf)
+        if not stdin:
+            self._stdin_send.close()
+        self._code = 0
+        self.sizes: list[tuple[int, int]] = []
+        self.closed = False
+        if argv and argv[0] not in self.KNOWN:
+            self._statements.clear()
+            self._statements.append(["echo", NOT_IN_PATH.format(command=argv[0])])
+            self._code = 126
+
+    @property
+    def tty(self) -> bool:
+        return self._tty
+
+    def _out(self, stream: int, text: str) -> tuple[int, bytes]:
+        if self._tty:
+            return stdcopy.STDOUT, text.replace("\r\n", "\n").replace("\n", "\r\n").encode()
+        return stream, text.encode()
+
+    async def receive_some(self) -> tuple[int, bytes] | None:
+        await trio.lowlevel.checkpoint()
+        while self._statements and not self.closed:
+            words = self._statements[0]
+            if words[:1] == ["cat"]:
+                try:
+                    data = await self._stdin_receive.receive()
+                except trio.EndOfChannel:
+                    self._statements.popleft()
+                    continue
+                return self._out(stdcopy.STDOUT, data.decode())
+            self._statements.popleft()
+            match words:
+                case ["echo", *text] if text[-1:] == [">&2"]:
+                    return self._out(stdcopy.STDERR, " ".join(text[:-1]) + "\n")
+                case ["echo", text] if text.endswith("\r\n"):
+                    return self._out(stdcopy.STDOUT, text)  # Docker's own message
+                case ["echo", *text]:
+                    return self._out(stdcopy.STDOUT, " ".join(text) + "\n")
+                case ["stty", "size"]:
+                    rows, columns = self.sizes[-1][::-1] if self.sizes else (0, 0)
+                    return self._out(stdcopy.STDOUT, f"{rows} {columns}\n")
+                case ["sleep", seconds]:
+                    await trio.sleep(float(seconds))
+                case ["exit", code]:
+                    self._code = int(code)
+                    self._statements.clear()
+                case [command, *_]:
+                    self._code = 127
+                    self._statements.clear()
+                    return self._out(stdcopy.STDERR, f"sh: {command}: not found\n")
+        return None
+
+    async def send_all(self, data: bytes) -> None:
+        await trio.lowlevel.checkpoint()
+        try:
+            self._stdin_send.send_nowait(data)
+        except (trio.ClosedResourceError, trio.BrokenResourceError) as exc:
+            raise RuntimeRejected("the process's stdin is closed") from exc
+
+    def close_stdin(self) -> None:
+        self._stdin_send.close()
+
+    async def resize(self, width: int, height: int) -> None:
+        await trio.lowlevel.checkpoint()
+        if not self._tty:
+            raise RuntimeRejected("the process has no TTY to resize")
+        self.sizes.append((width, height))
+
+    async def wait_exit(self) -> int | None:
+        await trio.lowlevel.checkpoint()
+        return self._code if self._exits else None
 
 
 FAKE_HOST = HostInfo(
@@ -332,6 +436,7 @@ class FakeRuntime:
     networks: dict[str, _FakeNetwork] = field(default_factory=dict)
     infra_images: set[str] = field(default_factory=set)  # images in `images` it built itself
     log_streams_open: int = 0
+    processes: list[FakeProcessStream] = field(default_factory=list)  # exec'd and attached
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     # Set (and replaced) whenever a log grows or a container stops: followers look again.
     _logs_changed: trio.Event = field(default_factory=trio.Event)
@@ -622,6 +727,49 @@ class FakeRuntime:
             yield _FakeLogChunks(self, self.containers[key], query)
         finally:
             self.log_streams_open -= 1
+
+    def _running(self, name: str) -> _FakeContainer:
+        container = self._get(name)
+        if container.status not in ("running", "paused"):
+            raise RuntimeRejected(f"Container {container.id} is not running")
+        return container
+
+    @asynccontextmanager
+    async def open_exec(
+        self,
+        container: str,
+        *,
+        command: Sequence[str],
+        stdin: bool,
+        stdout: bool,
+        stderr: bool,
+        tty: bool,
+        env: Sequence[str] = (),
+    ) -> AsyncIterator[ProcessStream]:
+        self.calls.append(f"exec {container} {' '.join(command)}")
+        await trio.lowlevel.checkpoint()
+        self._running(container)
+        process = FakeProcessStream(command, tty=tty, stdin=stdin, exits=True)
+        self.processes.append(process)
+        try:
+            yield process
+        finally:
+            process.closed = True
+
+    @asynccontextmanager
+    async def open_attach(
+        self, container: str, *, stdin: bool, stdout: bool, stderr: bool
+    ) -> AsyncIterator[ProcessStream]:
+        self.calls.append(f"attach {container}")
+        await trio.lowlevel.checkpoint()
+        found = self._running(container)
+        argv = (found.spec.command or []) + (found.spec.args or [])
+        process = FakeProcessStream(argv, tty=found.tty, stdin=stdin, exits=False)
+        self.processes.append(process)
+        try:
+            yield process
+        finally:
+            process.closed = True
 
     async def host_info(self) -> HostInfo:
         self.calls.append("info")

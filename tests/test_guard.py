@@ -265,3 +265,40 @@ def test_kubernetes_protobuf_is_taken_for_whole_objects_on_kubernetes_paths(
         assert verdict.status == expected
     else:
         assert verdict == expected
+
+
+async def _upgrade(extensions: dict[str, object], origin: str) -> list[dict[str, object]]:
+    """What the guard sends for a WebSocket upgrade from `origin` (an app that must not run)."""
+    sent: list[dict[str, object]] = []
+
+    async def app(*_: object) -> None:
+        raise AssertionError("a refused upgrade reached the app")
+
+    async def receive() -> guard.Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: guard.Message) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "websocket",
+        "path": "/api/v1/namespaces/default/pods/web/exec",
+        "headers": [(b"host", b"127.0.0.1:8080"), (b"origin", origin.encode())],
+        "extensions": extensions,
+    }
+    await guard.Guard(app, LOCAL)(scope, receive, send)
+    return sent
+
+
+async def test_a_websocket_from_another_origin_is_refused_before_the_upgrade() -> None:
+    sent = await _upgrade({"websocket.http.response": {}}, "http://evil.example")
+    assert [message["type"] for message in sent] == [
+        "websocket.http.response.start",
+        "websocket.http.response.body",
+    ]
+    assert sent[0]["status"] == 403
+    assert b'"kind": "Status"' in sent[1]["body"]  # type: ignore[operator]
+
+
+async def test_without_the_response_extension_the_refusal_is_a_close() -> None:
+    assert await _upgrade({}, "http://evil.example") == [{"type": "websocket.close", "code": 1008}]

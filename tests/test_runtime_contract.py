@@ -683,3 +683,129 @@ async def test_logs_of_a_missing_container_are_rejected(runtime: Any, name: str)
     with pytest.raises(RuntimeRejected, match="No such container"):
         async with runtime.open_logs(name, LogQuery()):
             pass  # pragma: no cover
+
+
+# --- exec and attach: a process's standard streams ----------------------------------------
+
+
+async def _output(process: Any) -> dict[int, bytes]:
+    """Everything the process writes until its output ends, by stream."""
+    seen: dict[int, bytes] = {}
+    with trio.fail_after(30):
+        while (piece := await process.receive_some()) is not None:
+            stream, data = piece
+            seen[stream] = seen.get(stream, b"") + data
+    return seen
+
+
+async def _running(runtime: Any, name: str) -> None:
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    await runtime.start(name)
+
+
+async def test_exec_runs_a_command_and_reports_its_exit(runtime: Any, name: str) -> None:
+    await _running(runtime, name)
+    streams = {"stdin": False, "stdout": True, "stderr": True, "tty": False}
+    async with runtime.open_exec(name, command=["echo", "hi"], **streams) as process:
+        assert not process.tty
+        assert await _output(process) == {1: b"hi\n"}
+        assert await process.wait_exit() == 0
+    script = "echo out; echo err >&2; exit 3"
+    async with runtime.open_exec(name, command=["sh", "-c", script], **streams) as process:
+        assert await _output(process) == {1: b"out\n", 2: b"err\n"}
+        assert await process.wait_exit() == 3
+
+
+async def test_exec_feeds_stdin_until_it_is_closed(runtime: Any, name: str) -> None:
+    await _running(runtime, name)
+    streams = {"stdin": True, "stdout": True, "stderr": True, "tty": False}
+    async with runtime.open_exec(name, command=["cat"], **streams) as process:
+        await process.send_all(b"data\n")
+        await process.send_all(b"more\n")
+        process.close_stdin()
+        process.close_stdin()  # idempotent
+        assert await _output(process) == {1: b"data\nmore\n"}
+        assert await process.wait_exit() == 0
+        with pytest.raises(RuntimeRejected, match="stdin is closed"):
+            await process.send_all(b"late\n")
+
+
+async def test_exec_of_a_command_the_image_lacks_fails_as_docker_says(
+    runtime: Any, name: str
+) -> None:
+    await _running(runtime, name)
+    streams = {"stdin": False, "stdout": True, "stderr": True, "tty": False}
+    async with runtime.open_exec(name, command=["no-such-tool"], **streams) as process:
+        output = await _output(process)
+        assert b'"no-such-tool": executable file not found' in output[1]
+        assert await process.wait_exit() == 126
+
+
+async def test_exec_on_a_tty_is_resized_and_unframed(runtime: Any, name: str) -> None:
+    await _running(runtime, name)
+    streams = {"stdin": True, "stdout": True, "stderr": False, "tty": True}
+    script = "sleep 0.5; stty size; echo err >&2"
+    async with runtime.open_exec(name, command=["sh", "-c", script], **streams) as process:
+        assert process.tty
+        await process.resize(111, 33)
+        assert await _output(process) == {1: b"33 111\r\nerr\r\n"}
+        assert await process.wait_exit() == 0
+
+
+async def test_exec_needs_a_running_container(runtime: Any, name: str) -> None:
+    streams = {"stdin": False, "stdout": True, "stderr": True, "tty": False}
+    with pytest.raises(RuntimeRejected):
+        async with runtime.open_exec(name, command=["true"], **streams):
+            pass
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    with pytest.raises(RuntimeRejected, match="is not running"):
+        async with runtime.open_exec(name, command=["true"], **streams):
+            pass
+
+
+async def test_leaving_an_exec_ends_its_stream_at_once(runtime: Any, name: str) -> None:
+    """A read blocked on a silent process is woken when the block is left: no thread stays
+    behind (the real adapter's stream threads all come back)."""
+    await _running(runtime, name)
+    streams = {"stdin": True, "stdout": True, "stderr": True, "tty": False}
+    with trio.fail_after(10):
+        async with runtime.open_exec(name, command=["sleep", "30"], **streams) as process:
+            with trio.move_on_after(0.3):
+                await process.receive_some()
+        if not _fake(runtime):
+            while runtime._stream_limiter.borrowed_tokens:  # noqa: ASYNC110  # threads, not tasks
+                await trio.sleep(0.05)
+
+
+async def test_attach_joins_the_main_process(
+    runtime: Any, name: str, docker_client: docker.DockerClient
+) -> None:
+    if _fake(runtime):
+        await runtime.create(name, spec=SLEEPER.model_copy(update={"args": ["cat"]}), labels=LABELS)
+        await runtime.start(name)
+    else:
+        # mcp's specs never keep stdin open; `docker run -i` does, by hand.
+        docker_client.api.create_container(
+            SLEEPER.image, ["cat"], name=name, labels=LABELS, stdin_open=True
+        )
+        docker_client.api.start(name)
+    async with runtime.open_attach(name, stdin=False, stdout=True, stderr=True) as process:
+        assert not process.tty
+        assert await process.wait_exit() is None  # it runs on: an attach has no exit to tell
+    assert (await runtime.inspect(name)).running  # detached, and it runs on
+    async with runtime.open_attach(name, stdin=True, stdout=True, stderr=True) as process:
+        await process.send_all(b"x\n")
+        with trio.fail_after(30):
+            assert await process.receive_some() == (1, b"x\n")
+    # Detaching with stdin closes it (Docker's way): `cat` then ends.
+
+
+async def test_attach_needs_a_running_container(runtime: Any, name: str) -> None:
+    streams = {"stdin": False, "stdout": True, "stderr": True}
+    with pytest.raises(RuntimeRejected):
+        async with runtime.open_attach(name, **streams):
+            pass
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    with pytest.raises(RuntimeRejected, match="is not running"):
+        async with runtime.open_attach(name, **streams):
+            pass

@@ -1,9 +1,10 @@
 """The HTTP API actor: quart-trio served by hypercorn.
 
 The API writes desired state to etcd and reads it back; it calls Docker only to read a
-Pod's log (`apiserver.podlogs`, through the runtime adapter). The routes live in
-`mcp.api` (`seed` for the original program's calls, `v1` for the declarative API) and
-`mcp.apiserver` (the Kubernetes paths); this module builds the app, maps every error through
+Pod's log and to stream its exec and attach (`apiserver.podlogs`, `apiserver.streams`,
+through the runtime adapter). The routes live in `mcp.api` (`seed` for the original
+program's calls, `v1` for the declarative API) and `mcp.apiserver` (the Kubernetes
+paths); this module builds the app, maps every error through
 `mcp.api.problems`, serves `/openapi.json` (quart-schema, from the same pydantic
 models that validate requests), and routes hypercorn's logs through structlog.
 """
@@ -22,7 +23,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.logging import Logger as HypercornLogger
 from hypercorn.trio import serve
-from quart import Response, request
+from quart import Response, has_request_context, request, websocket
 from quart_schema import Info, QuartSchema, hide
 from quart_trio import QuartTrio
 from quart_trio.wrappers import TrioRequest
@@ -106,7 +107,9 @@ def create_app(
 
     @app.errorhandler(Exception)
     async def on_error(exc: Exception) -> Response:
-        kubernetes = kube_status.is_kubernetes_path(request.path)
+        # A WebSocket route's error (its refusal, before the upgrade) comes here too.
+        path = request.path if has_request_context() else websocket.path
+        kubernetes = kube_status.is_kubernetes_path(path)
         if kubernetes:
             response = kube_status.response_for(exc)
         elif isinstance(exc, KubeError):
@@ -119,9 +122,9 @@ def create_app(
             # RFC 9110: a 405 lists what the resource serves. A Kubernetes path serves
             # what its OpenAPI document says (its kind's verbs), not every method of the
             # route it matched.
-            allowed = openapi.allowed_methods(request.path, routes.SERVED) if kubernetes else None
+            allowed = openapi.allowed_methods(path, routes.SERVED) if kubernetes else None
             if allowed is None:
-                allowed = _served_methods(app, request.path)
+                allowed = _served_methods(app, path)
             response.headers["Allow"] = ", ".join(allowed)
         return response
 

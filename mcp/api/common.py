@@ -58,7 +58,8 @@ class ApiContext:
     leases: Mapping[str, SharedLease] = field(default_factory=dict)
     # The one Node's name, which new Pods are scheduled onto ("" leaves them unscheduled).
     node_name: str = ""
-    # Docker, for what only it can answer (a Pod's log); None in an API-only replica.
+    # Docker, for what only it can answer (a Pod's log, its exec and attach streams); None
+    # on an API-only replica, which has no Docker.
     runtime: Runtime | None = None
     cluster_id: str = ""  # whose containers are this control plane's (`model.LABEL_CLUSTER`)
 

@@ -19,6 +19,11 @@ So every request passes three checks, in this order, before Quart routes it:
    undeclared body is JSON, as kube-apiserver takes it, and whole objects may also come
    as Kubernetes protobuf.
 
+WebSocket upgrades (`pods/exec`, `pods/attach`) pass the first two checks as a GET: a
+browser opens a WebSocket to any host with no CORS at all, sending its `Origin`, so a page
+must not reach a shell in a container. They are refused before the upgrade, with the
+refusal's body where the server can send one (hypercorn can).
+
 The decisions are pure functions of the request line and headers (`check`), tested by
 tables; `Guard` is the thin ASGI wrapper around them.
 """
@@ -252,12 +257,14 @@ class Guard:
         self._policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self._app(scope, receive, send)
             return
         headers = _headers_of(scope)
-        method = str(scope["method"]).upper()
-        verdict = check(self._policy, method, headers, path=str(scope.get("path", "")))
+        websocket = scope["type"] == "websocket"
+        method = "GET" if websocket else str(scope["method"]).upper()
+        path = str(scope.get("path", ""))
+        verdict = check(self._policy, method, headers, path=path)
         if isinstance(verdict, Refusal):
             log.warning(
                 "request_refused",
@@ -267,8 +274,15 @@ class Guard:
                 host=headers.get("host"),
                 origin=headers.get("origin"),
                 status=verdict.status,
+                websocket=websocket,
             )
-            await _answer(send, verdict.status, verdict.detail, path=str(scope.get("path", "")))
+            if websocket:
+                await _refuse_upgrade(scope, receive, send, verdict)
+            else:
+                await _answer(send, verdict.status, verdict.detail, path=path)
+            return
+        if websocket:
+            await self._app(scope, receive, send)  # no CORS for WebSockets: nothing to add
             return
         origin = verdict.cors_origin
         if origin is None:
@@ -294,6 +308,29 @@ class Guard:
             await send(message)
 
         await self._app(scope, receive, send_with_cors)
+
+
+async def _refuse_upgrade(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
+    """A WebSocket upgrade refused before it is accepted: with the refusal's answer when the
+    server takes one (ASGI's `websocket.http.response`), else with its bare 403."""
+    await receive()  # the `websocket.connect` every app takes first
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    path = str(scope.get("path", ""))
+    if kube_status.is_kubernetes_path(path):
+        body, content_type = kube_status.status_body(refusal.status, refusal.detail), JSON
+    else:
+        body = problems.problem_body(refusal.status, refusal.detail)
+        content_type = problems.PROBLEM_TYPE
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send(
+        {"type": "websocket.http.response.start", "status": refusal.status, "headers": headers}
+    )
+    await send({"type": "websocket.http.response.body", "body": body})
 
 
 async def _answer(

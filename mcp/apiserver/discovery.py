@@ -13,6 +13,15 @@ from typing import Any
 
 from mcp.kinds import Kind
 
+STATUS_VERBS = ("get", "patch", "update")  # `status`, `scale`: the object's own kind
+# The subresources that take options of their own kind (kube-apiserver's connecters): the
+# kind discovery names and the verbs (a WebSocket upgrade is a GET, SPDY's a POST: create).
+SUBRESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "exec": ("PodExecOptions", ("create", "get")),
+    "attach": ("PodAttachOptions", ("create", "get")),
+    "log": (None, ("get",)),  # kube-apiserver lists it with the Pod's kind
+}
+
 
 def api_versions(server_address: str) -> dict[str, Any]:
     """`GET /api`: the core group's versions."""
@@ -23,10 +32,6 @@ def api_versions(server_address: str) -> dict[str, Any]:
             {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
         ],
     }
-
-
-# A subresource's verbs and kind, as kube-apiserver lists them; by default a status's.
-SUBRESOURCE_VERBS = {"log": ["get"]}
 
 
 def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
@@ -50,13 +55,14 @@ def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
             entry["categories"] = list(kind.categories)
         resources.append(entry)
         for sub in kind.subresources:
+            options_kind, verbs = SUBRESOURCES.get(sub, (None, STATUS_VERBS))
             resources.append(
                 {
                     "name": f"{kind.resource}/{sub}",
                     "singularName": "",
                     "namespaced": kind.namespaced,
-                    "kind": kind.kind,
-                    "verbs": SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"]),
+                    "kind": options_kind or kind.kind,
+                    "verbs": list(verbs),
                 }
             )
     return {

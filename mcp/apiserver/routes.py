@@ -5,7 +5,8 @@ lease that makes it expire (`ctx.leases`). mcp's own Containers are reached unde
 group too (`/apis/mcp/v1/containers`), through mcp's own handlers.
 
 Reads and watches are served from the watch cache (`reads`, `watch`), and every write
-waits until the cache holds it, so a client reads what it wrote.
+waits until the cache holds it, so a client reads what it wrote. A Pod's streaming
+subresources (exec, attach) have routes of their own (`streams`).
 The routes are left out of mcp's own `/openapi.json` (`hide`): that document describes
 mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 """
@@ -35,6 +36,7 @@ from mcp.apiserver import (
     podlogs,
     reads,
     storage,
+    streams,
     tables,
     watch,
 )
@@ -598,6 +600,7 @@ def blueprint(
                 defaults=defaults,
             )
 
+    streams.add_routes(routes, ctx)  # pods/exec, pods/attach (WebSocket), pods/portforward
     return routes
 
 

@@ -60,13 +60,15 @@ NODE = Kind(
 )
 
 # Pods are stored and served as upstream's (`mcp.kinds.pod`); nothing runs them on Docker
-# yet: they stay Pending on the one Node until the engine does.
+# yet: they stay Pending on the one Node until the engine does. `exec` and `attach` reach
+# the Docker containers a Pod's containers are (`apiserver.streams`); `portforward` is not
+# served, so not listed.
 POD = _served(
     "pods",
     "Pod",
     short_names=("po",),
     categories=("all",),
-    subresources=("status", "log"),
+    subresources=("status", "log", "exec", "attach"),
     field_selectors=(
         "metadata.name",
         "metadata.namespace",

@@ -59,6 +59,23 @@ def test_a_pods_log_is_only_read() -> None:
     ]
 
 
+def test_pods_list_their_streaming_subresources_with_their_options_kinds() -> None:
+    listed = {entry["name"]: entry for entry in discovery.resource_list("v1", [POD])["resources"]}
+    assert sorted(listed) == ["pods", "pods/attach", "pods/exec", "pods/log", "pods/status"]
+    assert (listed["pods/status"]["kind"], listed["pods/status"]["verbs"]) == (
+        "Pod",
+        ["get", "patch", "update"],
+    )
+    assert (listed["pods/exec"]["kind"], listed["pods/exec"]["verbs"]) == (
+        "PodExecOptions",
+        ["create", "get"],
+    )
+    assert (listed["pods/attach"]["kind"], listed["pods/attach"]["verbs"]) == (
+        "PodAttachOptions",
+        ["create", "get"],
+    )
+
+
 def test_group_list_names_each_group_once() -> None:
     groups = discovery.group_list([NAMESPACE, DEPLOYMENT, DEPLOYMENT])["groups"]
     assert groups == [
