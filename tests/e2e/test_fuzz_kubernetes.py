@@ -39,6 +39,13 @@ expected-statuses = ["2xx", "3xx", "4xx", "504"]
 "query.watch" = "false"
 "query.wait" = "0"
 
+# A Pod's log: rules between its options (sinceTime or sinceSeconds, tailLines not with
+# one stream) are answered 422, as upstream's ValidatePodLogOptions; a container not
+# started yet is a 400.
+[[operations]]  # before the GET rule below: the first that matches applies
+include-path-regex = "/log$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404", "422"]
+
 # Lists: rules between parameters (allowWatchBookmarks and sendInitialEvents only on a
 # watch, resourceVersionMatch only with a resourceVersion, Exact not with 0, continue not
 # with a resourceVersion) are answered 400, as kube-apiserver's ValidateListOptions; and
