@@ -295,10 +295,10 @@ def object_field_selector(selector: dict[str, Any], allowed: frozenset[str], pat
         return [required(f"{path}.apiVersion")]
     if not field:
         return [required(f"{path}.fieldPath")]
-    converted = _convert_label(version, field)
-    if converted.startswith("error: "):
-        detail = f"error converting fieldPath: {converted.removeprefix('error: ')}"
-        return [invalid(f"{path}.fieldPath", field, detail)]
+    try:
+        converted = convert_field_label(version, field)
+    except FieldLabelError as exc:
+        return [invalid(f"{path}.fieldPath", field, f"error converting fieldPath: {exc}")]
     subscripted = split_subscript(converted)
     if subscripted is not None:
         head, key = subscripted
@@ -314,18 +314,29 @@ def object_field_selector(selector: dict[str, Any], allowed: frozenset[str], pat
     return []
 
 
-def _convert_label(version: str, label: str) -> str:
-    """ConvertDownwardAPIFieldLabel: the internal label, or `error: <why>`."""
+class FieldLabelError(ValueError):
+    """A `fieldRef` the downward API cannot read, in ConvertDownwardAPIFieldLabel's words."""
+
+
+def convert_field_label(version: str, label: str) -> str:
+    """ConvertDownwardAPIFieldLabel: the field path a `fieldRef` of `version` means (what
+    validation checks, and what the engine reads).
+
+    Raises:
+        FieldLabelError: an unsupported version or label, or a subscript where none goes.
+    """
     if version != "v1":
-        return f"error: unsupported pod version: {version}"
+        raise FieldLabelError(f"unsupported pod version: {version}")
     subscripted = split_subscript(label)
     if subscripted is not None:
         if subscripted[0] in ("metadata.annotations", "metadata.labels"):
             return label
-        return f"error: field label does not support subscript: {label}"
-    if label == "spec.host":
+        raise FieldLabelError(f"field label does not support subscript: {label}")
+    if label == "spec.host":  # an old client's spec.nodeName
         return "spec.nodeName"
-    return label if label in DOWNWARD_API_LABELS else f"error: field label not supported: {label}"
+    if label not in DOWNWARD_API_LABELS:
+        raise FieldLabelError(f"field label not supported: {label}")
+    return label
 
 
 def resource_field_selector(selector: dict[str, Any], path: str, *, volume: bool) -> Problems:

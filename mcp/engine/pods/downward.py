@@ -25,7 +25,9 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from mcp.kinds import pod_volumes
 from mcp.kinds.apimachinery import go_quote, is_qualified_name
+from mcp.kinds.pod_volumes import split_subscript
 
 
 class Unresolvable(Exception):
@@ -109,14 +111,6 @@ def format_map(values: Mapping[str, str]) -> str:
     return "\n".join(f"{key}={go_quote(values[key])}" for key in sorted(values))
 
 
-def split_subscript(field_path: str) -> tuple[str, str] | None:
-    """SplitMaybeSubscriptedPath: `metadata.labels['k']` as (`metadata.labels`, `k`)."""
-    if not field_path.endswith("']"):
-        return None
-    path, found, subscript = field_path[:-2].partition("['")
-    return (path, subscript) if found and path else None
-
-
 def _string_map(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
@@ -156,41 +150,13 @@ def metadata_field(pod: Mapping[str, Any], field_path: str) -> str:
     return simple[field_path]()
 
 
-# ConvertDownwardAPIFieldLabel's labels; `spec.host` is an old client's `spec.nodeName`.
-FIELD_LABELS = frozenset(
-    {
-        "metadata.annotations",
-        "metadata.labels",
-        "metadata.name",
-        "metadata.namespace",
-        "metadata.uid",
-        "spec.nodeName",
-        "spec.restartPolicy",
-        "spec.serviceAccountName",
-        "spec.schedulerName",
-        "status.phase",
-        "status.hostIP",
-        "status.hostIPs",
-        "status.podIP",
-        "status.podIPs",
-    }
-)
-
-
 def convert_field_label(api_version: str, label: str) -> str:
-    """ConvertDownwardAPIFieldLabel: the field path a v1 `fieldRef` means."""
-    if api_version != "v1":
-        raise Unresolvable(f"unsupported pod version: {api_version}")
-    subscripted = split_subscript(label)
-    if subscripted is not None:
-        if subscripted[0] in ("metadata.annotations", "metadata.labels"):
-            return label
-        raise Unresolvable(f"field label does not support subscript: {label}")
-    if label == "spec.host":
-        return "spec.nodeName"
-    if label not in FIELD_LABELS:
-        raise Unresolvable(f"field label not supported: {label}")
-    return label
+    """ConvertDownwardAPIFieldLabel: the field path a v1 `fieldRef` means
+    (`pod_volumes.convert_field_label`, which validation uses too)."""
+    try:
+        return pod_volumes.convert_field_label(api_version, label)
+    except pod_volumes.FieldLabelError as exc:
+        raise Unresolvable(str(exc)) from None
 
 
 def ip_family(text: str) -> int | None:

@@ -18,10 +18,10 @@ from mcp.engine.pods.downward import (
     milli_value,
     parse_quantity,
     sort_ips,
-    split_subscript,
     whole_value,
     with_node_limits,
 )
+from mcp.kinds.pod_volumes import split_subscript
 
 
 @pytest.mark.parametrize(
