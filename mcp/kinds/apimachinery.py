@@ -71,6 +71,33 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
+def go_duration(nanoseconds: int) -> str:
+    """Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `0s`."""
+    sign, left = ("-" if nanoseconds < 0 else ""), abs(nanoseconds)
+    if left == 0:
+        return "0s"
+    if left < 1_000_000_000:
+        unit, precision = ("ns", 0) if left < 1000 else ("µs", 3) if left < 10**6 else ("ms", 6)
+        whole, fraction = _fraction(left, precision)
+        return f"{sign}{whole}{fraction}{unit}"
+    seconds, fraction = _fraction(left, 9)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{seconds}{fraction}s"
+    if minutes or hours:
+        text = f"{minutes}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return f"{sign}{text}"
+
+
+def _fraction(value: int, precision: int) -> tuple[int, str]:
+    """`value / 10**precision`: the whole part and `.digits` without trailing zeros."""
+    whole, part = divmod(value, 10**precision)
+    digits = f"{part:0{precision}d}".rstrip("0") if precision else ""
+    return whole, f".{digits}" if digits else ""
+
+
 def _go_float(number: float) -> str:
     """Go's `%v` of a float64: the shortest digits that read back as it (Python's repr
     finds the same), in exponent form when the exponent is below -4 or at least 6

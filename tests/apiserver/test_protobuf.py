@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from mcp.apiserver.protobuf import DecodeError, UnknownKind, decode_body, wire
-from mcp.apiserver.protobuf.decoding import decode_message, go_duration
+from mcp.apiserver.protobuf.decoding import decode_message
+from mcp.kinds.apimachinery import go_duration
 
 
 def varint(value: int) -> bytes:

@@ -30,6 +30,7 @@ from typing import Any
 from mcp.api.common import MAX_JSON_DEPTH, nests_deeper_than
 from mcp.apiserver.protobuf import schemas, wire
 from mcp.apiserver.protobuf.wire import DecodeError
+from mcp.kinds.apimachinery import go_duration
 
 MAGIC = b"k8s\x00"
 # Messages nest about 10 deep in a Pod; the schemas have no cycle, this is a backstop.
@@ -268,33 +269,6 @@ def _time(data: bytes, micro: bool) -> str | None:
             raise DecodeError(f"a time with {nanos} nanoseconds")
         text += f".{nanos // 1000:06d}"
     return f"{text}Z"
-
-
-def go_duration(nanoseconds: int) -> str:
-    """Go's `time.Duration.String()`: `1h2m3.5s`, `1.5ms`, `0s`."""
-    sign, left = ("-" if nanoseconds < 0 else ""), abs(nanoseconds)
-    if left == 0:
-        return "0s"
-    if left < 1_000_000_000:
-        unit, precision = ("ns", 0) if left < 1000 else ("µs", 3) if left < 10**6 else ("ms", 6)
-        whole, fraction = _fraction(left, precision)
-        return f"{sign}{whole}{fraction}{unit}"
-    seconds, fraction = _fraction(left, 9)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    text = f"{seconds}{fraction}s"
-    if minutes or hours:
-        text = f"{minutes}m{text}"
-    if hours:
-        text = f"{hours}h{text}"
-    return f"{sign}{text}"
-
-
-def _fraction(value: int, precision: int) -> tuple[int, str]:
-    """`value / 10**precision`: the whole part and `.digits` without trailing zeros."""
-    whole, part = divmod(value, 10**precision)
-    digits = f"{part:0{precision}d}".rstrip("0") if precision else ""
-    return whole, f".{digits}" if digits else ""
 
 
 def _int_or_string(data: bytes) -> int | str:

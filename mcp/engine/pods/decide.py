@@ -39,6 +39,7 @@ from mcp.engine.pods.conditions import (
     is_restartable_init_container,
 )
 from mcp.engine.pods.containers import DockerContainer, Waiting
+from mcp.kinds.apimachinery import go_duration
 from mcp.model import parse_time
 
 KEPT_ATTEMPTS = 2  # the current one and the one before, for lastState and --previous
@@ -251,7 +252,7 @@ class _Planner:
             pod = self.situation.pod.get("metadata", {})
             self.waiting[name] = Waiting(
                 "CrashLoopBackOff",
-                f"back-off {_go_duration(delay)} restarting failed container={name} "
+                f"back-off {go_duration(round(delay * 10**9))} restarting failed container={name} "
                 f"pod={pod.get('name')}_{pod.get('namespace')}({pod.get('uid')})",
             )
             wait_s = (due - self.situation.now).total_seconds()
@@ -262,13 +263,6 @@ class _Planner:
         if started_now:
             self.loops[name] = replace(loop, restarts=loop.restarts + 1)
         return started_now
-
-
-def _go_duration(seconds: float) -> str:
-    """Go's `time.Duration.String` for whole seconds and minutes (10s, 1m20s, 5m0s)."""
-    whole = int(seconds)
-    minutes, rest = divmod(whole, 60)
-    return f"{minutes}m{rest}s" if minutes else f"{rest}s"
 
 
 def _grace(pod: dict[str, Any]) -> int:
