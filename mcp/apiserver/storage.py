@@ -19,7 +19,6 @@ import binascii
 import copy
 import functools
 import json
-import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,9 +26,8 @@ from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import trio
-
 from mcp import selectors
+from mcp.api.common import pause_before_retry
 from mcp.apiserver import (
     deletion,
     fieldmanager,
@@ -762,9 +760,6 @@ class _Again:
 
 
 AGAIN = _Again()
-# After a lost compare-and-swap, a pause of up to this times the attempts so far, so
-# that writers racing for one object do not retry in lockstep.
-RETRY_PAUSE_S = 0.002
 
 
 async def _guaranteed_update(
@@ -778,14 +773,15 @@ async def _guaranteed_update(
     """kube-apiserver's `GuaranteedUpdate`: `attempt(found, from_cache)` on the object
     as read (`_read`: from `cached` first, every retry from etcd; None when there is
     none), again while it answers `AGAIN` (its compare-and-swap lost, or the cache's
-    copy was behind), `PATCH_ATTEMPTS` times at most.
+    copy was behind), `PATCH_ATTEMPTS` times at most, with the jittered pauses of mcp's
+    own container writes (`pause_before_retry`) so that racing writers do not retry in
+    lockstep.
 
     Raises:
         KubeError: 409 when every attempt lost.
     """
     for tries in range(PATCH_ATTEMPTS):
-        if tries:
-            await trio.sleep(random.uniform(0, RETRY_PAUSE_S * tries))
+        await pause_before_retry(tries)
         found, from_cache = await _read(store, object_key, cached)
         cached = None
         result = await attempt(found, from_cache)
