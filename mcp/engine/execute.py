@@ -32,9 +32,12 @@ from mcp.store import Store
 
 
 class _Refused(Exception):
-    def __init__(self, reason: str, message: str) -> None:
+    """A step Docker refused; `pulled`: the image was pulled on the way (a create)."""
+
+    def __init__(self, reason: str, message: str, *, pulled: bool = False) -> None:
         super().__init__(message)
         self.failure = Failure(reason, message)
+        self.pulled = pulled
 
 
 async def execute(
@@ -56,6 +59,10 @@ async def execute(
     done: list[Action] = []
     pulled = finalized = killed = False
     target = docker_name(desired.name)
+
+    def outcome(failure: Failure | None = None, *, name_in_use: bool = False) -> Outcome:
+        return Outcome(tuple(done), failure, pulled, finalized, killed, name_in_use)
+
     for action in actions:
         starting(action)
         try:
@@ -85,20 +92,22 @@ async def execute(
                 case FinalizeDeletion():
                     finalized = await registry.finalize(store, keys, desired)
         except NameInUse:
-            return Outcome(tuple(done), None, pulled, finalized, killed, name_in_use=True)
+            return outcome(name_in_use=True)
         except _Refused as refused:
-            return Outcome(tuple(done), refused.failure, pulled, finalized, killed)
+            pulled = pulled or refused.pulled
+            return outcome(refused.failure)
         except RuntimeRejected as exc:  # a rename, stop or remove Docker refused
-            return Outcome(tuple(done), Failure("DockerError", str(exc)), pulled, finalized, killed)
+            return outcome(Failure("DockerError", str(exc)))
         done.append(action)
-    return Outcome(tuple(done), None, pulled, finalized, killed)
+    return outcome()
 
 
 async def _create(runtime: Runtime, desired: Container, target: str, cluster_id: str) -> bool:
     """Create the container, pulling the image as its pull policy says; whether it pulled.
 
     Raises:
-        _Refused: ErrImagePull, ErrImageNeverPull or CreateContainerError.
+        _Refused: ErrImagePull, ErrImageNeverPull or CreateContainerError (saying
+            whether the image was pulled first).
     """
     spec = desired.spec
     labels = {
@@ -127,5 +136,5 @@ async def _create(runtime: Runtime, desired: Container, target: str, cluster_id:
     except PullFailed as exc:
         raise _Refused("ErrImagePull", str(exc)) from exc
     except (ImageNotFound, RuntimeRejected) as exc:
-        raise _Refused("CreateContainerError", str(exc)) from exc
+        raise _Refused("CreateContainerError", str(exc), pulled=pulled) from exc
     return pulled

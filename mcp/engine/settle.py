@@ -112,7 +112,7 @@ def settle(
             memory = replace(memory, starts=memory.starts.succeeded())
         elif isinstance(action, CreateContainer):
             memory = replace(memory, pulls=memory.pulls.succeeded())
-    if outcome.finalized or FinalizeDeletion() in outcome.done:
+    if FinalizeDeletion() in outcome.done:
         # Not finished yet: the watch's delete event nudges the actor, whose next pass
         # finds the object gone (or a new object of the same name to handle).
         return Settlement(None, tuple(events), memory, None, adopted=decision.adopted is not None)

@@ -319,3 +319,10 @@ def test_a_decision_with_nothing_to_do_reports_what_docker_shows() -> None:
     assert settled.events == ()
     assert settled.status is not None
     assert settled.status.phase == "Running"
+
+
+def test_a_pull_before_a_failed_create_is_recorded_before_the_failure() -> None:
+    read = situation(None)
+    failure = Failure("CreateContainerError", "invalid mount config")
+    settled = settle(read, decide(read), Outcome((), failure, pulled=True), None)
+    assert reasons(settled) == ["Pulled", "Failed"]
