@@ -14,7 +14,6 @@ mcp's API; the Kubernetes paths get their OpenAPI v3 documents at `/openapi/v3`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, cast
@@ -32,6 +31,7 @@ from mcp.apiserver import (
     discovery,
     fieldmanager,
     fieldvalidation,
+    logoptions,
     openapi,
     podlogs,
     reads,
@@ -76,14 +76,12 @@ DELETE_PARAMS = frozenset(
     {"dryRun", "gracePeriodSeconds", "propagationPolicy", "orphanDependents", "pretty", "timeout"}
 )
 DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector"}
-PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 # What Go's strconv.ParseBool reads: a query's boolean that is none of these is a 400.
 GO_BOOLEANS = frozenset(
     {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
 )
 WATCH_PARAMS = LIST_PARAMS | {"allowWatchBookmarks", "sendInitialEvents"}
 WRITE_PARAMS = frozenset({"dryRun", "fieldValidation", "fieldManager", "pretty", "timeout"})
-INT64 = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.ParseInt reads, in base 10
 
 
 def _json(body: Any, status: int = 200, warnings: list[str] | None = None) -> Response:
@@ -199,28 +197,20 @@ async def _delete_options(allowed: frozenset[str]) -> deletion.Options:
     both into one (`handlers/delete.go`; kubectl's `delete --dry-run=server` and
     `--grace-period` say so in the body only), after upstream's checks: a body that
     decodes to an object (else 400), `gracePeriodSeconds` a whole number (else 400, as the
-    query fails to decode), `propagationPolicy` one upstream knows (else 422,
-    `ValidateDeleteOptions`).
+    query fails to decode), and `deletion.options`' (`propagationPolicy` one upstream
+    knows, else 422 as `ValidateDeleteOptions`).
     """
     # The whole body first, even when the options refuse the request: an answer before it
     # is read can leave the connection waiting on it.
     raw = await request.get_data()
     _refuse_unknown_params(allowed)
-    grace = request.args.get("gracePeriodSeconds")
-    if grace is not None:
-        if not INT64.fullmatch(grace):
-            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": invalid syntax')
-        if not -(2**63) <= int(grace) < 2**63:
-            raise KubeError(400, f'strconv.ParseInt: parsing "{grace}": value out of range')
+    try:  # as the query decodes into DeleteOptions: strconv's words
+        logoptions.go_int64(request.args.get("gracePeriodSeconds"))
+    except logoptions.Refused as exc:
+        raise KubeError(400, str(exc)) from None
     orphan = request.args.get("orphanDependents")
     if orphan is not None and orphan not in GO_BOOLEANS:
         raise KubeError(400, f'strconv.ParseBool: parsing "{orphan}": invalid syntax')
-    policy = request.args.get("propagationPolicy")
-    if policy is not None and policy not in PROPAGATION_POLICIES:
-        supported = ", ".join(f'"{known}"' for known in PROPAGATION_POLICIES)
-        message = f'Unsupported value: "{policy}": supported values: {supported}'
-        problem = ("propagationPolicy", "FieldValueNotSupported", message)
-        raise options_invalid("DeleteOptions", [problem])
     body = await bodies.read() if raw.strip() else None
     try:
         options = deletion.options(body, dict(request.args.items()))
