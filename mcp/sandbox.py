@@ -160,3 +160,69 @@ def pod_network_problem(
             "once no container uses it) to have it made again"
         )
     return None
+
+
+# --- a Pod's container as Docker is asked to make it ------------------------------------
+
+LOG_MAX_SIZE = "10m"  # the kubelet's containerLogMaxSize default
+LOG_MAX_FILES = 5  # and its containerLogMaxFiles
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A bind mount: the host directory or file `source` at `target` in the container."""
+
+    source: str
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class ContainerConfig:
+    """Everything Docker is told to make one attempt of a Pod's container with, decided
+    from the Pod (`engine.pods.dockerspec`) and made by `Runtime.create_pod_container`.
+
+    Attributes:
+        image: the image reference as the Pod names it.
+        entrypoint: replaces the image's ENTRYPOINT (the container's `command`); None
+            keeps it.
+        command: replaces the image's CMD (the container's `args`); None keeps it.
+        env: `NAME=value`, in order.
+        working_dir: None keeps the image's.
+        mounts: bind mounts (volumes, subPaths, the termination-message file).
+        tmpfs: container path -> mount options, for tmpfs mounts Docker makes itself.
+        memory_bytes: `limits.memory`; None for no limit.
+        cpu_quota, cpu_period: `limits.cpu` as the kubelet gives it to the CFS
+            (`quota = milli * period / 1000`, period 100 000 µs); None for no limit.
+        cpu_shares: `requests.cpu` as the kubelet's MilliCPUToShares (2 at least);
+            None leaves Docker's default.
+        user: `uid` or `uid:gid` (runAsUser, runAsGroup); None keeps the image's.
+        group_add: supplemental groups (supplementalGroups, fsGroup).
+        read_only_rootfs: readOnlyRootFilesystem.
+        cap_drop: capabilities dropped (`ALL` included as written).
+        no_new_privileges: allowPrivilegeEscalation false.
+        stdin_open, stdin_once, tty: `stdin`, `stdinOnce`, `tty`.
+        log_max_size, log_max_files: json-file rotation.
+    """
+
+    image: str
+    entrypoint: tuple[str, ...] | None = None
+    command: tuple[str, ...] | None = None
+    env: tuple[str, ...] = ()
+    working_dir: str | None = None
+    mounts: tuple[Mount, ...] = ()
+    tmpfs: tuple[tuple[str, str], ...] = ()
+    memory_bytes: int | None = None
+    cpu_quota: int | None = None
+    cpu_period: int | None = None
+    cpu_shares: int | None = None
+    user: str | None = None
+    group_add: tuple[str, ...] = ()
+    read_only_rootfs: bool = False
+    cap_drop: tuple[str, ...] = ()
+    no_new_privileges: bool = False
+    stdin_open: bool = False
+    stdin_once: bool = False
+    tty: bool = False
+    log_max_size: str = LOG_MAX_SIZE
+    log_max_files: int = LOG_MAX_FILES
