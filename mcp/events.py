@@ -1,11 +1,13 @@
 """Events: what the controller did and saw, as core/v1 Events kubectl and clients read.
 
-An event names the object it concerns (`involvedObject`: apiVersion `mcp/v1`, kind
-`Container`, name, uid), a `reason` (a constant CamelCase word: Created, Started,
-Stopped, Killed, Pulled, Failed, Adopted, Deleted...), a `message` for people, and a
-`type` (Normal or Warning). Containers are cluster-scoped, so their events live in the
-`default` namespace, as Kubernetes records events of cluster-scoped objects (Nodes):
-`<prefix>/registry/events/default/<name>`, served by the generic path like any Event
+An event names the object it concerns (`involvedObject`: an `Involved`, e.g. apiVersion
+`mcp/v1`, kind `Container`, name, uid; or a Pod, with its namespace and the `fieldPath` of
+the container, `spec.containers{app}`, as the kubelet records), a `reason` (a constant
+CamelCase word: Created, Started, Stopped, Killed, Pulled, Failed, Adopted, Deleted...), a
+`message` for people, and a `type` (Normal or Warning). Containers are cluster-scoped, so
+their events live in the `default` namespace, as Kubernetes records events of
+cluster-scoped objects (Nodes): `<prefix>/registry/events/default/<name>`; a Pod's live in
+its namespace. Both are served by the generic path like any Event
 (`kubectl get events`, field selectors, watch).
 
 Recording is asynchronous, as client-go's `EventBroadcaster` is: `Recorder.record` stamps
@@ -29,7 +31,7 @@ occurrence) and cannot fill etcd.
 Writing is best effort: when etcd is away the event is dropped (counted and logged), and
 the writer goes on with the next. A message never carries a secret's value: the callers
 write what they did (names, images, ids, exit codes), never env values; the queue
-carries the object's name and uid only, never its spec.
+carries the object's reference only, never its spec.
 """
 
 from __future__ import annotations
@@ -75,12 +77,43 @@ FoldKey = tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Occurred:
-    """Something that happened to a container, stamped when it happened, waiting to be
-    written. Carries the object's name and uid, never its spec (env values are secrets)."""
+class Involved:
+    """The object an event is about (`involvedObject`): "" for a cluster-scoped object's
+    namespace, and for a `field_path` that names no part of it."""
 
+    api_version: str
+    kind: str
     name: str
     uid: str
+    namespace: str = ""
+    field_path: str = ""
+
+    @classmethod
+    def container(cls, obj: Container) -> Involved:
+        """mcp's Container `obj`."""
+        return cls(INVOLVED_API_VERSION, INVOLVED_KIND, obj.name, obj.uid)
+
+    @property
+    def event_namespace(self) -> str:
+        """Where its events live: its own namespace, `default` for a cluster-scoped one."""
+        return self.namespace or NAMESPACE
+
+    def as_json(self) -> dict[str, str]:
+        reference = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            reference["namespace"] = self.namespace
+        reference["uid"] = self.uid
+        if self.field_path:
+            reference["fieldPath"] = self.field_path
+        return reference
+
+
+@dataclass(frozen=True)
+class Occurred:
+    """Something that happened to an object, stamped when it happened, waiting to be
+    written. Carries the object's reference, never its spec (env values are secrets)."""
+
+    involved: Involved
     reason: str
     message: str
     type_: EventType
@@ -88,10 +121,17 @@ class Occurred:
     at_ns: int  # names a new event
 
     @classmethod
-    def now(cls, obj: Container, reason: str, message: str, type_: EventType) -> Occurred:
+    def now(
+        cls, obj: Container | Involved, reason: str, message: str, type_: EventType
+    ) -> Occurred:
         """That `reason` happened to `obj` just now."""
+        involved = obj if isinstance(obj, Involved) else Involved.container(obj)
         at = objects.creation_timestamp()
-        return cls(obj.name, obj.uid, reason, message, type_, at=at, at_ns=time.time_ns())
+        return cls(involved, reason, message, type_, at=at, at_ns=time.time_ns())
+
+    @property
+    def name(self) -> str:
+        return self.involved.name
 
 
 def event_name(object_name: str, at_ns: int) -> str:
@@ -107,16 +147,11 @@ def new_event(occurred: Occurred, *, host: str) -> dict[str, Any]:
         "kind": "Event",
         "metadata": {
             "name": event_name(occurred.name, occurred.at_ns),
-            "namespace": NAMESPACE,
+            "namespace": occurred.involved.event_namespace,
             "uid": str(uuid.uuid4()),
             "creationTimestamp": at,
         },
-        "involvedObject": {
-            "apiVersion": INVOLVED_API_VERSION,
-            "kind": INVOLVED_KIND,
-            "name": occurred.name,
-            "uid": occurred.uid,
-        },
+        "involvedObject": occurred.involved.as_json(),
         "reason": occurred.reason,
         "message": occurred.message,
         "source": {"component": COMPONENT, "host": host},
@@ -145,6 +180,7 @@ def fold_key(event: dict[str, Any]) -> FoldKey:
         involved.get("kind", ""),
         involved.get("name", ""),
         involved.get("uid", ""),
+        involved.get("fieldPath", ""),
         event["type"],
         event["reason"],
         event["message"],
@@ -154,7 +190,12 @@ def fold_key(event: dict[str, Any]) -> FoldKey:
 def _dropped(metrics: Metrics, occurred: Occurred, cause: str, **details: str) -> None:
     metrics.inc("mcp_events_dropped_total", cause=cause)
     log.warning(
-        "event_dropped", container=occurred.name, reason=occurred.reason, cause=cause, **details
+        "event_dropped",
+        kind=occurred.involved.kind,
+        name=occurred.name,
+        reason=occurred.reason,
+        cause=cause,
+        **details,
     )
 
 
@@ -181,8 +222,8 @@ class Writer:
     def __post_init__(self) -> None:
         self._lease = self.lease or SharedLease(self.store, self.ttl_s)
 
-    def _key(self, name: str) -> str:
-        return objects.key(self.keys, core.EVENT, name, NAMESPACE)
+    def _key(self, name: str, namespace: str) -> str:
+        return objects.key(self.keys, core.EVENT, name, namespace)
 
     def _remember(self, key: FoldKey, name: str) -> None:
         self._names[key] = name
@@ -198,17 +239,20 @@ class Writer:
         """
         fresh = new_event(occurred, host=self.host)
         key = fold_key(fresh)
+        namespace = occurred.involved.event_namespace
         try:
             event = fresh
             name = self._names.get(key)
-            existing = await self.store.get(self._key(name)) if name is not None else None
+            existing = (
+                await self.store.get(self._key(name, namespace)) if name is not None else None
+            )
             if existing is not None:
                 event = folded(json.loads(existing.value), at=occurred.at)
             lease = await self._lease.current()
             name = event["metadata"]["name"]
             event["metadata"].pop("resourceVersion", None)  # etcd's, added on reads
             encoded = json.dumps(event, separators=(",", ":")).encode()
-            await self.store.txn([], [Put(self._key(name), encoded, lease=lease)])
+            await self.store.txn([], [Put(self._key(name, namespace), encoded, lease=lease)])
             self._remember(key, name)
         except StoreUnavailable as exc:
             _dropped(self.metrics, occurred, "store_unavailable", error=str(exc))
@@ -227,7 +271,7 @@ class Recorder(trio.abc.AsyncResource):
     metrics: Metrics = field(default_factory=Metrics)
 
     def record(
-        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
+        self, obj: Container | Involved, reason: str, message: str, *, type_: EventType = "Normal"
     ) -> None:
         """Queue that `reason` happened to `obj` just now; dropped (counted and logged)
         when the queue is full."""
@@ -256,7 +300,7 @@ class Held:
     occurred: list[Occurred] = field(default_factory=list)
 
     def record(
-        self, obj: Container, reason: str, message: str, *, type_: EventType = "Normal"
+        self, obj: Container | Involved, reason: str, message: str, *, type_: EventType = "Normal"
     ) -> None:
         """Hold that `reason` happened to `obj` just now."""
         self.occurred.append(Occurred.now(obj, reason, message, type_))

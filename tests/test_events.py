@@ -250,7 +250,8 @@ async def test_a_full_queue_drops_the_event_with_a_count_and_a_log_and_never_wai
             "event": "event_dropped",
             "log_level": "warning",
             "actor": "events",
-            "container": "web",
+            "kind": "Container",
+            "name": "web",
             "reason": "Stopped",
             "cause": "queue_full",
         }
@@ -334,3 +335,43 @@ async def test_an_unavailable_store_drops_one_event_and_the_writer_goes_on() -> 
             recorder.record(container(), "Stopped", "Stopped container web")
     assert [item["reason"] for item in await stored(store)] == ["Stopped"]
     assert sink.metrics.value("mcp_events_dropped_total", cause="store_unavailable") == 1
+
+
+async def test_a_pods_event_lives_in_its_namespace_and_folds_per_container() -> None:
+    store = FakeStore()
+    sink = writer(store)
+    app = events.Involved("v1", "Pod", "web", "uid-2", "shop", "spec.containers{app}")
+    sidecar = events.Involved("v1", "Pod", "web", "uid-2", "shop", "spec.containers{sidecar}")
+    for involved in (app, app, sidecar):
+        await sink.write(events.Occurred.now(involved, "Started", "Started container", "Normal"))
+    listing = await store.list_prefix("/t/registry/events/shop/")
+    written = sorted(
+        (objects.decode(item) for item in listing.items),
+        key=lambda event: str(event["involvedObject"]["fieldPath"]),
+    )
+    assert [(e["involvedObject"], e["count"]) for e in written] == [
+        (
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "name": "web",
+                "namespace": "shop",
+                "uid": "uid-2",
+                "fieldPath": "spec.containers{app}",
+            },
+            2,
+        ),
+        (
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "name": "web",
+                "namespace": "shop",
+                "uid": "uid-2",
+                "fieldPath": "spec.containers{sidecar}",
+            },
+            1,
+        ),
+    ]
+    assert all(e["metadata"]["namespace"] == "shop" for e in written)
+    assert await stored(store) == []  # none in `default`
