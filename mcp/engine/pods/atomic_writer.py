@@ -1,6 +1,6 @@
 """Volume files on disk, swapped atomically; subPaths resolved without escaping a volume.
 
-The only I/O of `mcp.engine.pods`: every blocking file system call runs in a worker
+File system I/O, as in `volume_dirs`: every blocking call runs in a worker
 thread (`trio.to_thread.run_sync`, not abandoned on cancellation, so a write always
 finishes or fails as a whole and never leaves half a payload behind).
 
@@ -22,7 +22,8 @@ Differences from upstream: a payload whose path is both a file and a directory (
 failing every later write or leaking; a changed mode counts as a change; modes are
 permission bits (as Go's `os.FileMode` of an int32 is). Ownership (fsGroup) is not set.
 Secrets must never touch a disk: `require_memory=True` refuses a directory that is not
-on tmpfs or ramfs (the kubelet backs all four volume kinds with a memory emptyDir).
+on tmpfs or ramfs (the kubelet backs secret, downwardAPI and projected volumes with a
+memory emptyDir, configMap ones with a disk one; `volume_dirs` mounts the tmpfs).
 
 `resolve_subpath` is the intent of the kubelet's subpath code (`doSafeMakeDir`,
 `doSafeOpen` in `pkg/volume/util/subpath/subpath_linux.go`) for a Docker 20.10 bind
