@@ -16,6 +16,8 @@
     downward       the Pod's fields and resources as env and files read them, pure
     sources        the ConfigMaps and Secrets those read, from the watch cache
     atomic_writer  writes a volume's files as the kubelet does (`..data` swapped at once)
+    volume_dirs    the host directories of a Pod's volumes, made, mounted (tmpfs) and
+                   torn down as the kubelet's volume plugins do (`volume_dirs.set_up`)
 
 Ported from the kubelet (pkg/kubelet, pkg/api/v1/pod, pkg/apis/core/v1/helper/qos,
 pkg/volume) with the feature gates as they default today; each module names the

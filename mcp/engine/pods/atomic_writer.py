@@ -1,6 +1,6 @@
 """Volume files on disk, swapped atomically; subPaths resolved without escaping a volume.
 
-The only I/O of `mcp.engine.pods`: every blocking file system call runs in a worker
+File system I/O, as in `volume_dirs`: every blocking call runs in a worker
 thread (`trio.to_thread.run_sync`, not abandoned on cancellation, so a write always
 finishes or fails as a whole and never leaves half a payload behind).
 
@@ -22,7 +22,8 @@ Differences from upstream: a payload whose path is both a file and a directory (
 failing every later write or leaking; a changed mode counts as a change; modes are
 permission bits (as Go's `os.FileMode` of an int32 is). Ownership (fsGroup) is not set.
 Secrets must never touch a disk: `require_memory=True` refuses a directory that is not
-on tmpfs or ramfs (the kubelet backs all four volume kinds with a memory emptyDir).
+on tmpfs or ramfs (the kubelet backs secret, downwardAPI and projected volumes with a
+memory emptyDir, configMap ones with a disk one; `volume_dirs` mounts the tmpfs).
 
 `resolve_subpath` is the intent of the kubelet's subpath code (`doSafeMakeDir`,
 `doSafeOpen` in `pkg/volume/util/subpath/subpath_linux.go`) for a Docker 20.10 bind
@@ -45,6 +46,7 @@ import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import trio
 
@@ -271,24 +273,51 @@ def _remove_stale(target: Path, *, keep: str) -> None:
             shutil.rmtree(entry)
 
 
+def is_within(path: str, base: str) -> bool:
+    """Whether `path` is `base` or below it (both absolute and clean)."""
+    return path == base or path.startswith(base.rstrip("/") + "/")
+
+
+class Mount(NamedTuple):
+    """One mount of /proc/self/mountinfo: where, and the type of its file system."""
+
+    point: str
+    fs_type: str
+
+
+def mounts() -> list[Mount]:
+    """The mounts of this process's mount namespace, in mount order (a later one at the
+    same point is on top of an earlier one).
+
+    Raises:
+        OSError: /proc/self/mountinfo cannot be read.
+    """
+    found: list[Mount] = []
+    # surrogateescape: a path that is not UTF-8 compares with, and encodes back as,
+    # what os.fsdecode gives for it.
+    with open(MOUNTINFO, encoding="utf-8", errors="surrogateescape") as lines:
+        for line in lines:
+            fields, _, rest = line.partition(" - ")
+            parts = fields.split()
+            if len(parts) < 5 or not rest:
+                continue
+            point = _OCTAL_ESCAPE.sub(lambda m: chr(int(m[1], 8)), parts[4])
+            found.append(Mount(point, rest.split()[0]))
+    return found
+
+
 def filesystem_type(path: Path) -> str:
     """The type of the file system holding `path` (`tmpfs`, `ext4`...), from the
     longest mount point above it in /proc/self/mountinfo; "" when unknown."""
     real = os.path.realpath(path)
-    best, kind = "", ""
     try:
-        with open(MOUNTINFO, encoding="utf-8", errors="replace") as mounts:
-            for line in mounts:
-                fields, _, rest = line.partition(" - ")
-                parts = fields.split()
-                if len(parts) < 5 or not rest:
-                    continue
-                point = _OCTAL_ESCAPE.sub(lambda m: chr(int(m[1], 8)), parts[4])
-                inside = real == point or real.startswith(point.rstrip("/") + "/")
-                if inside and len(point) >= len(best):
-                    best, kind = point, rest.split()[0]
+        found = mounts()
     except OSError:
         return ""
+    best, kind = "", ""
+    for mount in found:
+        if is_within(real, mount.point) and len(mount.point) >= len(best):
+            best, kind = mount.point, mount.fs_type
     return kind
 
 
@@ -310,15 +339,11 @@ async def resolve_subpath(volume_dir: str | Path, sub_path: str) -> Path:
     return await trio.to_thread.run_sync(_resolve, Path(volume_dir), sub_path)
 
 
-def _within(path: str, base: str) -> bool:
-    return path == base or path.startswith(base.rstrip("/") + "/")
-
-
 def _resolve(volume_dir: Path, sub_path: str) -> Path:
     try:
         base = os.path.realpath(volume_dir, strict=True)
         real = os.path.realpath(os.path.join(base, sub_path))
-        if not _within(real, base):
+        if not is_within(real, base):
             raise SubPathError(f"path {real} is outside of allowed base {base}")
         _open_safely(base, os.path.relpath(real, base), stat.S_IMODE(os.stat(base).st_mode))
     except OSError as error:
