@@ -22,6 +22,7 @@ Validation is `pod_validation`'s. Pure: no I/O.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from mcp import rules
@@ -455,8 +456,9 @@ def _add(total: dict[str, quantity.Quantity], more: dict[str, quantity.Quantity]
         total[name] = amount
 
 
-def _names_pod_level_resources(resources: dict[str, Any]) -> bool:
-    """isPodLevelResourcesSet: pod-level requests or limits of CPU, memory or hugepages."""
+def names_pod_level_resources(resources: Mapping[str, Any]) -> bool:
+    """IsPodLevelResourcesSet, given `spec.resources`: pod-level requests or limits of CPU,
+    memory or hugepages (the QoS class and the kubelet's container limits read it)."""
     return any(
         name in QOS_RESOURCES or name.startswith("hugepages-")
         for field in ("requests", "limits")
@@ -472,7 +474,7 @@ def qos_class(spec: dict[str, Any]) -> str:
     limits: dict[str, quantity.Quantity] = {}
     guaranteed = True
     pod_level = spec.get("resources") or {}
-    if _names_pod_level_resources(pod_level):
+    if names_pod_level_resources(pod_level):
         _add(requests, _positive(pod_level.get("requests")))
         found = _positive(pod_level.get("limits"))
         _add(limits, found)

@@ -5,7 +5,8 @@ A port of k8s.io/apimachinery `pkg/api/resource` (quantity.go, suffix.go, amount
 DecimalExponent `1e3`; a value finer than a nano rounded up, away from zero; BinarySI
 capped at 2^63-1 and shown as DecimalSI below 1024), `str()` is String() (the canonical
 form kube-apiserver stores and answers: `0.5` is `500m`, `1024Mi` is `1Gi`, `2000` is
-`2k`), `round_up` is RoundUp (what SetDefaults_ResourceList does at milli scale).
+`2k`), `round_up` is RoundUp (what SetDefaults_ResourceList does at milli scale),
+`milli_value` and `whole_value` are MilliValue and Value (what the kubelet hands the runtime).
 
 Values are exact fractions, so the int64 and inf.Dec paths of upstream are one here.
 One deliberate difference: a DecimalSI value past the largest suffix (`1000E`), which
@@ -66,6 +67,18 @@ class Quantity:
             return self
         rounded = math.ceil(abs(units)) * (1 if units > 0 else -1)
         return Quantity(rounded * step, self.format)
+
+    def scaled_value(self, scale: int) -> int:
+        """ScaledValue: the amount in units of 10^scale, rounded away from zero."""
+        return int(self.round_up(scale).value / Fraction(10) ** scale)
+
+    def milli_value(self) -> int:
+        """MilliValue: thousandths, rounded away from zero (`100m` CPU is 100)."""
+        return self.scaled_value(-3)
+
+    def whole_value(self) -> int:
+        """Value: whole units, rounded away from zero (`1Ki` is 1024, `1m` is 1)."""
+        return self.scaled_value(0)
 
 
 def parse(text: str) -> Quantity:

@@ -108,6 +108,24 @@ def test_round_up(text: str, scale: int, rounded: str) -> None:
     assert str(quantity.parse(text).round_up(scale)) == rounded
 
 
+@pytest.mark.parametrize(
+    ("text", "milli", "whole"),
+    [
+        pytest.param("100m", 100, 1, id="milli-cpu"),
+        pytest.param("1", 1000, 1, id="one"),
+        pytest.param("1n", 1, 1, id="nano-rounds-up"),
+        pytest.param("0", 0, 0, id="zero"),
+        pytest.param("128Mi", 134217728000, 134217728, id="mebibytes"),
+        pytest.param("1.5", 1500, 2, id="fraction"),
+        pytest.param("-1.5", -1500, -2, id="away-from-zero"),
+    ],
+)
+def test_milli_and_whole_values_round_up_as_upstream(text: str, milli: int, whole: int) -> None:
+    # MilliValue and Value, as the kubelet reads a Pod's CPU and memory.
+    parsed = quantity.parse(text)
+    assert (parsed.milli_value(), parsed.whole_value()) == (milli, whole)
+
+
 def test_compare_is_by_value_whatever_the_format() -> None:
     assert quantity.compare(quantity.parse("1Gi"), quantity.parse("1073741824")) == 0
     assert quantity.compare(quantity.parse("500m"), quantity.parse("1")) == -1

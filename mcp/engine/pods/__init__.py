@@ -11,6 +11,9 @@
     conditions     the verdicts read off v1 container statuses: phase, conditions, QoS
                    class, restart rules (`conditions.get_phase` and friends), pure
     env            a container's environment (`env.container_env`), pure
+    dockerspec     what Docker is asked to make for a container (`dockerspec.container_config`:
+                   command, resources, user, security) and the ports the infra container
+                   publishes (`dockerspec.host_ports`), pure
     volumes        the files of configMap, secret, downwardAPI and projected volumes
                    (`volumes.volume_files`), pure
     downward       the Pod's fields and resources as env and files read them, pure
@@ -20,6 +23,6 @@
                    torn down as the kubelet's volume plugins do (`volume_dirs.set_up`)
 
 Ported from the kubelet (pkg/kubelet, pkg/api/v1/pod, pkg/apis/core/v1/helper/qos,
-pkg/volume) with the feature gates as they default today; each module names the
-upstream functions it follows.
+pkg/securitycontext, pkg/volume) and cri-dockerd, with the feature gates as they default
+today; each module names the upstream functions it follows.
 """

@@ -21,10 +21,11 @@ feeds them; they know nothing of Docker.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
+
+from mcp.kinds import quantity as quantities
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 
@@ -353,39 +354,14 @@ def ready_to_start_condition(
 
 # --- QoS class ---------------------------------------------------------------------------
 
-_QUANTITY = re.compile(
-    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
-    r"(?:(?P<suffix>[KMGTPE]i|[numkMGTPE])|[eE](?P<exponent>[+-]?[0-9]+))?"
-)
-_SUFFIXES = {
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "": Fraction(1),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    **{f"{prefix}i": Fraction(1024**power) for power, prefix in enumerate("KMGTPE", 1)},
-}
-
 
 def quantity(value: Any) -> Fraction:
-    """A resource quantity's value (`"500m"`, `"1Gi"`, `"1e3"`, `2`); 0 when it is none
-    (the API server has validated stored ones)."""
-    if isinstance(value, bool):
+    """A resource quantity's value (`"500m"`, `"1Gi"`, `"1e3"`, `2`) as `kinds.quantity`
+    reads it; 0 when it is none (the API server has validated stored ones)."""
+    try:
+        return quantities.from_json(value).value
+    except quantities.QuantityError:
         return Fraction(0)
-    if isinstance(value, int | float):
-        return Fraction(value)
-    match = _QUANTITY.fullmatch(str(value).strip()) if len(str(value)) <= 64 else None
-    if match is None:
-        return Fraction(0)
-    exponent = int(match["exponent"] or 0)
-    if abs(exponent) > 100:
-        return Fraction(0)
-    return Fraction(match["number"]) * _SUFFIXES[match["suffix"] or ""] * Fraction(10) ** exponent
 
 
 def _resource_qos(resources: dict[str, Any]) -> str:

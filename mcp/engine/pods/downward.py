@@ -11,23 +11,21 @@ SplitMaybeSubscriptedPath), `pkg/apis/core/pods/helpers.go`
 (ConvertDownwardAPIFieldLabel), `pkg/kubelet/kubelet_pods.go`
 (podFieldSelectorRuntimeValue, sortPodIPs), `pkg/kubelet/kubelet_resources.go`
 (defaultPodLimitsForDownwardAPI), `pkg/api/v1/resource/helpers.go`
-(ExtractContainerResourceValue, MergeContainerResourceLimits, findContainerInPod) and
-apimachinery's `resource.Quantity` (just enough to divide one quantity by another).
+(ExtractContainerResourceValue, MergeContainerResourceLimits, findContainerInPod);
+quantities are `kinds.quantity`'s.
 No I/O; objects are the JSON dicts the API stores, never changed here.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import math
-import re
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
-from mcp.kinds import pod_volumes
+from mcp.kinds import pod_volumes, quantity
 from mcp.kinds.apimachinery import go_quote, is_qualified_name
 from mcp.kinds.pod_volumes import split_subscript
+from mcp.kinds.quantity import Quantity
 
 
 class Unresolvable(Exception):
@@ -41,66 +39,21 @@ def aggregate(messages: Sequence[str]) -> str:
     return unique[0] if len(unique) == 1 else f"[{', '.join(unique)}]"
 
 
-# --- quantities (apimachinery pkg/api/resource) ----------------------------------------------
-
-QUANTITY_FORMAT_ERROR = (
-    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-)
-_QUANTITY_RE = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)")
-_SUFFIXES: dict[str, Fraction] = {
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 10**3),
-    "": Fraction(1),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-}
-_EXPONENT_RE = re.compile(r"[eE]([+-]?[0-9]+)")
-QUANTITY_MAX_CHARS = 64  # far beyond any sensible quantity; keeps 10**exponent small
+# --- quantities -----------------------------------------------------------------------------
 
 
-def parse_quantity(value: Any) -> Fraction:
-    """A Kubernetes quantity (`"500m"`, `"1.5Gi"`, `"1e3"`, or a JSON number) exactly.
+def read_quantity(value: Any) -> Quantity:
+    """A quantity of the Pod (`"500m"`, `"1.5Gi"`, a JSON number) as `kinds.quantity` reads
+    it, upstream's ParseQuantity.
 
     Raises:
-        Unresolvable: not a quantity (Pod validation refuses such a spec first).
+        Unresolvable: not a quantity, in ParseQuantity's words (Pod validation refuses such
+            a spec first).
     """
-    text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not text or len(text) > QUANTITY_MAX_CHARS:
-        raise Unresolvable(QUANTITY_FORMAT_ERROR)
-    match = _QUANTITY_RE.fullmatch(text)
-    assert match is not None  # the pattern matches every string
-    sign, whole, fraction, suffix = match.groups()
-    if not whole and not fraction:
-        raise Unresolvable(QUANTITY_FORMAT_ERROR)
-    number = Fraction(int(whole or "0")) + Fraction(int(fraction or "0"), 10 ** len(fraction or ""))
-    if suffix in _SUFFIXES:
-        scale = _SUFFIXES[suffix]
-    elif (exponent := _EXPONENT_RE.fullmatch(suffix)) and abs(int(exponent[1])) <= 40:
-        scale = Fraction(10) ** int(exponent[1])
-    else:
-        raise Unresolvable("unable to parse quantity's suffix")
-    return -number * scale if sign == "-" else number * scale
-
-
-def milli_value(quantity: Fraction) -> int:
-    """`Quantity.MilliValue()`: thousandths, rounded up."""
-    return math.ceil(quantity * 1000)
-
-
-def whole_value(quantity: Fraction) -> int:
-    """`Quantity.Value()`: rounded up to a whole number."""
-    return math.ceil(quantity)
+    try:
+        return quantity.from_json(value)
+    except quantity.QuantityError as exc:
+        raise Unresolvable(str(exc)) from None
 
 
 # --- fieldRef -----------------------------------------------------------------------------
@@ -229,6 +182,7 @@ def pod_field(
 # MergeContainerResourceLimits fills these from the node's allocatable when unset or zero.
 NODE_DEFAULTED = ("cpu", "memory", "ephemeral-storage")
 HUGE_PAGES_PREFIX = "hugepages-"
+ZERO, ONE = quantity.parse("0"), quantity.parse("1")
 
 
 def with_node_limits(
@@ -239,7 +193,8 @@ def with_node_limits(
     resources = dict(container.get("resources") or {})
     limits = dict(resources.get("limits") or {})
     for name in NODE_DEFAULTED:
-        if (name not in limits or parse_quantity(limits[name]) == 0) and name in allocatable:
+        unset = name not in limits or read_quantity(limits[name]).value == 0
+        if unset and name in allocatable:
             limits[name] = allocatable[name]
     return {**container, "resources": {**resources, "limits": limits}}
 
@@ -252,17 +207,19 @@ def container_resource(selector: Mapping[str, Any], container: Mapping[str, Any]
     Raises:
         Unresolvable: a resource the downward API does not offer, or no quantity.
     """
-    divisor = parse_quantity(selector.get("divisor") or "0") or Fraction(1)
+    divisor = read_quantity(selector.get("divisor") or "0")
+    if divisor.value == 0:
+        divisor = ONE
     resource = str(selector.get("resource") or "")
     kind, _, name = resource.partition(".")
     known = name in NODE_DEFAULTED or name.startswith(HUGE_PAGES_PREFIX)
     if kind not in ("limits", "requests") or not known:
         raise Unresolvable(f"Unsupported container resource : {resource}")
     amounts = (container.get("resources") or {}).get(kind) or {}
-    amount = parse_quantity(amounts[name]) if name in amounts else Fraction(0)
+    amount = read_quantity(amounts[name]) if name in amounts else ZERO
     if name == "cpu":
-        return str(-(-milli_value(amount) // milli_value(divisor)))
-    return str(-(-whole_value(amount) // whole_value(divisor)))
+        return str(-(-amount.milli_value() // divisor.milli_value()))
+    return str(-(-amount.whole_value() // divisor.whole_value()))
 
 
 def resource_value(

@@ -1,6 +1,7 @@
-"""Table tests of the downward API's pieces: quantities, the node-allocatable defaulting
-(upstream's TestPodResourceLimitsDefaulting, pkg/kubelet/kubelet_resources_test.go), the
-kubelet's ordering of addresses, FormatMap and subscripts."""
+"""Table tests of the downward API's pieces: quantities (read by `kinds.quantity`), the
+node-allocatable defaulting (upstream's TestPodResourceLimitsDefaulting,
+pkg/kubelet/kubelet_resources_test.go), the kubelet's ordering of addresses, FormatMap and
+subscripts."""
 
 from __future__ import annotations
 
@@ -10,17 +11,15 @@ from typing import Any
 import pytest
 
 from mcp.engine.pods.downward import (
-    QUANTITY_FORMAT_ERROR,
     Unresolvable,
     aggregate,
     format_map,
     metadata_field,
-    milli_value,
-    parse_quantity,
+    read_quantity,
     sort_ips,
-    whole_value,
     with_node_limits,
 )
+from mcp.kinds import quantity
 from mcp.kinds.pod_volumes import split_subscript
 
 
@@ -36,31 +35,28 @@ from mcp.kinds.pod_volumes import split_subscript
         pytest.param(".5", Fraction(1, 2), id="leading-point"),
         pytest.param("+2k", Fraction(2000), id="plus-sign"),
         pytest.param(3, Fraction(3), id="json-number"),
+        # ParseQuantity reads a missing number as zero: "m" is 0, not an error.
+        pytest.param("m", Fraction(0), id="no-number-is-zero"),
     ],
 )
-def test_parse_quantity(text: Any, expected: Fraction) -> None:
-    assert parse_quantity(text) == expected
+def test_read_quantity(text: Any, expected: Fraction) -> None:
+    assert read_quantity(text).value == expected
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("", QUANTITY_FORMAT_ERROR, id="empty"),
-        pytest.param("m", QUANTITY_FORMAT_ERROR, id="no-number"),
-        pytest.param("1Qi", "unable to parse quantity's suffix", id="bad-suffix"),
-        pytest.param(True, QUANTITY_FORMAT_ERROR, id="bool"),
+        pytest.param("", quantity.FORMAT_ERROR, id="empty"),
+        # Q is no suffix letter, so ParseQuantity stops at the format, not the suffix.
+        pytest.param("1Qi", quantity.FORMAT_ERROR, id="unknown-letter"),
+        pytest.param("1Gi2", quantity.SUFFIX_ERROR, id="bad-suffix"),
+        pytest.param(True, quantity.FORMAT_ERROR, id="bool"),
     ],
 )
-def test_parse_quantity_refuses(text: Any, message: str) -> None:
+def test_read_quantity_refuses_in_upstreams_words(text: Any, message: str) -> None:
     with pytest.raises(Unresolvable) as raised:
-        parse_quantity(text)
+        read_quantity(text)
     assert str(raised.value) == message
-
-
-def test_values_round_up() -> None:
-    assert milli_value(Fraction(1, 10**7)) == 1
-    assert whole_value(Fraction(1, 1000)) == 1
-    assert whole_value(Fraction(2)) == 2
 
 
 def limits(cpu: str, memory: str) -> dict[str, Any]:
