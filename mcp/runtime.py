@@ -76,7 +76,9 @@ from mcp.sandbox import (
     ROLE_POD_NETWORK,
     DnsConfig,
     PodNetwork,
+    PodRef,
     default_gateway,
+    labelled_pod,
     pod_network_problem,
 )
 from mcp.threadpipe import BytePipe
@@ -849,8 +851,17 @@ class DockerRuntime:
             exit_code=exit_code,
         )
 
-    async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:
-        """Send the object name of every change Docker reports in this cluster's containers.
+    async def follow_events(
+        self,
+        cluster_id: str,
+        names: trio.MemorySendChannel[str],
+        pods: trio.MemorySendChannel[PodRef] | None = None,
+    ) -> None:
+        """Say which objects each change Docker reports in this cluster's containers is
+        about: the mcp Container's name (label `mcp.name`) on `names`, and, given `pods`,
+        the Pod (labels `io.kubernetes.pod.*`, on its infra and app containers) on `pods`.
+        Only `STATE_CHANGING_EVENTS` count. A full channel holds the stream up (Docker
+        buffers meanwhile); the channels stay open: they are the caller's.
 
         Returns when Docker ends the stream; cancellation closes it.
 
@@ -864,11 +875,11 @@ class DockerRuntime:
 
         def pump() -> None:
             for event in stream:
-                action = str(event.get("Action") or event.get("status") or "")
-                attributes = (event.get("Actor") or {}).get("Attributes") or {}
-                name = attributes.get(LABEL_NAME)
-                if name and action.split(":")[0] in STATE_CHANGING_EVENTS:
+                name, pod = event_subjects(event)
+                if name is not None:
                     trio.from_thread.run(names.send, name)
+                if pod is not None and pods is not None:
+                    trio.from_thread.run(pods.send, pod)
 
         try:
             # Not under the limiter: the stream holds its connection for as long as it
@@ -1023,6 +1034,16 @@ class DockerRuntime:
                 )
             )
         return observed
+
+
+def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodRef | None]:
+    """What one of Docker's container events is about, if it can change a reconcile: the
+    mcp Container's name and the Pod its labels name (either None). Pure."""
+    action = str(event.get("Action") or event.get("status") or "")
+    if action.split(":")[0] not in STATE_CHANGING_EVENTS:  # `exec_start: sh`, ...
+        return None, None
+    attributes = (event.get("Actor") or {}).get("Attributes") or {}
+    return attributes.get(LABEL_NAME) or None, labelled_pod(attributes)
 
 
 class LogChunks:
