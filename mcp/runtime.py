@@ -7,9 +7,10 @@ interrupted: on a deadline or cancellation the thread is abandoned and finishes 
 its own, still holding its limiter token, and docker-py's own socket timeout ends it.
 
 docker and requests exceptions never leave this module: they become
-`RuntimeUnavailable` (transient: retry later), `ImageNotFound` or
-`RuntimeRejected` (permanent until the spec changes). mcp never pulls images in
-this version: an image must already be present in the engine.
+`RuntimeUnavailable` (transient: retry later), `RuntimeBusy` (Docker is removing the
+container: retry shortly), `ImageNotFound`, `NameInUse` or `RuntimeRejected` (permanent
+until the spec changes), and `PullFailed`. Only `pull` fetches images, under a limiter of
+its own: every create takes an image already in the engine.
 
 For Pods it also makes mcp's own Docker objects: the one pod network (a labelled bridge,
 checked and never adopted when it is not mcp's), the infra image (built here from
@@ -67,12 +68,14 @@ from mcp.model import (
     LABEL_UID,
     ContainerSpec,
     HostInfo,
+    ImageInfo,
     Observed,
     Port,
 )
 from mcp.process_io import ProcessStream
 from mcp.sandbox import (
     DEFAULT_DNS,
+    LABEL_POD_UID,
     ROLE_POD_NETWORK,
     DnsConfig,
     PodNetwork,
@@ -180,6 +183,17 @@ class Runtime(Protocol):
         """
         ...
 
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        """The image `reference` (`name`, `name:tag`, `name@sha256:...` or an image ID)
+        names in the engine, as `docker image inspect` shows it; None when it has none.
+        Never pulls.
+
+        Raises:
+            RuntimeRejected: `reference` is not a valid reference.
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
     async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
         """Create mcp's pod network (a bridge on `subnet`), or check the one there.
 
@@ -238,9 +252,14 @@ class Runtime(Protocol):
 
     async def remove(self, name: str) -> None: ...
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
         """Every container, running or not, labelled with this control plane's cluster
-        (and, given `uid`, made for that object), whatever its Docker name."""
+        (given `uid`, made for that mcp object; given `pod_uid`, one of that Pod's, its
+        infra containers included), whatever its Docker name. One Docker list: each
+        `Observed` says what Docker's summaries say (see `Observed`), `inspect` the rest.
+        """
         ...
 
     async def rename(self, container_id: str, name: str) -> None:
@@ -318,7 +337,8 @@ class Runtime(Protocol):
 
 def _observed_from(attrs: dict[str, Any]) -> Observed:
     state = attrs.get("State") or {}
-    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    config = attrs.get("Config") or {}
+    labels = config.get("Labels") or {}
     running = bool(state.get("Running"))
     status = state.get("Status", "unknown")
     return Observed(
@@ -334,9 +354,13 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
         finished_at=_docker_time(state.get("FinishedAt")),
         labels=dict(labels),
         name=str(attrs.get("Name") or "").lstrip("/"),
-        hostname=str((attrs.get("Config") or {}).get("Hostname") or ""),
+        hostname=str(config.get("Hostname") or ""),
         addresses=_addresses(attrs.get("NetworkSettings")),
         joined=_joined((attrs.get("HostConfig") or {}).get("NetworkMode")),
+        image=str(config.get("Image") or ""),
+        image_id=str(attrs.get("Image") or ""),
+        oom_killed=bool(state.get("OOMKilled")),
+        created_at=_docker_time(attrs.get("Created")),
     )
 
 
@@ -422,6 +446,8 @@ class DockerRuntime:
             raise ImageNotFound(_explain(exc)) from exc
         except docker.errors.NotFound:
             raise
+        except (docker.errors.NullResource, docker.errors.InvalidArgument) as exc:
+            raise RuntimeRejected(str(exc)) from exc  # docker-py's own checks of the request
         except docker.errors.APIError as exc:
             if (
                 exc.status_code is not None
@@ -485,6 +511,18 @@ class DockerRuntime:
                 raise NameInUse(str(exc)) from exc
             raise
         return str(result["Id"])
+
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        try:
+            found = await self._call(self._api.inspect_image, reference)
+        except (ImageNotFound, docker.errors.NotFound):
+            return None
+        return ImageInfo(
+            id=str(found["Id"]),
+            user=str((found.get("Config") or {}).get("User") or ""),
+            repo_tags=tuple(found.get("RepoTags") or ()),
+            repo_digests=tuple(found.get("RepoDigests") or ()),
+        )
 
     async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
         found = await self._find_network(name)
@@ -1009,11 +1047,16 @@ class DockerRuntime:
         finally:
             response.close()
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
-        """Every container carrying this control plane's cluster label (and `uid`'s)."""
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
+        """Every container carrying this control plane's cluster label (and `uid`'s, and
+        `pod_uid`'s): Docker ANDs label filters."""
         wanted = [f"{LABEL_CLUSTER}={cluster_id}"]
         if uid is not None:
             wanted.append(f"{LABEL_UID}={uid}")
+        if pod_uid is not None:
+            wanted.append(f"{LABEL_POD_UID}={pod_uid}")
         summaries = await self._call(self._api.containers, all=True, filters={"label": wanted})
         observed = []
         for summary in summaries:

@@ -7,6 +7,7 @@ counterpart through the same cases, so a fake cannot drift from what it imitates
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import itertools
 import math
@@ -15,12 +16,12 @@ import shlex
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import trio
 
-from mcp import infra_image, stdcopy
+from mcp import infra_image, rules, stdcopy
 from mcp.errors import (
     Compacted,
     ImageNotFound,
@@ -31,11 +32,20 @@ from mcp.errors import (
     RuntimeUnavailable,
     StoreUnavailable,
 )
-from mcp.model import LABEL_ROLE, ContainerSpec, HostInfo, Observed, Port, format_time
+from mcp.model import (
+    LABEL_ROLE,
+    ContainerSpec,
+    HostInfo,
+    ImageInfo,
+    Observed,
+    Port,
+    format_time,
+)
 from mcp.process_io import ProcessStream
 from mcp.runtime import LOG_STREAMS, LogQuery
 from mcp.sandbox import (
     DEFAULT_DNS,
+    LABEL_POD_UID,
     ROLE_POD_NETWORK,
     DnsConfig,
     PodNetwork,
@@ -233,6 +243,8 @@ class _FakeContainer:
     id: str
     spec: ContainerSpec
     labels: dict[str, str]
+    created_at: str | None = None
+    oom_killed: bool = False  # its last run was killed for want of memory
     status: str = "created"
     exit_code: int | None = None
     started_at: str | None = None
@@ -363,6 +375,33 @@ class FakeProcessStream:
         return self._code if self._exits else None
 
 
+def _summary(observed: Observed) -> Observed:
+    """`observed` as a listing shows it: without what Docker's summaries do not say."""
+    return replace(
+        observed,
+        exit_code=None,
+        error="",
+        started_at=None,
+        finished_at=None,
+        hostname="",
+        image="",
+        image_id="",
+        oom_killed=False,
+        created_at=None,
+    )
+
+
+def _check_reference(reference: str) -> None:
+    """Refuse what Docker's reference grammar refuses (an upper-case name, say)."""
+    if rules.image_problem(reference) is not None:
+        raise RuntimeRejected(f"no such image: {reference}: invalid reference format")
+
+
+def _image_id(reference: str) -> str:
+    """The ID of the fake's image `reference`: each reference is an image of its own."""
+    return "sha256:" + hashlib.sha256(reference.encode()).hexdigest()
+
+
 FAKE_HOST = HostInfo(
     name="Fake-Host",
     cpus=4,
@@ -422,6 +461,7 @@ class FakeRuntime:
     """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
 
     images: set[str] = field(default_factory=lambda: {"mcp-test/busybox:latest"})
+    image_users: dict[str, str] = field(default_factory=dict)  # an image's USER, if any
     registry: set[str] = field(default_factory=set)  # images a pull would find
     crashing_commands: set[str] = field(default_factory=lambda: {"crash"})  # exit 1 at once
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -471,6 +511,10 @@ class FakeRuntime:
             hostname=found.hostname,
             addresses={found.network: found.address} if found.network and found.address else {},
             joined=found.join,
+            image=found.spec.image,
+            image_id=_image_id(found.spec.image),
+            oom_killed=found.oom_killed,
+            created_at=found.created_at,
         )
 
     async def create(
@@ -489,15 +533,34 @@ class FakeRuntime:
         return container.id
 
     def _new(self, name: str, spec: ContainerSpec, labels: dict[str, str]) -> _FakeContainer:
+        _check_reference(spec.image)
         if spec.image not in self.images:
             raise ImageNotFound(f"No such image: {spec.image}")
         if name in self.containers:
             raise NameInUse(f'Conflict. The container name "/{name}" is already in use')
         container_id = f"{next(self._ids):064x}"
         # Docker's default hostname is the id's first 12 characters.
-        container = _FakeContainer(container_id, spec, labels, hostname=container_id[:12])
+        container = _FakeContainer(
+            container_id,
+            spec,
+            labels,
+            created_at=format_time(self.clock()),
+            hostname=container_id[:12],
+        )
         self.containers[name] = container
         return container
+
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        self.calls.append(f"image_info {reference}")
+        await trio.lowlevel.checkpoint()
+        _check_reference(reference)
+        # Docker reads `name` as `name:latest`, and takes an image's ID too.
+        untagged = "@" not in reference and ":" not in reference.rpartition("/")[2]
+        tagged = f"{reference}:latest" if untagged else reference
+        for image in self.images:
+            if tagged == image or reference == _image_id(image):
+                return ImageInfo(_image_id(image), self.image_users.get(image, ""), (image,))
+        return None
 
     def add_network(self, name: str, subnet: str, *, labels: dict[str, str]) -> None:
         """`docker network create`, done behind mcp's back."""
@@ -658,17 +721,19 @@ class FakeRuntime:
             container.address = None  # Docker releases the address at the stop
             self._poke_logs()
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
-        self.calls.append("list" if uid is None else f"list uid={uid}")
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
+        asked = [f"{key}={value}" for key, value in (("uid", uid), ("pod_uid", pod_uid)) if value]
+        self.calls.append(" ".join(["list", *asked]))
         await trio.lowlevel.checkpoint()
+        wanted = {"mcp.cluster": cluster_id, "mcp.uid": uid, LABEL_POD_UID: pod_uid}
         found = []
         for name, container in self.containers.items():
-            if container.labels.get("mcp.cluster") == cluster_id and (
-                uid is None or container.labels.get("mcp.uid") == uid
-            ):
+            if all(v is None or container.labels.get(k) == v for k, v in wanted.items()):
                 observed = self._observe(name)
                 assert observed is not None
-                found.append(observed)
+                found.append(_summary(observed))
         return found
 
     def rename_by_hand(self, name: str, new_name: str) -> None:

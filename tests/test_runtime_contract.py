@@ -18,6 +18,7 @@ import pytest
 import trio
 from fakes import FakeRuntime
 
+from mcp import sandbox
 from mcp.errors import (
     ImageNotFound,
     NameInUse,
@@ -25,9 +26,9 @@ from mcp.errors import (
     RuntimeRejected,
     RuntimeUnavailable,
 )
-from mcp.model import ContainerSpec, Port
+from mcp.model import ContainerSpec, Port, parse_time
 from mcp.runtime import LogQuery, open_docker_runtime
-from mcp.sandbox import DnsConfig
+from mcp.sandbox import DnsConfig, PodRef
 
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
 
@@ -809,3 +810,64 @@ async def test_attach_needs_a_running_container(runtime: Any, name: str) -> None
     with pytest.raises(RuntimeRejected, match="is not running"):
         async with runtime.open_attach(name, **streams):
             pass
+
+
+# --- a Pod's containers: made from a ContainerConfig, images, listed by Pod --------------
+
+
+def _pod_ref() -> PodRef:
+    return PodRef("web", "shop", secrets.token_hex(8))
+
+
+async def test_an_image_that_is_absent_has_no_info(runtime: Any) -> None:
+    assert await runtime.image_info("mcp-test/absent:never") is None
+    assert await runtime.image_info(f"mcp-test/absent@sha256:{'0' * 64}") is None
+
+
+INVALID_REFERENCES = ("mcp-test/UPPER:1", "")
+
+
+@pytest.mark.parametrize("reference", INVALID_REFERENCES)
+async def test_an_invalid_image_reference_is_rejected(runtime: Any, reference: str) -> None:
+    """As the kubelet's InvalidImageName: no pull or retry will make it an image."""
+    with pytest.raises(RuntimeRejected):
+        await runtime.image_info(reference)
+
+
+async def test_inspect_tells_the_image_and_when_it_was_made(
+    runtime: Any, name: str, busybox_image: str
+) -> None:
+    began = datetime.now(UTC)
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    image = await runtime.image_info(busybox_image)
+    created = await runtime.inspect(name)
+    assert (created.image, created.image_id, created.oom_killed) == (busybox_image, image.id, False)
+    made = parse_time(created.created_at)
+    assert made is not None
+    assert began - timedelta(seconds=5) < made < datetime.now(UTC) + timedelta(seconds=5)
+
+
+async def test_containers_are_listed_by_pod(runtime: Any, names: Any, networks: Any) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    pods = [_pod_ref(), _pod_ref()]
+    made: dict[str, set[str]] = {}
+    for pod in pods:
+        infra = await runtime.create_infra(
+            names("infra"),
+            image=await runtime.ensure_infra_image(),
+            network=network,
+            hostname="web",
+            labels=sandbox.infra_labels(pod, cluster_id="test"),
+        )
+        app = await runtime.create(
+            names("app"),
+            spec=SLEEPER,
+            labels=sandbox.container_labels(pod, "app", cluster_id="test"),
+            join=infra,
+        )
+        made[pod.uid] = {infra, app}
+    for pod in pods:
+        listed = await runtime.list_managed("test", pod_uid=pod.uid)
+        assert {observed.container_id for observed in listed} == made[pod.uid]
+    assert await runtime.list_managed("another-cluster", pod_uid=pods[0].uid) == []
