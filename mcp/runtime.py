@@ -15,7 +15,10 @@ its own: every create takes an image already in the engine.
 For Pods it also makes mcp's own Docker objects: the one pod network (a labelled bridge,
 checked and never adopted when it is not mcp's), the infra image (built here from
 `infra_image`'s program, never pulled), and infra containers holding a Pod's network
-namespace, which the Pod's app containers join (`create(..., join=<infra id>)`).
+namespace, which the Pod's app containers join: `create_pod_container` makes each attempt
+of one from a `sandbox.ContainerConfig` (mounts, resources, security, TTY, log rotation),
+`image_info` tells the engine what an image is (its ID, its user), and the event stream
+names the Pod a changed container belongs to.
 
 A container's log (`open_logs`) is read by a thread of its own for as long as the stream
 lasts (a follow lasts until the container stops), under a limiter of its own
@@ -77,6 +80,7 @@ from mcp.sandbox import (
     DEFAULT_DNS,
     LABEL_POD_UID,
     ROLE_POD_NETWORK,
+    ContainerConfig,
     DnsConfig,
     PodNetwork,
     PodRef,
@@ -179,7 +183,39 @@ class Runtime(Protocol):
 
         Raises:
             ImageNotFound: the image is not in the engine.
-            RuntimeRejected: Docker refused the request (name in use, bad option...).
+            NameInUse: a container called `name` exists.
+            RuntimeRejected: Docker refused the request (a bad option...).
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
+    async def create_pod_container(
+        self, name: str, config: ContainerConfig, *, labels: dict[str, str], join: str
+    ) -> str:
+        """Create (not start) one attempt of a Pod's container from `config`; never pulls.
+
+        It shares the network namespace of the container `join` (the Pod's infra
+        container, by id: its hostname, resolv.conf and ports are that one's), and keeps
+        its log in Docker's json-file driver, rotated as `config` says. As Docker merges a
+        container's config with its image's, an `entrypoint` given drops the image's CMD
+        too, and a `command` alone runs after the image's ENTRYPOINT (Kubernetes'
+        command and args). Bind mounts need their source on the engine's host.
+
+        Args:
+            name: its Docker name (`sandbox.container_name`).
+            config: what to run, and how.
+            labels: its Docker labels (`sandbox.container_labels`).
+            join: the id of the container whose network namespace it joins.
+
+        Returns:
+            Its id.
+
+        Raises:
+            ImageNotFound: `config.image` is not in the engine.
+            NameInUse: a container called `name` exists.
+            RuntimeRejected: Docker refused it (a mount's source is missing, an unknown
+                capability, a bad user or option...).
+            RuntimeUnavailable: Docker did not answer.
         """
         ...
 
@@ -364,6 +400,35 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
     )
 
 
+def _pod_host_config(config: ContainerConfig, *, join: str) -> dict[str, Any]:
+    """docker-py's `create_host_config` arguments for a Pod's container."""
+    return {
+        "network_mode": f"container:{join}",
+        # Mounts, not binds: a missing source is refused, not made as an empty directory
+        # owned by root, and a path may hold a colon.
+        "mounts": [
+            docker.types.Mount(m.target, m.source, type="bind", read_only=m.read_only)
+            for m in config.mounts
+        ]
+        or None,
+        "tmpfs": dict(config.tmpfs) or None,
+        "mem_limit": config.memory_bytes,
+        # No swap beyond the limit, as the kubelet has it.
+        "memswap_limit": config.memory_bytes,
+        "cpu_quota": config.cpu_quota,
+        "cpu_period": config.cpu_period,
+        "cpu_shares": config.cpu_shares,
+        "group_add": list(config.group_add) or None,
+        "read_only": config.read_only_rootfs or None,
+        "cap_drop": list(config.cap_drop) or None,
+        "security_opt": ["no-new-privileges"] if config.no_new_privileges else None,
+        "log_config": docker.types.LogConfig(
+            type=docker.types.LogConfig.types.JSON,
+            config={"max-size": config.log_max_size, "max-file": str(config.log_max_files)},
+        ),
+    }
+
+
 def _addresses(settings: dict[str, Any] | None) -> dict[str, str]:
     """Network name -> IPv4 address, for the networks a container has an address on."""
     networks = (settings or {}).get("Networks") or {}
@@ -477,7 +542,6 @@ class DockerRuntime:
         labels: dict[str, str],
         join: str | None = None,
     ) -> str:
-        # The low-level API never pulls: a missing image is ImageNotFound, not a download.
         # Docker refuses exposed or published ports on a container that joins another's
         # network namespace: they belong on the container that holds it.
         ports, bindings = _port_bindings(spec.ports if join is None else ())
@@ -487,23 +551,54 @@ class DockerRuntime:
             nano_cpus=spec.resources.nano_cpus,
             network_mode=None if join is None else f"container:{join}",
         )
+        container_config = self._api.create_container_config(
+            spec.image,
+            spec.args,
+            # None keeps the image's own ENTRYPOINT / CMD.
+            entrypoint=spec.command,
+            environment=spec.env_list or None,
+            working_dir=spec.working_dir,
+            ports=ports or None,
+            labels={**spec.labels, **labels},
+            stop_timeout=spec.stop_timeout_seconds,
+            host_config=host_config,
+            detach=True,
+        )
+        return await self._create(name, container_config)
+
+    async def create_pod_container(
+        self, name: str, config: ContainerConfig, *, labels: dict[str, str], join: str
+    ) -> str:
+        # Docker refuses published ports on a joined container, and the config has none.
+        host_config = self._api.create_host_config(**_pod_host_config(config, join=join))
+        container_config = self._api.create_container_config(
+            config.image,
+            None if config.command is None else list(config.command),
+            # None keeps the image's own ENTRYPOINT / CMD.
+            entrypoint=None if config.entrypoint is None else list(config.entrypoint),
+            environment=list(config.env) or None,
+            working_dir=config.working_dir,
+            user=config.user,
+            stdin_open=config.stdin_open,
+            tty=config.tty,
+            labels=labels,
+            host_config=host_config,
+            detach=True,
+        )
+        # docker-py sets StdinOnce only for a container it attaches to at once; mcp never
+        # does (the API attaches later, if asked).
+        container_config["StdinOnce"] = config.stdin_once
+        return await self._create(name, container_config)
+
+    async def _create(self, name: str, container_config: dict[str, Any]) -> str:
+        """Create the container `name`; its id. The low-level API never pulls: a missing
+        image is ImageNotFound, not a download."""
+
+        def create_container() -> Any:  # the metric's operation, as README lists it
+            return self._api.create_container_from_config(container_config, name=name)
+
         try:
-            result = await self._call(
-                self._api.create_container,
-                spec.image,
-                # None keeps the image's own ENTRYPOINT / CMD.
-                entrypoint=spec.command,
-                command=spec.args,
-                environment=spec.env_list or None,
-                working_dir=spec.working_dir,
-                ports=ports or None,
-                name=name,
-                labels={**spec.labels, **labels},
-                stop_timeout=spec.stop_timeout_seconds,
-                host_config=host_config,
-                detach=True,
-                about=name,
-            )
+            result = await self._call(create_container, about=name)
         except docker.errors.NotFound as exc:
             raise ImageNotFound(_explain(exc)) from exc
         except RuntimeRejected as exc:
@@ -1167,7 +1262,8 @@ def _explain(exc: docker.errors.APIError) -> str:
 
 # Docker's 500s that are about the request, not the engine: the command is not in the
 # image, a host port is taken, the network setup for this container failed, it is (not)
-# paused.
+# paused, its user or groups are not in the image, its tmpfs or log options are wrong
+# (Docker 20.10 finds these four at the start, not at the create).
 VERDICTS = (
     "oci runtime",
     "executable file not found",
@@ -1178,6 +1274,10 @@ VERDICTS = (
     "is not paused",
     "is paused",
     "does not support reading",  # a log driver that keeps no log Docker can read back
+    "unable to find user",
+    "unable to find group",
+    "invalid tmpfs option",
+    "failed to initialize logging driver",
 )
 
 
