@@ -4,7 +4,8 @@
 requests, are stored in etcd, and generate the OpenAPI document, so the three
 cannot drift. Their JSON uses Kubernetes' camelCase names; unknown fields are
 rejected. `Container` (an object: metadata plus spec, with the etcd revisions it was
-read at), `Status` and `Observed` are plain frozen dataclasses.
+read at), `Status`, and what Docker shows (`Observed`, `ImageInfo`, `HostInfo`) are plain
+frozen dataclasses.
 
 The stored encodings (`encode_*` / `decode_*`) must stay readable by later versions.
 Imports nothing from mcp but the pure `rules`.
@@ -434,7 +435,12 @@ class Status:
 
 @dataclass(frozen=True)
 class Observed:
-    """Docker's view of one container, as far as the controller needs it."""
+    """Docker's view of one container, as far as the controllers need it.
+
+    `inspect` fills every field. A listing (`list_managed`) reads Docker's container
+    summaries, which say less: there `exit_code`, `error`, the times, `hostname`, `image`,
+    `image_id` and `oom_killed` are left at their defaults.
+    """
 
     container_id: str
     uid: str | None
@@ -452,6 +458,29 @@ class Observed:
     # and none for a container that joined another's network namespace).
     addresses: dict[str, str] = field(default_factory=dict, compare=False)
     joined: str | None = None  # the container whose network namespace it joins (its id)
+    image: str = ""  # the image reference it was made from, as given (Config.Image)
+    image_id: str = ""  # that image's ID, `sha256:...` (the top-level Image)
+    oom_killed: bool = False  # its last run was killed for want of memory (State.OOMKilled)
+    created_at: str | None = None  # when it was made (Created), as Docker writes times
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image in the engine, as `docker image inspect` shows it.
+
+    Attributes:
+        id: its ID, `sha256:...`; the `image_id` of containers made from it.
+        user: the user it runs as (Config.User: `name`, `uid` or `uid:gid`); "" for none
+            (root).
+        repo_tags: the `repository:tag` references naming it.
+        repo_digests: the `repository@sha256:...` references of what was pulled (none for
+            an image built or imported here).
+    """
+
+    id: str
+    user: str = ""
+    repo_tags: tuple[str, ...] = ()
+    repo_digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

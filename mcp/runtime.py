@@ -7,14 +7,18 @@ interrupted: on a deadline or cancellation the thread is abandoned and finishes 
 its own, still holding its limiter token, and docker-py's own socket timeout ends it.
 
 docker and requests exceptions never leave this module: they become
-`RuntimeUnavailable` (transient: retry later), `ImageNotFound` or
-`RuntimeRejected` (permanent until the spec changes). mcp never pulls images in
-this version: an image must already be present in the engine.
+`RuntimeUnavailable` (transient: retry later), `RuntimeBusy` (Docker is removing the
+container: retry shortly), `ImageNotFound`, `NameInUse` or `RuntimeRejected` (permanent
+until the spec changes), and `PullFailed`. Only `pull` fetches images, under a limiter of
+its own: every create takes an image already in the engine.
 
 For Pods it also makes mcp's own Docker objects: the one pod network (a labelled bridge,
 checked and never adopted when it is not mcp's), the infra image (built here from
 `infra_image`'s program, never pulled), and infra containers holding a Pod's network
-namespace, which the Pod's app containers join (`create(..., join=<infra id>)`).
+namespace, which the Pod's app containers join: `create_pod_container` makes each attempt
+of one from a `sandbox.ContainerConfig` (mounts, resources, security, TTY, log rotation),
+`image_info` tells the engine what an image is (its ID, its user), and the event stream
+names the Pod a changed container belongs to.
 
 A container's log (`open_logs`) is read by a thread of its own for as long as the stream
 lasts (a follow lasts until the container stops), under a limiter of its own
@@ -67,16 +71,21 @@ from mcp.model import (
     LABEL_UID,
     ContainerSpec,
     HostInfo,
+    ImageInfo,
     Observed,
     Port,
 )
 from mcp.process_io import ProcessStream
 from mcp.sandbox import (
     DEFAULT_DNS,
+    LABEL_POD_UID,
     ROLE_POD_NETWORK,
+    ContainerConfig,
     DnsConfig,
     PodNetwork,
+    PodRef,
     default_gateway,
+    labelled_pod,
     pod_network_problem,
 )
 from mcp.threadpipe import BytePipe
@@ -174,7 +183,50 @@ class Runtime(Protocol):
 
         Raises:
             ImageNotFound: the image is not in the engine.
-            RuntimeRejected: Docker refused the request (name in use, bad option...).
+            NameInUse: a container called `name` exists.
+            RuntimeRejected: Docker refused the request (a bad option...).
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
+    async def create_pod_container(
+        self, name: str, config: ContainerConfig, *, labels: dict[str, str], join: str
+    ) -> str:
+        """Create (not start) one attempt of a Pod's container from `config`; never pulls.
+
+        It shares the network namespace of the container `join` (the Pod's infra
+        container, by id: its hostname, resolv.conf and ports are that one's), and keeps
+        its log in Docker's json-file driver, rotated as `config` says. As Docker merges a
+        container's config with its image's, an `entrypoint` given drops the image's CMD
+        too, and a `command` alone runs after the image's ENTRYPOINT (Kubernetes'
+        command and args). Bind mounts need their source on the engine's host.
+
+        Args:
+            name: its Docker name (`sandbox.container_name`).
+            config: what to run, and how.
+            labels: its Docker labels (`sandbox.container_labels`).
+            join: the id of the container whose network namespace it joins.
+
+        Returns:
+            Its id.
+
+        Raises:
+            ImageNotFound: `config.image` is not in the engine.
+            NameInUse: a container called `name` exists.
+            RuntimeRejected: Docker refused it (a mount's source is missing, an unknown
+                capability, a bad user or option...).
+            RuntimeUnavailable: Docker did not answer.
+        """
+        ...
+
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        """The image `reference` (`name`, `name:tag`, `name@sha256:...` or an image ID)
+        names in the engine, as `docker image inspect` shows it; None when it has none.
+        Never pulls.
+
+        Raises:
+            RuntimeRejected: `reference` is not a valid reference.
+            RuntimeUnavailable: Docker did not answer.
         """
         ...
 
@@ -236,9 +288,14 @@ class Runtime(Protocol):
 
     async def remove(self, name: str) -> None: ...
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
         """Every container, running or not, labelled with this control plane's cluster
-        (and, given `uid`, made for that object), whatever its Docker name."""
+        (given `uid`, made for that mcp object; given `pod_uid`, one of that Pod's, its
+        infra containers included), whatever its Docker name. One Docker list: each
+        `Observed` says what Docker's summaries say (see `Observed`), `inspect` the rest.
+        """
         ...
 
     async def rename(self, container_id: str, name: str) -> None:
@@ -316,7 +373,8 @@ class Runtime(Protocol):
 
 def _observed_from(attrs: dict[str, Any]) -> Observed:
     state = attrs.get("State") or {}
-    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    config = attrs.get("Config") or {}
+    labels = config.get("Labels") or {}
     running = bool(state.get("Running"))
     status = state.get("Status", "unknown")
     return Observed(
@@ -332,10 +390,43 @@ def _observed_from(attrs: dict[str, Any]) -> Observed:
         finished_at=_docker_time(state.get("FinishedAt")),
         labels=dict(labels),
         name=str(attrs.get("Name") or "").lstrip("/"),
-        hostname=str((attrs.get("Config") or {}).get("Hostname") or ""),
+        hostname=str(config.get("Hostname") or ""),
         addresses=_addresses(attrs.get("NetworkSettings")),
         joined=_joined((attrs.get("HostConfig") or {}).get("NetworkMode")),
+        image=str(config.get("Image") or ""),
+        image_id=str(attrs.get("Image") or ""),
+        oom_killed=bool(state.get("OOMKilled")),
+        created_at=_docker_time(attrs.get("Created")),
     )
+
+
+def _pod_host_config(config: ContainerConfig, *, join: str) -> dict[str, Any]:
+    """docker-py's `create_host_config` arguments for a Pod's container."""
+    return {
+        "network_mode": f"container:{join}",
+        # Mounts, not binds: a missing source is refused, not made as an empty directory
+        # owned by root, and a path may hold a colon.
+        "mounts": [
+            docker.types.Mount(m.target, m.source, type="bind", read_only=m.read_only)
+            for m in config.mounts
+        ]
+        or None,
+        "tmpfs": dict(config.tmpfs) or None,
+        "mem_limit": config.memory_bytes,
+        # No swap beyond the limit, as the kubelet has it.
+        "memswap_limit": config.memory_bytes,
+        "cpu_quota": config.cpu_quota,
+        "cpu_period": config.cpu_period,
+        "cpu_shares": config.cpu_shares,
+        "group_add": list(config.group_add) or None,
+        "read_only": config.read_only_rootfs or None,
+        "cap_drop": list(config.cap_drop) or None,
+        "security_opt": ["no-new-privileges"] if config.no_new_privileges else None,
+        "log_config": docker.types.LogConfig(
+            type=docker.types.LogConfig.types.JSON,
+            config={"max-size": config.log_max_size, "max-file": str(config.log_max_files)},
+        ),
+    }
 
 
 def _addresses(settings: dict[str, Any] | None) -> dict[str, str]:
@@ -420,6 +511,8 @@ class DockerRuntime:
             raise ImageNotFound(_explain(exc)) from exc
         except docker.errors.NotFound:
             raise
+        except (docker.errors.NullResource, docker.errors.InvalidArgument) as exc:
+            raise RuntimeRejected(str(exc)) from exc  # docker-py's own checks of the request
         except docker.errors.APIError as exc:
             if (
                 exc.status_code is not None
@@ -449,7 +542,6 @@ class DockerRuntime:
         labels: dict[str, str],
         join: str | None = None,
     ) -> str:
-        # The low-level API never pulls: a missing image is ImageNotFound, not a download.
         # Docker refuses exposed or published ports on a container that joins another's
         # network namespace: they belong on the container that holds it.
         ports, bindings = _port_bindings(spec.ports if join is None else ())
@@ -459,23 +551,54 @@ class DockerRuntime:
             nano_cpus=spec.resources.nano_cpus,
             network_mode=None if join is None else f"container:{join}",
         )
+        container_config = self._api.create_container_config(
+            spec.image,
+            spec.args,
+            # None keeps the image's own ENTRYPOINT / CMD.
+            entrypoint=spec.command,
+            environment=spec.env_list or None,
+            working_dir=spec.working_dir,
+            ports=ports or None,
+            labels={**spec.labels, **labels},
+            stop_timeout=spec.stop_timeout_seconds,
+            host_config=host_config,
+            detach=True,
+        )
+        return await self._create(name, container_config)
+
+    async def create_pod_container(
+        self, name: str, config: ContainerConfig, *, labels: dict[str, str], join: str
+    ) -> str:
+        # Docker refuses published ports on a joined container, and the config has none.
+        host_config = self._api.create_host_config(**_pod_host_config(config, join=join))
+        container_config = self._api.create_container_config(
+            config.image,
+            None if config.command is None else list(config.command),
+            # None keeps the image's own ENTRYPOINT / CMD.
+            entrypoint=None if config.entrypoint is None else list(config.entrypoint),
+            environment=list(config.env) or None,
+            working_dir=config.working_dir,
+            user=config.user,
+            stdin_open=config.stdin_open,
+            tty=config.tty,
+            labels=labels,
+            host_config=host_config,
+            detach=True,
+        )
+        # docker-py sets StdinOnce only for a container it attaches to at once; mcp never
+        # does (the API attaches later, if asked).
+        container_config["StdinOnce"] = config.stdin_once
+        return await self._create(name, container_config)
+
+    async def _create(self, name: str, container_config: dict[str, Any]) -> str:
+        """Create the container `name`; its id. The low-level API never pulls: a missing
+        image is ImageNotFound, not a download."""
+
+        def create_container() -> Any:  # the metric's operation, as README lists it
+            return self._api.create_container_from_config(container_config, name=name)
+
         try:
-            result = await self._call(
-                self._api.create_container,
-                spec.image,
-                # None keeps the image's own ENTRYPOINT / CMD.
-                entrypoint=spec.command,
-                command=spec.args,
-                environment=spec.env_list or None,
-                working_dir=spec.working_dir,
-                ports=ports or None,
-                name=name,
-                labels={**spec.labels, **labels},
-                stop_timeout=spec.stop_timeout_seconds,
-                host_config=host_config,
-                detach=True,
-                about=name,
-            )
+            result = await self._call(create_container, about=name)
         except docker.errors.NotFound as exc:
             raise ImageNotFound(_explain(exc)) from exc
         except RuntimeRejected as exc:
@@ -483,6 +606,18 @@ class DockerRuntime:
                 raise NameInUse(str(exc)) from exc
             raise
         return str(result["Id"])
+
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        try:
+            found = await self._call(self._api.inspect_image, reference)
+        except (ImageNotFound, docker.errors.NotFound):
+            return None
+        return ImageInfo(
+            id=str(found["Id"]),
+            user=str((found.get("Config") or {}).get("User") or ""),
+            repo_tags=tuple(found.get("RepoTags") or ()),
+            repo_digests=tuple(found.get("RepoDigests") or ()),
+        )
 
     async def ensure_pod_network(self, name: str, subnet: ipaddress.IPv4Network) -> PodNetwork:
         found = await self._find_network(name)
@@ -849,8 +984,17 @@ class DockerRuntime:
             exit_code=exit_code,
         )
 
-    async def follow_events(self, cluster_id: str, names: trio.MemorySendChannel[str]) -> None:
-        """Send the object name of every change Docker reports in this cluster's containers.
+    async def follow_events(
+        self,
+        cluster_id: str,
+        names: trio.MemorySendChannel[str],
+        pods: trio.MemorySendChannel[PodRef] | None = None,
+    ) -> None:
+        """Say which objects each change Docker reports in this cluster's containers is
+        about: the mcp Container's name (label `mcp.name`) on `names`, and, given `pods`,
+        the Pod (labels `io.kubernetes.pod.*`, on its infra and app containers) on `pods`.
+        Only `STATE_CHANGING_EVENTS` count. A full channel holds the stream up (Docker
+        buffers meanwhile); the channels stay open: they are the caller's.
 
         Returns when Docker ends the stream; cancellation closes it.
 
@@ -864,11 +1008,11 @@ class DockerRuntime:
 
         def pump() -> None:
             for event in stream:
-                action = str(event.get("Action") or event.get("status") or "")
-                attributes = (event.get("Actor") or {}).get("Attributes") or {}
-                name = attributes.get(LABEL_NAME)
-                if name and action.split(":")[0] in STATE_CHANGING_EVENTS:
+                name, pod = event_subjects(event)
+                if name is not None:
                     trio.from_thread.run(names.send, name)
+                if pod is not None and pods is not None:
+                    trio.from_thread.run(pods.send, pod)
 
         try:
             # Not under the limiter: the stream holds its connection for as long as it
@@ -998,11 +1142,16 @@ class DockerRuntime:
         finally:
             response.close()
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
-        """Every container carrying this control plane's cluster label (and `uid`'s)."""
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
+        """Every container carrying this control plane's cluster label (and `uid`'s, and
+        `pod_uid`'s): Docker ANDs label filters."""
         wanted = [f"{LABEL_CLUSTER}={cluster_id}"]
         if uid is not None:
             wanted.append(f"{LABEL_UID}={uid}")
+        if pod_uid is not None:
+            wanted.append(f"{LABEL_POD_UID}={pod_uid}")
         summaries = await self._call(self._api.containers, all=True, filters={"label": wanted})
         observed = []
         for summary in summaries:
@@ -1023,6 +1172,16 @@ class DockerRuntime:
                 )
             )
         return observed
+
+
+def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodRef | None]:
+    """What one of Docker's container events is about, if it can change a reconcile: the
+    mcp Container's name and the Pod its labels name (either None). Pure."""
+    action = str(event.get("Action") or event.get("status") or "")
+    if action.split(":")[0] not in STATE_CHANGING_EVENTS:  # `exec_start: sh`, ...
+        return None, None
+    attributes = (event.get("Actor") or {}).get("Attributes") or {}
+    return attributes.get(LABEL_NAME) or None, labelled_pod(attributes)
 
 
 class LogChunks:
@@ -1103,7 +1262,8 @@ def _explain(exc: docker.errors.APIError) -> str:
 
 # Docker's 500s that are about the request, not the engine: the command is not in the
 # image, a host port is taken, the network setup for this container failed, it is (not)
-# paused.
+# paused, its user or groups are not in the image, its tmpfs or log options are wrong
+# (Docker 20.10 finds these four at the start, not at the create).
 VERDICTS = (
     "oci runtime",
     "executable file not found",
@@ -1114,6 +1274,10 @@ VERDICTS = (
     "is not paused",
     "is paused",
     "does not support reading",  # a log driver that keeps no log Docker can read back
+    "unable to find user",
+    "unable to find group",
+    "invalid tmpfs option",
+    "failed to initialize logging driver",
 )
 
 

@@ -15,7 +15,7 @@ existing Docker network is the pod network asked for.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mcp.model import LABEL_CLUSTER, LABEL_ROLE
@@ -88,6 +88,19 @@ def container_labels(pod: PodRef, container: str, *, cluster_id: str) -> dict[st
 def infra_labels(pod: PodRef, *, cluster_id: str) -> dict[str, str]:
     """The labels of `pod`'s infra container."""
     return container_labels(pod, INFRA_CONTAINER, cluster_id=cluster_id)
+
+
+def labelled_pod(labels: Mapping[str, str]) -> PodRef | None:
+    """The Pod a Docker container's labels (`container_labels`) say it belongs to, or None
+    when one of the three is missing or empty."""
+    name, namespace, uid = (
+        labels.get(LABEL_POD_NAME),
+        labels.get(LABEL_POD_NAMESPACE),
+        labels.get(LABEL_POD_UID),
+    )
+    if not (name and namespace and uid):
+        return None
+    return PodRef(name, namespace, uid)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ counterpart through the same cases, so a fake cannot drift from what it imitates
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import ipaddress
 import itertools
 import math
@@ -15,12 +17,13 @@ import shlex
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import trio
 
-from mcp import infra_image, stdcopy
+from mcp import infra_image, rules, stdcopy
 from mcp.errors import (
     Compacted,
     ImageNotFound,
@@ -31,12 +34,22 @@ from mcp.errors import (
     RuntimeUnavailable,
     StoreUnavailable,
 )
-from mcp.model import LABEL_ROLE, ContainerSpec, HostInfo, Observed, Port, format_time
+from mcp.model import (
+    LABEL_ROLE,
+    ContainerSpec,
+    HostInfo,
+    ImageInfo,
+    Observed,
+    Port,
+    format_time,
+)
 from mcp.process_io import ProcessStream
 from mcp.runtime import LOG_STREAMS, LogQuery
 from mcp.sandbox import (
     DEFAULT_DNS,
+    LABEL_POD_UID,
     ROLE_POD_NETWORK,
+    ContainerConfig,
     DnsConfig,
     PodNetwork,
     default_gateway,
@@ -231,8 +244,14 @@ class _FakeWatch:
 @dataclass
 class _FakeContainer:
     id: str
-    spec: ContainerSpec
+    image: str  # the reference it was made from
     labels: dict[str, str]
+    # Its entrypoint and command; [] for its image's own, which in the fake runs until stopped.
+    argv: list[str] = field(default_factory=list)
+    ports: Sequence[Port] = ()  # the container ports it declares (and listens on)
+    config: ContainerConfig | None = None  # a Pod's container: what it was made with
+    created_at: str | None = None
+    oom_killed: bool = False  # its last run was killed for want of memory
     status: str = "created"
     exit_code: int | None = None
     started_at: str | None = None
@@ -246,7 +265,7 @@ class _FakeContainer:
     dns: DnsConfig = DEFAULT_DNS
     # What it printed, as Docker's json-file driver keeps it: (when, stream, bytes).
     log: list[tuple[datetime, str, bytes]] = field(default_factory=list)
-    tty: bool = False  # made with a TTY (mcp's specs never ask for one; tests set it)
+    tty: bool = False  # made with a TTY (a Pod's may be; mcp's specs never; tests set it)
 
 
 @dataclass
@@ -363,6 +382,179 @@ class FakeProcessStream:
         return self._code if self._exits else None
 
 
+# What the main process of a Pod's container does when it is a script the fake can finish:
+# `sh -c` with statements joined by `;` (or one argv) of `echo WORDS` (a word `$NAME` from
+# its env, `$?` the last status; `>&2` for stderr), `pwd`, `id -u`, `id -g`, `id -G`,
+# `cat FILE` (under a bind mount: the host's file), `touch FILE` (refused on a read-only
+# rootfs or mount, allowed on a tmpfs), `grep CapEff|NoNewPrivs /proc/self/status`,
+# `exit N`, and `busybox tail /dev/zero` (memory until its limit: killed, 137). With any
+# other statement it runs until stopped. Its user is numeric (`uid` or `uid:gid`): a name
+# is not in the fake images' passwd files, and the start is refused, as Docker's.
+DOCKER_CAPABILITIES = {  # Docker's default set: name -> bit
+    "CHOWN": 0,
+    "DAC_OVERRIDE": 1,
+    "FOWNER": 3,
+    "FSETID": 4,
+    "KILL": 5,
+    "SETGID": 6,
+    "SETUID": 7,
+    "SETPCAP": 8,
+    "NET_BIND_SERVICE": 10,
+    "NET_RAW": 13,
+    "SYS_CHROOT": 18,
+    "MKNOD": 27,
+    "AUDIT_WRITE": 29,
+    "SETFCAP": 31,
+}
+OOM_EXIT = 137  # SIGKILL
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """A Pod container's process that ended: what it printed, its exit, its OOM kill."""
+
+    output: list[tuple[str, str]]  # (stream, text)
+    exit_code: int
+    oom_killed: bool = False
+
+
+@dataclass(frozen=True)
+class _Over:
+    """A mount in a Pod's container: a bind mount's host `source`, or None for a tmpfs."""
+
+    target: str
+    writable: bool
+    source: str | None
+
+    def on_host(self, path: str) -> Path:
+        """Where the bind mount's `path` (in the container) is on the host."""
+        assert self.source is not None
+        return Path(self.source) / path[len(self.target) :].lstrip("/")
+
+
+class _PodProcess:
+    """The main process of a Pod's container (see above), run to its end at once."""
+
+    FINITE = frozenset({"echo", "pwd", "id", "cat", "touch", "grep", "exit", "busybox"})
+
+    def __init__(self, config: ContainerConfig, image_user: str) -> None:
+        self._config = config
+        self._env = dict(item.partition("=")[::2] for item in config.env)
+        user, _, group = (config.user or image_user or "0").partition(":")
+        if not user.isdigit() or not (group or "0").isdigit():
+            raise RuntimeRejected(f"unable to find user {user}: no matching entries in passwd file")
+        self._uid, self._gid = int(user), int(group or "0")
+
+    def run(self, argv: Sequence[str]) -> _Ran | None:
+        """Its output and exit, or None when it runs on."""
+        statements = _statements(argv) if argv else []
+        if not statements or not all(words and words[0] in self.FINITE for words in statements):
+            return None
+        output: list[tuple[str, str]] = []
+        status = 0
+        for words in statements:
+            match words:
+                case ["exit"]:
+                    return _Ran(output, status)
+                case ["exit", code]:
+                    return _Ran(output, int(code))
+                case ["busybox", "tail", "/dev/zero"]:
+                    if self._config.memory_bytes is None:
+                        return None  # it would take the host's memory
+                    return _Ran(output, OOM_EXIT, oom_killed=True)
+            printed, status = self._one(words, status)
+            output.extend(printed)
+        return _Ran(output, status)
+
+    def _one(self, words: list[str], status: int) -> tuple[list[tuple[str, str]], int]:
+        """One statement's output and status."""
+        match words:
+            case ["echo", *text]:
+                stream = "stderr" if text[-1:] == [">&2"] else "stdout"
+                text = text[:-1] if stream == "stderr" else text
+                return [(stream, " ".join(self._word(w, status) for w in text) + "\n")], 0
+            case ["pwd"]:
+                return [("stdout", (self._config.working_dir or "/") + "\n")], 0
+            case ["id", "-u"]:
+                return [("stdout", f"{self._uid}\n")], 0
+            case ["id", "-g"]:
+                return [("stdout", f"{self._gid}\n")], 0
+            case ["id", "-G"]:
+                groups = [str(self._gid), *self._config.group_add]
+                return [("stdout", " ".join(groups) + "\n")], 0
+            case ["cat", path]:
+                over = self._mounted(path)
+                if over is not None and over.source is not None:  # the host's file
+                    with contextlib.suppress(OSError):
+                        return [("stdout", over.on_host(path).read_text())], 0
+                return [("stderr", f"cat: can't open '{path}': No such file or directory\n")], 1
+            case ["touch", path]:
+                over = self._mounted(path)
+                if not (over.writable if over else not self._config.read_only_rootfs):
+                    return [("stderr", f"touch: {path}: Read-only file system\n")], 1
+                if over is not None and over.source is not None:
+                    over.on_host(path).touch()
+                return [], 0
+            case ["grep", ("CapEff" | "NoNewPrivs") as key, "/proc/self/status"]:
+                if key == "NoNewPrivs":
+                    return [("stdout", f"NoNewPrivs:\t{int(self._config.no_new_privileges)}\n")], 0
+                return [("stdout", f"CapEff:\t{self._capabilities():016x}\n")], 0
+        raise NotImplementedError(f"the fake's Pod containers cannot run {shlex.join(words)}")
+
+    def _word(self, word: str, status: int) -> str:
+        """`word` as sh expands it (whole words only): `$?`, `$NAME`."""
+        if word == "$?":
+            return str(status)
+        return self._env.get(word[1:], "") if word.startswith("$") else word
+
+    def _mounted(self, path: str) -> _Over | None:
+        """The deepest mount `path` is on; None: the container's own file system."""
+        over = [_Over(m.target, not m.read_only, m.source) for m in self._config.mounts]
+        over += [_Over(target, True, None) for target, _ in self._config.tmpfs]
+        found = [mount for mount in over if _under(path, mount.target)]
+        return max(found, key=lambda mount: len(mount.target), default=None)
+
+    def _capabilities(self) -> int:
+        """Its effective set: Docker's default less those dropped; none for a user not root."""
+        if self._uid != 0:
+            return 0
+        dropped = {name.upper().removeprefix("CAP_") for name in self._config.cap_drop}
+        if "ALL" in dropped:
+            return 0
+        return sum(1 << bit for name, bit in DOCKER_CAPABILITIES.items() if name not in dropped)
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def _summary(observed: Observed) -> Observed:
+    """`observed` as a listing shows it: without what Docker's summaries do not say."""
+    return replace(
+        observed,
+        exit_code=None,
+        error="",
+        started_at=None,
+        finished_at=None,
+        hostname="",
+        image="",
+        image_id="",
+        oom_killed=False,
+        created_at=None,
+    )
+
+
+def _check_reference(reference: str) -> None:
+    """Refuse what Docker's reference grammar refuses (an upper-case name, say)."""
+    if rules.image_problem(reference) is not None:
+        raise RuntimeRejected(f"no such image: {reference}: invalid reference format")
+
+
+def _image_id(reference: str) -> str:
+    """The ID of the fake's image `reference`: each reference is an image of its own."""
+    return "sha256:" + hashlib.sha256(reference.encode()).hexdigest()
+
+
 FAKE_HOST = HostInfo(
     name="Fake-Host",
     cpus=4,
@@ -422,6 +614,7 @@ class FakeRuntime:
     """A container engine in a dict. Images in `images` exist; `bad_commands` fail to start."""
 
     images: set[str] = field(default_factory=lambda: {"mcp-test/busybox:latest"})
+    image_users: dict[str, str] = field(default_factory=dict)  # an image's USER, if any
     registry: set[str] = field(default_factory=set)  # images a pull would find
     crashing_commands: set[str] = field(default_factory=lambda: {"crash"})  # exit 1 at once
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -471,6 +664,10 @@ class FakeRuntime:
             hostname=found.hostname,
             addresses={found.network: found.address} if found.network and found.address else {},
             joined=found.join,
+            image=found.image,
+            image_id=_image_id(found.image),
+            oom_killed=found.oom_killed,
+            created_at=found.created_at,
         )
 
     async def create(
@@ -483,21 +680,53 @@ class FakeRuntime:
     ) -> str:
         self.calls.append(f"create {name}")
         await trio.lowlevel.checkpoint()
-        container = self._new(name, spec, {**spec.labels, **labels})
+        container = self._new(name, spec.image, {**spec.labels, **labels})
+        container.argv = (spec.command or []) + (spec.args or [])
+        container.ports = spec.ports
         container.published = spec.ports if join is None else ()
         container.join = join  # as Docker, not checked until the start
         return container.id
 
-    def _new(self, name: str, spec: ContainerSpec, labels: dict[str, str]) -> _FakeContainer:
-        if spec.image not in self.images:
-            raise ImageNotFound(f"No such image: {spec.image}")
+    async def create_pod_container(
+        self, name: str, config: ContainerConfig, *, labels: dict[str, str], join: str
+    ) -> str:
+        self.calls.append(f"create {name}")
+        await trio.lowlevel.checkpoint()
+        container = self._new(name, config.image, dict(labels))
+        container.argv = [*(config.entrypoint or ()), *(config.command or ())]
+        container.config, container.tty = config, config.tty
+        container.join = join  # as Docker, not checked until the start
+        return container.id
+
+    def _new(self, name: str, image: str, labels: dict[str, str]) -> _FakeContainer:
+        _check_reference(image)
+        if image not in self.images:
+            raise ImageNotFound(f"No such image: {image}")
         if name in self.containers:
             raise NameInUse(f'Conflict. The container name "/{name}" is already in use')
         container_id = f"{next(self._ids):064x}"
         # Docker's default hostname is the id's first 12 characters.
-        container = _FakeContainer(container_id, spec, labels, hostname=container_id[:12])
+        container = _FakeContainer(
+            container_id,
+            image,
+            labels,
+            created_at=format_time(self.clock()),
+            hostname=container_id[:12],
+        )
         self.containers[name] = container
         return container
+
+    async def image_info(self, reference: str) -> ImageInfo | None:
+        self.calls.append(f"image_info {reference}")
+        await trio.lowlevel.checkpoint()
+        _check_reference(reference)
+        # Docker reads `name` as `name:latest`, and takes an image's ID too.
+        untagged = "@" not in reference and ":" not in reference.rpartition("/")[2]
+        tagged = f"{reference}:latest" if untagged else reference
+        for image in self.images:
+            if tagged == image or reference == _image_id(image):
+                return ImageInfo(_image_id(image), self.image_users.get(image, ""), (image,))
+        return None
 
     def add_network(self, name: str, subnet: str, *, labels: dict[str, str]) -> None:
         """`docker network create`, done behind mcp's back."""
@@ -552,7 +781,7 @@ class FakeRuntime:
         await trio.lowlevel.checkpoint()
         # A container carries its image's labels under its own, as Docker's does.
         image_labels = {LABEL_ROLE: infra_image.ROLE_INFRA} if image in self.infra_images else {}
-        container = self._new(name, ContainerSpec(image=image), {**image_labels, **labels})
+        container = self._new(name, image, {**image_labels, **labels})
         container.hostname, container.published, container.dns = hostname, ports, dns
         container.network, container.infra = network, True
         return container.id
@@ -587,7 +816,7 @@ class FakeRuntime:
         return any(
             other.status == "running"
             and (other.join or other.id) == namespace
-            and any(declared.container_port == port for declared in other.spec.ports)
+            and any(declared.container_port == port for declared in other.ports)
             for other in self.containers.values()
         )
 
@@ -609,7 +838,7 @@ class FakeRuntime:
         if self._key(name) not in self.containers:
             raise RuntimeBusy(f"No such container: {name}")  # as the real adapter says it
         container = self._get(name)
-        argv = (container.spec.command or []) + (container.spec.args or [])
+        argv = container.argv
         for port in container.published:
             if port.host_port in self.busy_host_ports:
                 raise RuntimeRejected(
@@ -620,8 +849,13 @@ class FakeRuntime:
         if argv and argv[0] in self.bad_commands:
             container.status, container.exit_code = "created", None
             raise RuntimeRejected(f'exec: "{argv[0]}": executable file not found')
+        process = None
+        if container.config is not None:
+            image_user = self.image_users.get(container.image, "")
+            process = _PodProcess(container.config, image_user)  # refuses a user it lacks
         self._attach(name, container)
         now = format_time(self.clock())
+        container.oom_killed = False  # as Docker, for this run
         fetched = LOCAL_FETCH.search(" ".join(argv))
         if fetched is not None:
             container.status, container.address = "exited", None
@@ -631,6 +865,17 @@ class FakeRuntime:
         if argv and argv[0] in self.crashing_commands:
             container.status, container.exit_code = "exited", 1
             container.started_at = container.finished_at = now
+            return
+        ran = process.run(argv) if process is not None else None
+        if ran is not None:
+            for stream, text in ran.output:
+                if container.tty:  # one stream, and the terminal's line ends
+                    stream, text = "stdout", text.replace("\n", "\r\n")
+                container.log.append((self.clock(), stream, text.encode()))
+            container.status, container.exit_code = "exited", ran.exit_code
+            container.oom_killed = ran.oom_killed
+            container.started_at = container.finished_at = now
+            self._poke_logs()
             return
         container.status, container.exit_code = "running", None
         container.started_at, container.finished_at = now, None
@@ -658,17 +903,19 @@ class FakeRuntime:
             container.address = None  # Docker releases the address at the stop
             self._poke_logs()
 
-    async def list_managed(self, cluster_id: str, *, uid: str | None = None) -> list[Observed]:
-        self.calls.append("list" if uid is None else f"list uid={uid}")
+    async def list_managed(
+        self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
+    ) -> list[Observed]:
+        asked = [f"{key}={value}" for key, value in (("uid", uid), ("pod_uid", pod_uid)) if value]
+        self.calls.append(" ".join(["list", *asked]))
         await trio.lowlevel.checkpoint()
+        wanted = {"mcp.cluster": cluster_id, "mcp.uid": uid, LABEL_POD_UID: pod_uid}
         found = []
         for name, container in self.containers.items():
-            if container.labels.get("mcp.cluster") == cluster_id and (
-                uid is None or container.labels.get("mcp.uid") == uid
-            ):
+            if all(v is None or container.labels.get(k) == v for k, v in wanted.items()):
                 observed = self._observe(name)
                 assert observed is not None
-                found.append(observed)
+                found.append(_summary(observed))
         return found
 
     def rename_by_hand(self, name: str, new_name: str) -> None:
@@ -763,8 +1010,7 @@ class FakeRuntime:
         self.calls.append(f"attach {container}")
         await trio.lowlevel.checkpoint()
         found = self._running(container)
-        argv = (found.spec.command or []) + (found.spec.args or [])
-        process = FakeProcessStream(argv, tty=found.tty, stdin=stdin, exits=False)
+        process = FakeProcessStream(found.argv, tty=found.tty, stdin=stdin, exits=False)
         self.processes.append(process)
         try:
             yield process

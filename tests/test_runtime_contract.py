@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -18,6 +19,7 @@ import pytest
 import trio
 from fakes import FakeRuntime
 
+from mcp import sandbox
 from mcp.errors import (
     ImageNotFound,
     NameInUse,
@@ -25,9 +27,9 @@ from mcp.errors import (
     RuntimeRejected,
     RuntimeUnavailable,
 )
-from mcp.model import ContainerSpec, Port
+from mcp.model import ContainerSpec, Port, parse_time
 from mcp.runtime import LogQuery, open_docker_runtime
-from mcp.sandbox import DnsConfig
+from mcp.sandbox import ContainerConfig, DnsConfig, Mount, PodRef
 
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
 
@@ -809,3 +811,356 @@ async def test_attach_needs_a_running_container(runtime: Any, name: str) -> None
     with pytest.raises(RuntimeRejected, match="is not running"):
         async with runtime.open_attach(name, **streams):
             pass
+
+
+# --- a Pod's containers: made from a ContainerConfig, images, listed by Pod --------------
+
+
+def _pod_ref() -> PodRef:
+    return PodRef("web", "shop", secrets.token_hex(8))
+
+
+async def _pod_container(
+    runtime: Any, names: Any, networks: Any, config: ContainerConfig
+) -> tuple[str, str]:
+    """A created container of a new Pod, made from `config`: its name and its infra's id."""
+    infra = await _pod(runtime, names, networks)
+    name = names("app")
+    labels = sandbox.container_labels(_pod_ref(), "app", cluster_id="test")
+    await runtime.create_pod_container(name, config, labels=labels, join=infra)
+    return name, infra
+
+
+async def _ran(runtime: Any, names: Any, networks: Any, config: ContainerConfig) -> Any:
+    """The Pod container made from `config`, started and run to its end: its last inspect
+    and the standard output it logged."""
+    name, _ = await _pod_container(runtime, names, networks, config)
+    await runtime.start(name)
+    exited = await _wait_exited(runtime, name)
+    return exited, await _read(runtime, name, LogQuery(stderr=False))
+
+
+def _script(image: str, script: str, **fields: Any) -> ContainerConfig:
+    return ContainerConfig(image=image, entrypoint=("sh", "-c"), command=(script,), **fields)
+
+
+async def test_a_pod_container_joins_its_pod_and_shows_its_image(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    image = await runtime.image_info(busybox_image)
+    assert image is not None
+    assert image.id.startswith("sha256:")
+    assert busybox_image in image.repo_tags
+    assert image.user == ""
+    config = ContainerConfig(image=busybox_image, entrypoint=tuple(SLEEP))
+    name, infra = await _pod_container(runtime, names, networks, config)
+
+    created = await runtime.inspect(name)
+    assert (created.docker_status, created.joined, created.addresses) == ("created", infra, {})
+    assert (created.image, created.image_id, created.oom_killed) == (
+        busybox_image,
+        image.id,
+        False,
+    )
+    assert created.created_at is not None
+    assert created.labels["io.kubernetes.container.name"] == "app"
+
+    await runtime.start(name)
+    started = await runtime.inspect(name)
+    assert (started.running, started.hostname) == (True, "web")  # the infra container's
+    assert started.created_at == created.created_at
+
+
+async def test_an_image_that_is_absent_has_no_info(runtime: Any) -> None:
+    assert await runtime.image_info("mcp-test/absent:never") is None
+    assert await runtime.image_info(f"mcp-test/absent@sha256:{'0' * 64}") is None
+
+
+INVALID_REFERENCES = ("mcp-test/UPPER:1", "")
+
+
+@pytest.mark.parametrize("reference", INVALID_REFERENCES)
+async def test_an_invalid_image_reference_is_rejected(runtime: Any, reference: str) -> None:
+    """As the kubelet's InvalidImageName: no pull or retry will make it an image."""
+    with pytest.raises(RuntimeRejected):
+        await runtime.image_info(reference)
+
+
+async def test_inspect_tells_the_image_and_when_it_was_made(
+    runtime: Any, name: str, busybox_image: str
+) -> None:
+    began = datetime.now(UTC)
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    image = await runtime.image_info(busybox_image)
+    created = await runtime.inspect(name)
+    assert (created.image, created.image_id, created.oom_killed) == (busybox_image, image.id, False)
+    made = parse_time(created.created_at)
+    assert made is not None
+    assert began - timedelta(seconds=5) < made < datetime.now(UTC) + timedelta(seconds=5)
+
+
+async def test_a_pod_container_needs_a_valid_present_image_and_a_free_name(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    config = ContainerConfig(image=busybox_image, entrypoint=tuple(SLEEP))
+    name, infra = await _pod_container(runtime, names, networks, config)
+    labels = sandbox.container_labels(_pod_ref(), "app", cluster_id="test")
+    with pytest.raises(NameInUse):
+        await runtime.create_pod_container(name, config, labels=labels, join=infra)
+    other = names("absent")
+    with pytest.raises(ImageNotFound):
+        await runtime.create_pod_container(
+            other, ContainerConfig(image=ABSENT.image), labels=labels, join=infra
+        )
+    for reference in INVALID_REFERENCES:
+        with pytest.raises(RuntimeRejected):
+            await runtime.create_pod_container(
+                other, ContainerConfig(image=reference), labels=labels, join=infra
+            )
+    assert await runtime.inspect(other) is None
+
+
+async def test_containers_are_listed_by_pod(runtime: Any, names: Any, networks: Any) -> None:
+    network, subnet = networks()
+    await runtime.ensure_pod_network(network, subnet)
+    pods = [_pod_ref(), _pod_ref()]
+    made: dict[str, set[str]] = {}
+    for pod in pods:
+        infra = await runtime.create_infra(
+            names("infra"),
+            image=await runtime.ensure_infra_image(),
+            network=network,
+            hostname="web",
+            labels=sandbox.infra_labels(pod, cluster_id="test"),
+        )
+        app = await runtime.create(
+            names("app"),
+            spec=SLEEPER,
+            labels=sandbox.container_labels(pod, "app", cluster_id="test"),
+            join=infra,
+        )
+        made[pod.uid] = {infra, app}
+    for pod in pods:
+        listed = await runtime.list_managed("test", pod_uid=pod.uid)
+        assert {observed.container_id for observed in listed} == made[pod.uid]
+    assert await runtime.list_managed("another-cluster", pod_uid=pods[0].uid) == []
+
+
+async def test_a_pod_containers_process_runs_as_configured(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    config = _script(
+        busybox_image,
+        "echo $GREETING; pwd; id -u; id -g; id -G; exit 3",
+        env=("GREETING=hello",),
+        working_dir="/tmp",
+        user="1234:5678",
+        group_add=("2000", "3000"),
+    )
+    exited, output = await _ran(runtime, names, networks, config)
+    assert (exited.exit_code, exited.oom_killed) == (3, False)
+    assert output == b"hello\n/tmp\n1234\n5678\n5678 2000 3000\n"
+
+
+async def test_a_pod_container_runs_as_its_images_user_unless_told(
+    runtime: Any, names: Any, networks: Any, busybox_image: str, docker_client: docker.DockerClient
+) -> None:
+    reference = f"mcp-test/busybox-user-{secrets.token_hex(4)}:1"
+    if _fake(runtime):
+        runtime.images.add(reference)
+        runtime.image_users[reference] = "4321:4321"
+    else:
+        base = names("base")
+        docker_client.api.create_container(busybox_image, name=base)
+        repository, tag = reference.split(":")
+        docker_client.api.commit(base, repository, tag, changes=["USER 4321:4321"])
+    try:
+        image = await runtime.image_info(reference)
+        assert image is not None
+        assert (image.user, image.repo_tags) == ("4321:4321", (reference,))
+        _, output = await _ran(runtime, names, networks, _script(reference, "id -u; id -g"))
+        assert output == b"4321\n4321\n"
+        told = _script(reference, "id -u; id -g", user="1000")
+        _, output = await _ran(runtime, names, networks, told)
+        assert output == b"1000\n0\n"  # a user without a group: no passwd file says one
+    finally:
+        if not _fake(runtime):
+            # This test's containers of the image first: Docker keeps an image in use.
+            for made in docker_client.api.containers(all=True, filters={"ancestor": reference}):
+                docker_client.api.remove_container(made["Id"], force=True)
+            docker_client.api.remove_image(reference)
+
+
+async def test_a_user_the_image_lacks_refuses_the_start(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    """Docker answers 500, but it is a verdict on this container, not engine trouble."""
+    config = _script(busybox_image, "id -u", user="nobody")
+    name, _ = await _pod_container(runtime, names, networks, config)
+    with pytest.raises(RuntimeRejected, match="unable to find user nobody"):
+        await runtime.start(name)
+
+
+async def test_a_pod_containers_file_systems(
+    runtime: Any, names: Any, networks: Any, busybox_image: str, tmp_path: Path
+) -> None:
+    """Bind mounts read-only or not, a tmpfs, and the rest read-only."""
+    given, out = tmp_path / "given", tmp_path / "out"
+    given.mkdir()
+    out.mkdir()
+    (given / "greeting").write_text("hello\n")
+    script = (
+        "cat /data/greeting; touch /data/new; echo $?; touch /out/made; echo $?; "
+        "touch /new; echo $?; touch /scratch/new; echo $?"
+    )
+    config = _script(
+        busybox_image,
+        script,
+        mounts=(Mount(str(given), "/data", read_only=True), Mount(str(out), "/out")),
+        tmpfs=(("/scratch", "size=1m"),),
+        read_only_rootfs=True,
+    )
+    exited, output = await _ran(runtime, names, networks, config)
+    assert exited.exit_code == 0
+    assert output == b"hello\n1\n0\n1\n0\n"
+    assert [path.name for path in out.iterdir()] == ["made"]
+    assert [path.name for path in given.iterdir()] == ["greeting"]
+
+
+CAPABILITIES = "grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param({}, b"CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\n", id="docker-default"),
+        pytest.param(
+            {"cap_drop": ("ALL",), "no_new_privileges": True},
+            b"CapEff:\t0000000000000000\nNoNewPrivs:\t1\n",
+            id="all-dropped",
+        ),
+        pytest.param(
+            {"cap_drop": ("NET_RAW", "chown")},
+            b"CapEff:\t00000000a80405fa\nNoNewPrivs:\t0\n",
+            id="some-dropped",
+        ),
+        pytest.param(
+            {"user": "1000"}, b"CapEff:\t0000000000000000\nNoNewPrivs:\t0\n", id="not-root"
+        ),
+    ],
+)
+async def test_a_pod_containers_privileges(
+    runtime: Any,
+    names: Any,
+    networks: Any,
+    busybox_image: str,
+    fields: dict[str, Any],
+    expected: bytes,
+) -> None:
+    config = _script(busybox_image, CAPABILITIES, **fields)
+    _, output = await _ran(runtime, names, networks, config)
+    assert output == expected
+
+
+async def test_a_pod_container_on_a_tty_logs_one_stream(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    config = _script(busybox_image, "echo out; echo err >&2", tty=True)
+    name, _ = await _pod_container(runtime, names, networks, config)
+    await runtime.start(name)
+    await _wait_exited(runtime, name)
+    assert await _read(runtime, name, LogQuery()) == b"out\r\nerr\r\n"
+    assert await _read(runtime, name, LogQuery(stdout=False)) == b""
+
+
+async def test_a_pod_container_past_its_memory_limit_is_oom_killed(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    config = _script(busybox_image, "busybox tail /dev/zero", memory_bytes=8 * 1024**2)
+    exited, _ = await _ran(runtime, names, networks, config)
+    assert (exited.exit_code, exited.oom_killed) == (137, True)
+
+
+@pytest.mark.parametrize("runtime", ["docker"], indirect=True)  # what Docker was told
+async def test_a_pod_container_is_made_as_configured(
+    runtime: Any, names: Any, networks: Any, docker_client: docker.DockerClient, tmp_path: Path
+) -> None:
+    config = ContainerConfig(
+        image=SLEEPER.image,
+        entrypoint=("sh", "-c"),
+        command=("sleep 600",),
+        env=("A=1", "B=two words"),
+        working_dir="/tmp",
+        mounts=(Mount(str(tmp_path), "/data", read_only=True),),
+        tmpfs=(("/scratch", "size=1m"),),
+        memory_bytes=64 * 1024**2,
+        cpu_quota=50_000,
+        cpu_period=100_000,
+        cpu_shares=512,
+        user="1000:1000",
+        group_add=("2000",),
+        read_only_rootfs=True,
+        cap_drop=("ALL",),
+        no_new_privileges=True,
+        stdin_open=True,
+        stdin_once=True,
+        tty=True,
+        log_max_size="1m",
+        log_max_files=2,
+    )
+    name, infra = await _pod_container(runtime, names, networks, config)
+    attrs = docker_client.api.inspect_container(name)
+    made, host = attrs["Config"], attrs["HostConfig"]
+    assert (made["Entrypoint"], made["Cmd"]) == (["sh", "-c"], ["sleep 600"])
+    assert made["Env"][:2] == ["A=1", "B=two words"]  # then the image's PATH
+    assert (made["WorkingDir"], made["User"]) == ("/tmp", "1000:1000")
+    assert (made["OpenStdin"], made["StdinOnce"], made["Tty"]) == (True, True, True)
+    assert host["NetworkMode"] == f"container:{infra}"
+    assert host["Mounts"] == [
+        {"Type": "bind", "Source": str(tmp_path), "Target": "/data", "ReadOnly": True}
+    ]
+    assert host["Tmpfs"] == {"/scratch": "size=1m"}
+    assert (host["Memory"], host["MemorySwap"]) == (64 * 1024**2, 64 * 1024**2)
+    assert (host["CpuQuota"], host["CpuPeriod"], host["CpuShares"]) == (50_000, 100_000, 512)
+    assert host["GroupAdd"] == ["2000"]
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"]
+    assert host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["LogConfig"] == {
+        "Type": "json-file",
+        "Config": {"max-size": "1m", "max-file": "2"},
+    }
+    assert host["PortBindings"] in (None, {})
+
+
+@pytest.mark.parametrize("runtime", ["docker"], indirect=True)  # the fake has no event stream
+async def test_events_name_the_container_and_the_pod_they_are_about(
+    runtime: Any, names: Any, networks: Any, busybox_image: str
+) -> None:
+    cluster = f"contract-{secrets.token_hex(4)}"  # no one else's events
+    infra = await _pod(runtime, names, networks)
+    pod = _pod_ref()
+    names_send, names_receive = trio.open_memory_channel[str](16)
+    pods_send, pods_receive = trio.open_memory_channel[PodRef](16)
+    with trio.fail_after(30):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(runtime.follow_events, cluster, names_send, pods_send)
+            await trio.sleep(0.5)  # the stream is open (Docker sends nothing before)
+            await runtime.create_pod_container(
+                names("app"),
+                ContainerConfig(image=busybox_image),
+                labels=sandbox.container_labels(pod, "app", cluster_id=cluster),
+                join=infra,
+            )
+            assert await pods_receive.receive() == pod
+            await runtime.create(
+                names("object"),
+                spec=SLEEPER,
+                labels={**LABELS, "mcp.cluster": cluster, "mcp.name": "web-object"},
+            )
+            assert await names_receive.receive() == "web-object"
+            nursery.cancel_scope.cancel()
+    with pytest.raises(trio.WouldBlock):
+        names_receive.receive_nowait()  # the Pod's container has no mcp object
+    with pytest.raises(trio.WouldBlock):
+        pods_receive.receive_nowait()  # nor the mcp object's a Pod

@@ -121,3 +121,27 @@ def test_only_mcps_bridge_on_that_subnet_serves(
 
 def test_the_gateway_is_the_first_address() -> None:
     assert sandbox.default_gateway(SUBNET) == ipaddress.IPv4Address("10.244.0.1")
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        pytest.param(sandbox.container_labels(WEB, "app", cluster_id="c1"), WEB, id="app"),
+        pytest.param(sandbox.infra_labels(WEB, cluster_id="c1"), WEB, id="infra"),
+        pytest.param({"mcp.cluster": "c1", "mcp.name": "db"}, None, id="an-mcp-object"),
+        pytest.param(
+            {**sandbox.infra_labels(WEB, cluster_id="c1"), sandbox.LABEL_POD_NAMESPACE: ""},
+            None,
+            id="namespace-empty",
+        ),
+        pytest.param(
+            {sandbox.LABEL_POD_NAME: "web-0", sandbox.LABEL_POD_UID: WEB.uid},
+            None,
+            id="namespace-missing",
+        ),
+    ],
+)
+def test_labels_name_the_pod_of_a_container(
+    labels: dict[str, str], expected: PodRef | None
+) -> None:
+    assert sandbox.labelled_pod(labels) == expected
