@@ -20,11 +20,12 @@ of one from a `sandbox.ContainerConfig` (mounts, resources, security, TTY, log r
 `image_info` tells the engine what an image is (its ID, its user), and the event stream
 names the Pod a changed container belongs to.
 
-A container's log (`open_logs`) is read by a thread of its own for as long as the stream
-lasts (a follow lasts until the container stops), under a limiter of its own
-(`LOG_STREAMS`), so streams never hold the slots other calls need. The thread hands what it
-reads to trio through a bounded `threadpipe.BytePipe`; when the reader leaves, trio shuts
-the response's socket, which ends the thread's blocked read.
+A container's log (`open_logs`) is read by a thread of its own (`logstream.pump`) for as
+long as the stream lasts (a follow lasts until the container stops), under a limiter of its
+own (`LOG_STREAMS`), so streams never hold the slots other calls need. The thread hands what
+it reads to trio through a bounded `threadpipe.BytePipe`; when the reader leaves, trio shuts
+the response's socket, which ends the thread's blocked read. (`LogQuery` and
+`Demultiplexer` live in `logstream`, and are imported from here as before.)
 Exec and attach (`open_exec`, `open_attach`) hand back a process's standard streams over
 the connection Docker hijacks for them (`process_io`): the API calls that set them up run
 as any other, under the limiter and a deadline; the stream itself takes threads from a
@@ -35,12 +36,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.client
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -51,10 +50,9 @@ import outcome
 import requests
 import requests.exceptions
 import trio
-import urllib3.exceptions
 
 from mcp import host as local_host
-from mcp import infra_image, process_io
+from mcp import infra_image, logstream, process_io
 from mcp.errors import (
     ImageNotFound,
     NameInUse,
@@ -63,6 +61,9 @@ from mcp.errors import (
     RuntimeRejected,
     RuntimeUnavailable,
 )
+from mcp.logstream import LOG_BUFFER_BYTES, LogChunks
+from mcp.logstream import Demultiplexer as Demultiplexer  # re-exported: imported from here
+from mcp.logstream import LogQuery as LogQuery  # re-exported: imported from here
 from mcp.metrics import Metrics
 from mcp.model import (
     LABEL_CLUSTER,
@@ -99,17 +100,7 @@ PULL_TIMEOUT_S = 300.0
 PULL_CONCURRENCY = 2
 IMPORT_TIMEOUT_S = 60.0  # importing the infra image: a tarball of a few hundred bytes
 LOG_STREAMS = 32  # log streams open at once, each a thread and a Docker connection
-LOG_READ_BYTES = 64 * 1024
-LOG_BUFFER_BYTES = 256 * 1024  # read from Docker but not yet taken by trio, per stream
 LOG_CLOSE_S = 5.0  # for a stream's thread to end once its socket is shut
-# What reading a log response raises when Docker or the trio side ends it mid-read.
-LOG_READ_ERRORS = (
-    OSError,
-    ValueError,  # http.client, on a chunk header cut short
-    http.client.HTTPException,
-    urllib3.exceptions.HTTPError,
-    requests.exceptions.RequestException,
-)
 # Threads for exec and attach streams: each holds one while its process talks (two while a
 # write waits on a process that does not read), apart from the API calls' limiter.
 STREAM_THREADS = 64
@@ -134,28 +125,6 @@ STATE_CHANGING_EVENTS = frozenset(
         "update",
     }
 )
-
-
-@dataclass(frozen=True)
-class LogQuery:
-    """Which part of a container's log to read, as the kubelet's `LogOptions` say it.
-
-    Attributes:
-        tail: only the last this many lines (stdout and stderr together); None: all.
-        since: only what was logged at or after this time (Unix seconds); None: all.
-        timestamps: each line after the time it was logged (RFC 3339, nanoseconds,
-            `2006-01-02T15:04:05.000000000Z `), as the kubelet writes them.
-        follow: then what the container logs, until it stops.
-        stdout: the container's standard output.
-        stderr: its standard error (merged with the output, in the order logged).
-    """
-
-    tail: int | None = None
-    since: float | None = None
-    timestamps: bool = False
-    follow: bool = False
-    stdout: bool = True
-    stderr: bool = True
 
 
 class Runtime(Protocol):
@@ -1065,7 +1034,7 @@ class DockerRuntime:
                     token.run_sync_soon(self._log_limiter.release_on_behalf_of, borrower)
 
             trio.lowlevel.start_thread_soon(
-                functools.partial(self._pump_logs, container, opened, tty, pipe),
+                functools.partial(logstream.pump, container, opened, tty, pipe, host=self.host),
                 done,
                 name=f"mcp logs {container}",
             )
@@ -1074,7 +1043,7 @@ class DockerRuntime:
                 yield LogChunks(pipe)
             finally:
                 pipe.close()
-                _shut(opened)  # wakes the thread if it is blocked reading
+                logstream.shut(opened)  # wakes the thread if it is blocked reading
                 with trio.move_on_after(LOG_CLOSE_S, shield=True):
                     await pipe.wait_finished()
         finally:
@@ -1116,32 +1085,6 @@ class DockerRuntime:
             connection.sock.settimeout(None)
         return response, bool(config.get("Tty"))
 
-    def _pump_logs(
-        self, container: str, response: requests.Response, tty: bool, pipe: BytePipe
-    ) -> BaseException | None:
-        """The stream's thread: read until Docker ends the body or trio leaves; return
-        the error to end the chunks with, if the stream broke."""
-        frames = None if tty else Demultiplexer()
-        try:
-            while data := response.raw.read1(LOG_READ_BYTES):
-                if frames is not None:
-                    data = frames.feed(data)
-                if data and not pipe.put(data):
-                    return None  # trio left
-                if frames is not None and frames.error is not None:
-                    return RuntimeUnavailable(
-                        f"Docker at {self.host}: the log of {container}: {frames.error}"
-                    )
-            return None
-        except LOG_READ_ERRORS as exc:
-            if pipe.closed:
-                return None  # the socket was shut from trio's side: the end asked for
-            return RuntimeUnavailable(
-                f"Docker at {self.host}: the log stream of {container} broke: {exc}"
-            )
-        finally:
-            response.close()
-
     async def list_managed(
         self, cluster_id: str, *, uid: str | None = None, pod_uid: str | None = None
     ) -> list[Observed]:
@@ -1182,64 +1125,6 @@ def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodRef | None]:
         return None, None
     attributes = (event.get("Actor") or {}).get("Attributes") or {}
     return attributes.get(LABEL_NAME) or None, labelled_pod(attributes)
-
-
-class LogChunks:
-    """The chunks of one open log stream (`DockerRuntime.open_logs`)."""
-
-    def __init__(self, pipe: BytePipe) -> None:
-        self._pipe = pipe
-
-    def __aiter__(self) -> LogChunks:
-        return self
-
-    async def __anext__(self) -> bytes:
-        data = await self._pipe.receive_some()
-        if not data:
-            raise StopAsyncIteration
-        return data
-
-
-class Demultiplexer:
-    """Docker's framing of a container's output when it has no TTY, undone: every piece
-    comes after an 8-byte header (its stream: 1 stdout, 2 stderr, 3 an error of Docker's;
-    three zero bytes; its length, a big-endian uint32). Output and error come out merged,
-    in the order Docker sent them. Pure."""
-
-    HEADER = 8
-    SYSTEM_ERROR = 3
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self.error: str | None = None  # what Docker reported in its own stream, if it did
-
-    def feed(self, data: bytes) -> bytes:
-        """The payloads of the frames `data` completes (a frame cut short waits for the
-        rest); nothing after an error frame."""
-        self._buffer += data
-        payloads = []
-        while self.error is None and len(self._buffer) >= self.HEADER:
-            size = int.from_bytes(self._buffer[4 : self.HEADER], "big")
-            end = self.HEADER + size
-            if len(self._buffer) < end:
-                break
-            payload = bytes(self._buffer[self.HEADER : end])
-            if self._buffer[0] == self.SYSTEM_ERROR:
-                self.error = payload.decode(errors="replace").strip()
-            else:
-                payloads.append(payload)
-            del self._buffer[:end]
-        return b"".join(payloads)
-
-
-def _shut(response: requests.Response) -> None:
-    """Shut the socket of a streamed response, from any thread: a read blocked on it
-    returns at once. (Closing alone would not wake it.)"""
-    connection = response.raw.connection
-    sock = connection.sock if connection is not None else None
-    if sock is not None:
-        with contextlib.suppress(OSError):  # closed already: the thread is done with it
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _split_reference(image: str) -> tuple[str, str | None]:
