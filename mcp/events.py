@@ -119,15 +119,21 @@ class Occurred:
     type_: EventType
     at: str  # metav1.Time: whole seconds
     at_ns: int  # names a new event
+    component: str = COMPONENT  # who says so: `source.component`, `reportingComponent`
 
     @classmethod
     def now(
-        cls, obj: Container | Involved, reason: str, message: str, type_: EventType
+        cls,
+        obj: Container | Involved,
+        reason: str,
+        message: str,
+        type_: EventType,
+        component: str = COMPONENT,
     ) -> Occurred:
-        """That `reason` happened to `obj` just now."""
+        """That `reason` happened to `obj` just now, as `component` saw it."""
         involved = obj if isinstance(obj, Involved) else Involved.container(obj)
         at = objects.creation_timestamp()
-        return cls(involved, reason, message, type_, at=at, at_ns=time.time_ns())
+        return cls(involved, reason, message, type_, at, time.time_ns(), component)
 
     @property
     def name(self) -> str:
@@ -154,13 +160,13 @@ def new_event(occurred: Occurred, *, host: str) -> dict[str, Any]:
         "involvedObject": occurred.involved.as_json(),
         "reason": occurred.reason,
         "message": occurred.message,
-        "source": {"component": COMPONENT, "host": host},
+        "source": {"component": occurred.component, "host": host},
         "firstTimestamp": at,
         "lastTimestamp": at,
         "count": 1,
         "type": occurred.type_,
         "eventTime": None,
-        "reportingComponent": COMPONENT,
+        "reportingComponent": occurred.component,
         "reportingInstance": host,
     }
 
@@ -271,11 +277,17 @@ class Recorder(trio.abc.AsyncResource):
     metrics: Metrics = field(default_factory=Metrics)
 
     def record(
-        self, obj: Container | Involved, reason: str, message: str, *, type_: EventType = "Normal"
+        self,
+        obj: Container | Involved,
+        reason: str,
+        message: str,
+        *,
+        type_: EventType = "Normal",
+        component: str = COMPONENT,
     ) -> None:
         """Queue that `reason` happened to `obj` just now; dropped (counted and logged)
         when the queue is full."""
-        self.enqueue(Occurred.now(obj, reason, message, type_))
+        self.enqueue(Occurred.now(obj, reason, message, type_, component))
 
     def enqueue(self, occurred: Occurred) -> None:
         """Queue `occurred` (already stamped) for the writer without waiting, or drop it."""
@@ -300,10 +312,16 @@ class Held:
     occurred: list[Occurred] = field(default_factory=list)
 
     def record(
-        self, obj: Container | Involved, reason: str, message: str, *, type_: EventType = "Normal"
+        self,
+        obj: Container | Involved,
+        reason: str,
+        message: str,
+        *,
+        type_: EventType = "Normal",
+        component: str = COMPONENT,
     ) -> None:
         """Hold that `reason` happened to `obj` just now."""
-        self.occurred.append(Occurred.now(obj, reason, message, type_))
+        self.occurred.append(Occurred.now(obj, reason, message, type_, component))
 
     def release(self) -> None:
         """Queue the held events, in the order they happened."""

@@ -20,6 +20,7 @@ COUNTERS: dict[str, str] = {
     "mcp_docker_requests_total": "Docker Engine API requests made, by operation.",
     "mcp_containers_adopted_total": "Existing Docker containers taken over at an actor's start.",
     "mcp_reconcile_passes_total": "Container reconcile passes, by outcome.",
+    "mcp_pod_passes_total": "Pod reconcile passes, by outcome (done, retry, crashed).",
     "mcp_watch_streams_dropped_total": (
         "Watch streams ended because their client fell behind (their buffer was full)."
     ),

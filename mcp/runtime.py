@@ -84,7 +84,7 @@ from mcp.sandbox import (
     ContainerConfig,
     DnsConfig,
     PodNetwork,
-    PodRef,
+    PodNews,
     default_gateway,
     labelled_pod,
     pod_network_problem,
@@ -957,11 +957,13 @@ class DockerRuntime:
         self,
         cluster_id: str,
         names: trio.MemorySendChannel[str],
-        pods: trio.MemorySendChannel[PodRef] | None = None,
+        pods: trio.MemorySendChannel[PodNews] | None = None,
     ) -> None:
         """Say which objects each change Docker reports in this cluster's containers is
         about: the mcp Container's name (label `mcp.name`) on `names`, and, given `pods`,
-        the Pod (labels `io.kubernetes.pod.*`, on its infra and app containers) on `pods`.
+        the Pod (labels `io.kubernetes.pod.*`, on its infra and app containers) and the
+        container on `pods`: Docker's list may show the state before the event for a
+        moment, so the Pod's actor inspects that container again.
         Only `STATE_CHANGING_EVENTS` count. A full channel holds the stream up (Docker
         buffers meanwhile); the channels stay open: they are the caller's.
 
@@ -1117,14 +1119,18 @@ class DockerRuntime:
         return observed
 
 
-def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodRef | None]:
+def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodNews | None]:
     """What one of Docker's container events is about, if it can change a reconcile: the
-    mcp Container's name and the Pod its labels name (either None). Pure."""
+    mcp Container's name and the Pod its labels name, with the container (either None).
+    Pure."""
     action = str(event.get("Action") or event.get("status") or "")
     if action.split(":")[0] not in STATE_CHANGING_EVENTS:  # `exec_start: sh`, ...
         return None, None
-    attributes = (event.get("Actor") or {}).get("Attributes") or {}
-    return attributes.get(LABEL_NAME) or None, labelled_pod(attributes)
+    actor = event.get("Actor") or {}
+    attributes = actor.get("Attributes") or {}
+    pod = labelled_pod(attributes)
+    news = None if pod is None else PodNews(pod, str(actor.get("ID") or event.get("id") or ""))
+    return attributes.get(LABEL_NAME) or None, news
 
 
 def _split_reference(image: str) -> tuple[str, str | None]:

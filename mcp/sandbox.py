@@ -90,6 +90,15 @@ def infra_labels(pod: PodRef, *, cluster_id: str) -> dict[str, str]:
     return container_labels(pod, INFRA_CONTAINER, cluster_id=cluster_id)
 
 
+@dataclass(frozen=True)
+class PodNews:
+    """Docker reported a change in container `container_id` of `pod` (its id is "" when
+    Docker's event did not name it)."""
+
+    pod: PodRef
+    container_id: str
+
+
 def labelled_pod(labels: Mapping[str, str]) -> PodRef | None:
     """The Pod a Docker container's labels (`container_labels`) say it belongs to, or None
     when one of the three is missing or empty."""

@@ -39,19 +39,32 @@ from dataclasses import replace
 import trio
 
 from mcp import embedded_etcd, events, heap, logs, registry
-from mcp.actors import api, container, controller, docker_events, leader, node, orphans, watch
+from mcp.actors import (
+    api,
+    container,
+    controller,
+    docker_events,
+    leader,
+    node,
+    orphans,
+    pod,
+    pod_node,
+    watch,
+)
 from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
-from mcp.controllers import loop, pod_deadlines
+from mcp.controllers import loop
 from mcp.controllers import namespaces as namespace_controller
 from mcp.engine.decide import BackoffPolicy
+from mcp.engine.pods.execute import Where
 from mcp.kinds import core
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
 from mcp.registry import Keys
 from mcp.runtime import DockerRuntime, open_docker_runtime
+from mcp.sandbox import PodNews
 from mcp.store import EtcdStore, open_etcd_store
 
 CHANGES_BUFFER = 1024  # names from the watch to the controller; the watch waits when full
@@ -315,6 +328,8 @@ async def _lead(
     """The controllers: everything that calls Docker. Returns once `changes` has closed
     and every container actor has finished its pass."""
     controls_send, controls_receive = trio.open_memory_channel[str](CHANGES_BUFFER)
+    # Docker's news of Pods' containers, for the Pod controller.
+    pods_send, pods_receive = trio.open_memory_channel[PodNews](CHANGES_BUFFER)
     # Docker's events and the orphan sweeper end when the watch does (shutdown); the
     # controller then sees its channel close and winds its actors down.
     sources = trio.CancelScope()
@@ -323,7 +338,12 @@ async def _lead(
         with sources:
             async with trio.open_nursery() as nursery:
                 await nursery.start(
-                    docker_events.run, runtime, ctx.cluster_id, ctx.cache, controls_send.clone()
+                    docker_events.run,
+                    runtime,
+                    ctx.cluster_id,
+                    ctx.cache,
+                    controls_send.clone(),
+                    pods_send.clone(),
                 )
                 # The cache is loaded: an object missing from it would make its container
                 # look like an orphan.
@@ -344,10 +364,6 @@ async def _lead(
                     ctx.cache,
                     namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
                 )
-                # Until the engine runs pods, finishes their graceful deletions on time.
-                await nursery.start(
-                    loop.run, ctx.cache, pod_deadlines.controller(ctx.store, ctx.keys, ctx.cache)
-                )
                 await nursery.start(
                     functools.partial(
                         node.run,
@@ -360,8 +376,41 @@ async def _lead(
                 )
                 task_status.started()
 
+    def pod_context(where: Where) -> pod.PodContext:
+        return pod.PodContext(
+            store=ctx.store,
+            keys=ctx.keys,
+            cache=ctx.cache,
+            where=where,
+            events=ctx.events,
+            resync_interval=ctx.resync_interval,
+            actor_backoff=ctx.actor_backoff,
+            backoff=ctx.backoff,
+            passes=ctx.passes,
+            metrics=ctx.metrics,
+        )
+
     async with trio.open_nursery() as nursery:
-        await nursery.start(run_sources)
+        async with pods_send:
+            await nursery.start(run_sources)
+        # The Pod controller ends when the cache closes (shutdown), as the sources do.
+        await nursery.start(
+            functools.partial(
+                pod_node.run,
+                pod_context,
+                runtime,
+                ctx.cache,
+                pods_receive,
+                cluster_id=ctx.cluster_id,
+                network_name=config.pod_network,
+                subnet=config.pod_subnet,
+                cluster_domain=config.cluster_domain,
+                dns_upstreams=config.cluster_dns_upstreams,
+                data_root=config.data_dir,
+                node_name=node_name(config),
+                metrics=ctx.metrics,
+            )
+        )
         await nursery.start(controller.run, ctx, controls_receive)
         async with controls_send:
             # What the watch sent while this process stood by was dropped: every object

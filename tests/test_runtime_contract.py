@@ -1141,18 +1141,18 @@ async def test_events_name_the_container_and_the_pod_they_are_about(
     infra = await _pod(runtime, names, networks)
     pod = _pod_ref()
     names_send, names_receive = trio.open_memory_channel[str](16)
-    pods_send, pods_receive = trio.open_memory_channel[PodRef](16)
+    pods_send, pods_receive = trio.open_memory_channel[sandbox.PodNews](16)
     with trio.fail_after(30):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(runtime.follow_events, cluster, names_send, pods_send)
             await trio.sleep(0.5)  # the stream is open (Docker sends nothing before)
-            await runtime.create_pod_container(
+            made = await runtime.create_pod_container(
                 names("app"),
                 ContainerConfig(image=busybox_image),
                 labels=sandbox.container_labels(pod, "app", cluster_id=cluster),
                 join=infra,
             )
-            assert await pods_receive.receive() == pod
+            assert await pods_receive.receive() == sandbox.PodNews(pod, made)
             await runtime.create(
                 names("object"),
                 spec=SLEEPER,

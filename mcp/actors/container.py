@@ -26,11 +26,12 @@ from datetime import UTC, datetime
 import trio
 
 from mcp import failpoints, logs, registry
+from mcp.actors import nudged
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.engine import decide, execute, settle
 from mcp.engine.decide import FinalizeDeletion, Memory
-from mcp.errors import RuntimeBusy, RuntimeUnavailable, StoreUnavailable
+from mcp.errors import StoreUnavailable
 from mcp.events import Held, Recorder
 from mcp.metrics import Metrics
 from mcp.model import Container, Observed, Status, docker_name, now_iso
@@ -219,34 +220,23 @@ async def run(
     Closes `nudges` (its receive end). Transient Docker or etcd failures are retried
     with capped backoff; anything else propagates to `supervise`.
     """
-    log = logs.get(actor="container", container=name)
-    backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     remembered = remembered if remembered is not None else Remembered()
     task_status.started()
-    # A plain `with`: closing must not checkpoint, so that between seeing the object
-    # gone and the controller forgetting this actor no other task can run (see
-    # controller.py).
-    with nudges:
-        while True:
-            wait_s = ctx.resync_interval
-            try:
-                async with ctx.passes:
-                    due_in, remembered.memory = await reconcile(ctx, name, remembered.memory)
-                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="done")
-                backoff.reset()
-                if due_in is not None:
-                    wait_s = min(wait_s, due_in)
-            except Finished:
-                return
-            except (RuntimeUnavailable, RuntimeBusy, StoreUnavailable) as exc:
-                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="retry")
-                wait_s = backoff.next_delay()
-                log.warning("reconcile_retry", error=str(exc), retry_in=wait_s)
-            with trio.move_on_after(wait_s):
-                try:
-                    await nudges.receive()
-                except trio.EndOfChannel:
-                    return
+
+    async def one_pass() -> float | None:
+        due_in, remembered.memory = await reconcile(ctx, name, remembered.memory)
+        return due_in
+
+    await nudged.loop(
+        one_pass,
+        nudges,
+        finished=Finished,
+        resync_s=ctx.resync_interval,
+        backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
+        passes=ctx.passes,
+        count=lambda outcome: ctx.metrics.inc("mcp_reconcile_passes_total", outcome=outcome),
+        log=logs.get(actor="container", container=name),
+    )
 
 
 async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
@@ -268,15 +258,8 @@ async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[N
                 delay = backoff.next_delay()
                 log.exception("container_actor_crashed", attempt=backoff.attempt, retry_in=delay)
                 await _record_crash(ctx, name, exc)
-            # Sit out the back-off; nudges meanwhile change nothing (the restarted actor
-            # reads everything afresh, remembering what it did), but a closed inbox
-            # means stop.
-            with trio.move_on_after(delay):
-                while True:
-                    try:
-                        await nudges.receive()
-                    except trio.EndOfChannel:
-                        return
+            if not await nudged.sit_out(nudges, delay):
+                return
 
 
 async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:

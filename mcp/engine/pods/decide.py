@@ -35,7 +35,9 @@ from typing import Any
 from mcp.engine.decide import BackoffPolicy
 from mcp.engine.pods.conditions import (
     container_should_restart,
+    dict_of,
     dicts_of,
+    int_of,
     is_restartable_init_container,
 )
 from mcp.engine.pods.containers import DockerContainer, Waiting
@@ -70,10 +72,12 @@ class StartContainer:
 
 @dataclass(frozen=True)
 class StopContainer:
-    """Stop a running attempt, SIGKILL after `grace_s` seconds."""
+    """Stop a running attempt, SIGKILL after `grace_s` seconds. `container_name` is the
+    Pod's container it is an attempt of ("" for the infra container), for the event."""
 
     container_id: str
     grace_s: int
+    container_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,11 @@ class PodSituation:
     # Containers that cannot be made now (CreateContainerConfigError: a ConfigMap or
     # Secret or one of their keys missing), with the kubelet's message.
     config_errors: Mapping[str, str] = field(default_factory=dict)
+    # Containers held back for another reason, as they are to wait (ImagePullBackOff).
+    held_back: Mapping[str, Waiting] = field(default_factory=dict)
+    # Running containers the prober failed (liveness or startup past its threshold), with
+    # the grace their kill gets: killed, and started again under the restart policy.
+    unhealthy: Mapping[str, int] = field(default_factory=dict)
     terminal: bool = False  # the Pod's phase is Succeeded or Failed
 
 
@@ -140,8 +149,11 @@ def decide(situation: PodSituation) -> Decision:
     if pod.get("metadata", {}).get("deletionTimestamp"):
         return Decision(_tear_down(situation), memory=situation.memory)
     if situation.terminal:
-        running = [a for a in _all_attempts(situation) if a.running]
-        stops = [StopContainer(a.id, _grace(pod)) for a in running]
+        stops = [
+            StopContainer(a.id, _grace(pod), name)
+            for name, a in _all_attempts(situation)
+            if a.running
+        ]
         sandbox = situation.sandbox
         tail: list[PodAction] = [StopSandbox()] if sandbox is not None and sandbox.running else []
         return Decision((*stops, *tail), memory=situation.memory)
@@ -149,7 +161,11 @@ def decide(situation: PodSituation) -> Decision:
     containers = situation.containers
     if situation.sandbox is None or not situation.sandbox.running:
         # A new sandbox: what ran in the old one stops, and every container starts again.
-        actions += [StopContainer(a.id, _grace(pod)) for a in _all_attempts(situation) if a.running]
+        actions += [
+            StopContainer(a.id, _grace(pod), name)
+            for name, a in _all_attempts(situation)
+            if a.running
+        ]
         attempt = situation.sandbox.attempt + 1 if situation.sandbox is not None else 0
         actions.append(CreateSandbox(attempt))
         containers = {name: () for name in containers}  # none has run in the new one
@@ -219,6 +235,13 @@ class _Planner:
         name = str(container.get("name", ""))
         if latest is None:
             return self._start(name, self._next_attempt(name))
+        if latest.running and name in self.situation.unhealthy:
+            # computePodActions: a container failing its liveness probe is killed and,
+            # unless the policy is Never, started again in the same pass.
+            kill = StopContainer(latest.id, self.situation.unhealthy[name], name)
+            if self.spec.get("restartPolicy") == "Never":
+                return [kill]
+            return [kill, *self._start(name, self._next_attempt(name))]
         if latest.running or not container_should_restart(container, self.spec, latest.exit_code):
             return []
         return self._restart(name, latest)
@@ -227,9 +250,22 @@ class _Planner:
         """A container's next attempt number: one past the newest it ever had (in an old
         sandbox too: Docker's names must not repeat), as the kubelet's restartCount."""
         ever = self.situation.containers.get(name, ())
-        return max((a.attempt for a in ever), default=-1) + 1
+        newest = max((a.attempt for a in ever), default=-1)
+        # An attempt Docker lost (`docker rm -f`) still counts, as the kubelet recovers
+        # the count from the container's log directory: the last status reported it.
+        status = dict_of(self.situation.pod.get("status"))
+        for reported in (
+            *dicts_of(status.get("initContainerStatuses")),
+            *dicts_of(status.get("containerStatuses")),
+        ):
+            if reported.get("name") == name and reported.get("containerID"):
+                newest = max(newest, int_of(reported.get("restartCount")))
+        return newest + 1
 
     def _start(self, name: str, attempt: int) -> list[PodAction]:
+        if name in self.situation.held_back:
+            self.waiting[name] = self.situation.held_back[name]
+            return []
         if name in self.situation.config_errors:
             self.waiting[name] = Waiting(
                 "CreateContainerConfigError", self.situation.config_errors[name]
@@ -278,8 +314,9 @@ def _grace(pod: dict[str, Any]) -> int:
     return 30
 
 
-def _all_attempts(situation: PodSituation) -> list[DockerContainer]:
-    return [attempt for attempts in situation.containers.values() for attempt in attempts]
+def _all_attempts(situation: PodSituation) -> list[tuple[str, DockerContainer]]:
+    """Every attempt of every container, with the container's name."""
+    return [(name, a) for name, attempts in situation.containers.items() for a in attempts]
 
 
 def _tear_down(situation: PodSituation) -> tuple[PodAction, ...]:
@@ -287,10 +324,10 @@ def _tear_down(situation: PodSituation) -> tuple[PodAction, ...]:
     grace = _grace(situation.pod)
     attempts = _all_attempts(situation)
     sandboxes = [s for s in (situation.sandbox, *situation.old_sandboxes) if s is not None]
-    running = [a for a in attempts if a.running]
+    running = [StopContainer(a.id, grace, name) for name, a in attempts if a.running]
     if running:
-        return tuple(StopContainer(a.id, grace) for a in running)
-    removals: list[PodAction] = [RemoveContainer(a.id) for a in attempts]
+        return tuple(running)
+    removals: list[PodAction] = [RemoveContainer(a.id) for _, a in attempts]
     removals += [
         step for s in sandboxes for step in ((StopContainer(s.id, 0),) if s.running else ())
     ]

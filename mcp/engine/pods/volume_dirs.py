@@ -230,7 +230,7 @@ def _medium(name: str, source: Mapping[str, Any]) -> tuple[bool, int | None]:
     if medium != MEDIUM_MEMORY or source.get("sizeLimit") is None:
         return medium == MEDIUM_MEMORY, None
     try:
-        size = downward.whole_value(downward.parse_quantity(source["sizeLimit"]))
+        size = downward.read_quantity(source["sizeLimit"]).whole_value()
     except Unresolvable as error:
         raise VolumeDirError(f"volume {go_quote(name)}: sizeLimit: {error}") from error
     return True, size if size > 0 else None  # tmpfs reads size=0 as unlimited

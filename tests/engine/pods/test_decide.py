@@ -91,8 +91,8 @@ def test_a_dead_sandbox_stops_the_containers_and_starts_them_again_in_a_new_one(
     dead = DockerContainer(attempt=0, id="infra0", running=False, exit_code=137)
     decision = decide(situation(pod(), {"app": (attempt(0),), "side": (attempt(0),)}, sandbox=dead))
     assert decision.actions == (
-        StopContainer("c0-0-True", 30),
-        StopContainer("c0-0-True", 30),
+        StopContainer("c0-0-True", 30, "app"),
+        StopContainer("c0-0-True", 30, "side"),
         CreateSandbox(1),
         StartContainer("app", 1),  # attempts go on: Docker's names must not repeat
         StartContainer("side", 1),
@@ -219,7 +219,7 @@ def test_old_attempts_beyond_the_newest_two_are_removed() -> None:
 def test_a_pod_being_deleted_stops_then_removes_then_finishes() -> None:
     deleting = pod(deletionTimestamp="2026-12-01T12:00:30Z", deletionGracePeriodSeconds=5)
     up = {"app": (attempt(0),), "side": (attempt(0, running=False),)}
-    assert decide(situation(deleting, up)).actions == (StopContainer("c0-0-True", 5),)
+    assert decide(situation(deleting, up)).actions == (StopContainer("c0-0-True", 5, "app"),)
     stopped = {"app": (attempt(0, running=False),), "side": (attempt(0, running=False),)}
     assert decide(situation(deleting, stopped)).actions == (
         RemoveContainer("c0-0-False"),
@@ -234,3 +234,28 @@ def test_a_finished_pod_stops_its_sandbox_and_starts_nothing() -> None:
     done = {"app": (attempt(0, running=False),), "side": (attempt(0, running=False),)}
     decision = decide(situation(pod(restart="Never"), done, terminal=True))
     assert decision.actions == (StopSandbox(),)
+
+
+def test_a_container_failing_its_liveness_probe_is_killed_and_started_again() -> None:
+    up = {"app": (attempt(0),), "side": (attempt(0),)}
+    decision = decide(situation(pod(), up, unhealthy={"app": 7}))
+    assert decision.actions == (StopContainer("c0-0-True", 7, "app"), StartContainer("app", 1))
+
+
+def test_under_never_a_container_failing_its_liveness_probe_is_only_killed() -> None:
+    up = {"app": (attempt(0),), "side": (attempt(0),)}
+    never = pod(restart="Never")
+    decision = decide(situation(never, up, unhealthy={"app": 30}))
+    assert decision.actions == (StopContainer("c0-0-True", 30, "app"),)
+
+
+def test_a_container_docker_lost_starts_again_as_its_next_attempt() -> None:
+    reported = pod()
+    reported["status"] = {
+        "containerStatuses": [
+            {"name": "app", "restartCount": 3, "containerID": "docker://gone"},
+            {"name": "side", "restartCount": 0, "containerID": "docker://c0-0-True"},
+        ]
+    }
+    decision = decide(situation(reported, {"side": (attempt(0),)}))
+    assert decision.actions == (StartContainer("app", 4),)

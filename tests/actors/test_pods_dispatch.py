@@ -1,0 +1,95 @@
+"""Which Pods a change of a ConfigMap or Secret concerns: those reading it through a
+volume, a projected source, an env `valueFrom` or an `envFrom`, and no other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mcp.actors.pods import reads
+
+CASES: list[tuple[str, dict[str, Any], str, str, bool]] = [
+    (
+        "configMap volume",
+        {"volumes": [{"name": "v", "configMap": {"name": "cfg"}}]},
+        "ConfigMap",
+        "cfg",
+        True,
+    ),
+    (
+        "another ConfigMap",
+        {"volumes": [{"name": "v", "configMap": {"name": "other"}}]},
+        "ConfigMap",
+        "cfg",
+        False,
+    ),
+    (
+        "secret volume",
+        {"volumes": [{"name": "v", "secret": {"secretName": "tok"}}]},
+        "Secret",
+        "tok",
+        True,
+    ),
+    (
+        "a ConfigMap of the Secret's name",
+        {"volumes": [{"name": "v", "configMap": {"name": "tok"}}]},
+        "Secret",
+        "tok",
+        False,
+    ),
+    (
+        "projected secret",
+        {"volumes": [{"name": "v", "projected": {"sources": [{"secret": {"name": "tok"}}]}}]},
+        "Secret",
+        "tok",
+        True,
+    ),
+    (
+        "env configMapKeyRef of an init container",
+        {
+            "initContainers": [
+                {
+                    "name": "i",
+                    "env": [
+                        {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "k"}}}
+                    ],
+                }
+            ]
+        },
+        "ConfigMap",
+        "cfg",
+        True,
+    ),
+    (
+        "env secretKeyRef read as a ConfigMap",
+        {
+            "containers": [
+                {
+                    "name": "c",
+                    "env": [
+                        {"name": "A", "valueFrom": {"secretKeyRef": {"name": "cfg", "key": "k"}}}
+                    ],
+                }
+            ]
+        },
+        "ConfigMap",
+        "cfg",
+        False,
+    ),
+    (
+        "envFrom secretRef",
+        {"containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "tok"}}]}]},
+        "Secret",
+        "tok",
+        True,
+    ),
+    ("nothing", {"containers": [{"name": "c"}]}, "ConfigMap", "cfg", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "name", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_reads(spec: dict[str, Any], kind: str, name: str, expected: bool) -> None:
+    assert reads(spec, kind, name) is expected
