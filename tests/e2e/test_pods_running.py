@@ -1,0 +1,293 @@
+"""Pods that really run, as a user of a real cluster meets them: one real `mcp run` shared by
+the module, driven by kubectl as a user types it (and the official Python client).
+
+mcp's Pod engine runs each Pod on the local Docker engine as the kubelet would: an infra
+container holding the Pod's network namespace on the pod network (10.244.0.0/16), one
+Docker container per attempt of each container, labelled `io.kubernetes.pod.uid` and
+`io.kubernetes.container.name`, and the Pod's `status` and Events written back. What these
+tests expect is upstream's behaviour (kubelet, kubectl's printers), not mcp's internals:
+the Docker engine is only looked at where a user would look (`docker ps`, `docker kill`).
+
+Every Pod runs the local image `mcp-test/pod:1` (tagged, so `IfNotPresent`: never pulled).
+Each test works in a namespace of its own, deleted at its end; the module's launcher
+removes every Docker container of its cluster when the module is done.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from docker.models.containers import Container
+from support.polling import wait_until
+
+from e2e.test_kubernetes_clients import kubectl
+from e2e.test_kubernetes_pods import kubeconfig, ok, run
+
+pytestmark = pytest.mark.e2e
+
+__all__ = ["kubeconfig"]  # a fixture, used by name
+
+POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
+LABEL_POD_UID = "io.kubernetes.pod.uid"
+LABEL_CONTAINER_NAME = "io.kubernetes.container.name"
+# The conditions the kubelet writes on a running Pod (PodReadyToStartContainers is on by
+# default since 1.29), beside the scheduler's PodScheduled.
+RUNNING_CONDITIONS = {
+    "PodReadyToStartContainers": "True",
+    "Initialized": "True",
+    "Ready": "True",
+    "ContainersReady": "True",
+    "PodScheduled": "True",
+}
+
+# The issue's user story. busybox httpd runs as PID 1 and ignores SIGTERM, so a delete waits
+# for the grace period, kept short here; the sidecar ends on SIGTERM at once.
+WEB_GRACE_S = 5
+WEB = f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {{app: web}}
+spec:
+  terminationGracePeriodSeconds: {WEB_GRACE_S}
+  containers:
+  - name: httpd
+    image: IMAGE
+    command: [httpd, -f, -v, -p, "80", -h, /www]
+    ports: [{{containerPort: 80}}]
+    volumeMounts: [{{name: www, mountPath: /www}}]
+  - name: sidecar
+    image: IMAGE
+    command:
+    - sh
+    - -c
+    - echo 'hello from the sidecar' > /www/index.html; trap 'exit 0' TERM; sleep 3600 & wait
+    volumeMounts: [{{name: www, mountPath: /www}}]
+  volumes:
+  - {{name: www, emptyDir: {{}}}}
+"""
+PAGE = "hello from the sidecar\n"
+
+
+@pytest.fixture(scope="module")
+def node(kubeconfig: Path) -> str:
+    """The name of the cluster's one Node, as `kubectl get nodes` shows it."""
+    listed = kubectl(kubeconfig, "get", "nodes", "-o", "name")
+    assert listed.returncode == 0, listed.stderr
+    (name,) = listed.stdout.split()
+    return name.removeprefix("node/")
+
+
+@pytest.fixture
+def ns(kubeconfig: Path) -> Iterator[str]:
+    name = f"run-{secrets.token_hex(4)}"
+    made = kubectl(kubeconfig, "create", "namespace", name)
+    assert made.returncode == 0, made.stderr
+    yield name
+    # Its Pods go with it, each after its grace period; nobody needs to wait for that.
+    kubectl(kubeconfig, "delete", "namespace", name, "--wait=false")
+
+
+def apply(kubeconfig: Path, ns: str, tmp_path: Path, text: str, image: str) -> str:
+    """`kubectl apply -f` of `text` (its `image: IMAGE` naming `image`); kubectl's output."""
+    manifest = tmp_path / f"{secrets.token_hex(3)}.yaml"
+    manifest.write_text(text.replace("image: IMAGE", f"image: {image}"))
+    return ok(kubeconfig, ns, "apply", "-f", str(manifest))
+
+
+def pod(kubeconfig: Path, ns: str, name: str) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(ok(kubeconfig, ns, "get", "pod", name, "-o", "json"))
+    return shown
+
+
+def wait_for(kubeconfig: Path, ns: str, name: str, condition: str) -> dict[str, Any]:
+    """`kubectl wait --for=<condition> pod/<name> --timeout=30s` as a user types it; the
+    Pod once it holds. On a timeout the error shows the Pod as it was."""
+    waited = run(kubeconfig, ns, "wait", f"--for={condition}", f"pod/{name}", "--timeout=30s")
+    if waited.returncode != 0:
+        shown = run(kubeconfig, ns, "get", "pod", name, "-o", "yaml").stdout
+        raise AssertionError(f"{waited.stderr}\nthe pod:\n{shown}")
+    assert waited.stdout.strip() == f"pod/{name} condition met"
+    return pod(kubeconfig, ns, name)
+
+
+def wait_ready(kubeconfig: Path, ns: str, name: str) -> dict[str, Any]:
+    return wait_for(kubeconfig, ns, name, "condition=Ready")
+
+
+def row(kubeconfig: Path, ns: str, name: str) -> list[str]:
+    """The cells of the Pod's row in `kubectl get pod` (NAME READY STATUS RESTARTS AGE)."""
+    return ok(kubeconfig, ns, "get", "pod", name, "--no-headers").split()
+
+
+def status_of(found: dict[str, Any], container: str, key: str = "containerStatuses") -> Any:
+    (status,) = [s for s in found["status"].get(key, []) if s["name"] == container]
+    return status
+
+
+def docker_containers(
+    client: docker.DockerClient, uid: str, container: str | None = None, *, running: bool = False
+) -> list[Container]:
+    """What `docker ps [-a] --filter label=io.kubernetes.pod.uid=<uid>` lists."""
+    labels = [f"{LABEL_POD_UID}={uid}"]
+    if container is not None:
+        labels.append(f"{LABEL_CONTAINER_NAME}={container}")
+    found: list[Container] = client.containers.list(all=not running, filters={"label": labels})
+    return found
+
+
+def docker_id(found: dict[str, Any], container: str) -> str:
+    """The Docker id of the container's current attempt, from its `containerID`."""
+    container_id: str = status_of(found, container)["containerID"]
+    assert container_id.startswith("docker://"), container_id
+    return container_id.removeprefix("docker://")
+
+
+# --- the user story ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def web(kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str) -> dict[str, Any]:
+    """The story's Pod `web`, applied and Ready."""
+    apply(kubeconfig, ns, tmp_path, WEB, pod_image)
+    return wait_ready(kubeconfig, ns, "web")
+
+
+def test_an_applied_pod_becomes_ready(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    assert apply(kubeconfig, ns, tmp_path, WEB, pod_image).strip() == "pod/web created"
+    found = wait_ready(kubeconfig, ns, "web")  # `pod/web condition met`
+    assert found["status"]["phase"] == "Running"
+    assert {c["type"]: c["status"] for c in found["status"]["conditions"]} == RUNNING_CONDITIONS
+    for name in ("httpd", "sidecar"):
+        status = status_of(found, name)
+        assert (status["ready"], status["started"], status["restartCount"]) == (True, True, 0)
+        assert set(status["state"]) == {"running"}
+        assert status["image"] == pod_image
+    assert found["status"]["qosClass"] == "BestEffort"
+
+
+def test_kubectl_get_wide_shows_it_running_on_the_node(
+    kubeconfig: Path, ns: str, web: dict[str, Any], node: str
+) -> None:
+    header, line = ok(kubeconfig, ns, "get", "pods", "-o", "wide").splitlines()
+    assert header.split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    cells = line.split()
+    assert cells[:4] == ["web", "2/2", "Running", "0"]
+    assert ipaddress.IPv4Address(cells[5]) in POD_SUBNET
+    assert cells[5] == web["status"]["podIP"]
+    assert cells[6] == node
+    running = ok(kubeconfig, ns, "get", "pods", "--field-selector=status.phase=Running", "-o=name")
+    assert running.split() == ["pod/web"]
+
+
+def test_the_containers_share_localhost_and_the_empty_dir(
+    kubeconfig: Path, ns: str, web: dict[str, Any]
+) -> None:
+    fetched = run(
+        kubeconfig, ns, "exec", "web", "-c", "sidecar", "--", "wget", "-qO-", "http://localhost:80/"
+    )
+    assert (fetched.returncode, fetched.stdout, fetched.stderr) == (0, PAGE, "")
+
+
+def test_kubectl_logs_shows_what_httpd_logged(
+    kubeconfig: Path, ns: str, web: dict[str, Any]
+) -> None:
+    assert ok(kubeconfig, ns, "logs", "web", "-c", "httpd") == ""  # it has served nothing yet
+    ok(kubeconfig, ns, "exec", "web", "-c", "sidecar", "--", "wget", "-qO-", "http://localhost/")
+
+    def logged() -> str | None:
+        shown = ok(kubeconfig, ns, "logs", "web", "-c", "httpd")
+        return shown if "response:200" in shown else None
+
+    lines = wait_until(logged, timeout=10, message="httpd's log of the request").splitlines()
+    assert len(lines) == 1
+    assert re.fullmatch(r"\[[0-9a-f:.]+\]:\d+: response:200", lines[0]), lines
+
+
+def test_kubectl_describe_shows_containers_conditions_and_events(
+    kubeconfig: Path, ns: str, web: dict[str, Any], node: str
+) -> None:
+    wanted = [
+        f"Successfully assigned {ns}/web to {node}",
+        "Created container: httpd",
+        "Started container httpd",
+        "Created container: sidecar",
+        "Started container sidecar",
+    ]
+
+    def described() -> str | None:
+        # The kubelet records its Events beside the status, not before it: they may trail.
+        shown = ok(kubeconfig, ns, "describe", "pod", "web")
+        return shown if all(message in shown for message in wanted) else None
+
+    shown = wait_until(described, timeout=10, message="the Pod's Events in describe")
+    lines = shown.splitlines()
+    # The Pod's own fields are the unindented `Key:   value` lines.
+    fields = dict(re.findall(r"^([A-Z][A-Za-z ]*):[ \t]+(\S.*)$", shown, re.MULTILINE))
+    assert fields["Status"] == "Running"
+    assert fields["Node"] == f"{node}/{web['status']['hostIP']}"
+    assert fields["IP"] == web["status"]["podIP"]
+    assert fields["QoS Class"] == "BestEffort"
+    section = lines[lines.index("Containers:") + 1 : lines.index("Conditions:")]
+    assert [line.strip(" :") for line in section if re.fullmatch(r"  \S+:", line)] == [
+        "httpd",
+        "sidecar",
+    ]
+    states = [line.split(":", 1)[1].strip() for line in section if line.startswith("    State:")]
+    assert states == ["Running", "Running"]
+    start = lines.index("Conditions:")
+    assert lines[start + 1].split() == ["Type", "Status"]
+    conditions = dict(line.split() for line in lines[start + 2 : start + 7])
+    assert conditions == RUNNING_CONDITIONS
+    start = lines.index("Events:")
+    assert lines[start + 1].split() == ["Type", "Reason", "Age", "From", "Message"]
+    reasons = [line.split()[1] for line in lines[start + 3 :] if line.strip()]
+    assert {"Scheduled", "Created", "Started"} <= set(reasons)
+    events = [line for line in lines[start + 3 :] if "Started container" in line]
+    assert all(line.split()[:2] == ["Normal", "Started"] for line in events)
+    assert all("kubelet" in line.split() for line in events)
+
+
+def test_kubectl_delete_stops_it_and_removes_its_containers(
+    kubeconfig: Path, ns: str, web: dict[str, Any], docker_client: docker.DockerClient
+) -> None:
+    uid = web["metadata"]["uid"]
+    before = docker_containers(docker_client, uid, running=True)
+    assert sorted(c.labels[LABEL_CONTAINER_NAME] for c in before) == ["POD", "httpd", "sidecar"]
+    began = time.monotonic()
+    deleted = run(kubeconfig, ns, "delete", "pod", "web")
+    took = time.monotonic() - began
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.strip() == f'pod "web" deleted from {ns} namespace'
+    # httpd ignores SIGTERM (PID 1 without a handler) and is killed when the grace is over.
+    assert took < WEB_GRACE_S + 5
+    wait_until(
+        lambda: docker_containers(docker_client, uid) == [],
+        timeout=10,
+        message="the Pod's Docker containers removed",
+    )
+    gone = run(kubeconfig, ns, "get", "pod", "web")
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == 'Error from server (NotFound): pods "web" not found'
+
+    def killing() -> set[str] | None:
+        listed = json.loads(ok(kubeconfig, ns, "get", "events", "-o", "json"))["items"]
+        said = {e["message"] for e in listed if e["reason"] == "Killing"}
+        return said if len(said) == 2 else None
+
+    assert wait_until(killing, timeout=10, message="the Killing events") == {
+        "Stopping container httpd",
+        "Stopping container sidecar",
+    }
