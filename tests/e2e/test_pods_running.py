@@ -37,6 +37,8 @@ pytestmark = pytest.mark.e2e
 __all__ = ["kubeconfig"]  # a fixture, used by name
 
 POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
+# A Pod of a local image runs in a few seconds; kubectl wait's --timeout is the same.
+READY_TIMEOUT_S = 30.0
 LABEL_POD_UID = "io.kubernetes.pod.uid"
 LABEL_CONTAINER_NAME = "io.kubernetes.container.name"
 # The conditions the kubelet writes on a running Pod (PodReadyToStartContainers is on by
@@ -151,6 +153,23 @@ def docker_id(found: dict[str, Any], container: str) -> str:
     container_id: str = status_of(found, container)["containerID"]
     assert container_id.startswith("docker://"), container_id
     return container_id.removeprefix("docker://")
+
+
+def app_pod(name: str, command: str, *, spec: str = "", container: str = "", grace: int = 1) -> str:
+    """The manifest of a Pod `name` whose one container `app` runs `command` (a YAML flow
+    sequence), with more of its spec (`spec`) and of the container (`container`), each YAML
+    lines indented as in a spec. A short grace: the namespace's deletion need not wait."""
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: {grace}
+{spec}  containers:
+  - name: app
+    image: IMAGE
+    command: {command}
+{container}"""
 
 
 # --- the user story ----------------------------------------------------------------------
@@ -291,3 +310,187 @@ def test_kubectl_delete_stops_it_and_removes_its_containers(
         "Stopping container httpd",
         "Stopping container sidecar",
     }
+
+
+# --- the environment ---------------------------------------------------------------------
+
+SOURCES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {color: blue, size: large}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {user: admin, password: s3cret}
+"""
+ENV = app_pod(
+    "env",
+    '[sh, -c, "env; exec sleep 3600"]',
+    container="""\
+    env:
+    - {name: GREETING, value: hello}
+    - {name: PHRASE, value: "$(GREETING) world"}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    - name: POD_NAMESPACE
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: COLOR
+      valueFrom: {configMapKeyRef: {name: settings, key: color}}
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: creds, key: password}}
+    envFrom:
+    - {prefix: CFG_, configMapRef: {name: settings}}
+    - {prefix: SEC_, secretRef: {name: creds}}
+""",
+)
+
+
+def environment(kubeconfig: Path, ns: str, name: str) -> dict[str, str]:
+    """The environment the Pod's container printed with `env`, from `kubectl logs`."""
+    printed = ok(kubeconfig, ns, "logs", name)
+    return dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+
+
+def test_env_from_values_fields_configmaps_and_secrets(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, SOURCES, pod_image)
+    apply(kubeconfig, ns, tmp_path, ENV, pod_image)
+    found = wait_ready(kubeconfig, ns, "env")
+    expected = {
+        "GREETING": "hello",
+        "PHRASE": "hello world",  # $(GREETING) expanded
+        "POD_NAME": "env",
+        "POD_NAMESPACE": ns,
+        "POD_IP": found["status"]["podIP"],
+        "COLOR": "blue",
+        "PASSWORD": "s3cret",
+        "CFG_color": "blue",
+        "CFG_size": "large",
+        "SEC_user": "admin",
+        "SEC_password": "s3cret",
+        "HOSTNAME": "env",  # the Pod's name is its containers' host name
+    }
+    env = environment(kubeconfig, ns, "env")
+    assert {key: env.get(key) for key in expected} == expected
+    assert ipaddress.IPv4Address(env["POD_IP"]) in POD_SUBNET
+
+
+MISSING_KEY = app_pod(
+    "wants",
+    '[sh, -c, "echo shade=$SHADE; exec sleep 3600"]',
+    container="""\
+    env:
+    - name: SHADE
+      valueFrom: {configMapKeyRef: {name: settings, key: shade}}
+""",
+)
+
+
+def test_a_missing_configmap_key_holds_the_container_until_it_appears(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, SOURCES, pod_image)
+    apply(kubeconfig, ns, tmp_path, MISSING_KEY, pod_image)
+
+    def held() -> dict[str, Any] | None:
+        statuses = pod(kubeconfig, ns, "wants")["status"].get("containerStatuses") or [{}]
+        waiting: dict[str, Any] | None = statuses[0].get("state", {}).get("waiting")
+        return waiting if waiting and waiting.get("reason") != "ContainerCreating" else None
+
+    waiting = wait_until(held, timeout=READY_TIMEOUT_S, message="the container held")
+    assert waiting == {
+        "reason": "CreateContainerConfigError",
+        "message": f"couldn't find key shade in ConfigMap {ns}/settings",
+    }
+    assert row(kubeconfig, ns, "wants")[:3] == ["wants", "0/1", "CreateContainerConfigError"]
+
+    patch = json.dumps({"data": {"shade": "teal"}})
+    ok(kubeconfig, ns, "patch", "configmap", "settings", "--type=merge", "-p", patch)
+    wait_ready(kubeconfig, ns, "wants")
+    assert ok(kubeconfig, ns, "logs", "wants") == "shade=teal\n"
+    assert row(kubeconfig, ns, "wants")[:4] == ["wants", "1/1", "Running", "0"]
+
+
+# --- configMap and secret volumes --------------------------------------------------------
+
+FILES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  color: blue
+  app.conf: "port=80\\n"
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: s3cret}
+"""
+VOLUMES = app_pod(
+    "files",
+    '[sleep, "3600"]',
+    container="""\
+    volumeMounts:
+    - {name: config, mountPath: /etc/config}
+    - {name: picked, mountPath: /etc/picked}
+    - {name: creds, mountPath: /etc/creds, readOnly: true}
+""",
+    spec="""\
+  volumes:
+  - name: config
+    configMap: {name: settings}
+  - name: picked
+    configMap:
+      name: settings
+      defaultMode: 0600
+      items:
+      - {key: app.conf, path: conf/app.conf}
+      - {key: color, path: colour, mode: 0640}
+  - name: creds
+    secret: {secretName: creds, defaultMode: 0400}
+""",
+)
+
+
+def test_configmap_and_secret_volumes_hold_their_files(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, FILES, pod_image)
+    apply(kubeconfig, ns, tmp_path, VOLUMES, pod_image)
+    wait_ready(kubeconfig, ns, "files")
+
+    def sh(script: str) -> str:
+        return ok(kubeconfig, ns, "exec", "files", "--", "sh", "-c", script)
+
+    assert sh("ls /etc/config; cat /etc/config/color /etc/config/app.conf") == (
+        "app.conf\ncolor\nblueport=80\n"
+    )
+    assert sh("ls /etc/picked /etc/picked/conf; cat /etc/picked/colour") == (
+        "/etc/picked:\ncolour\nconf\n\n/etc/picked/conf:\napp.conf\nblue"
+    )
+    assert sh("cat /etc/creds/password") == "s3cret"
+    # The files are links into `..data`: stat what they point at.
+    modes = sh(
+        "stat -L -c '%n %a' /etc/config/color /etc/picked/conf/app.conf /etc/picked/colour "
+        "/etc/creds/password"
+    )
+    assert modes.splitlines() == [
+        "/etc/config/color 644",
+        "/etc/picked/conf/app.conf 600",
+        "/etc/picked/colour 640",
+        "/etc/creds/password 400",
+    ]
+    # The kubelet updates a configMap volume in place (not a subPath one).
+    apply(kubeconfig, ns, tmp_path, FILES.replace("color: blue", "color: green"), pod_image)
+
+    def updated() -> str | None:
+        shown = sh("cat /etc/config/color /etc/picked/colour")
+        return shown if shown == "greengreen" else None
+
+    wait_until(updated, timeout=30, interval=0.5, message="the volume's files updated")
+    assert sh("cat /etc/config/app.conf") == "port=80\n"
