@@ -494,3 +494,105 @@ def test_configmap_and_secret_volumes_hold_their_files(
 
     wait_until(updated, timeout=30, interval=0.5, message="the volume's files updated")
     assert sh("cat /etc/config/app.conf") == "port=80\n"
+
+
+# --- restartPolicy -----------------------------------------------------------------------
+
+
+def exiting(policy: str, code: int) -> str:
+    """A Pod `crash` that says it is exiting, then exits `code`, under `policy`."""
+    command = f'[sh, -c, "echo exiting with {code}; exit {code}"]'
+    return app_pod("crash", command, spec=f"  restartPolicy: {policy}\n")
+
+
+def test_a_container_that_fails_under_always_is_restarted(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, exiting("Always", 1), pod_image)
+
+    def restarted() -> dict[str, Any] | None:
+        statuses = pod(kubeconfig, ns, "crash")["status"].get("containerStatuses") or [{}]
+        status: dict[str, Any] = statuses[0]
+        return status if status.get("restartCount", 0) >= 1 else None
+
+    status = wait_until(restarted, timeout=READY_TIMEOUT_S, message="a restart")
+    terminated = status["lastState"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (1, "Error")
+    cells = row(kubeconfig, ns, "crash")
+    # Between attempts upstream's printer shows the last exit or the back-off.
+    assert cells[2] in {"Running", "Error", "CrashLoopBackOff"}
+    assert int(cells[3]) >= 1  # RESTARTS, then "(<age> ago)"
+    assert ok(kubeconfig, ns, "logs", "crash", "--previous") == "exiting with 1\n"
+    assert ok(kubeconfig, ns, "get", "pod", "crash", "-o", "jsonpath={.status.phase}") == "Running"
+
+
+@pytest.mark.parametrize(
+    ("code", "phase", "shown", "reason"),
+    [
+        pytest.param(0, "Succeeded", "Completed", "Completed", id="exit-0-succeeded"),
+        pytest.param(3, "Failed", "Error", "Error", id="exit-3-failed"),
+    ],
+)
+def test_a_pod_that_never_restarts_ends_with_its_exit(
+    kubeconfig: Path,
+    ns: str,
+    tmp_path: Path,
+    pod_image: str,
+    code: int,
+    phase: str,
+    shown: str,
+    reason: str,
+) -> None:
+    apply(kubeconfig, ns, tmp_path, exiting("Never", code), pod_image)
+    found = wait_for(kubeconfig, ns, "crash", f"jsonpath={{.status.phase}}={phase}")
+    status = status_of(found, "app")
+    terminated = status["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (code, reason)
+    assert terminated["startedAt"] <= terminated["finishedAt"]
+    assert (status["restartCount"], status["ready"], status["lastState"]) == (0, False, {})
+    assert row(kubeconfig, ns, "crash")[:4] == ["crash", "0/1", shown, "0"]
+    assert ok(kubeconfig, ns, "logs", "crash") == f"exiting with {code}\n"
+    conditions = {c["type"]: c for c in found["status"]["conditions"]}
+    assert conditions["Ready"]["status"] == "False"
+    assert conditions["Ready"]["reason"] == "PodCompleted"
+
+
+# --- init containers ---------------------------------------------------------------------
+
+INIT = app_pod(
+    "init",
+    '[sh, -c, "cat /work/order; exec sleep 3600"]',
+    spec="""\
+  initContainers:
+  - name: first
+    image: IMAGE
+    command: [sh, -c, "sleep 1; echo first >> /work/order"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  - name: second
+    image: IMAGE
+    command: [sh, -c, "echo second >> /work/order"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  volumes:
+  - {name: work, emptyDir: {}}
+""",
+    container="    volumeMounts: [{name: work, mountPath: /work}]\n",
+)
+
+
+def test_init_containers_run_in_order_before_the_app(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, INIT, pod_image)
+    found = wait_ready(kubeconfig, ns, "init")
+    # The first sleeps before it writes: had the second not waited for it, it would be first.
+    assert ok(kubeconfig, ns, "logs", "init", "-c", "app") == "first\nsecond\n"
+    statuses = found["status"]["initContainerStatuses"]
+    assert [s["name"] for s in statuses] == ["first", "second"]
+    for status in statuses:
+        terminated = status["state"]["terminated"]
+        assert (terminated["exitCode"], terminated["reason"]) == (0, "Completed")
+        assert status["restartCount"] == 0
+    first, second = (s["state"]["terminated"] for s in statuses)
+    assert first["finishedAt"] <= second["startedAt"]
+    assert status_of(found, "app")["state"]["running"]["startedAt"] >= second["finishedAt"]
+    assert row(kubeconfig, ns, "init")[:4] == ["init", "1/1", "Running", "0"]
