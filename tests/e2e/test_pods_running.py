@@ -20,7 +20,8 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,12 @@ from docker.models.containers import Container
 from support.polling import wait_until
 
 from e2e.test_kubernetes_clients import kubectl
+from e2e.test_kubernetes_pod_logs import core_api
 from e2e.test_kubernetes_pods import kubeconfig, ok, run
 
 pytestmark = pytest.mark.e2e
 
-__all__ = ["kubeconfig"]  # a fixture, used by name
+__all__ = ["core_api", "kubeconfig"]  # fixtures, used by name
 
 POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
 # A Pod of a local image runs in a few seconds; kubectl wait's --timeout is the same.
@@ -596,3 +598,135 @@ def test_init_containers_run_in_order_before_the_app(
     assert first["finishedAt"] <= second["startedAt"]
     assert status_of(found, "app")["state"]["running"]["startedAt"] >= second["finishedAt"]
     assert row(kubeconfig, ns, "init")[:4] == ["init", "1/1", "Running", "0"]
+
+
+# --- self-heal ---------------------------------------------------------------------------
+
+
+def sleeper(name: str, grace: int = 1) -> str:
+    return app_pod(name, '[sleep, "3600"]', grace=grace)
+
+
+def wait_new_attempt(kubeconfig: Path, ns: str, name: str, old_id: str) -> dict[str, Any]:
+    """Wait for the app container to run Ready again in a Docker container other than
+    `old_id`; the Pod then."""
+
+    def again() -> dict[str, Any] | None:
+        found = pod(kubeconfig, ns, name)
+        statuses = found["status"].get("containerStatuses") or [{}]
+        status = statuses[0]
+        fresh = status.get("containerID") not in (None, f"docker://{old_id}")
+        running = "running" in status.get("state", {})
+        return found if fresh and running and status.get("ready") else None
+
+    return wait_until(again, timeout=READY_TIMEOUT_S, message="a new attempt running")
+
+
+def heal(
+    kubeconfig: Path,
+    ns: str,
+    tmp_path: Path,
+    image: str,
+    client: docker.DockerClient,
+    act: Callable[[Container], None],
+) -> tuple[str, dict[str, Any]]:
+    """Run a Pod `heal`, `act` on its app's Docker container behind mcp's back, and wait
+    for a new attempt to run in the same sandbox (its IP unchanged), the one Docker shows
+    running. The old attempt's Docker id, and the Pod healed."""
+    apply(kubeconfig, ns, tmp_path, sleeper("heal"), image)
+    found = wait_ready(kubeconfig, ns, "heal")
+    old_id = docker_id(found, "app")
+    (running,) = docker_containers(client, found["metadata"]["uid"], "app", running=True)
+    assert running.id == old_id
+    act(running)
+    healed = wait_new_attempt(kubeconfig, ns, "heal", old_id)
+    assert healed["status"]["podIP"] == found["status"]["podIP"]
+    (now,) = docker_containers(client, found["metadata"]["uid"], "app", running=True)
+    assert now.id == docker_id(healed, "app")
+    assert row(kubeconfig, ns, "heal")[:3] == ["heal", "1/1", "Running"]
+    return old_id, healed
+
+
+def test_a_killed_container_is_run_again(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str, docker_client: docker.DockerClient
+) -> None:
+    old_id, healed = heal(kubeconfig, ns, tmp_path, pod_image, docker_client, Container.kill)
+    status = status_of(healed, "app")  # `docker kill` sends SIGKILL
+    assert status["restartCount"] == 1
+    terminated = status["lastState"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (137, "Error")
+    assert terminated["containerID"] == f"docker://{old_id}"
+    assert row(kubeconfig, ns, "heal")[3] == "1"
+
+
+def test_a_removed_container_is_run_again(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str, docker_client: docker.DockerClient
+) -> None:
+    def remove(container: Container) -> None:
+        container.remove(force=True)  # `docker rm -f`
+
+    _, healed = heal(kubeconfig, ns, tmp_path, pod_image, docker_client, remove)
+    # The attempt Docker lost still counts: the kubelet counts on (from its logs), not from 0.
+    assert status_of(healed, "app")["restartCount"] >= 1
+
+
+# --- forced delete -----------------------------------------------------------------------
+
+
+def test_a_forced_delete_is_at_once_and_its_containers_go_soon_after(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str, docker_client: docker.DockerClient
+) -> None:
+    # A grace a graceful delete would wait out: `sleep` as PID 1 ignores SIGTERM.
+    apply(kubeconfig, ns, tmp_path, sleeper("x", grace=30), pod_image)
+    uid = wait_ready(kubeconfig, ns, "x")["metadata"]["uid"]
+    running = docker_containers(docker_client, uid, running=True)
+    assert sorted(c.labels[LABEL_CONTAINER_NAME] for c in running) == ["POD", "app"]
+    began = time.monotonic()
+    forced = run(kubeconfig, ns, "delete", "pod", "x", "--grace-period=0", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.strip() == f'pod "x" force deleted from {ns} namespace'
+    assert time.monotonic() - began < 10
+    gone = run(kubeconfig, ns, "get", "pod", "x")
+    assert gone.stderr.strip() == 'Error from server (NotFound): pods "x" not found'
+    wait_until(
+        lambda: docker_containers(docker_client, uid) == [],
+        timeout=30,
+        message="the Pod's Docker containers removed",
+    )
+
+
+# --- the Python client -------------------------------------------------------------------
+
+
+PRINTER = app_pod("py", '[sh, -c, "echo from python; exec sleep 3600"]')
+
+
+def test_the_python_client_parses_a_running_pod_and_reads_its_logs(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str, core_api: Any, node: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, PRINTER, pod_image)
+    wait_ready(kubeconfig, ns, "py")
+    (listed,) = core_api.list_namespaced_pod(ns).items
+    status = listed.status
+    assert status.phase == "Running"
+    assert ipaddress.IPv4Address(status.pod_ip) in POD_SUBNET
+    assert [ip.ip for ip in status.pod_ips] == [status.pod_ip]
+    assert {c.type: c.status for c in status.conditions} == RUNNING_CONDITIONS
+    assert all(isinstance(c.last_transition_time, datetime) for c in status.conditions)
+    assert isinstance(status.start_time, datetime)
+    (container,) = status.container_statuses
+    assert (container.name, container.ready, container.restart_count) == ("app", True, 0)
+    assert container.container_id.startswith("docker://")
+    assert container.image == pod_image
+    started = container.state.running.started_at
+    assert isinstance(started, datetime)
+    assert started.tzinfo is not None
+    assert started >= status.start_time
+    assert status.qos_class == "BestEffort"
+    addresses = core_api.read_node(node).status.addresses or []
+    internal = [a.address for a in addresses if a.type == "InternalIP"]
+    if internal:  # the kubelet's hostIP is the Node's InternalIP
+        assert status.host_ip == internal[0]
+    else:
+        assert status.host_ip
+    assert core_api.read_namespaced_pod_log("py", ns, container="app") == "from python\n"
