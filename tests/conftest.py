@@ -2,8 +2,9 @@
 
 - `etcd` (session): one real etcd on free loopback ports; `etcd_prefix` gives each test its own
   key prefix, so tests never see each other's data.
-- `docker_client` and `busybox_image` (session): the local engine and a locally built image
-  (no registry is reachable, so nothing is ever pulled).
+- `docker_client`, `busybox_image` and `pod_image` (session): the local engine and locally
+  built images (no registry is reachable, so nothing is ever pulled); `pod_image` is tagged
+  (`mcp-test/pod:1`) and holds the applets Pods that really run call (`httpd`, `wget`...).
 - `mcp_launcher` / `mcp` / `api` (function): real `mcp run` processes. At the end of the test
   every process is terminated (SIGTERM, then SIGKILL) and every Docker container of the
   clusters those processes used is force-removed. The cluster id comes from etcd
@@ -21,7 +22,7 @@ import docker
 import httpx
 import pytest
 from support.etcd import EtcdServer, open_etcd
-from support.images import ensure_busybox_image
+from support.images import ensure_busybox_image, ensure_pod_image
 from support.launcher import McpLauncher
 from support.mcp_process import McpProcess
 
@@ -44,6 +45,12 @@ def docker_client() -> Iterator[docker.DockerClient]:
 def busybox_image(docker_client: docker.DockerClient) -> str:
     """Reference of the local busybox image, built on first use."""
     return ensure_busybox_image(docker_client)
+
+
+@pytest.fixture(scope="session")
+def pod_image(docker_client: docker.DockerClient) -> str:
+    """Reference of the local image for Pods that run (`mcp-test/pod:1`), built on first use."""
+    return ensure_pod_image(docker_client)
 
 
 @pytest.fixture(scope="session")

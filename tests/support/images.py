@@ -1,8 +1,13 @@
-"""A tiny local image for tests, built from the host's static busybox: no registry is reachable.
+"""Tiny local images for tests, built from the host's static busybox: no registry is reachable.
 
-The image holds /bin/busybox and applet symlinks, made into a rootfs tarball in memory and
+Each image holds /bin/busybox and applet symlinks, made into a rootfs tarball in memory and
 imported with the Docker API. It is built once and kept: tests only check that it exists.
 Nothing here ever pulls.
+
+- `mcp-test/busybox:latest` (`BUSYBOX_IMAGE`): the applets most tests need.
+- `mcp-test/pod:1` (`POD_IMAGE`): those and the ones the running-Pod tests call (`httpd`,
+  `wget`, `nc`, `tar`, `stat`...). Tagged and not `latest`, so a Pod naming it defaults to
+  `imagePullPolicy: IfNotPresent` and a kubelet runs it without asking a registry.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ APPLETS = (
     "grep",
     "hostname",
 )
+POD_IMAGE = "mcp-test/pod:1"
+# Serving and fetching over the Pod's network, `kubectl cp`, and a file's mode.
+POD_APPLETS = (*APPLETS, "httpd", "wget", "nc", "tar", "stat")
 
 
 def find_busybox() -> Path:
@@ -68,8 +76,8 @@ def _add_dir(tar: tarfile.TarFile, name: str, mode: int) -> None:
     tar.addfile(info)
 
 
-def rootfs_tarball(busybox: Path) -> bytes:
-    """Return an uncompressed tar of a rootfs holding busybox and its applet links."""
+def rootfs_tarball(busybox: Path, applets: tuple[str, ...] = APPLETS) -> bytes:
+    """Return an uncompressed tar of a rootfs holding busybox and links for `applets`."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         _add_dir(tar, "bin", 0o755)
@@ -84,7 +92,7 @@ def rootfs_tarball(busybox: Path) -> bytes:
         info.mode = 0o755
         info.mtime = int(time.time())
         tar.addfile(info, io.BytesIO(data))
-        for applet in APPLETS:
+        for applet in applets:
             link = tarfile.TarInfo(f"bin/{applet}")
             link.type = tarfile.SYMTYPE
             link.linkname = "busybox"
@@ -94,12 +102,17 @@ def rootfs_tarball(busybox: Path) -> bytes:
     return buffer.getvalue()
 
 
-def ensure_busybox_image(client: docker.DockerClient, reference: str = BUSYBOX_IMAGE) -> str:
-    """Build the local busybox image unless it exists, and return its reference.
+def ensure_busybox_image(
+    client: docker.DockerClient,
+    reference: str = BUSYBOX_IMAGE,
+    applets: tuple[str, ...] = APPLETS,
+) -> str:
+    """Build a local busybox image unless it exists, and return its reference.
 
     Args:
         client: a connected docker-py client.
         reference: `repository:tag` to build.
+        applets: the applets linked in /bin.
 
     Returns:
         `reference`, usable as the `image` of an mcp container.
@@ -112,10 +125,15 @@ def ensure_busybox_image(client: docker.DockerClient, reference: str = BUSYBOX_I
         return reference
     repository, _, tag = reference.rpartition(":")
     client.api.import_image_from_data(
-        rootfs_tarball(find_busybox()),
+        rootfs_tarball(find_busybox(), applets),
         repository=repository,
         tag=tag,
         changes=["ENV PATH=/bin", 'CMD ["sh"]'],
     )
     client.images.get(reference)  # raises if the import silently failed
     return reference
+
+
+def ensure_pod_image(client: docker.DockerClient) -> str:
+    """Build `POD_IMAGE` unless it exists, and return its reference."""
+    return ensure_busybox_image(client, POD_IMAGE, POD_APPLETS)
