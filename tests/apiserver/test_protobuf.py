@@ -1,6 +1,7 @@
 """The protobuf wire decoder and the Kubernetes types with JSON of their own, by tables.
 
-Bodies are built with the small encoder below, so each row shows its bytes' meaning.
+Bodies are built with the small encoder below (on `wire.varint`), so each row shows its
+bytes' meaning.
 """
 
 from __future__ import annotations
@@ -11,17 +12,8 @@ import pytest
 
 from mcp.apiserver.protobuf import DecodeError, UnknownKind, decode_body, wire
 from mcp.apiserver.protobuf.decoding import decode_message
+from mcp.apiserver.protobuf.wire import varint
 from mcp.kinds.apimachinery import go_duration
-
-
-def varint(value: int) -> bytes:
-    value &= (1 << 64) - 1  # negative numbers as protobuf writes int32/int64: 10 bytes
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def num(number: int, value: int) -> bytes:

@@ -1,4 +1,5 @@
-"""The protobuf wire format, read without a schema: tags, varints, fixed and delimited values.
+"""The protobuf wire format, read without a schema: tags, varints, fixed and delimited values
+(and `varint` written, for the few messages mcp sends: the gRPC health check's).
 
 Owns the bytes-level rules (https://protobuf.dev/programming-guides/encoding/): a field is
 a varint tag (field number << 3 | wire type) and a value whose shape the wire type gives.
@@ -39,6 +40,17 @@ def read_varint(data: bytes, at: int) -> tuple[int, int]:
         if not byte & 0x80:
             return value & _UINT64, at + index + 1
     raise DecodeError(f"a varint longer than {_MAX_VARINT_BYTES} bytes")
+
+
+def varint(value: int) -> bytes:
+    """`value` as a varint (a negative one as protobuf writes int32 and int64: 10 bytes)."""
+    value &= _UINT64
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def fields(data: bytes) -> Iterator[tuple[int, int, Value]]:

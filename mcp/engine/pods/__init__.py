@@ -21,8 +21,13 @@
     atomic_writer  writes a volume's files as the kubelet does (`..data` swapped at once)
     volume_dirs    the host directories of a Pod's volumes, made, mounted (tmpfs) and
                    torn down as the kubelet's volume plugins do (`volume_dirs.set_up`)
+    probing        the prober's workers as data: thresholds, the startup gate, started,
+                   ready and the kill liveness asks for, the events' words, pure
+    net_probes     httpGet, tcpSocket and grpc probes from the host to the Pod's IP
+    prober         one Pod's probe workers on trio (`prober.open_prober`): `sync` with what
+                   runs, `results` for the status, `must_restart` for the kills
 
 Ported from the kubelet (pkg/kubelet, pkg/api/v1/pod, pkg/apis/core/v1/helper/qos,
-pkg/securitycontext, pkg/volume) and cri-dockerd, with the feature gates as they default
-today; each module names the upstream functions it follows.
+pkg/securitycontext, pkg/volume, pkg/probe) and cri-dockerd, with the feature gates as
+they default today; each module names the upstream functions it follows.
 """
