@@ -376,6 +376,10 @@ async def _lead(
                 )
                 task_status.started()
 
+    # Exec probes' Docker calls: half the Docker slots at most, so Pods' probes never
+    # hold every slot the passes need.
+    probes = trio.CapacityLimiter(max(1, config.docker_concurrency // 2))
+
     def pod_context(where: Where) -> pod.PodContext:
         return pod.PodContext(
             store=ctx.store,
@@ -387,6 +391,7 @@ async def _lead(
             actor_backoff=ctx.actor_backoff,
             backoff=ctx.backoff,
             passes=ctx.passes,
+            probes=probes,
             metrics=ctx.metrics,
         )
 

@@ -39,16 +39,18 @@ from mcp.engine.pods.containers import (
     IMAGE_PULL_BACK_OFF,
     ContainerObserved,
     DockerContainer,
+    ProbeResults,
     Waiting,
 )
 from mcp.engine.pods.decide import Decision, PodMemory, PodSituation, decide
 from mcp.engine.pods.execute import Outcome, Step, Where, execute, involved
+from mcp.engine.pods.prober import Prober, RunningContainer, open_prober
 from mcp.engine.pods.sources import CacheLookup
 from mcp.engine.pods.volume_dirs import VolumeDirError
-from mcp.events import Held, Recorder
+from mcp.events import EventType, Held, Recorder
 from mcp.kinds import core
 from mcp.metrics import Metrics
-from mcp.model import Observed
+from mcp.model import Observed, parse_time
 from mcp.registry import Keys
 from mcp.sandbox import INFRA_CONTAINER, PodRef, parse_name
 from mcp.store import Store
@@ -76,6 +78,8 @@ class PodContext:
     actor_backoff: Backoff
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     passes: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(16))
+    # Exec probes' Docker calls, apart from everything else's: probes never starve passes.
+    probes: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(4))
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -211,7 +215,9 @@ def _sandbox_docker(look: Look) -> DockerContainer | None:
 # --- one pass --------------------------------------------------------------------------
 
 
-async def reconcile(ctx: PodContext, namespace: str, name: str, memory: Memory) -> float | None:
+async def reconcile(
+    ctx: PodContext, namespace: str, name: str, memory: Memory, prober: Prober | None = None
+) -> float | None:
     """One level-triggered pass for Pod `namespace/name`; the seconds until one is due
     again whatever happens (a back-off ending), or None.
 
@@ -221,13 +227,18 @@ async def reconcile(ctx: PodContext, namespace: str, name: str, memory: Memory) 
     """
     held = Held(ctx.events)
     try:
-        return await _pass(ctx, held, namespace, name, memory)
+        return await _pass(ctx, held, namespace, name, memory, prober)
     finally:
         held.release()
 
 
 async def _pass(
-    ctx: PodContext, held: Held, namespace: str, name: str, memory: Memory
+    ctx: PodContext,
+    held: Held,
+    namespace: str,
+    name: str,
+    memory: Memory,
+    prober: Prober | None,
 ) -> float | None:
     stored = ctx.cache.kube.get(core.POD, namespace, name)
     pod = stored.obj if stored is not None else None
@@ -281,7 +292,8 @@ async def _pass(
         if isinstance(error := env_for(c, pod_ip), pod_env.ConfigError)
     }
     waiting_before = _pull_waiting(memory, now)
-    before = _observed(ctx, pod, look, memory, waiting_before, now)
+    probes = _probe(prober, pod, look, pod_ip)
+    before = _observed(ctx, pod, look, memory, waiting_before, now, probes)
     terminal = (
         dict_of(pod.get("status")).get("phase") in TERMINAL_PHASES
         or pod_status.generated_phase(before) in TERMINAL_PHASES
@@ -296,6 +308,7 @@ async def _pass(
         memory=memory.pod,
         config_errors=config_errors,
         held_back=waiting_before,
+        unhealthy=probes.unhealthy,
         terminal=terminal,
     )
     decision = decide(situation)
@@ -320,6 +333,7 @@ async def _pass(
         pod_ip=pod_ip,
         env=env_for,
         volumes=payloads,
+        kill_messages=probes.kill_messages,
     )
 
     async def finish() -> None:
@@ -352,7 +366,9 @@ async def _pass(
                 f"{name}_{namespace}({uid})",
                 type_="Warning",
             )
-    after = _observed(ctx, pod, look, memory, waiting, ctx.clock())
+    if outcome.done:
+        probes = _probe(prober, pod, look, _pod_ip(ctx, look))
+    after = _observed(ctx, pod, look, memory, waiting, ctx.clock(), probes)
     await _report(ctx, pod, pod_status.pod_status(after))
     return _requeue(decision, memory, now)
 
@@ -375,6 +391,44 @@ async def _refresh_volumes(
             await volume_dirs.set_up(dirs, pod, volume, payload)
         except (VolumeDirError, VolumeWriteError) as exc:
             held.record(involved(pod), volumes.REASON, str(exc), type_="Warning")
+
+
+@dataclass(frozen=True)
+class Probes:
+    """What the prober says of the Pod's running containers, for one pass."""
+
+    results: Mapping[str, ProbeResults] = field(default_factory=dict)
+    unhealthy: Mapping[str, int] = field(default_factory=dict)  # name -> the kill's grace
+    kill_messages: Mapping[str, str] = field(default_factory=dict)
+
+
+def _probe(prober: Prober | None, pod: dict[str, Any], look: Look, pod_ip: str) -> Probes:
+    """Tell the prober what runs now (its workers follow), and read what it says."""
+    if prober is None:
+        return Probes()
+    running = {
+        name: RunningContainer(seen.container_id, started, pod_ip)
+        for name, attempts in look.containers.items()
+        if attempts
+        and (seen := attempts[0][1]).running
+        and look.sandbox is not None
+        and seen.joined == look.sandbox.container_id
+        and (started := parse_time(seen.started_at)) is not None
+    }
+    prober.sync(pod, running)
+    policy = dict_of(pod.get("spec")).get("restartPolicy")
+    unhealthy: dict[str, int] = {}
+    messages: dict[str, str] = {}
+    for name in running:
+        if (message := prober.must_restart(name)) is not None:
+            unhealthy[name] = prober.kill_grace_s(pod, name)
+            restarted = ", will be restarted" if policy != "Never" else ""
+            messages[name] = f"{message}{restarted}"
+    return Probes(
+        results={name: prober.results(name) for name in running},
+        unhealthy=unhealthy,
+        kill_messages=messages,
+    )
 
 
 def _all_containers(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -412,6 +466,7 @@ def _observed(
     memory: Memory,
     waiting: Mapping[str, Waiting],
     now: datetime,
+    probes: Probes,
 ) -> pod_status.Observed:
     attempts = _attempts(look, memory.messages)
     spec = dict_of(pod.get("spec"))
@@ -419,6 +474,7 @@ def _observed(
         str(c.get("name")): ContainerObserved(
             attempts=attempts.get(str(c.get("name")), ()),
             waiting=waiting.get(str(c.get("name"))),
+            probes=probes.results.get(str(c.get("name")), ProbeResults()),
         )
         for c in _all_containers(spec)
     }
@@ -550,11 +606,12 @@ async def run(
     name: str,
     nudges: trio.MemoryReceiveChannel[None],
     memory: Memory,
+    prober: Prober | None = None,
 ) -> None:
     """Reconcile the Pod until it is gone or `nudges` is closed. Closes `nudges`.
     Transient failures are retried with capped backoff; anything else propagates."""
     await nudged.loop(
-        lambda: reconcile(ctx, namespace, name, memory),
+        lambda: reconcile(ctx, namespace, name, memory, prober),
         nudges,
         finished=Finished,
         resync_s=ctx.resync_interval,
@@ -571,28 +628,43 @@ async def supervise(
     name: str,
     nudges: trio.MemoryReceiveChannel[None],
     changed: set[str] | None = None,
+    nudge: Callable[[], None] = lambda: None,
 ) -> None:
     """Run the Pod's actor, restarting it with backoff after an unexpected error; its
-    memory outlives the crash. Ends when the actor ends, or when `nudges` closes."""
+    memory and its prober (which calls `nudge` when a result changes) outlive the crash.
+    Ends when the actor ends, or when `nudges` closes."""
     actor_log = log.bind(namespace=namespace, pod=name)
     backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
     memory = Memory(changed=changed if changed is not None else set())
+
+    def record(reason: str, message: str, container: str, type_: EventType) -> None:
+        stored = ctx.cache.kube.get(core.POD, namespace, name)
+        if stored is not None:
+            about = involved(stored.obj, container)
+            ctx.events.record(about, reason, message, type_=type_, component=KUBELET)
+
     with nudges:
-        while True:
-            try:
-                await run(ctx, namespace, name, nudges.clone(), memory)
-                return
-            except Exception as exc:  # an actor bug: contain it to this one Pod
-                ctx.metrics.inc("mcp_pod_passes_total", outcome="crashed")
-                delay = backoff.next_delay()
-                actor_log.exception("pod_actor_crashed", attempt=backoff.attempt, retry_in=delay)
-                stored = ctx.cache.kube.get(core.POD, namespace, name)
-                if stored is not None:
-                    ctx.events.record(
-                        involved(stored.obj),
-                        "FailedSync",
-                        f"error determining status: {type(exc).__name__}: {exc}",
-                        type_="Warning",
+        async with open_prober(
+            ctx.where.runtime, limiter=ctx.probes, nudge=nudge, record=record
+        ) as prober:
+            while True:
+                try:
+                    await run(ctx, namespace, name, nudges.clone(), memory, prober)
+                    return
+                except Exception as exc:  # an actor bug: contain it to this one Pod
+                    ctx.metrics.inc("mcp_pod_passes_total", outcome="crashed")
+                    delay = backoff.next_delay()
+                    actor_log.exception(
+                        "pod_actor_crashed", attempt=backoff.attempt, retry_in=delay
                     )
-            if not await nudged.sit_out(nudges, delay):
-                return
+                    stored = ctx.cache.kube.get(core.POD, namespace, name)
+                    if stored is not None:
+                        ctx.events.record(
+                            involved(stored.obj),
+                            "FailedSync",
+                            f"error determining status: {type(exc).__name__}: {exc}",
+                            type_="Warning",
+                            component=KUBELET,
+                        )
+                if not await nudged.sit_out(nudges, delay):
+                    return

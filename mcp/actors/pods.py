@@ -94,8 +94,7 @@ async def run(
                 inbox = inboxes[key] = _start_actor(nursery, ctx, key, inboxes)
             if container_id:
                 inbox.changed.add(container_id)
-            with contextlib.suppress(trio.WouldBlock):  # a pass is due: it sees this too
-                inbox.send.send_nowait(None)
+            inbox.nudge()
 
         listening = trio.CancelScope()
 
@@ -146,6 +145,11 @@ class Inbox:
     send: trio.MemorySendChannel[None]
     changed: set[str]
 
+    def nudge(self) -> None:
+        """A pass, soon; one already due covers it (the actor's prober calls this)."""
+        with contextlib.suppress(trio.WouldBlock, trio.ClosedResourceError):
+            self.send.send_nowait(None)
+
 
 def _start_actor(
     nursery: trio.Nursery,
@@ -158,7 +162,7 @@ def _start_actor(
 
     async def actor() -> None:
         try:
-            await pod.supervise(ctx, key[0], key[1], receive, inbox.changed)
+            await pod.supervise(ctx, key[0], key[1], receive, inbox.changed, inbox.nudge)
         finally:
             if inboxes.get(key) is inbox:  # no await since the actor's last look
                 del inboxes[key]

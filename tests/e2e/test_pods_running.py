@@ -529,10 +529,13 @@ def test_a_container_that_fails_under_always_is_restarted(
 
 
 @pytest.mark.parametrize(
-    ("code", "phase", "shown", "reason"),
+    ("code", "phase", "shown", "reason", "unready"),
     [
-        pytest.param(0, "Succeeded", "Completed", "Completed", id="exit-0-succeeded"),
-        pytest.param(3, "Failed", "Error", "Error", id="exit-3-failed"),
+        pytest.param(
+            0, "Succeeded", "Completed", "Completed", "PodCompleted", id="exit-0-succeeded"
+        ),
+        # GenerateContainersReadyCondition: a Failed Pod's containers are PodFailed.
+        pytest.param(3, "Failed", "Error", "Error", "PodFailed", id="exit-3-failed"),
     ],
 )
 def test_a_pod_that_never_restarts_ends_with_its_exit(
@@ -544,6 +547,7 @@ def test_a_pod_that_never_restarts_ends_with_its_exit(
     phase: str,
     shown: str,
     reason: str,
+    unready: str,
 ) -> None:
     apply(kubeconfig, ns, tmp_path, exiting("Never", code), pod_image)
     found = wait_for(kubeconfig, ns, "crash", f"jsonpath={{.status.phase}}={phase}")
@@ -556,7 +560,7 @@ def test_a_pod_that_never_restarts_ends_with_its_exit(
     assert ok(kubeconfig, ns, "logs", "crash") == f"exiting with {code}\n"
     conditions = {c["type"]: c for c in found["status"]["conditions"]}
     assert conditions["Ready"]["status"] == "False"
-    assert conditions["Ready"]["reason"] == "PodCompleted"
+    assert conditions["Ready"]["reason"] == unready
 
 
 # --- init containers ---------------------------------------------------------------------

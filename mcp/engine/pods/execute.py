@@ -122,6 +122,8 @@ class Step:
     # A container's environment with the sandbox at that address (env.container_env).
     env: Callable[[Mapping[str, Any], str], list[tuple[str, str]] | ConfigError]
     volumes: Mapping[str, Payload | None]  # by volume name: files, or none
+    # The Killing event's words for a container the prober failed (else "Stopping ...").
+    kill_messages: Mapping[str, str] = field(default_factory=dict)
 
 
 def involved(pod: Mapping[str, Any], container: str | None = None) -> Involved:
@@ -221,7 +223,9 @@ async def _stop_all(
                 Event(
                     involved(step.pod, stop.container_name),
                     "Killing",
-                    f"Stopping container {stop.container_name}",
+                    step.kill_messages.get(
+                        stop.container_name, f"Stopping container {stop.container_name}"
+                    ),
                 )
             )
     async with trio.open_nursery() as nursery:
