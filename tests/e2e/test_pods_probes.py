@@ -15,8 +15,17 @@ from typing import Any
 import pytest
 from support.polling import wait_until
 
-from e2e.test_kubernetes_pods import kubeconfig, ok
-from e2e.test_pods_running import apply, node, ns, pod, row, status_of, wait_ready
+from e2e.test_kubernetes_pods import kubeconfig, ok, run
+from e2e.test_pods_running import (
+    apply,
+    node,
+    ns,
+    pod,
+    row,
+    status_of,
+    wait_for,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -144,3 +153,84 @@ def test_a_failing_liveness_probe_restarts_the_container(
     )
     killing = [e["message"] for e in events(kubeconfig, ns, "Killing")]
     assert killing == ["Container web failed liveness probe, will be restarted"]
+
+
+HOOKED = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hooked
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{name: shared, emptyDir: {}}]
+  containers:
+  - name: app
+    image: IMAGE
+    command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "echo started > /shared/post-start"]}
+      preStop:
+        exec: {command: [sh, -c, "echo stopping > /shared/pre-stop"]}
+  - name: witness  # ignores SIGTERM: it lives out the grace period, to be asked
+    image: IMAGE
+    command: [sh, -c, "trap '' TERM; sleep 3600 & wait"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+"""
+
+
+def test_post_start_runs_before_the_container_counts_as_started_and_pre_stop_before_the_stop(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, HOOKED, pod_image)
+    wait_ready(kubeconfig, ns, "hooked")
+    shown = ok(kubeconfig, ns, "exec", "hooked", "-c", "witness", "--", "cat", "/shared/post-start")
+    assert shown == "started\n"
+    # The witness's view of the emptyDir once the app container is stopped by a delete:
+    # the preStop hook wrote there first. Read through the witness before it stops too.
+    deleting = run(kubeconfig, ns, "delete", "pod", "hooked", "--wait=false")
+    assert deleting.returncode == 0, deleting.stderr
+
+    def written() -> str | None:
+        read = run(
+            kubeconfig, ns, "exec", "hooked", "-c", "witness", "--", "cat", "/shared/pre-stop"
+        )
+        return read.stdout if read.returncode == 0 else None
+
+    assert wait_until(written, timeout=30, message="the preStop hook wrote") == "stopping\n"
+
+
+FAILING_HOOK = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hook-fails
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: IMAGE
+    command: [sleep, "3600"]
+    lifecycle:
+      postStart:
+        exec: {command: [sh, -c, "echo no; exit 3"]}
+"""
+
+
+def test_a_failing_post_start_hook_kills_the_container(
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
+) -> None:
+    apply(kubeconfig, ns, tmp_path, FAILING_HOOK, pod_image)
+    failed = wait_for(kubeconfig, ns, "hook-fails", "jsonpath={.status.phase}=Failed")
+    terminated = status_of(failed, "app")["state"]["terminated"]
+    assert terminated["exitCode"] == 137  # sleep as PID 1 ignores SIGTERM: killed
+    hooks = [e["message"] for e in events(kubeconfig, ns, "FailedPostStartHook")]
+    assert len(hooks) == 1
+    assert hooks[0].startswith(
+        'Exec lifecycle hook ([sh -c echo no; exit 3]) for Container "app" in Pod "hook-fails_'
+    )
+    assert hooks[0].endswith(
+        """failed - error: command 'sh -c echo no; exit 3' exited with 3: , message: "no\\n\""""
+    )

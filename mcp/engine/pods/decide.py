@@ -150,7 +150,7 @@ def decide(situation: PodSituation) -> Decision:
         return Decision(_tear_down(situation), memory=situation.memory)
     if situation.terminal:
         stops = [
-            StopContainer(a.id, _grace(pod), name)
+            StopContainer(a.id, grace_period(pod), name)
             for name, a in _all_attempts(situation)
             if a.running
         ]
@@ -162,7 +162,7 @@ def decide(situation: PodSituation) -> Decision:
     if situation.sandbox is None or not situation.sandbox.running:
         # A new sandbox: what ran in the old one stops, and every container starts again.
         actions += [
-            StopContainer(a.id, _grace(pod), name)
+            StopContainer(a.id, grace_period(pod), name)
             for name, a in _all_attempts(situation)
             if a.running
         ]
@@ -301,7 +301,7 @@ class _Planner:
         return started_now
 
 
-def _grace(pod: dict[str, Any]) -> int:
+def grace_period(pod: dict[str, Any]) -> int:
     """The seconds a stop gives a container: the deletion's grace period while the Pod is
     being deleted, else the Pod's `terminationGracePeriodSeconds` (30 by default)."""
     metadata, spec = pod.get("metadata", {}), pod.get("spec", {})
@@ -321,7 +321,7 @@ def _all_attempts(situation: PodSituation) -> list[tuple[str, DockerContainer]]:
 
 def _tear_down(situation: PodSituation) -> tuple[PodAction, ...]:
     """Stop what runs, remove everything; finish the deletion once nothing is left."""
-    grace = _grace(situation.pod)
+    grace = grace_period(situation.pod)
     attempts = _all_attempts(situation)
     sandboxes = [s for s in (situation.sandbox, *situation.old_sandboxes) if s is not None]
     running = [StopContainer(a.id, grace, name) for name, a in attempts if a.running]

@@ -16,7 +16,6 @@ caller until the status is written.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import trio
 
 from mcp import logs
-from mcp.engine.pods import volume_dirs
+from mcp.engine.pods import hooks, volume_dirs
 from mcp.engine.pods.atomic_writer import SubPathError, VolumeWriteError
 from mcp.engine.pods.conditions import dict_of, dicts_of
 from mcp.engine.pods.containers import (
@@ -43,6 +42,7 @@ from mcp.engine.pods.decide import (
     StartContainer,
     StopContainer,
     StopSandbox,
+    grace_period,
 )
 from mcp.engine.pods.dockerspec import container_config, host_ports
 from mcp.engine.pods.env import ConfigError
@@ -70,6 +70,7 @@ ERR_IMAGE_NEVER_PULL = "ErrImageNeverPull"  # pkg/kubelet/images/types.go
 SANDBOX_CHANGED = "SandboxChanged"
 FAILED_CREATE_SANDBOX = "FailedCreatePodSandBox"
 TERMINATION_LOG = "/dev/termination-log"  # the API's default terminationMessagePath
+MINIMUM_GRACE_S = 2  # kuberuntime_container.go's minimumGracePeriodInSeconds
 
 
 @dataclass(frozen=True)
@@ -230,10 +231,34 @@ async def _stop_all(
             )
     async with trio.open_nursery() as nursery:
         for stop in stops:
-            nursery.start_soon(
-                functools.partial(where.runtime.stop, stop.container_id, kill_after_s=stop.grace_s)
-            )
+            nursery.start_soon(_stop, where, step, stop, outcome)
     outcome.done.extend(stops)
+
+
+async def _stop(where: Where, step: Step, stop: StopContainer, outcome: Outcome) -> None:
+    """The kubelet's `killContainer`: the preStop hook within the grace period, then
+    SIGTERM, and SIGKILL once what is left of the grace (two seconds at least) is over."""
+    grace = stop.grace_s
+    if stop.container_name and grace > 0:
+        container = container_spec(step.pod, stop.container_name)
+        pre_stop = dict_of(dict_of(container.get("lifecycle")).get("preStop"))
+        if pre_stop:
+            began = trio.current_time()
+            failed = await hooks.run(
+                where.runtime,
+                step.pod,
+                container,
+                pre_stop,
+                container_id=stop.container_id,
+                pod_ip=step.pod_ip,
+                timeout_s=grace,
+            )
+            if failed is not None:
+                about = involved(step.pod, stop.container_name)
+                outcome.events.append(Event(about, hooks.FAILED_PRE_STOP, failed, "Warning"))
+            left = grace - int(trio.current_time() - began)
+            grace = max(left, MINIMUM_GRACE_S)
+    await where.runtime.stop(stop.container_id, kill_after_s=grace)
 
 
 async def _create_sandbox(
@@ -344,6 +369,23 @@ async def _start(
         outcome.events.append(Event(about, "Failed", f"Error: {exc}", "Warning"))
         return False
     outcome.events.append(Event(about, "Started", f"Started container {name}"))
+    post_start = dict_of(dict_of(container.get("lifecycle")).get("postStart"))
+    if post_start:
+        failed = await hooks.run(
+            where.runtime,
+            pod,
+            container,
+            post_start,
+            container_id=made,
+            pod_ip=pod_ip,
+            timeout_s=hooks.POST_START_TIMEOUT_S,
+        )
+        if failed is not None:
+            # killContainer with reason FailedPostStartHook: the restart policy decides.
+            outcome.events.append(Event(about, hooks.FAILED_POST_START, failed, "Warning"))
+            outcome.failed[name] = Waiting("PostStartHookError", failed)
+            await where.runtime.stop(made, kill_after_s=grace_period(pod))
+            return False
     outcome.done.append(action)
     return True
 
