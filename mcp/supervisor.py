@@ -411,7 +411,9 @@ async def _lead(
                 subnet=config.pod_subnet,
                 cluster_domain=config.cluster_domain,
                 dns_upstreams=config.cluster_dns_upstreams,
-                data_root=config.data_dir,
+                # Per cluster: mcp processes of other prefixes may share the data dir, and
+                # each removes the volume directories its own cache knows nothing of.
+                data_root=config.data_dir / "clusters" / ctx.cluster_id,
                 node_name=node_name(config),
                 metrics=ctx.metrics,
             )

@@ -34,7 +34,7 @@ from mcp.engine.pods import env as pod_env
 from mcp.engine.pods import status as pod_status
 from mcp.engine.pods import volume_dirs, volumes
 from mcp.engine.pods.atomic_writer import VolumeWriteError
-from mcp.engine.pods.conditions import TERMINAL_PHASES, dict_of, dicts_of
+from mcp.engine.pods.conditions import TERMINAL_PHASES, dict_of, dicts_of, qos_class
 from mcp.engine.pods.containers import (
     IMAGE_PULL_BACK_OFF,
     ContainerObserved,
@@ -62,6 +62,7 @@ PULL_BACKOFF_CAP_S = 300.0
 # Who Pods' events come from, as on a cluster: the kubelet, and the scheduler's Scheduled.
 KUBELET = "kubelet"
 SCHEDULER = "default-scheduler"
+NODE_NOT_FOUND = "NodeNotFound"
 SETTLED_STATES = ("running", "exited", "dead")  # what inspect said holds until an event
 
 
@@ -256,6 +257,8 @@ async def _pass(
         # (the PodGC's job upstream for a Pod bound to a node that does not exist).
         if dict_of(pod.get("metadata")).get("deletionTimestamp"):
             await _finish_deletion(ctx, namespace, name, uid)
+        else:
+            await _report(ctx, pod, _elsewhere(pod, ctx.where.node_name, ctx.clock()))
         return None
     if not memory.scheduled:
         memory.scheduled = True
@@ -371,6 +374,34 @@ async def _pass(
     after = _observed(ctx, pod, look, memory, waiting, ctx.clock(), probes)
     await _report(ctx, pod, pod_status.pod_status(after))
     return _requeue(decision, memory, now)
+
+
+def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, Any]:
+    """The status of a Pod bound to a node that is not mcp's: Pending, saying why (the
+    condition's transition time kept once written)."""
+    node = dict_of(pod.get("spec")).get("nodeName")
+    message = f'node "{node}" does not exist: mcp runs Pods on its one node "{node_name}"'
+    previous = dict_of(pod.get("status"))
+    was = next(
+        (c for c in dicts_of(previous.get("conditions")) if c.get("type") == "PodScheduled"),
+        {},
+    )
+    condition = {
+        "type": "PodScheduled",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": was.get("lastTransitionTime")
+        or now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "reason": NODE_NOT_FOUND,
+        "message": message,
+    }
+    return {
+        "phase": "Pending",
+        "conditions": [condition],
+        "message": message,
+        "reason": NODE_NOT_FOUND,
+        "qosClass": previous.get("qosClass") or qos_class(pod),
+    }
 
 
 async def _refresh_volumes(

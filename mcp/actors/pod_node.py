@@ -1,9 +1,9 @@
 """What the node needs before it runs Pods, then the Pod controller.
 
 While this process leads: make (or check) mcp's pod network and infra image, read the
-node's address, serve the cluster DNS at the pod network's gateway (every Pod's
-resolv.conf points there, `dnsPolicy: ClusterFirst`), then run the Pod controller
-(`pods.run`) until the cache closes.
+node's address, remove the volume directories of Pods gone while mcp was down, serve the
+cluster DNS at the pod network's gateway (every Pod's resolv.conf points there,
+`dnsPolicy: ClusterFirst`), then run the Pod controller (`pods.run`) until the cache closes.
 
 Docker not answering is transient: the set-up is tried again with backoff, and nothing
 else of mcp waits for it. A pod network or infra image Docker refuses (a network of that
@@ -27,8 +27,11 @@ from mcp import logs
 from mcp.actors import pod, pods
 from mcp.backoff import Backoff
 from mcp.cache import Cache
+from mcp.engine.pods import volume_dirs
+from mcp.engine.pods.atomic_writer import VolumeWriteError
 from mcp.engine.pods.execute import Where
 from mcp.errors import ListenFailed, RuntimeRejected, RuntimeUnavailable
+from mcp.kinds import core
 from mcp.metrics import Metrics
 from mcp.network import clusterdns, forwarder
 from mcp.network.zone import EmptyZone, domain_name
@@ -116,6 +119,7 @@ async def run(
                 delay = REFUSED_RETRY_S
                 log.error("pod_node_refused", error=str(exc), retry_in=delay)
             await trio.sleep(delay)
+        await _tear_down_leftovers(cache, data_root)
         log.info(
             "pod_node_ready",
             network=where.network.name,
@@ -130,6 +134,19 @@ async def run(
             )
             await pods.run(make_context(where), docker_changes.clone())
             dns.cancel()
+
+
+async def _tear_down_leftovers(cache: Cache, data_root: Path) -> None:
+    """The volume directories of Pods gone while mcp was down (their Docker containers are
+    the orphan sweeper's): the cache is loaded, so a uid no Pod has is a leftover."""
+    known = {str(stored.obj["metadata"].get("uid")) for stored in cache.kube.listed(core.POD)}
+    try:
+        leftovers = [uid for uid in await volume_dirs.leftover_uids(data_root) if uid not in known]
+        for uid in leftovers:
+            await volume_dirs.tear_down(volume_dirs.PodDirs(data_root, uid))
+            log.info("pod_volumes_removed", uid=uid)
+    except (volume_dirs.VolumeDirError, VolumeWriteError, OSError) as exc:
+        log.warning("pod_volumes_not_removed", error=str(exc))
 
 
 async def _serve_dns(

@@ -734,3 +734,42 @@ def test_the_python_client_parses_a_running_pod_and_reads_its_logs(
     else:
         assert status.host_ip
     assert core_api.read_namespaced_pod_log("py", ns, container="app") == "from python\n"
+
+
+ELSEWHERE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: elsewhere
+spec:
+  nodeName: node-b
+  containers:
+  - name: app
+    image: IMAGE
+    command: [sleep, "3600"]
+"""
+
+
+def test_a_pod_bound_to_another_node_stays_pending_saying_why(
+    kubeconfig: Path,
+    ns: str,
+    tmp_path: Path,
+    pod_image: str,
+    node: str,
+    docker_client: docker.DockerClient,
+) -> None:
+    apply(kubeconfig, ns, tmp_path, ELSEWHERE, pod_image)
+    found = wait_for(kubeconfig, ns, "elsewhere", "jsonpath={.status.reason}=NodeNotFound")
+    message = f'node "node-b" does not exist: mcp runs Pods on its one node "{node}"'
+    assert (found["status"]["phase"], found["status"]["message"]) == ("Pending", message)
+    (scheduled,) = found["status"]["conditions"]
+    assert (scheduled["type"], scheduled["status"], scheduled["message"]) == (
+        "PodScheduled",
+        "False",
+        message,
+    )
+    assert row(kubeconfig, ns, "elsewhere")[1:3] == ["0/1", "NodeNotFound"]
+    assert docker_containers(docker_client, found["metadata"]["uid"]) == []  # nothing here
+    # Deleted, nobody else would finish it: mcp does at once.
+    done = run(kubeconfig, ns, "delete", "pod", "elsewhere", "--timeout=10s")
+    assert done.returncode == 0, done.stderr
