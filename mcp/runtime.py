@@ -1129,7 +1129,8 @@ def event_subjects(event: dict[str, Any]) -> tuple[str | None, PodNews | None]:
     actor = event.get("Actor") or {}
     attributes = actor.get("Attributes") or {}
     pod = labelled_pod(attributes)
-    news = None if pod is None else PodNews(pod, str(actor.get("ID") or event.get("id") or ""))
+    container = str(actor.get("ID") or event.get("id") or "")
+    news = None if pod is None else PodNews(pod, container, action.split(":")[0])
     return attributes.get(LABEL_NAME) or None, news
 
 

@@ -93,10 +93,11 @@ def infra_labels(pod: PodRef, *, cluster_id: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class PodNews:
     """Docker reported a change in container `container_id` of `pod` (its id is "" when
-    Docker's event did not name it)."""
+    Docker's event did not name it): `action` is Docker's word for it (`start`, `die`...)."""
 
     pod: PodRef
     container_id: str
+    action: str = ""
 
 
 def labelled_pod(labels: Mapping[str, str]) -> PodRef | None:

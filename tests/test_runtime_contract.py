@@ -1152,7 +1152,7 @@ async def test_events_name_the_container_and_the_pod_they_are_about(
                 labels=sandbox.container_labels(pod, "app", cluster_id=cluster),
                 join=infra,
             )
-            assert await pods_receive.receive() == sandbox.PodNews(pod, made)
+            assert await pods_receive.receive() == sandbox.PodNews(pod, made, "create")
             await runtime.create(
                 names("object"),
                 spec=SLEEPER,

@@ -11,7 +11,6 @@ from mcp.runtime import event_subjects
 from mcp.sandbox import PodNews, PodRef
 
 WEB = PodRef(name="web-0", namespace="shop", uid="5b2c9e4a-0d1f-4c3e-9a8b-7f6e5d4c3b2a")
-NEWS = PodNews(WEB, "f" * 64)
 POD = sandbox.container_labels(WEB, "app", cluster_id="c1")
 OBJECT = {"mcp.cluster": "c1", "mcp.name": "db", "mcp.uid": "u-1"}
 
@@ -29,13 +28,17 @@ def event(action: str, attributes: dict[str, str]) -> dict[str, Any]:
     ("sent", "expected"),
     [
         pytest.param(event("die", OBJECT), ("db", None), id="an-mcp-object"),
-        pytest.param(event("start", POD), (None, NEWS), id="a-pods-container"),
+        pytest.param(
+            event("start", POD), (None, PodNews(WEB, "f" * 64, "start")), id="a-pods-container"
+        ),
         pytest.param(
             event("destroy", sandbox.infra_labels(WEB, cluster_id="c1")),
-            (None, NEWS),
+            (None, PodNews(WEB, "f" * 64, "destroy")),
             id="a-pods-infra-container",
         ),
-        pytest.param(event("oom", {**POD, **OBJECT}), ("db", NEWS), id="both"),
+        pytest.param(
+            event("oom", {**POD, **OBJECT}), ("db", PodNews(WEB, "f" * 64, "oom")), id="both"
+        ),
         pytest.param(event("exec_start: sh -c true", POD), (None, None), id="not-a-state-change"),
         pytest.param(event("health_status: healthy", OBJECT), (None, None), id="health"),
         pytest.param(

@@ -104,8 +104,9 @@ class Memory:
     seen: dict[str, Observed] = field(default_factory=dict)
     # What each exited attempt left in its termination-message file, by container id.
     messages: dict[str, str] = field(default_factory=dict)
-    # Containers Docker reported a change in since the last look (the controller adds).
-    changed: set[str] = field(default_factory=set)
+    # Containers Docker reported a change in since the last look, with Docker's word for
+    # it (the controller adds).
+    changed: dict[str, str] = field(default_factory=dict)
     scheduled: bool = False  # the Scheduled event recorded
 
     def forget(self) -> None:
@@ -138,8 +139,11 @@ async def _look(ctx: PodContext, ref: PodRef, memory: Memory) -> Look:
     Docker's list may show a container's state before its event for a moment, an
     inspect shows it after)."""
     runtime = ctx.where.runtime
-    for changed in list(memory.changed):
-        memory.changed.discard(changed)
+    for changed, action in list(memory.changed.items()):
+        del memory.changed[changed]
+        known = memory.seen.get(changed)
+        if action in ("create", "start") and known is not None and known.running:
+            continue  # its start, seen running already (this actor's own, mostly)
         memory.seen.pop(changed, None)
     listed = await runtime.list_managed(ctx.where.cluster_id, pod_uid=ref.uid)
     seen: dict[str, Observed] = {}
@@ -347,6 +351,7 @@ async def _pass(
         held.record(
             event.involved, event.reason, event.message, type_=event.type_, component=KUBELET
         )
+    memory.seen.update(outcome.seen)
     _remember_pulls(memory, outcome, now)
     memory.pod = decision.memory
     if outcome.finished:
@@ -658,7 +663,7 @@ async def supervise(
     namespace: str,
     name: str,
     nudges: trio.MemoryReceiveChannel[None],
-    changed: set[str] | None = None,
+    changed: dict[str, str] | None = None,
     nudge: Callable[[], None] = lambda: None,
 ) -> None:
     """Run the Pod's actor, restarting it with backoff after an unexpected error; its
@@ -666,7 +671,7 @@ async def supervise(
     Ends when the actor ends, or when `nudges` closes."""
     actor_log = log.bind(namespace=namespace, pod=name)
     backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
-    memory = Memory(changed=changed if changed is not None else set())
+    memory = Memory(changed=changed if changed is not None else {})
 
     def record(reason: str, message: str, container: str, type_: EventType) -> None:
         stored = ctx.cache.kube.get(core.POD, namespace, name)

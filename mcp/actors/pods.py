@@ -57,12 +57,32 @@ def reads(spec: Mapping[str, Any], kind: str, name: str) -> bool:
     return False
 
 
+def status_only(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether a Pod changed in its status alone (and the bookkeeping every write moves)."""
+
+    def rest(pod: Mapping[str, Any]) -> dict[str, Any]:
+        metadata = {
+            k: v
+            for k, v in dict_of(pod.get("metadata")).items()
+            if k not in ("resourceVersion", "managedFields")
+        }
+        return {**{k: v for k, v in pod.items() if k != "status"}, "metadata": metadata}
+
+    return rest(before) == rest(after)
+
+
 def keys_of(ctx: pod.PodContext, change: ObjectChange) -> list[Key]:
     """The Pods a change of the cache concerns."""
     stored = change.after or change.before
     if stored is None:
         return []
     if change.kind == core.POD:
+        if (
+            change.before is not None
+            and change.after is not None
+            and status_only(change.before.obj, change.after.obj)
+        ):
+            return []  # the actor's own status write (or another's): nothing to act on
         return [(stored.namespace, stored.name)]
     if change.kind in (core.CONFIGMAP, core.SECRET):
         return [
@@ -86,14 +106,14 @@ async def run(
     inboxes: dict[Key, Inbox] = {}
     async with trio.open_nursery() as nursery:
 
-        def nudge(key: Key, container_id: str = "") -> None:
+        def nudge(key: Key, container_id: str = "", action: str = "") -> None:
             inbox = inboxes.get(key)
             if inbox is None:
                 if ctx.cache.kube.get(core.POD, *key) is None:
                     return
                 inbox = inboxes[key] = _start_actor(nursery, ctx, key, inboxes)
             if container_id:
-                inbox.changed.add(container_id)
+                inbox.changed[container_id] = action
             inbox.nudge()
 
         listening = trio.CancelScope()
@@ -102,7 +122,8 @@ async def run(
             with listening:
                 async with docker_changes:
                     async for news in docker_changes:
-                        nudge((news.pod.namespace, news.pod.name), news.container_id)
+                        key = (news.pod.namespace, news.pod.name)
+                        nudge(key, news.container_id, news.action)
 
         nursery.start_soon(from_docker)
         task_status.started()
@@ -143,7 +164,7 @@ class Inbox:
     a change in since its last look (the actor inspects those again)."""
 
     send: trio.MemorySendChannel[None]
-    changed: set[str]
+    changed: dict[str, str]  # container id -> Docker's last word about it
 
     def nudge(self) -> None:
         """A pass, soon; one already due covers it (the actor's prober calls this)."""
@@ -158,7 +179,7 @@ def _start_actor(
     inboxes: dict[Key, Inbox],
 ) -> Inbox:
     send, receive = trio.open_memory_channel[None](1)
-    inbox = Inbox(send, set())
+    inbox = Inbox(send, {})
 
     async def actor() -> None:
         try:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mcp.actors.pods import reads
+from mcp.actors.pods import reads, status_only
 
 CASES: list[tuple[str, dict[str, Any], str, str, bool]] = [
     (
@@ -93,3 +93,21 @@ CASES: list[tuple[str, dict[str, Any], str, str, bool]] = [
 )
 def test_reads(spec: dict[str, Any], kind: str, name: str, expected: bool) -> None:
     assert reads(spec, kind, name) is expected
+
+
+def test_a_status_write_nudges_no_pod_and_a_spec_or_metadata_change_does() -> None:
+    pod = {
+        "metadata": {"name": "web", "resourceVersion": "5", "labels": {}},
+        "spec": {},
+        "status": {},
+    }
+    written = {
+        **pod,
+        "metadata": {**pod["metadata"], "resourceVersion": "6"},
+        "status": {"phase": "Running"},
+    }
+    labelled = {**pod, "metadata": {**pod["metadata"], "labels": {"a": "b"}}}
+    deleting = {**pod, "metadata": {**pod["metadata"], "deletionTimestamp": "2026-12-01T00:00:00Z"}}
+    assert status_only(pod, written)
+    assert not status_only(pod, labelled)
+    assert not status_only(pod, deleting)

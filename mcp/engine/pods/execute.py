@@ -51,6 +51,7 @@ from mcp.engine.pods.volumes import REASON as FAILED_MOUNT
 from mcp.engine.pods.volumes import Payload
 from mcp.errors import ImageNotFound, NameInUse, PullFailed, RuntimeRejected
 from mcp.events import EventType, Involved
+from mcp.model import Observed
 from mcp.runtime import Runtime
 from mcp.sandbox import (
     Mount,
@@ -105,6 +106,9 @@ class Outcome:
     failed: dict[str, Waiting] = field(default_factory=dict)  # by container name
     pull_failed: dict[str, str] = field(default_factory=dict)  # container -> message
     events: list[Event] = field(default_factory=list)
+    # What the executor inspected after its actions (the new sandbox), by container id:
+    # the look after the pass need not ask again.
+    seen: dict[str, Observed] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -305,6 +309,8 @@ async def _create_sandbox(
     await where.runtime.start(infra_id)
     seen = await where.runtime.inspect(infra_id)
     address = seen.addresses.get(where.network.name, "") if seen is not None else ""
+    if seen is not None:
+        outcome.seen[infra_id] = seen
     outcome.done.append(action)
     return infra_id, address
 
