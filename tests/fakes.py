@@ -624,6 +624,8 @@ class FakeRuntime:
     # to start, as Docker's does.
     busy_host_ports: set[int] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+    # Each `stop`'s container (as named in the call) and its seconds before SIGKILL.
+    stops: list[tuple[str, int]] = field(default_factory=list)
     # What `docker info` tells of the host; None: the engine does not answer it.
     host: HostInfo | None = field(default_factory=lambda: FAKE_HOST)
     networks: dict[str, _FakeNetwork] = field(default_factory=dict)
@@ -894,6 +896,7 @@ class FakeRuntime:
 
     async def stop(self, name: str, *, kill_after_s: int = 10) -> None:
         self.calls.append(f"stop {name}")
+        self.stops.append((name, kill_after_s))
         await trio.lowlevel.checkpoint()
         container = self.containers.get(self._key(name))
         if container is not None and container.status == "running":
@@ -941,6 +944,13 @@ class FakeRuntime:
                 del self.containers[key]
                 container.status = "removed"  # its followers end
                 self._poke_logs()
+
+    def remove_by_hand(self, name: str) -> None:
+        """`docker rm -f`, done behind mcp's back (a name or an id)."""
+        key = self._key(name)
+        self._get(key).status = "removed"  # its followers end
+        del self.containers[key]
+        self._poke_logs()
 
     def _poke_logs(self) -> None:
         self._logs_changed.set()

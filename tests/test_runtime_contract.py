@@ -129,6 +129,30 @@ async def test_paused_shows_as_paused_until_unpaused(
         await runtime.unpause(name)  # not paused
 
 
+async def test_killed_then_removed_by_hand(
+    runtime: Any, name: str, docker_client: docker.DockerClient
+) -> None:
+    """`docker kill` (the fake's `exit_by_hand` with SIGKILL's 137), then `docker rm -f`
+    (its `remove_by_hand`), both behind mcp's back: what the Pod actor's tests do."""
+    await runtime.create(name, spec=SLEEPER, labels=LABELS)
+    await runtime.start(name)
+    if isinstance(runtime, FakeRuntime):
+        runtime.exit_by_hand(name, 137)
+    else:
+        docker_client.api.kill(name)
+        await _wait_exited(runtime, name)
+    killed = await runtime.inspect(name)
+    assert (killed.docker_status, killed.running, killed.exit_code) == ("exited", False, 137)
+
+    if isinstance(runtime, FakeRuntime):
+        runtime.remove_by_hand(name)
+    else:
+        docker_client.api.remove_container(name, force=True)
+
+    assert await runtime.inspect(name) is None
+    assert name not in [c.name for c in await runtime.list_managed("test")]
+
+
 async def test_a_taken_host_port_rejects_the_start(runtime: Any, name: str) -> None:
     """Docker answers 500 for it, but it is a verdict on this container, not engine trouble:
     it must not read as `RuntimeUnavailable` (it once did, and the status never said why)."""
