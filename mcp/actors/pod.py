@@ -293,11 +293,6 @@ async def _pass(
             host_ips=ctx.where.node_ips,
         )
 
-    config_errors = {
-        str(c.get("name")): error.message
-        for c in _all_containers(spec)
-        if isinstance(error := env_for(c, pod_ip), pod_env.ConfigError)
-    }
     waiting_before = _pull_waiting(memory, now)
     probes = _probe(prober, pod, look, pod_ip)
     before = _observed(ctx, pod, look, memory, waiting_before, now, probes)
@@ -313,7 +308,6 @@ async def _pass(
         now=now,
         backoff=ctx.backoff,
         memory=memory.pod,
-        config_errors=config_errors,
         held_back=waiting_before,
         unhealthy=probes.unhealthy,
         terminal=terminal,

@@ -131,15 +131,6 @@ async def test_a_new_pod_runs_after_one_pass(
     assert {e["involvedObject"].get("fieldPath") for e in events[1:]} == {"spec.containers{app}"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "needless call: after its actions the pass looks again (`pod._look`) and inspects "
-        "the infra container, whose state (running, its address) the inspect that "
-        "`execute._create_sandbox` made after starting it already gave: the second "
-        "`inspect <infra id>`, after the second list"
-    ),
-)
 async def test_a_new_pods_pass_makes_only_the_docker_calls_it_needs(
     plane: PodPlane, mock_clock: trio.testing.MockClock
 ) -> None:
@@ -147,8 +138,6 @@ async def test_a_new_pods_pass_makes_only_the_docker_calls_it_needs(
     await plane.one_pass("web")
     uid = created["metadata"]["uid"]
     infra, app = plane.docker("web", "POD", 0), plane.docker("web", "app", 0)
-    # Seen: list, create_infra, start, inspect (infra), image_info, create, start (app),
-    # list, inspect (infra), inspect (app).
     assert plane.runtime.calls == [
         f"list pod_uid={uid}",
         f"create_infra {plane.docker_name('web', 'POD', 0)}",
@@ -298,16 +287,6 @@ async def test_a_missing_configmap_key_holds_the_container_until_it_comes(
     assert plane.status("web")["phase"] == "Running"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug: the pass works out the container's env before `decide` "
-        "(`config_errors`), and `decide` then plans no StartContainer, so the kubelet's "
-        "startContainer events of a failed generateContainerConfig are never recorded: "
-        "Pulled (already present) and Warning Failed \"Error: couldn't find key k in "
-        'ConfigMap ns/settings"; only the status says it'
-    ),
-)
 async def test_a_missing_configmap_key_is_told_in_events_as_the_kubelet_tells_it(
     plane: PodPlane, mock_clock: trio.testing.MockClock
 ) -> None:

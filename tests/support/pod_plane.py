@@ -187,10 +187,11 @@ class PodPlane:
         await self.synced()
         return due
 
-    def told(self, name: str, container_id: str) -> None:
+    def told(self, name: str, container_id: str, action: str = "die") -> None:
         """Docker's news of a change in one of Pod `name`'s containers, as the dispatcher
-        hands it to the Pod's actor (`pods.run`: the container's id into its memory)."""
-        self.memory(name).changed.add(container_id)
+        hands it to the Pod's actor (`pods.run`: the container's id and Docker's word for
+        the change into its memory)."""
+        self.memory(name).changed[container_id] = action
 
     def ref(self, name: str) -> PodRef:
         stored = self.cache.kube.get(core.POD, NAMESPACE, name)

@@ -19,7 +19,7 @@ new attempt, as the kubelet's, so the previous one stays for `lastState` and
    starts, a restart under CrashLoopBackOff's schedule.
 6. Old attempts are removed: the newest two of each container are kept.
 
-What each container waits on when it cannot run (a ConfigMap key missing, a back-off)
+What each container waits on when it cannot run (a crash-loop or image-pull back-off)
 is in `Decision.waiting`, worded as the kubelet's reason cache words it, for the status.
 The crash-loop back-off is kept per container in `PodMemory`, as the kubelet keeps its
 back-off in memory.
@@ -124,9 +124,6 @@ class PodSituation:
     now: datetime
     backoff: BackoffPolicy
     memory: PodMemory = field(default_factory=PodMemory)
-    # Containers that cannot be made now (CreateContainerConfigError: a ConfigMap or
-    # Secret or one of their keys missing), with the kubelet's message.
-    config_errors: Mapping[str, str] = field(default_factory=dict)
     # Containers held back for another reason, as they are to wait (ImagePullBackOff).
     held_back: Mapping[str, Waiting] = field(default_factory=dict)
     # Running containers the prober failed (liveness or startup past its threshold), with
@@ -265,11 +262,6 @@ class _Planner:
     def _start(self, name: str, attempt: int) -> list[PodAction]:
         if name in self.situation.held_back:
             self.waiting[name] = self.situation.held_back[name]
-            return []
-        if name in self.situation.config_errors:
-            self.waiting[name] = Waiting(
-                "CreateContainerConfigError", self.situation.config_errors[name]
-            )
             return []
         return [StartContainer(name, attempt)]
 

@@ -4,8 +4,9 @@ each step is done (the kubelet's `SyncPod`, `startContainer`, `killContainer` in
 pkg/kubelet/kuberuntime) and how Docker's answers map onto the kubelet's reasons and
 events.
 
-A step that fails stops the pass: what it could not do is the `Outcome`'s failure, worded
-as the kubelet words it (`ErrImagePull`, `CreateContainerConfigError`,
+A sandbox that cannot be made stops the pass; a container that cannot be started does not
+hold up the others, as in the kubelet's SyncPod. What could not be done is the
+`Outcome`'s failure, worded as the kubelet words it (`ErrImagePull`, `CreateContainerConfigError`,
 `CreateContainerError`, `RunContainerError`), for the status's waiting reason and a
 Warning event. The next pass looks at Docker afresh and decides again.
 
@@ -202,10 +203,12 @@ async def execute(
                 return outcome
             sandbox_id, pod_ip = made
         elif isinstance(action, StartContainer):
-            if sandbox_id is None or not await _start(
-                where, step, action, sandbox_id, pod_ip, outcome
-            ):
+            if sandbox_id is None:
                 return outcome
+            if not await _start(where, step, action, sandbox_id, pod_ip, outcome):
+                # SyncPod: one container failing to start does not hold up the others
+                # (`decide` starts one init container at a time, the next when it is done).
+                continue
         elif isinstance(action, RemoveContainer):
             await where.runtime.remove(action.container_id)
         elif isinstance(action, StopSandbox):

@@ -196,18 +196,11 @@ def test_a_sidecar_starts_in_order_and_keeps_running_beside_the_apps() -> None:
     )
 
 
-def test_a_missing_configmap_key_holds_its_container_back() -> None:
-    decision = decide(
-        situation(
-            pod(),
-            {"side": (attempt(0),)},
-            config_errors={"app": "couldn't find key k in ConfigMap default/cfg"},
-        )
-    )
+def test_an_image_pull_backing_off_holds_its_container_back() -> None:
+    backing_off = Waiting("ImagePullBackOff", 'Back-off pulling image "i:1"')
+    decision = decide(situation(pod(), {"side": (attempt(0),)}, held_back={"app": backing_off}))
     assert decision.actions == ()
-    assert decision.waiting == {
-        "app": Waiting("CreateContainerConfigError", "couldn't find key k in ConfigMap default/cfg")
-    }
+    assert decision.waiting == {"app": backing_off}
 
 
 def test_old_attempts_beyond_the_newest_two_are_removed() -> None:
