@@ -49,6 +49,7 @@ from mcp.engine.pods.sources import CacheLookup
 from mcp.engine.pods.volume_dirs import VolumeDirError
 from mcp.events import EventType, Held, Recorder
 from mcp.kinds import core
+from mcp.kinds.apimachinery import go_quote
 from mcp.metrics import Metrics
 from mcp.model import Observed, parse_time
 from mcp.registry import Keys
@@ -87,9 +88,11 @@ class PodContext:
 
 @dataclass
 class PullFailure:
+    """A container's image pulls failing in a row: the last at `at`, of `image`."""
+
     at: datetime
     failures: int
-    message: str
+    image: str
 
 
 @dataclass
@@ -323,6 +326,7 @@ async def _pass(
                 volumes.REASON,
                 volumes.mount_failed_message(volume_name, message),
                 type_="Warning",
+                component=KUBELET,
             )
         actions = ()
     if look.sandbox is not None and look.sandbox.running and not deleting and not mount_errors:
@@ -360,6 +364,8 @@ async def _pass(
         **outcome.failed,
     }
     for container, reason in decision.waiting.items():
+        if reason.reason == IMAGE_PULL_BACK_OFF:
+            held.record(involved(pod, container), "BackOff", reason.message, component=KUBELET)
         if reason.reason == "CrashLoopBackOff" and container not in outcome.failed:
             held.record(
                 involved(pod, container),
@@ -367,6 +373,7 @@ async def _pass(
                 f"Back-off restarting failed container {container} in pod "
                 f"{name}_{namespace}({uid})",
                 type_="Warning",
+                component=KUBELET,
             )
     if outcome.done:
         probes = _probe(prober, pod, look, _pod_ip(ctx, look))
@@ -420,7 +427,7 @@ async def _refresh_volumes(
         try:
             await volume_dirs.set_up(dirs, pod, volume, payload)
         except (VolumeDirError, VolumeWriteError) as exc:
-            held.record(involved(pod), volumes.REASON, str(exc), type_="Warning")
+            held.record(involved(pod), volumes.REASON, str(exc), type_="Warning", component=KUBELET)
 
 
 @dataclass(frozen=True)
@@ -538,9 +545,9 @@ def _pull_waiting(memory: Memory, now: datetime) -> dict[str, Waiting]:
     waiting = {}
     for name, failure in memory.pulls.items():
         if (now - failure.at).total_seconds() < _pull_delay(failure.failures):
-            waiting[name] = Waiting(
-                IMAGE_PULL_BACK_OFF, f"Back-off pulling image: {failure.message}"
-            )
+            # images/image_manager.go EnsureImageExists, in back-off
+            message = f"Back-off pulling image {go_quote(failure.image)}"
+            waiting[name] = Waiting(IMAGE_PULL_BACK_OFF, message)
     return waiting
 
 
@@ -549,9 +556,9 @@ def _remember_pulls(memory: Memory, outcome: Outcome, now: datetime) -> None:
         n for n in memory.pulls if any(getattr(a, "name", None) == n for a in outcome.done)
     ]:
         del memory.pulls[name]  # started: its image is there now
-    for name, message in outcome.pull_failed.items():
+    for name, image in outcome.pull_failed.items():
         previous = memory.pulls.get(name)
-        memory.pulls[name] = PullFailure(now, (previous.failures if previous else 0) + 1, message)
+        memory.pulls[name] = PullFailure(now, (previous.failures if previous else 0) + 1, image)
 
 
 def _requeue(decision: Decision, memory: Memory, now: datetime) -> float | None:

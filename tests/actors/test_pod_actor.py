@@ -300,6 +300,36 @@ async def test_a_missing_configmap_key_is_told_in_events_as_the_kubelet_tells_it
     ]
 
 
+async def test_an_image_that_cannot_be_pulled_backs_off_as_the_kubelets_pulls_do(
+    plane: PodPlane, mock_clock: trio.testing.MockClock
+) -> None:
+    remote = "registry.example/app:1"  # not in the engine, and no registry answers
+    await plane.create_pod("web", {"containers": [{**APP, "image": remote}]})
+    failed = f'Failed to pull image "{remote}": pulling {remote}: no registry can be reached'
+
+    assert await plane.one_pass("web") == 10.0  # the pull back-off's first 10 s
+    app = only(plane.status("web")["containerStatuses"])
+    assert app["state"] == {"waiting": {"reason": "ErrImagePull", "message": failed}}
+    assert (await plane.reasons("web"))[1:] == [
+        ("Normal", "Pulling", f'Pulling image "{remote}"'),
+        ("Warning", "Failed", failed),
+        ("Warning", "Failed", "Error: ErrImagePull"),
+    ]
+
+    mock_clock.jump(4)  # within the back-off: no pull, ImagePullBackOff
+    plane.runtime.calls.clear()
+    assert await plane.one_pass("web") == 6.0
+    assert f"pull {remote}" not in plane.runtime.calls
+    backing_off = f'Back-off pulling image "{remote}"'
+    app = only(plane.status("web")["containerStatuses"])
+    assert app["state"] == {"waiting": {"reason": "ImagePullBackOff", "message": backing_off}}
+    assert (await plane.reasons("web"))[-1] == ("Normal", "BackOff", backing_off)
+
+    mock_clock.jump(6)  # over: pulled again, failing again, now 20 s of back-off
+    assert await plane.one_pass("web") == 20.0
+    assert f"pull {remote}" in plane.runtime.calls
+
+
 # --- 6. graceful deletion ----------------------------------------------------------------
 
 WITH_SCRATCH = {
