@@ -378,8 +378,9 @@ async def _pass(
     if outcome.done:
         probes = _probe(prober, pod, look, _pod_ip(ctx, look))
     after = _observed(ctx, pod, look, memory, waiting, ctx.clock(), probes)
-    await _report(ctx, pod, pod_status.pod_status(after))
-    return _requeue(decision, memory, now)
+    reported = pod_status.pod_status(after)
+    await _report(ctx, pod, reported)
+    return _requeue(decision, memory, now, _deadline_in(pod, reported, now))
 
 
 def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, Any]:
@@ -561,8 +562,25 @@ def _remember_pulls(memory: Memory, outcome: Outcome, now: datetime) -> None:
         memory.pulls[name] = PullFailure(now, (previous.failures if previous else 0) + 1, image)
 
 
-def _requeue(decision: Decision, memory: Memory, now: datetime) -> float | None:
+def _deadline_in(pod: dict[str, Any], status: dict[str, Any], now: datetime) -> float | None:
+    """Seconds until a running Pod's activeDeadlineSeconds are over, counted from its
+    startTime (the kubelet's activeDeadlineHandler); None for no deadline to wait for."""
+    deadline = dict_of(pod.get("spec")).get("activeDeadlineSeconds")
+    started = parse_time(status.get("startTime"))
+    if not isinstance(deadline, int) or isinstance(deadline, bool) or started is None:
+        return None
+    if status.get("phase") in TERMINAL_PHASES:
+        return None
+    return max(0.0, deadline - (now - started).total_seconds())
+
+
+def _requeue(
+    decision: Decision, memory: Memory, now: datetime, deadline_in: float | None
+) -> float | None:
+    """When a pass is due whatever happens: a back-off ending, the active deadline."""
     due = [decision.requeue_in_s] if decision.requeue_in_s is not None else []
+    if deadline_in is not None:
+        due.append(deadline_in)
     for failure in memory.pulls.values():
         left = _pull_delay(failure.failures) - (now - failure.at).total_seconds()
         due.append(max(0.0, left))
