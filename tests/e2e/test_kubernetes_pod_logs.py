@@ -28,9 +28,12 @@ from support.polling import wait_until
 
 from e2e.test_kubernetes_clients import kubectl
 from e2e.test_kubernetes_pods import ok, run
+from e2e.test_pods_running import core_api
 from mcp.sandbox import PodRef, container_labels, container_name
 
 pytestmark = pytest.mark.e2e
+
+__all__ = ["core_api"]  # a fixture, used by name
 
 # A pause between lines: Docker copies stdout and stderr apart, so only time orders them.
 PRINT_THREE = "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three"
@@ -199,15 +202,6 @@ def test_kubectl_logs_all_containers_with_prefixes(
         "[pod/web/app] serving",
         "[pod/web/sidecar] watching",
     ]
-
-
-@pytest.fixture
-def core_api(kubeconfig: Path) -> Iterator[Any]:
-    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
-        config_file=str(kubeconfig)
-    )
-    with api_client:
-        yield kubernetes.client.CoreV1Api(api_client)
 
 
 def refusal(call: Callable[[], Any]) -> tuple[int, str]:

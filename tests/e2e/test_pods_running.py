@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import kubernetes
 import pytest
 from docker.models.containers import Container
 from support.polling import wait_until
 
 from e2e.test_kubernetes_clients import kubectl
-from e2e.test_kubernetes_pod_logs import core_api
 from e2e.test_kubernetes_pods import kubeconfig, ok, run
 
 pytestmark = pytest.mark.e2e
 
-__all__ = ["core_api", "kubeconfig"]  # fixtures, used by name
+__all__ = ["kubeconfig"]  # a fixture, used by name
 
 POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
 # A Pod of a local image runs in a few seconds; kubectl wait's --timeout is the same.
@@ -90,6 +90,16 @@ def node(kubeconfig: Path) -> str:
     assert listed.returncode == 0, listed.stderr
     (name,) = listed.stdout.split()
     return name.removeprefix("node/")
+
+
+@pytest.fixture
+def core_api(kubeconfig: Path) -> Iterator[Any]:
+    """The official Python client's `CoreV1Api`, configured by the module's kubeconfig."""
+    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(kubeconfig)
+    )
+    with api_client:
+        yield kubernetes.client.CoreV1Api(api_client)
 
 
 @pytest.fixture
