@@ -1,118 +1,68 @@
 """`kubectl exec`, `attach`, `cp` and `run -it --rm` against one real `mcp run` shared by the
 module, as a user types them; the official Python client's `stream`; port-forward refused.
 
-Nothing runs Pods on Docker yet, so each test plays the engine's part by hand: it applies
-the Pod with kubectl, then makes the Docker container a Pod's container would be, named and
-labelled as `mcp.sandbox` says with this run's cluster id (from etcd), and removes it at
-the end. Each test works in a namespace of its own.
+Every test reaches the Docker containers mcp's engine runs for a Pod, as a user of a
+cluster reaches the kubelet's: it applies the Pod `web` (the local image `mcp-test/pod:1`,
+never pulled) with kubectl, waits for it with `kubectl wait --for=condition=Ready`, then
+streams into its containers: `app` sleeps, `reader` echoes what it reads on its stdin
+(`stdin: true`), and the init container `setup` has run to its end, so nothing of it runs.
+`kubectl run -it --rm` makes, attaches to and deletes a Pod of its own. Each test works in
+a namespace of its own, deleted at its end (the engine stops and removes what it ran);
+the shutdown test runs an `mcp run` of its own and finds its Pod's container still
+running once mcp has exited.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
 import pty
-import secrets
 import select
 import signal
 import struct
 import subprocess
 import termios
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import docker
-import docker.errors
 import pytest
 import websocket
-from kubernetes import client as kube_client
-from kubernetes import config as kube_config
 from kubernetes.stream import stream as kube_stream
 from support.launcher import McpLauncher
 from support.polling import wait_until
 
-from e2e.test_kubernetes_clients import KUBECTL, kubectl
-from mcp.sandbox import PodRef, container_labels, container_name
+from e2e.test_kubernetes_clients import KUBECTL
+from e2e.test_kubernetes_pods import kubeconfig
+from e2e.test_pods_running import apply, core_api, docker_containers, docker_id, ns, wait_ready
 
 pytestmark = pytest.mark.e2e
 
-APP = """\
+__all__ = ["core_api", "kubeconfig", "ns"]  # fixtures, used by name
+
+# A short grace: `sleep` and the reading shell, PID 1 each, ignore SIGTERM, and the
+# namespace's deletion at the end of a test need not wait long for them.
+WEB = """\
 apiVersion: v1
 kind: Pod
-metadata:
-  name: web
+metadata: {name: web}
 spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: setup
+    image: IMAGE
+    command: ["true"]
   containers:
   - name: app
-    image: {image}
+    image: IMAGE
     command: [sleep, "3600"]
   - name: reader
-    image: {image}
+    image: IMAGE
     command: [sh, -c, "while read line; do echo got:$line; done"]
     stdin: true
 """
-# The app container's program, as a kubelet would run it: sleeping, with `tar` linked for
-# `kubectl cp` (the test image links only the applets other tests need).
-SLEEPING = "busybox ln -s busybox /bin/tar; exec sleep 3600"
-READING = "while read line; do echo got:$line; done"
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(shared_launcher: McpLauncher) -> Path:
-    return shared_launcher.data_dir / "kubeconfig"
-
-
-@pytest.fixture(scope="module")
-def cluster_id(shared_launcher: McpLauncher) -> str:
-    (found,) = shared_launcher.cluster_ids()
-    return found
-
-
-@pytest.fixture
-def ns(kubeconfig: Path) -> str:
-    name = f"ex-{secrets.token_hex(4)}"
-    made = kubectl(kubeconfig, "create", "namespace", name)
-    assert made.returncode == 0, made.stderr
-    return name
-
-
-MakeContainer = Callable[..., str]
-
-
-@pytest.fixture
-def pod_container(
-    docker_client: docker.DockerClient, cluster_id: str, busybox_image: str
-) -> Iterator[MakeContainer]:
-    """A maker of the Docker container a Pod's container would be (started); each is
-    force-removed at the end of the test."""
-    made: list[str] = []
-
-    def make(
-        pod: dict[str, Any], container: str, script: str, *, stdin: bool = False, tty: bool = False
-    ) -> str:
-        metadata = pod["metadata"]
-        ref = PodRef(metadata["name"], metadata["namespace"], metadata["uid"])
-        name = container_name(ref, container, 0)
-        docker_client.api.create_container(
-            busybox_image,
-            ["sh", "-c", script],
-            name=name,
-            labels=container_labels(ref, container, cluster_id=cluster_id),
-            stdin_open=stdin,
-            tty=tty,
-        )
-        made.append(name)
-        docker_client.api.start(name)
-        return name
-
-    yield make
-    for name in made:
-        with contextlib.suppress(docker.errors.NotFound):
-            docker_client.api.remove_container(name, force=True)
 
 
 def run(kubeconfig: Path, ns: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -126,25 +76,11 @@ def run(kubeconfig: Path, ns: str, *args: str, **kwargs: Any) -> subprocess.Comp
     )
 
 
-def apply_web(kubeconfig: Path, ns: str, image: str, tmp_path: Path) -> dict[str, Any]:
-    manifest = tmp_path / "web.yaml"
-    manifest.write_text(APP.format(image=image))
-    applied = run(kubeconfig, ns, "apply", "-f", str(manifest))
-    assert applied.returncode == 0, applied.stderr
-    shown = run(kubeconfig, ns, "get", "pod", "web", "-o", "json")
-    assert shown.returncode == 0, shown.stderr
-    pod: dict[str, Any] = json.loads(shown.stdout)
-    return pod
-
-
 @pytest.fixture
-def web(
-    kubeconfig: Path, ns: str, busybox_image: str, tmp_path: Path, pod_container: MakeContainer
-) -> dict[str, Any]:
-    """The Pod `web` in `ns`, its `app` container running on Docker (`reader` is not)."""
-    pod = apply_web(kubeconfig, ns, busybox_image, tmp_path)
-    pod_container(pod, "app", SLEEPING)
-    return pod
+def web(kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str) -> dict[str, Any]:
+    """The Pod `web` in `ns`, applied and Ready: `app` and `reader` running on Docker."""
+    apply(kubeconfig, ns, tmp_path, WEB, pod_image)
+    return wait_ready(kubeconfig, ns, "web")
 
 
 def test_exec_prints_a_commands_output(kubeconfig: Path, ns: str, web: Any) -> None:
@@ -170,14 +106,15 @@ def test_stdin_is_piped_in_and_its_end_reaches_the_command(
 
 def test_refusals_are_printed_in_upstreams_words(kubeconfig: Path, ns: str, web: Any) -> None:
     # kubectl knows the Pod's containers, and says so itself; the server's answer is the
-    # kubelet's, printed as kubectl prints it from a cluster (after its SPDY fallback).
+    # kubelet's, printed as kubectl prints it from a cluster (after its SPDY fallback): the
+    # init container has exited, and an exec reaches only what runs.
     unknown = run(kubeconfig, ns, "exec", "web", "-c", "nope", "--", "ls")
     assert unknown.returncode == 1
     assert "container nope is not valid for pod web" in unknown.stderr
-    stopped = run(kubeconfig, ns, "exec", "web", "-c", "reader", "--", "ls")
+    stopped = run(kubeconfig, ns, "exec", "web", "-c", "setup", "--", "ls")
     assert stopped.returncode == 1
     assert stopped.stderr.strip() == (
-        'error: unable to upgrade connection: container not found ("reader")'
+        'error: unable to upgrade connection: container not found ("setup")'
     )
     missing = run(kubeconfig, ns, "exec", "nope", "--", "ls")
     assert missing.returncode == 1
@@ -239,27 +176,38 @@ def test_cp_copies_a_file_in_and_out(kubeconfig: Path, ns: str, web: Any, tmp_pa
     assert back.read_bytes() == source.read_bytes()
 
 
-def test_attach_to_a_container_that_reads_stdin(
-    kubeconfig: Path, ns: str, web: Any, pod_container: MakeContainer
-) -> None:
-    pod_container(web, "reader", READING, stdin=True)
-    done = run(kubeconfig, ns, "attach", "-i", "web", "-c", "reader", input="a\nb\n")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "got:a\ngot:b\n"
+def test_attach_to_a_container_that_reads_stdin(kubeconfig: Path, ns: str, web: Any) -> None:
+    """`kubectl attach -i`: each line typed reaches the container's stdin and its answer
+    comes back; the end of stdin detaches, with success. A line at a time, each answer read
+    before the next, as a user types: without `stdinOnce` the end of stdin detaches the
+    output at once (so Docker's attach does), and an answer still on its way is not shown."""
+    argv = [KUBECTL, "--kubeconfig", str(kubeconfig), "-n", ns, "attach", "-i", "web"]
+    session = subprocess.Popen(
+        [*argv, "-c", "reader"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,  # read below by its file descriptor: nothing may wait in a buffer
+    )
+    try:
+        assert session.stdin is not None
+        assert session.stdout is not None
+        for line in (b"a\n", b"b\n"):
+            session.stdin.write(line)
+            assert _read_until(session.stdout.fileno(), b"\n") == b"got:" + line
+        rest, stderr = session.communicate(timeout=20)  # closes stdin
+        assert (session.returncode, rest) == (0, b""), stderr
+    finally:
+        if session.poll() is None:
+            session.kill()
+        session.communicate()
 
 
 def test_port_forward_is_refused_clearly(kubeconfig: Path, ns: str, web: Any) -> None:
-    _set_status(kubeconfig, ns, "web", "Running")  # kubectl forwards to running Pods only
+    # kubectl forwards to running Pods only: `web` runs, so it asks mcp, which refuses.
     done = run(kubeconfig, ns, "port-forward", "pod/web", "0:80")
     assert done.returncode == 1
     assert "mcp does not serve port-forward" in done.stderr
-
-
-@pytest.fixture
-def core(kubeconfig: Path) -> Iterator[Any]:
-    made = kube_config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]  # the package ships no types
-    with made:
-        yield kube_client.CoreV1Api(made)
 
 
 def _exec(core: Any, ns: str, command: list[str]) -> Any:
@@ -292,9 +240,9 @@ def _shut(ws: websocket.WebSocket) -> None:
     ws.shutdown()  # type: ignore[no-untyped-call]  # websocket-client leaves it untyped
 
 
-def test_the_python_clients_stream(core: Any, ns: str, web: Any) -> None:
-    assert _exec(core, ns, ["echo", "hi"]) == ("hi\n", "", 0)
-    assert _exec(core, ns, ["sh", "-c", "echo err >&2; exit 4"]) == ("", "err\n", 4)
+def test_the_python_clients_stream(core_api: Any, ns: str, web: Any) -> None:
+    assert _exec(core_api, ns, ["echo", "hi"]) == ("hi\n", "", 0)
+    assert _exec(core_api, ns, ["sh", "-c", "echo err >&2; exit 4"]) == ("", "err\n", 4)
 
 
 def test_v4_for_clients_that_offer_only_it(
@@ -324,17 +272,14 @@ def test_v4_for_clients_that_offer_only_it(
 
 
 def test_run_it_rm(
-    kubeconfig: Path,
-    ns: str,
-    docker_client: docker.DockerClient,
-    pod_container: MakeContainer,
-    busybox_image: str,
+    kubeconfig: Path, ns: str, docker_client: docker.DockerClient, pod_image: str
 ) -> None:
-    """`kubectl run -it --rm`: kubectl creates the Pod, waits for it to run, attaches, and
-    deletes it at the end. The test plays the engine: the container on Docker, the status."""
+    """`kubectl run -it --rm`: kubectl creates the Pod, waits for it to run, attaches to its
+    shell on a terminal, waits for it to complete once the shell exits, and deletes it; the
+    engine then removes its Docker containers."""
     leader, follower = pty.openpty()
     argv = [KUBECTL, "--kubeconfig", str(kubeconfig), "-n", ns, "run", "shell", "-it", "--rm"]
-    argv += [f"--image={busybox_image}", "--restart=Never", "--", "sh"]
+    argv += [f"--image={pod_image}", "--restart=Never", "--", "sh"]
     process = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower)
     os.close(follower)
     try:
@@ -345,18 +290,9 @@ def test_run_it_rm(
 
         pod = wait_until(created, timeout=20)
         assert pod["spec"]["containers"][0]["stdin"] is True
-        shell = pod_container(pod, "shell", "exec sh", stdin=True, tty=True)
-        _set_status(kubeconfig, ns, "shell", "Running")
         os.write(leader, b"echo $((6*7))\r")
         assert b"42" in _read_until(leader, b"42\r\n")
         os.write(leader, b"exit\r")
-
-        def exited() -> bool | None:
-            return docker_client.api.inspect_container(shell)["State"]["Status"] == "exited" or None
-
-        # kubectl then waits for the Pod to complete: the engine would report it so.
-        wait_until(exited, timeout=20)
-        _set_status(kubeconfig, ns, "shell", "Succeeded")
         tail = _read_until(leader, b'pod "shell" deleted')
         assert process.wait(timeout=30) == 0, tail
     finally:
@@ -365,53 +301,26 @@ def test_run_it_rm(
             process.wait()
         os.close(leader)
     assert run(kubeconfig, ns, "get", "pod", "shell").returncode == 1  # removed
-
-
-def _set_status(kubeconfig: Path, ns: str, name: str, phase: str) -> None:
-    """The Pod's status as the engine would write it for `phase`."""
-    ready = "True" if phase == "Running" else "False"
-    status = {
-        "status": {
-            "phase": phase,
-            "conditions": [{"type": "Ready", "status": ready}],
-        }
-    }
-    patched = run(
-        kubeconfig,
-        ns,
-        "patch",
-        "pod",
-        name,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        json.dumps(status),
+    wait_until(
+        lambda: docker_containers(docker_client, pod["metadata"]["uid"]) == [],
+        timeout=20,
+        message="the Pod's Docker containers removed",
     )
-    assert patched.returncode == 0, patched.stderr
 
 
 def test_shutdown_ends_a_session_with_word_of_it(
     mcp_launcher: McpLauncher,
     docker_client: docker.DockerClient,
-    busybox_image: str,
+    pod_image: str,
     tmp_path: Path,
 ) -> None:
     """SIGTERM while `kubectl exec -i` waits on its command: kubectl hears that mcp is
-    shutting down and exits, well within the grace period; mcp exits cleanly and the
-    container runs on."""
+    shutting down and exits, well within the grace period; mcp exits cleanly and the Pod's
+    container runs on (a control plane's restart never stops workloads)."""
     process = mcp_launcher.start()
     kubeconfig = mcp_launcher.data_dir / "kubeconfig"
-    pod = apply_web(kubeconfig, "default", busybox_image, tmp_path)
-    (cluster,) = mcp_launcher.cluster_ids()
-    ref = PodRef("web", "default", pod["metadata"]["uid"])
-    name = container_name(ref, "app", 0)
-    docker_client.api.create_container(
-        busybox_image,
-        ["sleep", "3600"],
-        name=name,
-        labels=container_labels(ref, "app", cluster_id=cluster),
-    )
-    docker_client.api.start(name)
+    apply(kubeconfig, "default", tmp_path, WEB, pod_image)
+    app = docker_id(wait_ready(kubeconfig, "default", "web"), "app")
     argv = [KUBECTL, "--kubeconfig", str(kubeconfig), "exec", "-i", "web", "-c", "app", "--"]
     session = subprocess.Popen(
         [*argv, "cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -429,9 +338,8 @@ def test_shutdown_ends_a_session_with_word_of_it(
         assert b"mcp is shutting down" in stderr
         assert process.wait(timeout=20) == 0
         assert time.monotonic() - began < 10  # the grace period
-        assert docker_client.api.inspect_container(name)["State"]["Running"]
+        assert docker_client.api.inspect_container(app)["State"]["Running"]
     finally:
         if session.poll() is None:
             session.kill()
         session.communicate()
-        docker_client.api.remove_container(name, force=True)

@@ -1,112 +1,80 @@
 """`kubectl logs` and the Python client's `read_namespaced_pod_log` against one real
-`mcp run` shared by the module, reading real Docker containers.
+`mcp run` shared by the module, reading the Docker containers its engine runs.
 
-No engine runs Pods yet, so each test applies its Pods with kubectl and makes by hand, with
-docker-py, the Docker containers the engine would make for them: named and labelled as
-`mcp.sandbox` says (this run's cluster id, the Pod's uid), attempt 0 and, for `--previous`,
-attempt 1. Each test works in a namespace of its own and removes the containers it made.
+Each test applies its Pods with kubectl, each container a shell script of the local image
+`mcp-test/pod:1`, and waits for them as a user does (`kubectl wait`): for a Pod that ran
+to its end (`restartPolicy: Never`, phase Succeeded) when every line must be in the log, or
+Ready when the test follows a log that is still being written. `--previous` reads the
+attempt before a real restart: the container ends once, the kubelet runs it again, and the
+second attempt says so (an emptyDir keeps what the first left). A container the engine
+cannot make yet (its configMap volume's ConfigMap is missing) has no log to read. Each test
+works in a namespace of its own, deleted at its end.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import docker
 import httpx
 import kubernetes
 import pytest
-from docker.models.containers import Container
 from support.launcher import McpLauncher
 from support.polling import wait_until
 
-from e2e.test_kubernetes_clients import kubectl
-from e2e.test_kubernetes_pods import ok, run
-from mcp.sandbox import PodRef, container_labels, container_name
+from e2e.test_kubernetes_pods import kubeconfig, ok, run
+from e2e.test_pods_running import core_api, ns, pod, status_of, wait_for, wait_ready
 
 pytestmark = pytest.mark.e2e
+
+__all__ = ["core_api", "kubeconfig", "ns"]  # fixtures, used by name
 
 # A pause between lines: Docker copies stdout and stderr apart, so only time orders them.
 PRINT_THREE = "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three"
 
-MakeContainer = Callable[..., Container]
 
-
-@pytest.fixture(scope="module")
-def kubeconfig(shared_launcher: McpLauncher) -> Path:
-    return shared_launcher.data_dir / "kubeconfig"
-
-
-@pytest.fixture(scope="module")
-def cluster_id(shared_launcher: McpLauncher) -> str:
-    (only,) = shared_launcher.cluster_ids()
-    return only
-
-
-@pytest.fixture
-def ns(kubeconfig: Path) -> str:
-    name = f"logs-{secrets.token_hex(4)}"
-    made = kubectl(kubeconfig, "create", "namespace", name)
-    assert made.returncode == 0, made.stderr
-    return name
-
-
-def apply_pod(
-    kubeconfig: Path, ns: str, tmp_path: Path, name: str, containers: list[str], app: str = "web"
-) -> PodRef:
-    """Apply a Pod of busybox `containers` labelled `app=<app>`; its reference, uid too."""
-    manifest = {
+def manifest(
+    name: str, scripts: dict[str, str], image: str, *, app: str = "web", restart: str = "Never"
+) -> dict[str, Any]:
+    """A Pod `name` labelled `app=<app>`, each container running its shell script; a short
+    grace, so that deleting the namespace need not wait for a `sleep`."""
+    return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "labels": {"app": app}},
-        "spec": {"containers": [{"name": c, "image": "busybox"} for c in containers]},
+        "spec": {
+            "restartPolicy": restart,
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {"name": container, "image": image, "command": ["sh", "-c", script]}
+                for container, script in scripts.items()
+            ],
+        },
     }
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(manifest))
+
+
+def apply_pod(kubeconfig: Path, ns: str, tmp_path: Path, made: dict[str, Any]) -> None:
+    path = tmp_path / f"{made['metadata']['name']}.json"
+    path.write_text(json.dumps(made))
     ok(kubeconfig, ns, "apply", "-f", str(path))
-    uid = ok(kubeconfig, ns, "get", "pod", name, "-o", "jsonpath={.metadata.uid}")
-    return PodRef(name, ns, uid)
 
 
-@pytest.fixture
-def make_container(
-    docker_client: docker.DockerClient, busybox_image: str, cluster_id: str
-) -> Iterator[MakeContainer]:
-    """Make (and start) the Docker container of a Pod's container and attempt, running
-    `script`; `wait` for it to exit. All removed at the end of the test."""
-    made: list[Container] = []
-
-    def make(
-        pod: PodRef, container: str, attempt: int, script: str, *, wait: bool = True
-    ) -> Container:
-        started: Container = docker_client.containers.run(
-            busybox_image,
-            ["sh", "-c", script],
-            name=container_name(pod, container, attempt),
-            labels=container_labels(pod, container, cluster_id=cluster_id),
-            detach=True,
-        )
-        made.append(started)
-        if wait:
-            started.wait(timeout=30)
-        return started
-
-    yield make
-    for container in made:
-        container.remove(force=True)
+def ran(kubeconfig: Path, ns: str, name: str) -> None:
+    """Wait for the Pod `name` to have run to its end, every line logged."""
+    wait_for(kubeconfig, ns, name, "jsonpath={.status.phase}=Succeeded")
 
 
 def test_kubectl_logs_a_container_with_its_options(
-    kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app", "sidecar"])
-    make_container(pod, "app", 0, PRINT_THREE)
+    scripts = {"app": PRINT_THREE, "sidecar": "true"}
+    apply_pod(kubeconfig, ns, tmp_path, manifest("web", scripts, pod_image))
+    ran(kubeconfig, ns, "web")
     assert ok(kubeconfig, ns, "logs", "web", "-c", "app") == "one\ntwo\nthree\n"
     assert ok(kubeconfig, ns, "logs", "web", "-c", "app", "--tail=2") == "two\nthree\n"
     assert ok(kubeconfig, ns, "logs", "web", "-c", "app", "--since=1h") == "one\ntwo\nthree\n"
@@ -126,10 +94,12 @@ def test_kubectl_logs_a_container_with_its_options(
 
 
 def test_kubectl_logs_follow_ends_when_the_container_exits(
-    kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app"])
-    make_container(pod, "app", 0, "echo a; sleep 3; echo b", wait=False)
+    apply_pod(
+        kubeconfig, ns, tmp_path, manifest("web", {"app": "echo a; sleep 3; echo b"}, pod_image)
+    )
+    wait_ready(kubeconfig, ns, "web")
     began = time.monotonic()
     followed = run(kubeconfig, ns, "logs", "-f", "web")
     assert followed.returncode == 0, followed.stderr
@@ -137,15 +107,36 @@ def test_kubectl_logs_follow_ends_when_the_container_exits(
     assert time.monotonic() - began > 1  # it waited for "b", then for the exit
 
 
+# The first attempt leaves a mark in the Pod's emptyDir and ends; under `Always` the
+# kubelet runs the container again, and the second attempt finds the mark.
+RESTARTED = "if [ -e /state/ran ]; then echo new; exec sleep 3600; fi; touch /state/ran; echo old"
+
+
 def test_kubectl_logs_previous_reads_the_attempt_before(
-    kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app", "sidecar"])
-    make_container(pod, "app", 0, "echo old")
-    make_container(pod, "app", 1, "echo new")
-    make_container(pod, "sidecar", 0, "echo only")
-    assert ok(kubeconfig, ns, "logs", "web", "-c", "app") == "new\n"
+    scripts = {"app": RESTARTED, "sidecar": "echo only; exec sleep 3600"}
+    made = manifest("web", scripts, pod_image, restart="Always")
+    made["spec"]["volumes"] = [{"name": "state", "emptyDir": {}}]
+    made["spec"]["containers"][0]["volumeMounts"] = [{"name": "state", "mountPath": "/state"}]
+    apply_pod(kubeconfig, ns, tmp_path, made)
+
+    def restarted() -> dict[str, Any] | None:
+        statuses = pod(kubeconfig, ns, "web")["status"].get("containerStatuses") or []
+        app = [s for s in statuses if s["name"] == "app" and "running" in s["state"]]
+        return app[0] if app and app[0]["restartCount"] >= 1 else None
+
+    status = wait_until(restarted, timeout=30, message="the app container run again")
+    assert status["restartCount"] == 1
+    assert status["lastState"]["terminated"]["exitCode"] == 0
+
+    def logged() -> str | None:
+        shown = ok(kubeconfig, ns, "logs", "web", "-c", "app")
+        return shown or None
+
+    assert wait_until(logged, timeout=10, message="the second attempt's log") == "new\n"
     assert ok(kubeconfig, ns, "logs", "web", "-c", "app", "--previous") == "old\n"
+    assert status_of(pod(kubeconfig, ns, "web"), "sidecar")["restartCount"] == 0
     refused = run(kubeconfig, ns, "logs", "web", "-c", "sidecar", "--previous")
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
@@ -155,9 +146,23 @@ def test_kubectl_logs_previous_reads_the_attempt_before(
 
 
 def test_kubectl_logs_of_a_container_not_started_is_refused_as_upstream(
-    kubeconfig: Path, ns: str, tmp_path: Path
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    apply_pod(kubeconfig, ns, tmp_path, "web", ["app"])
+    # The kubelet makes no container before its volumes are set up, and a configMap volume
+    # of a ConfigMap that does not exist cannot be: the container waits, ContainerCreating.
+    made = manifest("web", {"app": "echo never"}, pod_image)
+    made["spec"]["volumes"] = [{"name": "config", "configMap": {"name": "missing"}}]
+    made["spec"]["containers"][0]["volumeMounts"] = [{"name": "config", "mountPath": "/config"}]
+    apply_pod(kubeconfig, ns, tmp_path, made)
+
+    def failed_mount() -> list[str] | None:
+        listed = json.loads(ok(kubeconfig, ns, "get", "events", "-o", "json"))["items"]
+        said = [e["message"] for e in listed if e["reason"] == "FailedMount"]
+        return said or None
+
+    assert wait_until(failed_mount, timeout=30, message="the FailedMount event") == [
+        'MountVolume.SetUp failed for volume "config" : configmap "missing" not found'
+    ]
     refused = run(kubeconfig, ns, "logs", "web")
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
@@ -167,12 +172,13 @@ def test_kubectl_logs_of_a_container_not_started_is_refused_as_upstream(
 
 
 def test_kubectl_logs_by_label_over_two_pods(
-    kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    for name in ("web-1", "web-2"):
-        pod = apply_pod(kubeconfig, ns, tmp_path, name, ["app"], app="x")
-        make_container(pod, "app", 0, f"echo hello from {name}")
-    apply_pod(kubeconfig, ns, tmp_path, "other", ["app"], app="y")  # not selected: not read
+    for name, app in (("web-1", "x"), ("web-2", "x"), ("other", "y")):  # other: not selected
+        made = manifest(name, {"app": f"echo hello from {name}"}, pod_image, app=app)
+        apply_pod(kubeconfig, ns, tmp_path, made)
+    for name in ("web-1", "web-2", "other"):
+        ran(kubeconfig, ns, name)
     assert sorted(ok(kubeconfig, ns, "logs", "-l", "app=x").splitlines()) == [
         "hello from web-1",
         "hello from web-2",
@@ -188,26 +194,17 @@ def test_kubectl_logs_by_label_over_two_pods(
 
 
 def test_kubectl_logs_all_containers_with_prefixes(
-    kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app", "sidecar"])
-    make_container(pod, "app", 0, "echo serving; echo done")
-    make_container(pod, "sidecar", 0, "echo watching")
+    scripts = {"app": "echo serving; echo done", "sidecar": "echo watching"}
+    apply_pod(kubeconfig, ns, tmp_path, manifest("web", scripts, pod_image))
+    ran(kubeconfig, ns, "web")
     shown = ok(kubeconfig, ns, "logs", "web", "--all-containers", "--prefix")
     assert sorted(shown.splitlines()) == [
         "[pod/web/app] done",
         "[pod/web/app] serving",
         "[pod/web/sidecar] watching",
     ]
-
-
-@pytest.fixture
-def core_api(kubeconfig: Path) -> Iterator[Any]:
-    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
-        config_file=str(kubeconfig)
-    )
-    with api_client:
-        yield kubernetes.client.CoreV1Api(api_client)
 
 
 def refusal(call: Callable[[], Any]) -> tuple[int, str]:
@@ -219,10 +216,11 @@ def refusal(call: Callable[[], Any]) -> tuple[int, str]:
 
 
 def test_the_python_client_reads_logs_and_its_refusals(
-    core_api: Any, kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    core_api: Any, kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app", "sidecar"])
-    make_container(pod, "app", 0, PRINT_THREE)
+    scripts = {"app": PRINT_THREE, "sidecar": "true"}
+    apply_pod(kubeconfig, ns, tmp_path, manifest("web", scripts, pod_image))
+    ran(kubeconfig, ns, "web")
     read = core_api.read_namespaced_pod_log
     assert read("web", ns, container="app") == "one\ntwo\nthree\n"
     assert read("web", ns, container="app", tail_lines=1) == "three\n"
@@ -243,11 +241,12 @@ def test_the_python_client_reads_logs_and_its_refusals(
 
 
 def test_the_python_client_streams_a_follow(
-    core_api: Any, kubeconfig: Path, ns: str, tmp_path: Path, make_container: MakeContainer
+    core_api: Any, kubeconfig: Path, ns: str, tmp_path: Path, pod_image: str
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app"])
-    script = "for i in 1 2 3 4 5; do echo tick $i; sleep 0.4; done"
-    make_container(pod, "app", 0, script, wait=False)
+    # The first tick after a pause: the follow begins before it, once the Pod is Ready.
+    script = "sleep 2; for i in 1 2 3 4 5; do echo tick $i; sleep 0.4; done"
+    apply_pod(kubeconfig, ns, tmp_path, manifest("web", {"app": script}, pod_image))
+    wait_ready(kubeconfig, ns, "web")
     response = core_api.read_namespaced_pod_log(
         "web", ns, follow=True, timestamps=True, _preload_content=False
     )
@@ -266,10 +265,12 @@ def test_a_client_leaving_a_follow_ends_its_stream(
     kubeconfig: Path,
     ns: str,
     tmp_path: Path,
-    make_container: MakeContainer,
+    pod_image: str,
 ) -> None:
-    pod = apply_pod(kubeconfig, ns, tmp_path, "web", ["app"])
-    make_container(pod, "app", 0, "echo ready; sleep 600", wait=False)
+    apply_pod(
+        kubeconfig, ns, tmp_path, manifest("web", {"app": "echo ready; sleep 600"}, pod_image)
+    )
+    wait_ready(kubeconfig, ns, "web")
     url = shared_launcher.processes[0].url
     path = f"/api/v1/namespaces/{ns}/pods/web/log"
 

@@ -1,7 +1,9 @@
 """The official Python `kubernetes` client against one real `mcp run`, as a program uses it:
 typed `CoreV1Api` calls for every kind mcp serves (each answer parsed into the typed models,
 which refuse a missing required field), and the discovery-based `DynamicClient` for a core
-kind and for mcp's own Container.
+kind and for mcp's own Container. The Pod really runs, on mcp's engine (the local image
+`mcp-test/pod:1`): its status is the kubelet's, and a graceful delete keeps it while its
+containers run.
 
 Its watch stream and the relist after a 410 are in test_kubernetes_watch.py; server-side
 apply through it is in test_kubernetes_apply.py.
@@ -207,14 +209,22 @@ def test_typed_calls_read_and_label_the_node(core: Any) -> None:
     assert refused.value.status == 405
 
 
-def _pod() -> Any:
+# busybox httpd and sleep, each PID 1 of its container, ignore SIGTERM: a graceful delete
+# waits out the grace period for them.
+SERVE = "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www"
+
+
+def _pod(image: str = "nginx:1.27") -> Any:
+    """The Pod `p`: `web` serves on port 80, `side` sleeps, both of `image`, and a
+    configMap volume of `cfg`."""
     return client.V1Pod(
         metadata=client.V1ObjectMeta(name="p", labels={"app": "py"}),
         spec=client.V1PodSpec(
             containers=[
                 client.V1Container(
                     name="web",
-                    image="nginx:1.27",
+                    image=image,
+                    command=["sh", "-c", SERVE],
                     ports=[client.V1ContainerPort(container_port=80, name="http")],
                     resources=client.V1ResourceRequirements(
                         limits={"cpu": "0.25", "memory": "64Mi"}
@@ -223,8 +233,8 @@ def _pod() -> Any:
                 ),
                 client.V1Container(
                     name="side",
-                    image="busybox:1.36",
-                    command=["sleep", "infinity"],
+                    image=image,
+                    command=["sleep", "3600"],
                     env=[
                         client.V1EnvVar(
                             name="POD",
@@ -243,15 +253,30 @@ def _pod() -> Any:
     )
 
 
-def test_the_typed_api_creates_reads_and_deletes_a_pod(core: Any, namespace: str) -> None:
-    created = core.create_namespaced_pod(namespace, _pod())
+def test_the_typed_api_creates_reads_and_deletes_a_pod(
+    core: Any, namespace: str, pod_image: str
+) -> None:
+    """The Pod runs on mcp's engine (the local image `mcp-test/pod:1`, never pulled), which
+    writes its status as the kubelet does; the test's own status write is of a condition
+    the kubelet does not own (a readiness gate's, say), merged beside the kubelet's."""
+    config = client.V1ConfigMap(metadata=client.V1ObjectMeta(name="cfg"), data={"k": "v"})
+    core.create_namespaced_config_map(namespace, config)
+    created = core.create_namespaced_pod(namespace, _pod(pod_image))
     read = core.read_namespaced_pod("p", namespace)
+
+    def started() -> Any:
+        shown = core.read_namespaced_pod_status("p", namespace)
+        return shown if shown.status.phase == "Running" and shown.status.pod_ip else None
+
+    status = wait_until(started, timeout=30, message="the Pod running")
+    running = core.list_namespaced_pod(namespace, field_selector="status.phase=Running")
     pending = core.list_namespaced_pod(namespace, field_selector="status.phase=Pending")
-    running = core.patch_namespaced_pod_status(
-        "p", namespace, {"status": {"phase": "Running", "podIP": "10.1.2.3"}}
+    by_ip = core.list_pod_for_all_namespaces(field_selector=f"status.podIP={status.status.pod_ip}")
+    checked = core.patch_namespaced_pod_status(
+        "p",
+        namespace,
+        {"status": {"conditions": [{"type": "example.com/checked", "status": "True"}]}},
     )
-    status = core.read_namespaced_pod_status("p", namespace)
-    by_ip = core.list_pod_for_all_namespaces(field_selector="status.podIP=10.1.2.3")
     marked = core.delete_namespaced_pod("p", namespace)  # graceful: kept for its 30 s
     terminating = core.read_namespaced_pod("p", namespace)
     forced = core.delete_namespaced_pod("p", namespace, grace_period_seconds=0)
@@ -289,11 +314,16 @@ def test_the_typed_api_creates_reads_and_deletes_a_pod(core: Any, namespace: str
     assert (probe.timeout_seconds, probe.success_threshold, probe.failure_threshold) == (1, 1, 3)
     assert side.env[0].value_from.field_ref.api_version == "v1"
     assert spec.volumes[0].config_map.default_mode == 420
-    assert [item.metadata.name for item in pending.items] == ["p"]
-    assert running.status.phase == status.status.phase == "Running"
-    assert status.status.pod_ips[0].ip == "10.1.2.3"
-    assert status.status.qos_class == "Burstable"  # kept: the status write left it out
+    assert [item.metadata.name for item in running.items] == ["p"]
+    assert pending.items == []
+    assert [ip.ip for ip in status.status.pod_ips] == [status.status.pod_ip]
+    assert status.status.qos_class == "Burstable"  # kept: the kubelet's writes leave it out
     assert [item.metadata.name for item in by_ip.items] == ["p"]
+    conditions = {c.type: c.status for c in checked.status.conditions}
+    assert conditions["example.com/checked"] == "True"
+    assert conditions["PodScheduled"] == "True"  # merged by type beside the kubelet's
+    assert checked.status.phase == "Running"
+    assert checked.status.qos_class == "Burstable"  # kept: the status write left it out
     assert marked.metadata.deletion_grace_period_seconds == 30
     assert terminating.metadata.deletion_timestamp is not None
     assert forced.metadata.deletion_grace_period_seconds == 0

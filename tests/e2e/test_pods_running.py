@@ -26,19 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import kubernetes
 import pytest
 from docker.models.containers import Container
 from support.polling import wait_until
 
 from e2e.test_kubernetes_clients import kubectl
-from e2e.test_kubernetes_pod_logs import core_api
-from e2e.test_kubernetes_pods import kubeconfig, ok, run
+from e2e.test_kubernetes_pods import POD_SUBNET, app_pod, kubeconfig, ns, ok, run
 
 pytestmark = pytest.mark.e2e
 
-__all__ = ["core_api", "kubeconfig"]  # fixtures, used by name
+__all__ = ["kubeconfig", "ns"]  # fixtures, used by name
 
-POD_SUBNET = ipaddress.IPv4Network("10.244.0.0/16")
 # A Pod of a local image runs in a few seconds; kubectl wait's --timeout is the same.
 READY_TIMEOUT_S = 30.0
 LABEL_POD_UID = "io.kubernetes.pod.uid"
@@ -93,13 +92,13 @@ def node(kubeconfig: Path) -> str:
 
 
 @pytest.fixture
-def ns(kubeconfig: Path) -> Iterator[str]:
-    name = f"run-{secrets.token_hex(4)}"
-    made = kubectl(kubeconfig, "create", "namespace", name)
-    assert made.returncode == 0, made.stderr
-    yield name
-    # Its Pods go with it, each after its grace period; nobody needs to wait for that.
-    kubectl(kubeconfig, "delete", "namespace", name, "--wait=false")
+def core_api(kubeconfig: Path) -> Iterator[Any]:
+    """The official Python client's `CoreV1Api`, configured by the module's kubeconfig."""
+    api_client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]  # the package ships no types
+        config_file=str(kubeconfig)
+    )
+    with api_client:
+        yield kubernetes.client.CoreV1Api(api_client)
 
 
 def apply(kubeconfig: Path, ns: str, tmp_path: Path, text: str, image: str) -> str:
@@ -155,23 +154,6 @@ def docker_id(found: dict[str, Any], container: str) -> str:
     container_id: str = status_of(found, container)["containerID"]
     assert container_id.startswith("docker://"), container_id
     return container_id.removeprefix("docker://")
-
-
-def app_pod(name: str, command: str, *, spec: str = "", container: str = "", grace: int = 1) -> str:
-    """The manifest of a Pod `name` whose one container `app` runs `command` (a YAML flow
-    sequence), with more of its spec (`spec`) and of the container (`container`), each YAML
-    lines indented as in a spec. A short grace: the namespace's deletion need not wait."""
-    return f"""\
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  terminationGracePeriodSeconds: {grace}
-{spec}  containers:
-  - name: app
-    image: IMAGE
-    command: {command}
-{container}"""
 
 
 # --- the user story ----------------------------------------------------------------------
