@@ -36,6 +36,7 @@ from mcp.engine.pods import volume_dirs, volumes
 from mcp.engine.pods.atomic_writer import VolumeWriteError
 from mcp.engine.pods.conditions import TERMINAL_PHASES, dict_of, dicts_of, qos_class
 from mcp.engine.pods.containers import (
+    ERR_IMAGE_PULL,
     IMAGE_PULL_BACK_OFF,
     ContainerObserved,
     DockerContainer,
@@ -88,11 +89,13 @@ class PodContext:
 
 @dataclass
 class PullFailure:
-    """A container's image pulls failing in a row: the last at `at`, of `image`."""
+    """A container's image pulls failing in a row: the last at `at`, of `image`, for
+    `error`."""
 
     at: datetime
     failures: int
     image: str
+    error: str
 
 
 @dataclass
@@ -364,8 +367,18 @@ async def _pass(
         **outcome.failed,
     }
     for container, reason in decision.waiting.items():
-        if reason.reason == IMAGE_PULL_BACK_OFF:
-            held.record(involved(pod, container), "BackOff", reason.message, component=KUBELET)
+        if reason.reason == IMAGE_PULL_BACK_OFF and container in memory.pulls:
+            # EnsureImageExists' Normal BackOff, then startContainer's Warning Failed.
+            about = involved(pod, container)
+            image = go_quote(memory.pulls[container].image)
+            held.record(about, "BackOff", f"Back-off pulling image {image}", component=KUBELET)
+            held.record(
+                about,
+                "Failed",
+                f"Error: {IMAGE_PULL_BACK_OFF}",
+                type_="Warning",
+                component=KUBELET,
+            )
         if reason.reason == "CrashLoopBackOff" and container not in outcome.failed:
             held.record(
                 involved(pod, container),
@@ -546,9 +559,11 @@ def _pull_waiting(memory: Memory, now: datetime) -> dict[str, Waiting]:
     waiting = {}
     for name, failure in memory.pulls.items():
         if (now - failure.at).total_seconds() < _pull_delay(failure.failures):
-            # images/image_manager.go EnsureImageExists, in back-off
+            # images/image_manager.go pullImage in back-off: the last pull's error wrapped.
             message = f"Back-off pulling image {go_quote(failure.image)}"
-            waiting[name] = Waiting(IMAGE_PULL_BACK_OFF, message)
+            waiting[name] = Waiting(
+                IMAGE_PULL_BACK_OFF, f"{message}: {ERR_IMAGE_PULL}: {failure.error}"
+            )
     return waiting
 
 
@@ -557,9 +572,10 @@ def _remember_pulls(memory: Memory, outcome: Outcome, now: datetime) -> None:
         n for n in memory.pulls if any(getattr(a, "name", None) == n for a in outcome.done)
     ]:
         del memory.pulls[name]  # started: its image is there now
-    for name, image in outcome.pull_failed.items():
+    for name, (image, error) in outcome.pull_failed.items():
         previous = memory.pulls.get(name)
-        memory.pulls[name] = PullFailure(now, (previous.failures if previous else 0) + 1, image)
+        failures = (previous.failures if previous else 0) + 1
+        memory.pulls[name] = PullFailure(now, failures, image, error)
 
 
 def _deadline_in(pod: dict[str, Any], status: dict[str, Any], now: datetime) -> float | None:

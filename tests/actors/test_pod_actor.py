@@ -321,9 +321,13 @@ async def test_an_image_that_cannot_be_pulled_backs_off_as_the_kubelets_pulls_do
     assert await plane.one_pass("web") == 6.0
     assert f"pull {remote}" not in plane.runtime.calls
     backing_off = f'Back-off pulling image "{remote}"'
+    why = f"{backing_off}: ErrImagePull: pulling {remote}: no registry can be reached"
     app = only(plane.status("web")["containerStatuses"])
-    assert app["state"] == {"waiting": {"reason": "ImagePullBackOff", "message": backing_off}}
-    assert (await plane.reasons("web"))[-1] == ("Normal", "BackOff", backing_off)
+    assert app["state"] == {"waiting": {"reason": "ImagePullBackOff", "message": why}}
+    assert (await plane.reasons("web"))[-2:] == [
+        ("Normal", "BackOff", backing_off),
+        ("Warning", "Failed", "Error: ImagePullBackOff"),
+    ]
 
     mock_clock.jump(6)  # over: pulled again, failing again, now 20 s of back-off
     assert await plane.one_pass("web") == 20.0

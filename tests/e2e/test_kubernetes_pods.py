@@ -233,16 +233,6 @@ def test_kubectl_get_shows_it_pending_on_the_node(
     assert "pod/web" in every.split()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "mcp's words for a pull back-off are not the kubelet's: the waiting message is "
-        "'Back-off pulling image: <the Failed event's text>', not 'Back-off pulling image "
-        "\"<image>\": ErrImagePull: <the pull's error>' (image_manager.go's pullImage), and "
-        "neither its Normal BackOff event 'Back-off pulling image \"<image>\"' nor the "
-        "Warning Failed 'Error: ImagePullBackOff' (kuberuntime's startContainer) is recorded"
-    ),
-)
 def test_a_pull_back_off_is_told_in_the_kubelets_words(
     kubeconfig: Path, ns: str, tmp_path: Path
 ) -> None:

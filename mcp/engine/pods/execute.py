@@ -105,7 +105,8 @@ class Outcome:
 
     done: list[PodAction] = field(default_factory=list)
     failed: dict[str, Waiting] = field(default_factory=dict)  # by container name
-    pull_failed: dict[str, str] = field(default_factory=dict)  # container -> its image
+    # container -> its image and why its pull failed
+    pull_failed: dict[str, tuple[str, str]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     # What the executor inspected after its actions (the new sandbox), by container id:
     # the look after the pass need not ask again.
@@ -427,7 +428,7 @@ async def _ensure_image(
     except PullFailed as exc:
         message = f'Failed to pull image "{image}": {exc}'
         outcome.failed[name] = Waiting(ERR_IMAGE_PULL, message)
-        outcome.pull_failed[name] = image
+        outcome.pull_failed[name] = (image, str(exc))
         outcome.events.append(Event(about, "Failed", message, "Warning"))
         outcome.events.append(Event(about, "Failed", f"Error: {ERR_IMAGE_PULL}", "Warning"))
         return None
