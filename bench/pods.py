@@ -21,12 +21,15 @@ Docker shows none of their containers; the raw containers removed.
 Each mcp round reads /metrics before the posts, when every Pod is Ready, and once mcp is
 idle again: Docker requests by operation, Pod passes by outcome, the etcd revision (every
 write: Pods, their status, Events, leases); the watch counts each Pod's status writes
-(MODIFIED events) until all are Ready. Shown per Pod, beside raw's 4 Docker calls.
+(MODIFIED events) until all are Ready. Shown per Pod, beside raw's 4 Docker calls, with
+the CPU each side's round cost the Docker engine's daemons, the clients (this process)
+and mcp, from /proc: on a small machine mcp's own CPU is taken from the engine's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -51,6 +54,7 @@ from mcp.model import LABEL_CLUSTER
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from support.images import ensure_pod_image  # test support doubles as bench support
+from support.mcp_process import McpProcess
 
 NAMESPACE = "bench-pods"
 APP = "app"
@@ -58,6 +62,9 @@ POD_NETWORK = Config.pod_network  # mcp's default, which the benchmark's mcp use
 RAW_LABELS = {"mcp-bench": "raw-pods"}
 RAW_LABEL = "mcp-bench=raw-pods"
 IDLE_S = 1.0  # /metrics unchanged this long: mcp has settled
+# The engine's own daemons, whose CPU a round costs (a container's shim and runc are
+# gone by the time it is read, and are the same for both sides).
+ENGINE = ("dockerd", "containerd")
 RAW_CALLS_PER_POD = 4  # create + start the infra container, create + start the app
 
 
@@ -218,19 +225,52 @@ def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {key: value for key, value in sorted(changed.items()) if value}
 
 
+def engine_pids() -> list[int]:
+    """The process ids of the Docker engine's daemons (ENGINE), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # a process that ended meanwhile
+                if (entry / "comm").read_text().strip() in ENGINE:
+                    found.append(int(entry.name))
+    return found
+
+
+def cpu_now(mcp_pid: int | None = None) -> dict[str, float]:
+    """CPU seconds so far: the engine's daemons, this process (the clients), mcp's."""
+    now = {
+        "engine": sum(common.cpu_seconds(pid) for pid in engine_pids()),
+        "client": time.process_time(),
+    }
+    if mcp_pid is not None:
+        now["mcp"] = common.cpu_seconds(mcp_pid)
+    return now
+
+
+def cpu_since(before: dict[str, float], mcp_pid: int | None = None) -> dict[str, float]:
+    after = cpu_now(mcp_pid)
+    return {key: round(after[key] - before[key], 3) for key in before}
+
+
 # --- one round of each side -------------------------------------------------------------
 
 
-def converge_mcp(api: httpx.Client, url: str, names: Sequence[str], image: str) -> dict[str, Any]:
+def converge_mcp(
+    api: httpx.Client, mcp: McpProcess, names: Sequence[str], image: str
+) -> dict[str, Any]:
     """One mcp round (see the module); the Pods are left Ready."""
+    url = mcp.url
     idle = wait_idle(url)
+    cpu = cpu_now(mcp.pid)
     seconds, watched = create_ready(api, NAMESPACE, names, image)
+    cpu_s = cpu_since(cpu, mcp.pid)
     ready = common.scrape(url)
     settled = wait_idle(url)
     revision = "mcp_etcd_revision"
     return {
         "seconds": round(seconds, 3),
         "arrivals": sorted(round(t, 3) for t in watched.arrivals.values()),
+        "cpu_s": cpu_s,
         "status_writes": sum(watched.modified.values()),
         "docker_to_ready": delta(common.docker_requests(ready), common.docker_requests(idle)),
         "docker_settled": delta(common.docker_requests(settled), common.docker_requests(idle)),
@@ -269,6 +309,7 @@ def converge_raw(raw: RawPods, names: Sequence[str]) -> dict[str, Any]:
         type=docker.types.LogConfig.types.JSON,
         config={"max-size": sandbox.LOG_MAX_SIZE, "max-file": str(sandbox.LOG_MAX_FILES)},
     )
+    cpu = cpu_now()
     began = time.monotonic()
 
     def create_and_start(image: str, name: str, **options: Any) -> str:
@@ -307,7 +348,11 @@ def converge_raw(raw: RawPods, names: Sequence[str]) -> dict[str, Any]:
         with ThreadPoolExecutor(THREADS) as pool:
             arrivals = sorted(pool.map(make_pod, names))
         seconds = time.monotonic() - began
-        return {"seconds": round(seconds, 3), "arrivals": [round(t, 3) for t in arrivals]}
+        return {
+            "seconds": round(seconds, 3),
+            "arrivals": [round(t, 3) for t in arrivals],
+            "cpu_s": cpu_since(cpu),
+        }
     finally:
         peers.remove_labelled(raw.client, RAW_LABEL)
 
@@ -318,16 +363,22 @@ def converge_raw(raw: RawPods, names: Sequence[str]) -> dict[str, Any]:
 def measure(lab: Lab, image: str, count: int, rounds: int) -> dict[str, Any]:
     """`rounds` of each side for `count` Pods, on one mcp (see the module)."""
     with lab.mcp_launcher(f"/bench-pods-{count}") as launcher:
-        url = launcher.start().url
+        mcp = launcher.start()
         (cluster,) = launcher.cluster_ids()
-        with httpx.Client(base_url=url, timeout=TIMEOUT_S) as api:
+        with httpx.Client(base_url=mcp.url, timeout=TIMEOUT_S) as api:
             create_namespace(api, NAMESPACE)
-            runs = alternate(lab, api, url, cluster, image, count, rounds)
+            runs = alternate(lab, api, mcp, cluster, image, count, rounds)
     return summarise(count, runs)
 
 
 def alternate(
-    lab: Lab, api: httpx.Client, url: str, cluster: str, image: str, count: int, rounds: int
+    lab: Lab,
+    api: httpx.Client,
+    mcp: McpProcess,
+    cluster: str,
+    image: str,
+    count: int,
+    rounds: int,
 ) -> dict[str, list[dict[str, Any]]]:
     """`rounds` of each side, the one that goes first alternating."""
     runs: dict[str, list[dict[str, Any]]] = {"raw docker-py": [], "mcp": []}
@@ -340,7 +391,7 @@ def alternate(
             if side == "raw docker-py":
                 runs[side].append(converge_raw(raw, names))
                 continue
-            runs[side].append(converge_mcp(api, url, names, image))
+            runs[side].append(converge_mcp(api, mcp, names, image))
             cleanup_s = delete_pods(api, lab.docker, cluster, NAMESPACE)
             runs[side][-1]["cleanup_s"] = round(cleanup_s, 2)
     return runs
@@ -359,6 +410,14 @@ def summarise(count: int, runs: dict[str, list[dict[str, Any]]]) -> dict[str, An
     def mean_per_pod(key: str) -> float:
         return round(statistics.mean(float(r[key]) for r in runs["mcp"]) / count, 2)
 
+    def cpu_ms(side: str) -> dict[str, float]:
+        """Median CPU ms per Pod of each process, over the side's rounds."""
+        keys = runs[side][0]["cpu_s"]
+        return {
+            key: round(statistics.median(r["cpu_s"][key] for r in runs[side]) / count * 1000, 1)
+            for key in keys
+        }
+
     return {
         "count": count,
         "raw_s": round(statistics.median(raw), 3),
@@ -373,6 +432,7 @@ def summarise(count: int, runs: dict[str, list[dict[str, Any]]]) -> dict[str, An
             "status_writes": mean_per_pod("status_writes"),
             "etcd_writes_to_ready": mean_per_pod("etcd_writes_to_ready"),
             "etcd_writes_settled": mean_per_pod("etcd_writes_settled"),
+            "cpu_ms": {side: cpu_ms(side) for side in runs},
         },
         "runs": runs,
     }
@@ -408,6 +468,7 @@ def table(results: dict[str, Any]) -> list[str]:
     lines.append("per Pod, mcp (raw docker-py: 4 Docker calls, no writes):")
     for count, row in results["sizes"].items():
         per_pod = row["per_pod"]
+        raw_cpu, mcp_cpu = per_pod["cpu_ms"]["raw docker-py"], per_pod["cpu_ms"]["mcp"]
         to_ready = sum(per_pod["docker_to_ready"].values())
         settled = sum(per_pod["docker_settled"].values())
         lines += [
@@ -418,6 +479,9 @@ def table(results: dict[str, Any]) -> list[str]:
             f"settled {calls(per_pod['passes_settled'])}",
             f"      status writes {per_pod['status_writes']:.2f}; etcd writes to Ready "
             f"{per_pod['etcd_writes_to_ready']:.2f}, settled {per_pod['etcd_writes_settled']:.2f}",
+            f"      CPU ms: Docker engine {raw_cpu['engine']:.0f} raw, {mcp_cpu['engine']:.0f} "
+            f"mcp; clients {raw_cpu['client']:.0f} raw, {mcp_cpu['client']:.0f} mcp; "
+            f"the mcp process {mcp_cpu['mcp']:.0f}",
         ]
     for count, row in results["sizes"].items():
         lines.append(
