@@ -7,7 +7,7 @@ run:
 test:
 	scripts/dev test
 
-# Every benchmark at full size (about 15 minutes); results in bench/results/.
+# Every benchmark at full size (about 30 minutes, 13 of them the Pods); results in bench/results/.
 bench:
 	scripts/dev bench
 

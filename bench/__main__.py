@@ -41,6 +41,8 @@ from support.images import ensure_busybox_image
 SCENARIOS: dict[str, str] = {
     "converge": "bench.converge",
     "self_heal": "bench.self_heal",
+    "pods": "bench.pods",
+    "pod_heal": "bench.pod_heal",
     "restart": "bench.restart",
     "api": "bench.api_load",
     "scale": "bench.scale",
@@ -52,6 +54,9 @@ QUICK_SIZES: dict[str, Any] = {
     "converge_sizes": [10],
     "self_heal_kills": 5,
     "self_heal_swarm_kills": 1,
+    "pods_sizes": [10],
+    "pods_rounds": 2,
+    "pod_heal_kills": 5,
     "restart_count": 20,
     "adopt_count": 50,
     "api_objects": 100,

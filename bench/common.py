@@ -85,6 +85,27 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
+def latency_summaries(samples: dict[str, list[float]]) -> dict[str, dict[str, Any]]:
+    """Each contender's `latency_summary`, with its samples in seconds."""
+    return {
+        label: {**latency_summary(values), "samples": [round(v, 4) for v in values]}
+        for label, values in samples.items()
+    }
+
+
+def latency_rows(results: dict[str, Any], labels: Sequence[str], baseline: str) -> list[str]:
+    """A latency table's header and one row per contender in `labels`: n, p50 and p99
+    in ms, and the p50 against `baseline`'s."""
+    lines = [f"{'contender':26} {'n':>4} {'p50':>8} {'p99':>8} {'p50 / docker':>13}"]
+    for label in labels:
+        row = results[label]
+        lines.append(
+            f"{label:26} {row['n']:4d} {row['p50_ms']:8.0f} {row['p99_ms']:8.0f}"
+            f" {ratio(row['p50_ms'], results[baseline]['p50_ms']):>13}"
+        )
+    return lines
+
+
 def latency_summary(samples: Sequence[float]) -> dict[str, float]:
     """p50, p99, mean and max in milliseconds, and the sample count."""
     return {
@@ -161,14 +182,24 @@ def scrape(url: str) -> dict[str, float]:
     return metrics.parse(response.text)
 
 
-def docker_requests(scraped: dict[str, float]) -> dict[str, int]:
-    """Docker requests by operation, from a /metrics scrape."""
-    prefix = 'mcp_docker_requests_total{operation="'
+def by_label(scraped: dict[str, float], name: str, label: str) -> dict[str, int]:
+    """Counter `name` of a /metrics scrape by the value of its one label `label`."""
+    prefix = f'{name}{{{label}="'
     return {
         series[len(prefix) : -2]: int(value)
         for series, value in scraped.items()
         if series.startswith(prefix)
     }
+
+
+def docker_requests(scraped: dict[str, float]) -> dict[str, int]:
+    """Docker requests by operation, from a /metrics scrape."""
+    return by_label(scraped, "mcp_docker_requests_total", "operation")
+
+
+def pod_passes(scraped: dict[str, float]) -> dict[str, int]:
+    """Pod passes by outcome, from a /metrics scrape."""
+    return by_label(scraped, "mcp_pod_passes_total", "outcome")
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT_S) -> float:

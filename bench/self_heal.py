@@ -137,24 +137,14 @@ def run(lab: Lab, args: argparse.Namespace) -> dict[str, Any]:
         samples["mcp"] = measure_mcp(api, lab.docker, lab.image, args.self_heal_kills)
     samples["docker --restart=always"] = measure_docker(lab.docker, lab.image, args.self_heal_kills)
     samples["swarm"] = measure_swarm(lab.docker, lab.image, args.self_heal_swarm_kills)
-    return {
-        label: {**common.latency_summary(values), "samples": [round(v, 4) for v in values]}
-        for label, values in samples.items()
-    }
+    return common.latency_summaries(samples)
 
 
 def table(results: dict[str, Any]) -> list[str]:
     lines = [
         "self-heal after SIGKILL of the container's process, until it runs again, ms",
-        f"{'contender':26} {'n':>4} {'p50':>8} {'p99':>8} {'p50 / docker':>13}",
+        *common.latency_rows(results, CONTENDERS, "docker --restart=always"),
     ]
-    docker_p50 = results["docker --restart=always"]["p50_ms"]
-    for label in CONTENDERS:
-        row = results[label]
-        lines.append(
-            f"{label:26} {row['n']:4d} {row['p50_ms']:8.0f} {row['p99_ms']:8.0f}"
-            f" {common.ratio(row['p50_ms'], docker_p50):>13}"
-        )
     mcp_p99 = results["mcp"]["p99_ms"]
     met = mcp_p99 < 1000 and mcp_p99 < results["swarm"]["p50_ms"]
     lines.append(

@@ -4,7 +4,9 @@ Not a benchmark (no figure is judged here: benchmarks are never timed assertions
 it keeps `make bench` from rotting between full runs. The kube scenario runs its wrk
 load (wrk is installed by `scripts/dev`); the api scenario's wrk runs are the same code
 and compose is optional, so neither is run here; everything else is, against the real
-etcd and Docker, and what a user reads off the results must be there and sane.
+etcd and Docker, and what a user reads off the results must be there and sane. The Pod
+scenarios (convergence beside raw docker-py, calls per Pod, self-heal) run in a test of
+their own.
 """
 
 from __future__ import annotations
@@ -107,3 +109,37 @@ def test_the_quick_kube_benchmark_measures_every_operation_beside_its_floors(
     tables = (tmp_path / "tables.txt").read_text()
     assert tables.count("target: ") == 10  # each target judged, none "not measured"
     assert "not measured" not in tables
+
+
+def test_the_quick_pods_benchmarks_measure_mcp_beside_raw_docker(tmp_path: Path) -> None:
+    report = run_quick(
+        tmp_path,
+        "--only",
+        "pods,pod_heal",
+        "--pods-sizes",
+        "3",
+        "--pods-rounds",
+        "2",
+        "--pod-heal-kills",
+        "2",
+    )
+    pods = report["scenarios"]["pods"]["sizes"]["3"]
+    for side in ("raw docker-py", "mcp"):
+        assert len(pods["runs"][side]) == 2, side
+        for run in pods["runs"][side]:
+            assert len(run["arrivals"]) == 3, side
+    assert len(pods["round_ratios"]) == 2
+    per_pod = pods["per_pod"]
+    # Each Pod is one infra and one app container, made once each, as the raw side's.
+    assert per_pod["docker_to_ready"]["create_container"] == 2
+    assert per_pod["docker_to_ready"]["start"] == 2
+    assert per_pod["status_writes"] >= 1
+    assert per_pod["passes_to_ready"]["done"] >= 1
+
+    heal = report["scenarios"]["pod_heal"]
+    for contender in ("mcp Pod, status running", "mcp Container", "docker --restart=always"):
+        assert heal[contender]["n"] == 2, contender
+    tables = (tmp_path / "tables.txt").read_text()
+    assert "target: 3 Pods within 1.15x raw" in tables
+    assert "Docker calls to Ready" in tables
+    assert "target: Pod status p99 under 1 s" in tables
