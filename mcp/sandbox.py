@@ -18,7 +18,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mcp.model import LABEL_CLUSTER, LABEL_ROLE
+from mcp.model import LABEL_CLUSTER, LABEL_ROLE, Observed
 
 PREFIX = "k8s"
 DELIMITER = "_"
@@ -71,6 +71,21 @@ def parse_name(name: str) -> DockerName | None:
         return None
     _, container, pod, namespace, uid, attempt = parts
     return DockerName(PodRef(pod, namespace, uid), container, int(attempt))
+
+
+def is_infra(docker_name: str) -> bool:
+    """Whether `docker_name` names a Pod's infra container."""
+    parsed = parse_name(docker_name)
+    return parsed is not None and parsed.container == INFRA_CONTAINER
+
+
+def infra_last(containers: Iterable[Observed]) -> list[Observed]:
+    """`containers` with every Pod's infra containers after all the others. Docker 20.10
+    can hang for good (the container's lock held, every later call on it waiting) when an
+    infra container is removed while a container joined to its network namespace still
+    runs: whoever removes a Pod's containers removes the joined ones first, as the kubelet
+    stops a Pod's containers before its sandbox."""
+    return sorted(containers, key=lambda container: is_infra(container.name))
 
 
 def container_labels(pod: PodRef, container: str, *, cluster_id: str) -> dict[str, str]:

@@ -145,3 +145,20 @@ def test_labels_name_the_pod_of_a_container(
     labels: dict[str, str], expected: PodRef | None
 ) -> None:
     assert sandbox.labelled_pod(labels) == expected
+
+
+def test_a_pods_infra_container_is_removed_after_the_containers_joined_to_it() -> None:
+    from mcp.model import Observed
+
+    ref = sandbox.PodRef("web", "shop", "u-1")
+
+    def seen(name: str) -> Observed:
+        return Observed(name, None, None, True, None, "running", name=name)
+
+    infra = seen(sandbox.infra_name(ref, 0))
+    app, side = (
+        seen(sandbox.container_name(ref, "app", 0)),
+        seen(sandbox.container_name(ref, "side", 1)),
+    )
+    mcp_own = seen("mcp-db")
+    assert sandbox.infra_last([infra, app, mcp_own, side]) == [app, mcp_own, side, infra]

@@ -35,7 +35,7 @@ from mcp.events import Recorder
 from mcp.kinds import core
 from mcp.model import LABEL_NAME, Container, Observed, docker_name
 from mcp.runtime import Runtime
-from mcp.sandbox import LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID
+from mcp.sandbox import LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, is_infra
 
 log = logs.get(actor="orphans")
 
@@ -86,6 +86,8 @@ async def sweep(
 ) -> int:
     """One sweep; the number of containers found that no object claims."""
     found = unclaimed(cache, await runtime.list_managed(cluster_id))
+    # A Pod's joined containers before its infra container (see `sandbox.infra_last`).
+    found.sort(key=lambda pair: is_infra(pair[0].name))
     for container, obj in found:
         name = container.labels.get(LABEL_NAME)
         if not remove:

@@ -54,7 +54,7 @@ from mcp.kinds.apimachinery import go_quote
 from mcp.metrics import Metrics
 from mcp.model import Observed, parse_time
 from mcp.registry import Keys
-from mcp.sandbox import INFRA_CONTAINER, PodRef, parse_name
+from mcp.sandbox import INFRA_CONTAINER, PodRef, infra_last, parse_name
 from mcp.store import Store
 
 log = logs.get(actor="pod")
@@ -659,10 +659,8 @@ async def _clean_up(ctx: PodContext, ref: PodRef) -> None:
     """Remove what an incarnation of the Pod left on Docker and on disk (a forced delete,
     or a Pod made again under the same name)."""
     runtime = ctx.where.runtime
-    for container in await runtime.list_managed(ctx.where.cluster_id, pod_uid=ref.uid):
-        parsed = parse_name(container.name)
-        if container.running and parsed is not None and parsed.container != INFRA_CONTAINER:
-            await runtime.stop(container.container_id, kill_after_s=0)
+    listed = await runtime.list_managed(ctx.where.cluster_id, pod_uid=ref.uid)
+    for container in infra_last(listed):  # the joined ones first: see `infra_last`
         await runtime.remove(container.container_id)
     await volume_dirs.tear_down(volume_dirs.PodDirs(ctx.where.data_root, ref.uid))
     log.info("pod_cleaned_up", namespace=ref.namespace, pod=ref.name, uid=ref.uid)
