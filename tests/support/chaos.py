@@ -26,6 +26,7 @@ import httpx
 from support.api import V1
 from support.containers import LABEL_CLUSTER, LABEL_NAME
 from support.etcd import EtcdServer
+from support.mcp_process import McpProcess
 from support.polling import wait_until
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -232,3 +233,33 @@ def start_dockerd(client: docker.DockerClient, timeout: float = 60.0) -> None:
         interval=0.5,
         message="dockerd to answer again",
     )
+
+
+# What mcp logs once it finds Docker gone: its event stream ended or broke, or a pass failed.
+DOCKER_GONE_EVENTS = ("docker_events_ended", "docker_events_broken", "reconcile_retry")
+
+
+def restart_dockerd_under(mcp: McpProcess, client: docker.DockerClient, *, timeout: float) -> None:
+    """Stop dockerd (without live-restore it stops every container on its way out), wait
+    until `mcp` notices Docker is gone and goes on running, and start dockerd again.
+
+    mcp is frozen while dockerd shuts down, and thawed once it has exited: it then finds
+    Docker gone (calls fail, the event stream is broken) and must start every container
+    again once the engine is back. Not frozen, it would start the containers dockerd is
+    stopping, during its shutdown; Docker 20.10 on a machine whose / is not a shared mount
+    (dockerd then bind-mounts /var/lib/docker itself) strands those containers' overlay
+    mounts, and they can never be removed afterwards.
+    """
+    mcp.signal(signal.SIGSTOP)
+    try:
+        stop_dockerd()
+        mcp.signal(signal.SIGCONT)
+        wait_until(
+            lambda: any(mcp.events(event) for event in DOCKER_GONE_EVENTS),
+            timeout=timeout,
+            message="mcp to notice that Docker is gone",
+        )
+        assert mcp.returncode is None, f"mcp exited without Docker\n{mcp.output()}"
+    finally:
+        mcp.signal(signal.SIGCONT)
+        start_dockerd(client)  # the rest of the suite needs an engine
