@@ -544,3 +544,111 @@ def test_pods_deleted_from_etcd_while_the_watch_is_disconnected(lab: Lab) -> Non
     assert all(lab.pod_dir(str(p["metadata"]["uid"])).is_dir() for p in after.pods.values())
     assert mcp.events("etcd_watch_compacted"), mcp.output()
     assert mcp.returncode is None
+
+
+# --- 6. a crash loop, backing off -----------------------------------------------------------
+
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 8.0
+# The kubelet's schedule (its back-off, 10 s doubling to 300 s, here 2 s doubling to 8 s):
+# the first restart at once, then each after the base, doubling, capped.
+SCHEDULE_S = [0.0, 2.0, 4.0, 8.0, 8.0]
+# How late a restart may be: Docker's event, a pass, and Docker's create (the restart is
+# judged by the next attempt's creation, so a slow `docker start` is not counted). Never
+# early: Docker's times and mcp's clock are the same host clock.
+LATE_S = 1.5  # less than the base: each step is told from the next
+EARLY_S = 0.05
+CRASH = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  terminationGracePeriodSeconds: 1
+  restartPolicy: Always
+  containers:
+  - name: app
+    image: IMAGE
+    command: [sh, -c, "exit 1"]
+"""
+
+
+def docker_time(text: str) -> float:
+    """Docker's RFC 3339 time with nanoseconds, as seconds since the epoch."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    return datetime.fromisoformat(whole).replace(tzinfo=UTC).timestamp() + float(
+        f"0.{fraction or 0}"
+    )
+
+
+def test_a_crash_loop_backs_off_on_the_kubelets_schedule(lab: Lab) -> None:
+    mcp = lab.start(
+        extra_args=[
+            "--restart-backoff-base",
+            str(BACKOFF_BASE_S),
+            "--restart-backoff-cap",
+            str(BACKOFF_CAP_S),
+        ]
+    )
+    lab.apply(CRASH)
+
+    # When each attempt was made and when it ended, from Docker (which keeps only the newest
+    # two attempts: polled often enough to see each before it goes); and the waiting
+    # messages the status shows meanwhile.
+    made: dict[int, float] = {}
+    ended: dict[int, float] = {}
+    waiting: set[str] = set()
+    deadline = time.monotonic() + CONVERGE_TIMEOUT_S
+    while len(made) <= len(SCHEDULE_S) or len(ended) < len(SCHEDULE_S):
+        assert time.monotonic() < deadline, f"attempts made {sorted(made)}, ended {sorted(ended)}"
+        for container in lab.containers():
+            if container.container != "app" or container.attempt in ended:
+                continue
+            try:
+                shown = lab.docker.api.inspect_container(container.id)
+            except docker.errors.NotFound:
+                continue
+            made[container.attempt] = docker_time(shown["Created"])
+            state = shown["State"]
+            if not state["Running"] and not state["FinishedAt"].startswith("0001"):
+                ended[container.attempt] = docker_time(state["FinishedAt"])
+        statuses = lab.pod("crash")["status"].get("containerStatuses") or [{}]
+        if reason := (statuses[0].get("state") or {}).get("waiting"):
+            waiting.add(reason.get("message", ""))
+        time.sleep(0.05)
+
+    gaps = [made[k + 1] - ended[k] for k in range(len(SCHEDULE_S))]
+    print(f"restart gaps: {[round(g, 2) for g in gaps]}")
+    for attempt, (gap, due) in enumerate(zip(gaps, SCHEDULE_S, strict=True)):
+        assert due - EARLY_S <= gap <= due + LATE_S, f"attempt {attempt + 1}: {gaps}"
+
+    uid = lab.pod("crash")["metadata"]["uid"]
+    delays = {m.split()[1] for m in waiting if m.startswith("back-off ")}
+    assert delays == {"2s", "4s", "8s"}, waiting
+    assert f"back-off 8s restarting failed container=app pod=crash_{lab.ns}({uid})" in waiting
+    wait_until(
+        lambda: restarts(lab.pod("crash")) >= len(SCHEDULE_S),
+        timeout=BACKOFF_CAP_S,
+        message=f"restartCount {len(SCHEDULE_S)}",
+    )
+    # Backing off, kubectl says so (not the last exit's Error, shown only until the pass
+    # after it); the phase stays Running, as restartPolicy Always keeps it.
+    wait_until(
+        lambda: lab.row("crash")[:3] == ["crash", "0/1", "CrashLoopBackOff"],
+        timeout=BACKOFF_CAP_S,
+        message="kubectl get pod showing CrashLoopBackOff",
+    )
+    assert lab.pod("crash")["status"]["phase"] == "Running"
+    backoffs = [e for e in lab.events("BackOff") if about(e, "crash", "app")]
+    assert [(e["type"], e["message"]) for e in backoffs] == [
+        ("Warning", f"Back-off restarting failed container app in pod crash_{lab.ns}({uid})")
+    ]
+    assert backoffs[0]["count"] >= 2
+
+    # Docker keeps the newest two attempts, however often it restarts (for lastState and
+    # `logs --previous`; an older one goes at the pass after a new one is made).
+    def kept() -> list[int] | None:
+        attempts = sorted(c.attempt for c in lab.containers() if c.container == "app")
+        return attempts if len(attempts) == 2 and attempts[0] + 1 == attempts[1] else None
+
+    assert wait_until(kept, timeout=2 * BACKOFF_CAP_S, message="the two newest attempts")[0] >= 4
+    assert mcp.returncode is None
