@@ -23,7 +23,7 @@ from typing import Any
 
 import trio
 
-from mcp import logs
+from mcp import failpoints, logs
 from mcp.actors import nudged
 from mcp.apiserver import deletion, storage
 from mcp.apiserver.status import KubeError
@@ -252,6 +252,7 @@ async def _pass(
     prober: Prober | None,
 ) -> float | None:
     stored = ctx.cache.kube.get(core.POD, namespace, name)
+    failpoints.hit("reconcile", f"{namespace}/{name}")
     pod = stored.obj if stored is not None else None
     uid = str(dict_of(pod.get("metadata")).get("uid") or "") if pod is not None else ""
     if memory.uid and memory.uid != uid:

@@ -36,9 +36,8 @@ from support.chaos import (
     cluster_containers,
     cluster_id,
     containers_by_name,
+    restart_dockerd_under,
     running_count,
-    start_dockerd,
-    stop_dockerd,
     wait_converged,
 )
 from support.etcd import EtcdServer
@@ -509,29 +508,7 @@ def test_dockerd_restart_converges(
     with client(mcp) as api:
         before = create_converged(api, docker_client, cluster, want, busybox_image)
 
-        # mcp is frozen while dockerd shuts down, and thawed once it has exited: it then
-        # finds Docker gone (calls fail, the event stream is broken) and must start every
-        # container again once the engine is back. Not frozen, it would start the containers
-        # dockerd is stopping, during its shutdown; Docker 20.10 on a machine whose / is not
-        # a shared mount (dockerd then bind-mounts /var/lib/docker itself) strands those
-        # containers' overlay mounts, and they can never be removed afterwards.
-        mcp.signal(signal.SIGSTOP)
-        try:
-            # Without live-restore, dockerd stops every container on its way out.
-            stop_dockerd()
-            mcp.signal(signal.SIGCONT)
-            wait_until(
-                lambda: any(
-                    mcp.events(event)
-                    for event in ("docker_events_ended", "docker_events_broken", "reconcile_retry")
-                ),
-                timeout=CONVERGE_TIMEOUT_S,
-                message="mcp to notice that Docker is gone",
-            )
-            assert mcp.returncode is None, f"mcp exited without Docker\n{mcp.output()}"
-        finally:
-            mcp.signal(signal.SIGCONT)
-            start_dockerd(docker_client)  # the rest of the suite needs an engine
+        restart_dockerd_under(mcp, docker_client, timeout=CONVERGE_TIMEOUT_S)
 
         after = wait_converged(api, docker_client, cluster, want, timeout=2 * CONVERGE_TIMEOUT_S)
         for name in want:

@@ -4,8 +4,12 @@ Convergence is judged from the outside, the way an operator would check it: the 
 exactly the expected objects, each in its desired phase with its latest generation observed,
 and Docker holds exactly one container per object (found by this cluster's `mcp.cluster` and
 `mcp.name` labels) in the matching state, and no container of this cluster that no object
-claims. Faults are injected the way an operator could cause them: signals to processes, keys
-removed and history compacted through etcd's JSON gateway, and dockerd itself restarted.
+claims. For Pods (`pod_convergence_problems`) the same, as `kubectl get pods -o json` and
+`docker ps -a --filter label=mcp.cluster=<id>` show them: every Pod Running and Ready, and
+exactly one running Docker container per container of its spec and one running infra
+container, which are the ones its status names. Faults are injected the way an operator
+could cause them: signals to processes, keys removed and history compacted through etcd's
+JSON gateway, and dockerd itself restarted.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import httpx
 from support.api import V1
 from support.containers import LABEL_CLUSTER, LABEL_NAME
 from support.etcd import EtcdServer
+from support.mcp_process import McpProcess
 from support.polling import wait_until
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -178,6 +183,125 @@ def wait_converged(
         time.sleep(0.25)
 
 
+# --- Pods ----------------------------------------------------------------------------------
+
+# The labels and names of a Pod's Docker containers (the kubelet's dockershim labels):
+# `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>`, the infra container's `POD`.
+LABEL_POD_UID = "io.kubernetes.pod.uid"
+LABEL_CONTAINER_NAME = "io.kubernetes.container.name"
+INFRA = "POD"
+
+
+@dataclass(frozen=True)
+class PodContainer:
+    """One Docker container of a Pod, as `docker ps -a` lists it."""
+
+    id: str
+    pod_uid: str
+    container: str  # the Pod's container it is an attempt of; INFRA for the sandbox
+    attempt: int  # the last part of its Docker name
+    running: bool
+
+
+def pod_containers(client: docker.DockerClient, cluster: str) -> list[PodContainer]:
+    """Every Docker container of `cluster`'s Pods (running or not), in one list call."""
+    found: list[PodContainer] = []
+    for entry in cluster_containers(client, cluster):
+        labels = entry.get("Labels") or {}
+        if LABEL_POD_UID not in labels:
+            continue  # one of mcp's own Container kind
+        name = str(entry["Names"][0]).lstrip("/")
+        found.append(
+            PodContainer(
+                id=entry["Id"],
+                pod_uid=labels[LABEL_POD_UID],
+                container=labels.get(LABEL_CONTAINER_NAME, ""),
+                attempt=int(name.rsplit("_", 1)[-1]),
+                running=entry["State"] == "running",
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class PodsConverged:
+    """What kubectl and Docker showed at the moment every Pod ran as it should."""
+
+    pods: dict[str, dict[str, Any]]  # Pod name -> the Pod, as `kubectl get -o json` shows it
+    # Pod name -> container name (INFRA for the sandbox) -> its one running Docker container.
+    running: dict[str, dict[str, PodContainer]]
+
+
+def pod_convergence_problems(
+    pods: list[dict[str, Any]],
+    containers: list[PodContainer],
+    want: Collection[str],
+    *,
+    without_container: Collection[str] = (),
+) -> tuple[list[str], PodsConverged | None]:
+    """Everything that keeps Pods `want` (by name, one namespace) from running as they should.
+
+    Each Pod listed, phase Running, condition Ready True, each container of its spec ready
+    and running in exactly one running Docker container (the `containerID` of its status),
+    one running infra container, and nothing else running for it; no Docker container of
+    the cluster (running or not) for any other Pod. Pods named in `without_container` must
+    be listed too, but their status is not judged (a poisoned one's, say).
+
+    Returns:
+        The problems found (empty when converged) and, when there are none, what was seen.
+    """
+    problems: list[str] = []
+    listed = {str(item["metadata"]["name"]): item for item in pods}
+    expected = set(want) | set(without_container)
+    if set(listed) != expected:
+        problems.append(
+            f"pods listed: missing {sorted(expected - set(listed))}, "
+            f"unexpected {sorted(set(listed) - expected)}"
+        )
+    uids = {str(item["metadata"]["uid"]): name for name, item in listed.items() if name in want}
+    strays = sorted({c.pod_uid for c in containers if c.pod_uid not in uids})
+    if strays:
+        problems.append(f"Docker containers of Pods that do not exist (uids): {strays}")
+    running: dict[str, dict[str, PodContainer]] = {}
+    for name in sorted(set(want) & set(listed)):
+        item = listed[name]
+        uid = str(item["metadata"]["uid"])
+        status = item.get("status") or {}
+        ready = {c["type"]: c["status"] for c in status.get("conditions") or []}.get("Ready")
+        if (status.get("phase"), ready) != ("Running", "True"):
+            problems.append(f"{name}: phase {status.get('phase')}, Ready {ready}")
+        by_name: dict[str, list[PodContainer]] = {}
+        for container in containers:
+            if container.pod_uid == uid and container.running:
+                by_name.setdefault(container.container, []).append(container)
+        spec_names = [str(c["name"]) for c in item["spec"]["containers"]]
+        extra = sorted(set(by_name) - {INFRA, *spec_names})
+        if extra:
+            problems.append(f"{name}: running Docker containers of no container: {extra}")
+        statuses = {str(s["name"]): s for s in status.get("containerStatuses") or []}
+        for container_name in [INFRA, *spec_names]:
+            instances = by_name.get(container_name, [])
+            if len(instances) != 1:
+                problems.append(
+                    f"{name}/{container_name}: {len(instances)} running Docker containers"
+                )
+                continue
+            if container_name == INFRA:
+                continue
+            shown = statuses.get(container_name, {})
+            if shown.get("containerID") != f"docker://{instances[0].id}":
+                problems.append(
+                    f"{name}/{container_name}: status names {shown.get('containerID')}, "
+                    f"Docker runs {instances[0].id}"
+                )
+            if "running" not in (shown.get("state") or {}) or shown.get("ready") is not True:
+                problems.append(f"{name}/{container_name}: {shown.get('state')}, not ready")
+        running[name] = {key: found[0] for key, found in by_name.items() if len(found) == 1}
+    if problems:
+        return problems, None
+    return [], PodsConverged(pods=listed, running=running)
+
+
 # --- dockerd -------------------------------------------------------------------------------
 
 
@@ -232,3 +356,33 @@ def start_dockerd(client: docker.DockerClient, timeout: float = 60.0) -> None:
         interval=0.5,
         message="dockerd to answer again",
     )
+
+
+# What mcp logs once it finds Docker gone: its event stream ended or broke, or a pass failed.
+DOCKER_GONE_EVENTS = ("docker_events_ended", "docker_events_broken", "reconcile_retry")
+
+
+def restart_dockerd_under(mcp: McpProcess, client: docker.DockerClient, *, timeout: float) -> None:
+    """Stop dockerd (without live-restore it stops every container on its way out), wait
+    until `mcp` notices Docker is gone and goes on running, and start dockerd again.
+
+    mcp is frozen while dockerd shuts down, and thawed once it has exited: it then finds
+    Docker gone (calls fail, the event stream is broken) and must start every container
+    again once the engine is back. Not frozen, it would start the containers dockerd is
+    stopping, during its shutdown; Docker 20.10 on a machine whose / is not a shared mount
+    (dockerd then bind-mounts /var/lib/docker itself) strands those containers' overlay
+    mounts, and they can never be removed afterwards.
+    """
+    mcp.signal(signal.SIGSTOP)
+    try:
+        stop_dockerd()
+        mcp.signal(signal.SIGCONT)
+        wait_until(
+            lambda: any(mcp.events(event) for event in DOCKER_GONE_EVENTS),
+            timeout=timeout,
+            message="mcp to notice that Docker is gone",
+        )
+        assert mcp.returncode is None, f"mcp exited without Docker\n{mcp.output()}"
+    finally:
+        mcp.signal(signal.SIGCONT)
+        start_dockerd(client)  # the rest of the suite needs an engine
