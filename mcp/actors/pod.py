@@ -34,7 +34,14 @@ from mcp.engine.pods import env as pod_env
 from mcp.engine.pods import status as pod_status
 from mcp.engine.pods import volume_dirs, volumes
 from mcp.engine.pods.atomic_writer import VolumeWriteError
-from mcp.engine.pods.conditions import TERMINAL_PHASES, dict_of, dicts_of, qos_class
+from mcp.engine.pods.conditions import (
+    TERMINAL_PHASES,
+    all_containers,
+    dict_of,
+    dicts_of,
+    format_pod,
+    qos_class,
+)
 from mcp.engine.pods.containers import (
     ERR_IMAGE_PULL,
     IMAGE_PULL_BACK_OFF,
@@ -362,11 +369,7 @@ async def _pass(
         return None
     if outcome.done:
         look = await _look(ctx, ref, memory)
-    waiting = {
-        **_waiting_of(decision),
-        **waiting_before,
-        **outcome.failed,
-    }
+    waiting = {**decision.waiting, **waiting_before, **outcome.failed}
     for container, reason in decision.waiting.items():
         if reason.reason == IMAGE_PULL_BACK_OFF and container in memory.pulls:
             # EnsureImageExists' Normal BackOff, then startContainer's Warning Failed.
@@ -384,8 +387,7 @@ async def _pass(
             held.record(
                 involved(pod, container),
                 "BackOff",
-                f"Back-off restarting failed container {container} in pod "
-                f"{name}_{namespace}({uid})",
+                f"Back-off restarting failed container {container} in pod {format_pod(pod)}",
                 type_="Warning",
                 component=KUBELET,
             )
@@ -411,8 +413,7 @@ def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, 
         "type": "PodScheduled",
         "status": "False",
         "lastProbeTime": None,
-        "lastTransitionTime": was.get("lastTransitionTime")
-        or now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "lastTransitionTime": was.get("lastTransitionTime") or pod_status.rfc3339(now),
         "reason": NODE_NOT_FOUND,
         "message": message,
     }
@@ -483,10 +484,6 @@ def _probe(prober: Prober | None, pod: dict[str, Any], look: Look, pod_ip: str) 
     )
 
 
-def _all_containers(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [*dicts_of(spec.get("initContainers")), *dicts_of(spec.get("containers"))]
-
-
 def _pod_ip(ctx: PodContext, look: Look) -> str:
     sandbox = look.sandbox
     if sandbox is None or not sandbox.running:
@@ -528,7 +525,7 @@ def _observed(
             waiting=waiting.get(str(c.get("name"))),
             probes=probes.results.get(str(c.get("name")), ProbeResults()),
         )
-        for c in _all_containers(spec)
+        for c in all_containers(spec)
     }
     sandbox = look.sandbox
     return pod_status.Observed(
@@ -545,10 +542,6 @@ def _observed(
         node_ips=ctx.where.node_ips,
         now=now,
     )
-
-
-def _waiting_of(decision: Decision) -> dict[str, Waiting]:
-    return dict(decision.waiting)
 
 
 def _pull_delay(failures: int) -> float:

@@ -23,7 +23,7 @@ import trio
 
 from mcp import logs
 from mcp.actors import pod
-from mcp.engine.pods.conditions import dict_of, dicts_of
+from mcp.engine.pods.conditions import all_containers, dict_of, dicts_of
 from mcp.kinds import core
 from mcp.objectcache import ObjectChange
 from mcp.sandbox import PodNews
@@ -46,8 +46,7 @@ def reads(spec: Mapping[str, Any], kind: str, name: str) -> bool:
         for projected in dicts_of(dict_of(volume.get("projected")).get("sources")):
             if dict_of(projected.get(source_key)).get("name") == name:
                 return True
-    containers = [*dicts_of(spec.get("initContainers")), *dicts_of(spec.get("containers"))]
-    for container in containers:
+    for container in all_containers(spec):
         for variable in dicts_of(container.get("env")):
             if dict_of(dict_of(variable.get("valueFrom")).get(ref_key)).get("name") == name:
                 return True

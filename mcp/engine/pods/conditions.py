@@ -21,7 +21,7 @@ feeds them; they know nothing of Docker.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -57,6 +57,17 @@ def dict_of(value: Any) -> dict[str, Any]:
 def int_of(value: Any) -> int:
     """A JSON integer, 0 when `value` is not one."""
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def all_containers(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A Pod spec's init containers, then its containers."""
+    return [*dicts_of(spec.get("initContainers")), *dicts_of(spec.get("containers"))]
+
+
+def format_pod(pod: Mapping[str, Any]) -> str:
+    """format.Pod: `<name>_<namespace>(<uid>)`, how the kubelet names a Pod in messages."""
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('name') or ''}_{meta.get('namespace') or ''}({meta.get('uid') or ''})"
 
 
 def _go_list(names: Sequence[str]) -> str:
@@ -391,10 +402,7 @@ def qos_class(pod: dict[str, Any]) -> str:
     spec = dict_of(pod.get("spec"))
     if isinstance(spec.get("resources"), dict):
         return _resource_qos(spec["resources"])
-    classes = {
-        _resource_qos(dict_of(c.get("resources")))
-        for c in [*dicts_of(spec.get("initContainers")), *dicts_of(spec.get("containers"))]
-    }
+    classes = {_resource_qos(dict_of(c.get("resources"))) for c in all_containers(spec)}
     if "Burstable" in classes or len(classes) > 1:
         return "Burstable"
     return classes.pop() if classes else "BestEffort"

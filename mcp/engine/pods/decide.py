@@ -37,6 +37,7 @@ from mcp.engine.pods.conditions import (
     container_should_restart,
     dict_of,
     dicts_of,
+    format_pod,
     int_of,
     is_restartable_init_container,
 )
@@ -277,11 +278,10 @@ class _Planner:
         delay = policy.delay(loop.restarts)
         due = (finished or self.situation.now) + timedelta(seconds=delay)
         if self.situation.now < due:
-            pod = self.situation.pod.get("metadata", {})
             self.waiting[name] = Waiting(
                 "CrashLoopBackOff",
                 f"back-off {go_duration(round(delay * 10**9))} restarting failed container={name} "
-                f"pod={pod.get('name')}_{pod.get('namespace')}({pod.get('uid')})",
+                f"pod={format_pod(self.situation.pod)}",
             )
             wait_s = (due - self.situation.now).total_seconds()
             self.requeue_in_s = min(self.requeue_in_s or wait_s, wait_s)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mcp.engine.pods.conditions import format_pod
 from mcp.engine.pods.env import ConfigError, expand, mapping_for
 from mcp.kinds import quantity as quantities
 from mcp.kinds.apimachinery import go_quote
@@ -84,12 +85,6 @@ def effective_security_context(
         {k: container_context[k] for k in CONTAINER_FIELDS if container_context.get(k) is not None}
     )
     return effective
-
-
-def format_pod(pod: Mapping[str, Any]) -> str:
-    """format.Pod: `<name>_<namespace>(<uid>)`, how the kubelet names a Pod in messages."""
-    meta = pod.get("metadata") or {}
-    return f"{meta.get('name') or ''}_{meta.get('namespace') or ''}({meta.get('uid') or ''})"
 
 
 def _image_user(image_user: str) -> tuple[int | None, str]:

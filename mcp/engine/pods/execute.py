@@ -27,7 +27,7 @@ import trio
 from mcp import logs
 from mcp.engine.pods import hooks, volume_dirs
 from mcp.engine.pods.atomic_writer import SubPathError, VolumeWriteError
-from mcp.engine.pods.conditions import dict_of, dicts_of
+from mcp.engine.pods.conditions import all_containers, dict_of, dicts_of
 from mcp.engine.pods.containers import (
     CREATE_CONTAINER_CONFIG_ERROR,
     CREATE_CONTAINER_ERROR,
@@ -154,8 +154,7 @@ def involved(pod: Mapping[str, Any], container: str | None = None) -> Involved:
 
 
 def container_spec(pod: Mapping[str, Any], name: str) -> dict[str, Any]:
-    spec = dict_of(pod.get("spec"))
-    for container in (*dicts_of(spec.get("initContainers")), *dicts_of(spec.get("containers"))):
+    for container in all_containers(dict_of(pod.get("spec"))):
         if container.get("name") == name:
             return container
     raise KeyError(name)
@@ -168,7 +167,8 @@ async def execute(
     *,
     finish_deletion: Callable[[], Any],
 ) -> Outcome:
-    """Run `actions` in order until one fails.
+    """Run `actions` in order: a sandbox that cannot be made ends the run, a container
+    that cannot be started does not (see the module).
 
     Args:
         finish_deletion: deletes the Pod object for good (awaited for FinishDeletion).

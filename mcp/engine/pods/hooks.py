@@ -19,8 +19,7 @@ from typing import Any
 import trio
 
 from mcp.engine.pods import net_probes
-from mcp.engine.pods.conditions import dict_of
-from mcp.engine.pods.dockerspec import format_pod
+from mcp.engine.pods.conditions import dict_of, format_pod
 from mcp.engine.pods.probing import Verdict
 from mcp.errors import RuntimeBusy, RuntimeRejected, RuntimeUnavailable
 from mcp.kinds.apimachinery import go_quote

@@ -35,7 +35,7 @@ import trio
 
 from mcp import logs
 from mcp.engine.pods import net_probes, probing
-from mcp.engine.pods.conditions import dict_of, dicts_of
+from mcp.engine.pods.conditions import dict_of, dicts_of, format_pod
 from mcp.engine.pods.containers import ProbeResults
 from mcp.engine.pods.env import expand, mapping_for
 from mcp.engine.pods.probing import Kind, Outcome, Verdict
@@ -144,7 +144,7 @@ class Prober:
         """
         metadata = dict_of(pod.get("metadata"))
         name, namespace = metadata.get("name"), metadata.get("namespace")
-        self._pod = f"{name}_{namespace}({metadata.get('uid')})"
+        self._pod = format_pod(pod)
         self._log = logs.get(actor="prober", pod=f"{namespace}/{name}")
         specs = probing.probed_containers(pod)
         deleting, pod_ready = probing.deleting(pod), probing.pod_is_ready(pod)

@@ -88,7 +88,7 @@ class Observed:
         return bool(dict_of(self.pod.get("metadata")).get("deletionTimestamp"))
 
 
-def _rfc3339(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
     """metav1.Time as JSON: RFC 3339 to the second, in UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -154,7 +154,7 @@ def _conditions(
     generated.append(pod_ready_condition(spec, [*kept, *generated], statuses, phase))
     generated.append(containers_ready_condition(spec, statuses, phase))
     generated.append({"type": "PodScheduled", "status": "True"})
-    at = _rfc3339(observed.now)
+    at = rfc3339(observed.now)
     return [*kept, *(_condition(c, generation, old, at) for c in generated)]
 
 
@@ -282,7 +282,7 @@ def _generate(observed: Observed) -> tuple[Status, str]:
     if holding and (sandbox_runs or _runs(observed)):
         verdict = {key: str(previous.get(key) or "") for key in ("phase", "reason", "message")}
     if verdict["phase"] in TERMINAL_PHASES:
-        _unready_when_terminal(conditions, verdict["phase"], generation, _rfc3339(now))
+        _unready_when_terminal(conditions, verdict["phase"], generation, rfc3339(now))
     count = len(inits) + len(regulars) + len(dicts_of(spec.get("ephemeralContainers")))
     _truncate_messages([*inits, *regulars], MAX_POD_TERMINATION_MESSAGES // max(count, 1))
 
@@ -296,7 +296,7 @@ def _generate(observed: Observed) -> tuple[Status, str]:
         if verdict[key]:
             status[key] = verdict[key]
     status.update(_ips(observed))
-    status["startTime"] = previous.get("startTime") or _rfc3339(now)
+    status["startTime"] = previous.get("startTime") or rfc3339(now)
     if inits:
         status["initContainerStatuses"] = inits
     status["containerStatuses"] = regulars

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from mcp.engine.pods.conditions import format_pod
 from mcp.engine.pods.dockerspec import (
     container_config,
     effective_security_context,
-    format_pod,
     host_ports,
     milli_cpu_to_quota,
     milli_cpu_to_shares,
