@@ -264,17 +264,11 @@ class Writer:
             _dropped(self.metrics, occurred, "store_unavailable", error=str(exc))
 
 
-@dataclass(frozen=True)
-class Recorder(trio.abc.AsyncResource):
-    """What the actors record events with: a send onto the writer's queue that never waits.
+class Records:
+    """What records events: `record` stamps an occurrence now and hands it to `enqueue`."""
 
-    Holds the queue's send end: closing the recorder (`async with`, by whoever made it,
-    once nothing records any more) closes the queue, and the writer ends once it has
-    written what is left.
-    """
-
-    queue: trio.MemorySendChannel[Occurred]
-    metrics: Metrics = field(default_factory=Metrics)
+    def enqueue(self, occurred: Occurred) -> None:
+        raise NotImplementedError
 
     def record(
         self,
@@ -285,12 +279,25 @@ class Recorder(trio.abc.AsyncResource):
         type_: EventType = "Normal",
         component: str = COMPONENT,
     ) -> None:
-        """Queue that `reason` happened to `obj` just now; dropped (counted and logged)
-        when the queue is full."""
+        """That `reason` happened to `obj` just now, as `component` saw it."""
         self.enqueue(Occurred.now(obj, reason, message, type_, component))
 
+
+@dataclass(frozen=True)
+class Recorder(Records, trio.abc.AsyncResource):
+    """What the actors record events with: a send onto the writer's queue that never waits.
+
+    Holds the queue's send end: closing the recorder (`async with`, by whoever made it,
+    once nothing records any more) closes the queue, and the writer ends once it has
+    written what is left.
+    """
+
+    queue: trio.MemorySendChannel[Occurred]
+    metrics: Metrics = field(default_factory=Metrics)
+
     def enqueue(self, occurred: Occurred) -> None:
-        """Queue `occurred` (already stamped) for the writer without waiting, or drop it."""
+        """Queue `occurred` for the writer without waiting; dropped (counted and logged)
+        when the queue is full."""
         try:
             self.queue.send_nowait(occurred)
         except trio.WouldBlock:
@@ -303,7 +310,7 @@ class Recorder(trio.abc.AsyncResource):
 
 
 @dataclass
-class Held:
+class Held(Records):
     """A reconcile pass's events, stamped when they happen and queued by `release` once
     the pass has written its status: a client waiting for that status waits behind no
     event, nor behind the writer's etcd calls for one."""
@@ -311,17 +318,9 @@ class Held:
     recorder: Recorder
     occurred: list[Occurred] = field(default_factory=list)
 
-    def record(
-        self,
-        obj: Container | Involved,
-        reason: str,
-        message: str,
-        *,
-        type_: EventType = "Normal",
-        component: str = COMPONENT,
-    ) -> None:
-        """Hold that `reason` happened to `obj` just now."""
-        self.occurred.append(Occurred.now(obj, reason, message, type_, component))
+    def enqueue(self, occurred: Occurred) -> None:
+        """Hold `occurred` until `release`."""
+        self.occurred.append(occurred)
 
     def release(self) -> None:
         """Queue the held events, in the order they happened."""

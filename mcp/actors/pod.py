@@ -176,7 +176,8 @@ async def _look(ctx: PodContext, ref: PodRef, memory: Memory) -> Look:
                 continue  # removed meanwhile
         seen[summary.container_id] = known
         found.setdefault(parsed.container, []).append((parsed.attempt, known))
-        if not known.running and known.container_id not in memory.messages:
+        infra = parsed.container == INFRA_CONTAINER  # writes no termination message
+        if not known.running and not infra and known.container_id not in memory.messages:
             dirs = volume_dirs.PodDirs(ctx.where.data_root, ref.uid)
             memory.messages[known.container_id] = await volume_dirs.read_termination_message(
                 dirs, parsed.container, parsed.attempt
