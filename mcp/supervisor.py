@@ -3,8 +3,9 @@
 Start-up: embedded etcd if needed -> Docker adapter -> etcd adapter -> cluster id ->
 watch actor (reports started once the cache is loaded) -> event writer -> leader
 election (reports started once this process leads or stands by) -> API. The controllers
-(controller, Docker events, orphan sweeper, the node actor: everything that changes Docker)
-run only while this process leads its etcd prefix (`actors/leader.py`); a standby serves
+(controller, Docker events, orphan sweeper, the node actor, the Pod controller with the
+pod network, infra image and cluster DNS it sets up: everything that changes Docker) run
+only while this process leads its etcd prefix (`actors/leader.py`); a standby serves
 the API like an API-only replica (exec and attach too: it has Docker) and drops the
 watch's changes until it is elected, then gives every object a pass, which adopts the
 running containers as after a restart. The event writer (`events.run`) spans every term:
