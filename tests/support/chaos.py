@@ -39,7 +39,8 @@ DOCKERD_LOG = Path("/var/log/mcp-dockerd.log")
 # Docker's states for a container that is not running and was not removed.
 NOT_RUNNING = frozenset({"created", "exited", "dead"})
 # dockerd processes this session started: kept referenced, so that no `Popen` of a daemon
-# that outlives the test is ever garbage-collected (which warns "still running").
+# that outlives the test is ever garbage-collected (which warns "still running"), and reaped
+# once they exit (see `dockerd_pids`).
 _STARTED_DOCKERDS: list[subprocess.Popen[bytes]] = []
 
 
@@ -306,9 +307,17 @@ def pod_convergence_problems(
 
 
 def dockerd_pids() -> list[int]:
-    """The pids of every process named exactly `dockerd`."""
+    """The pids of every running process named exactly `dockerd`.
+
+    A dockerd that an earlier test of this session started is this process's child: once
+    stopped it stays a zombie until reaped, and pgrep and `kill(pid, 0)` still find it. The
+    second restart of a session then waited for that zombie to exit and saw no need to start
+    a new dockerd, which left the rest of the suite without an engine.
+    """
+    for process in _STARTED_DOCKERDS:
+        process.poll()  # reaps it if it has exited
     found = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True, check=False)
-    return [int(pid) for pid in found.stdout.split()]
+    return [int(pid) for pid in found.stdout.split() if _alive(int(pid))]
 
 
 def docker_answers(client: docker.DockerClient) -> bool:
@@ -320,11 +329,13 @@ def docker_answers(client: docker.DockerClient) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` is a process that has not exited (a zombie has)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    # The state follows the command name, which is in parentheses and may hold spaces.
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def stop_dockerd(timeout: float = 60.0) -> None:
@@ -333,7 +344,9 @@ def stop_dockerd(timeout: float = 60.0) -> None:
     assert len(pids) == 1, f"expected one dockerd, found pids {pids}"
     pid = pids[0]
     os.kill(pid, signal.SIGTERM)
-    wait_until(lambda: not _alive(pid), timeout=timeout, interval=0.2, message="dockerd to exit")
+    wait_until(
+        lambda: pid not in dockerd_pids(), timeout=timeout, interval=0.2, message="dockerd to exit"
+    )
 
 
 def start_dockerd(client: docker.DockerClient, timeout: float = 60.0) -> None:
