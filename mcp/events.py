@@ -41,6 +41,7 @@ import socket
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -264,6 +265,17 @@ class Writer:
             _dropped(self.metrics, occurred, "store_unavailable", error=str(exc))
 
 
+@dataclass(frozen=True)
+class Happened:
+    """An event a pass's pure steps decided to record: stamped once recorded."""
+
+    about: Container | Involved
+    reason: str
+    message: str
+    type_: EventType = "Normal"
+    component: str = COMPONENT
+
+
 class Records:
     """What records events: `record` stamps an occurrence now and hands it to `enqueue`."""
 
@@ -281,6 +293,11 @@ class Records:
     ) -> None:
         """That `reason` happened to `obj` just now, as `component` saw it."""
         self.enqueue(Occurred.now(obj, reason, message, type_, component))
+
+    def record_all(self, happenings: Iterable[Happened]) -> None:
+        """Each of `happenings`, in order, just now."""
+        for h in happenings:
+            self.record(h.about, h.reason, h.message, type_=h.type_, component=h.component)
 
 
 @dataclass(frozen=True)

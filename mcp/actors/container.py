@@ -1,20 +1,16 @@
-"""One reconcile actor per object: make its Docker container match its desired state.
+"""One Container object's actor: make its Docker container match its desired state.
 
-The actor is a thin loop around the engine (`mcp.engine`): read the desired state from
-the cache and the container from Docker, `decide`, `execute`, `settle`, then report the
-status and queue the events. It runs a pass when
-nudged (capacity-1 inbox, so a burst of changes collapses into one pass) and every
-`resync_interval` seconds, which catches whatever a nudge missed. It ends when its
-object is gone from the cache, or when its inbox is closed (shutdown) after the
-current pass: a pass is never cut short by shutdown except by the grace deadline.
-
-The events a pass records are held until it has written its status (or failed), then
-queued for the event writer without waiting (`events.py`): no event write ever delays
-the status a client's `?wait` is waiting for.
-
-`supervise` wraps the actor: an unexpected exception is logged with its traceback,
-recorded in the object's status, and the actor restarted with backoff, so one bad
-object never takes the process down.
+What the Container kind feeds the one reconcile engine (`mcp.engine.reconciler`), as
+`ContainerReconciler`: read the desired state from the cache and the container from
+Docker (`_read`: the start-up list's summary, or no call at all for a new object, when
+that settles it), decide with `mcp.engine.decide`, act with `mcp.engine.execute`, look
+again, settle with `mcp.engine.settle`, and write the status when it says something new.
+The engine runs the pass, holds its events until the status is written, loops it on
+nudges (capacity-1 inbox) and every `resync_interval` seconds, and supervises the actor:
+a crash is logged, recorded in the object's status (`ControllerError`), and the actor
+restarted with backoff, so one bad object never takes the process down. The actor ends
+when its object is gone from the cache, or when its inbox is closed (shutdown) after the
+current pass.
 """
 
 from __future__ import annotations
@@ -26,13 +22,14 @@ from datetime import UTC, datetime
 import trio
 
 from mcp import failpoints, logs, registry
-from mcp.actors import nudged
 from mcp.backoff import Backoff
 from mcp.cache import Cache
-from mcp.engine import decide, execute, settle
-from mcp.engine.decide import FinalizeDeletion, Memory
+from mcp.engine import decide, execute, reconciler, settle
+from mcp.engine.decide import Action, Decision, FinalizeDeletion, Memory, Situation
+from mcp.engine.reconciler import Settled
+from mcp.engine.settle import Outcome, Settlement
 from mcp.errors import StoreUnavailable
-from mcp.events import Held, Recorder
+from mcp.events import Happened, Recorder
 from mcp.metrics import Metrics
 from mcp.model import Container, Observed, Status, docker_name, now_iso
 from mcp.registry import Keys
@@ -76,9 +73,7 @@ class Finished(Exception):
 async def reconcile(
     ctx: Context, name: str, memory: Memory | None = None
 ) -> tuple[float | None, Memory]:
-    """One level-triggered pass for object `name`: read, `decide`, `execute`, `settle`,
-    then report the status and queue the events (after the status write, whether the
-    pass succeeded or raised).
+    """One level-triggered pass for object `name` on the engine (`reconciler.reconcile`).
 
     Args:
         memory: what this actor remembers (`decide.Memory`); None: a fresh memory, as for
@@ -92,65 +87,99 @@ async def reconcile(
         Finished: the object no longer exists.
         RuntimeUnavailable, RuntimeBusy, StoreUnavailable: transient; the caller retries later.
     """
-    held = Held(ctx.events)
-    try:
-        return await _pass(ctx, held, name, memory or Memory())
-    finally:
-        held.release()  # no await: queueing never waits, even when cancelled
+    one = ContainerReconciler(ctx, name, memory or Memory())
+    due_in = await reconciler.reconcile(one, ctx.events)
+    return due_in, one.memory
 
 
-async def _pass(ctx: Context, held: Held, name: str, memory: Memory) -> tuple[float | None, Memory]:
-    desired = ctx.cache.objects.get(name)
-    if desired is None:
-        raise Finished
-    failpoints.hit("reconcile", name)
-    log = logs.get(actor="container", container=name, revision=desired.resource_version)
-    situation = await _read(ctx, desired, memory, may_guess=True)
-    decision = decide.decide(situation)
+class ContainerReconciler:
+    """What the Container kind feeds the engine for one object: its reading of the
+    object's Docker container, `decide.decide`, `execute.execute`, `settle.settle`, and
+    the status write. Holds the actor's memory between passes."""
 
-    def starting(action: decide.Action) -> None:
-        log.info("container_action", action=type(action).__name__, image=desired.spec.image)
+    def __init__(self, ctx: Context, name: str, memory: Memory) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.memory = memory
+        self.log = logs.get(actor="container", container=name)
 
-    async def act() -> settle.Outcome:
-        return await execute.execute(
-            ctx.runtime,
-            ctx.store,
-            ctx.keys,
+    async def read(self, *, may_guess: bool) -> Situation:
+        desired = self.ctx.cache.objects.get(self.name)
+        if desired is None:
+            raise Finished
+        if may_guess:  # once per pass: the first reading
+            failpoints.hit("reconcile", self.name)
+            self.log = logs.get(
+                actor="container", container=self.name, revision=desired.resource_version
+            )
+        return await _read(self.ctx, desired, self.memory, may_guess=may_guess)
+
+    def noticed(self, situation: Situation) -> tuple[Happened, ...]:
+        return ()
+
+    def decide(self, situation: Situation) -> Decision:
+        return decide.decide(situation)
+
+    async def act(self, situation: Situation, decision: Decision) -> Outcome:
+        desired = situation.desired
+
+        def starting(action: Action) -> None:
+            self.log.info(
+                "container_action", action=type(action).__name__, image=desired.spec.image
+            )
+
+        outcome = await execute.execute(
+            self.ctx.runtime,
+            self.ctx.store,
+            self.ctx.keys,
             desired,
             decision.actions,
-            cluster_id=ctx.cluster_id,
+            cluster_id=self.ctx.cluster_id,
             starting=starting,
         )
+        if outcome.failure is not None:
+            failed = decision.actions[len(outcome.done)]
+            self.log.warning(
+                "container_action_failed",
+                action=type(failed).__name__,
+                reason=outcome.failure.reason,
+                error=outcome.failure.message,
+            )
+        if FinalizeDeletion() in outcome.done:
+            self.log.info("container_deleted", uid=desired.uid)
+        return outcome
 
-    outcome = await act()
-    if outcome.name_in_use:  # the guess that nothing held the name was wrong: look
-        situation = await _read(ctx, desired, memory, may_guess=False)
-        decision = decide.decide(situation)
-        outcome = await act()
-    if outcome.failure is not None:
-        failed = decision.actions[len(outcome.done)]
-        log.warning(
-            "container_action_failed",
-            action=type(failed).__name__,
-            reason=outcome.failure.reason,
-            error=outcome.failure.message,
+    def guessed_wrong(self, outcome: Outcome) -> bool:
+        return outcome.name_in_use  # the guess that nothing held the name was wrong
+
+    async def look_again(self, situation: Situation, outcome: Outcome) -> Observed | None:
+        # With no action done, the reading still stands. After a deletion's last step
+        # there is nothing left to look at.
+        if outcome.done and FinalizeDeletion() not in outcome.done:
+            return await self.ctx.runtime.inspect(docker_name(self.name))
+        return situation.observed
+
+    def settle(
+        self,
+        situation: Situation,
+        decision: Decision,
+        outcome: Outcome,
+        after: Observed | None,
+    ) -> Settled[Settlement]:
+        settlement = settle.settle(situation, decision, outcome, after)
+        events = tuple(
+            Happened(situation.desired, event.reason, event.message, event.type_)
+            for event in settlement.events
         )
-    # Docker's view after the actions; with none, the reading still stands. After a
-    # deletion's last step there is nothing left to look at.
-    after = situation.observed
-    if outcome.done and FinalizeDeletion() not in outcome.done:
-        after = await ctx.runtime.inspect(docker_name(name))
-    settlement = settle.settle(situation, decision, outcome, after)
-    for event in settlement.events:
-        held.record(desired, event.reason, event.message, type_=event.type_)
-    if settlement.adopted:
-        ctx.metrics.inc("mcp_containers_adopted_total")
-    if FinalizeDeletion() in outcome.done:
-        log.info("container_deleted", uid=desired.uid)
-    memory = settlement.memory
-    if settlement.status is not None:
-        memory = await _report(ctx, desired, settlement.status, memory)
-    return settlement.requeue_in_s, memory
+        return Settled(settlement, events, settlement.requeue_in_s)
+
+    async def report(self, situation: Situation, settled: Settled[Settlement]) -> None:
+        settlement = settled.report
+        if settlement.adopted:
+            self.ctx.metrics.inc("mcp_containers_adopted_total")
+        self.memory = settlement.memory
+        if settlement.status is not None:
+            self.memory = await _report(self.ctx, situation.desired, settlement.status, self.memory)
 
 
 async def _read(
@@ -198,20 +227,11 @@ async def _report(ctx: Context, desired: Container, status: Status, memory: Memo
     return replace(memory, reported=replace(status, revision=revision))
 
 
-@dataclass
-class Remembered:
-    """An actor's memory, held by its supervisor so that it outlives a crash of the actor:
-    a restarted actor does not look at Docker for the first time again (which would
-    record another adoption) nor forget its back-offs."""
-
-    memory: Memory = field(default_factory=Memory)
-
-
 async def run(
     ctx: Context,
     name: str,
     nudges: trio.MemoryReceiveChannel[None],
-    remembered: Remembered | None = None,
+    one: ContainerReconciler | None = None,
     *,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
@@ -220,46 +240,43 @@ async def run(
     Closes `nudges` (its receive end). Transient Docker or etcd failures are retried
     with capped backoff; anything else propagates to `supervise`.
     """
-    remembered = remembered if remembered is not None else Remembered()
+    one = one if one is not None else ContainerReconciler(ctx, name, Memory())
     task_status.started()
-
-    async def one_pass() -> float | None:
-        due_in, remembered.memory = await reconcile(ctx, name, remembered.memory)
-        return due_in
-
-    await nudged.loop(
-        one_pass,
+    await reconciler.loop(
+        lambda: reconciler.reconcile(one, ctx.events),
         nudges,
         finished=Finished,
         resync_s=ctx.resync_interval,
         backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
         passes=ctx.passes,
-        count=lambda outcome: ctx.metrics.inc("mcp_reconcile_passes_total", outcome=outcome),
+        count=_count(ctx),
         log=logs.get(actor="container", container=name),
     )
 
 
-async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
-    """Run the actor for `name`, restarting it with backoff after an unexpected error.
+def _count(ctx: Context) -> Callable[[str], None]:
+    return lambda outcome: ctx.metrics.inc("mcp_reconcile_passes_total", outcome=outcome)
 
-    Ends when the actor ends, or when `nudges` is closed (shutdown) while it waits to
-    restart a crashed actor: a broken actor must not hold up shutdown.
-    """
-    log = logs.get(actor="container", container=name)
-    backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
-    remembered = Remembered()
-    with nudges:
-        while True:
-            try:
-                await run(ctx, name, nudges.clone(), remembered)
-                return
-            except Exception as exc:  # an actor bug: contain it to this one object
-                ctx.metrics.inc("mcp_reconcile_passes_total", outcome="crashed")
-                delay = backoff.next_delay()
-                log.exception("container_actor_crashed", attempt=backoff.attempt, retry_in=delay)
-                await _record_crash(ctx, name, exc)
-            if not await nudged.sit_out(nudges, delay):
-                return
+
+async def supervise(ctx: Context, name: str, nudges: trio.MemoryReceiveChannel[None]) -> None:
+    """Run the actor for `name` under the engine's supervisor: a crash is recorded in the
+    object's status and the actor restarted with backoff. Its reconciler, and with it
+    its memory, outlives the crash: a restarted actor does not look at Docker for the
+    first time again (which would record another adoption) nor forget its back-offs."""
+    one = ContainerReconciler(ctx, name, Memory())
+
+    async def crashed(exc: Exception) -> None:
+        await _record_crash(ctx, name, exc)
+
+    await reconciler.supervise(
+        lambda inbox: run(ctx, name, inbox, one),
+        nudges,
+        backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
+        crashed=crashed,
+        count=_count(ctx),
+        log=logs.get(actor="container", container=name),
+        event="container_actor_crashed",
+    )
 
 
 async def _record_crash(ctx: Context, name: str, exc: Exception) -> None:

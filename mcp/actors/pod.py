@@ -1,34 +1,36 @@
 """One Pod's actor: the kubelet's pod worker, on Docker.
 
-A pass reads the Pod from the watch cache and its Docker containers from one Docker list
-(`docker inspect` only for containers not seen in this state before), judges the phase
-the kubelet would act on (`status.generated_phase`), calls `decide`, runs the actions
-(`execute`), looks at Docker again if anything was done, and writes the Pod's `status`
-(`status.pod_status`) when it says something new; then the events it held are queued.
-A Pod gone from the cache (deleted, or made again under another uid) has its Docker
-containers and volume directories removed by the actor, which then ends.
+What the Pod kind feeds the one reconcile engine (`mcp.engine.reconciler`), as
+`PodReconciler`: read the Pod from the watch cache and its Docker containers from one
+Docker list (`docker inspect` only for containers not seen in this state before), with
+the phase the kubelet would act on (`status.generated_phase`) and what the prober says;
+decide with `mcp.engine.pods.decide`; act with `mcp.engine.pods.execute`; look at Docker
+again if anything was done; settle into the kubelet's status (`status.pod_status`), its
+events and when to run again; write the status when it says something new. A Pod gone
+from the cache (deleted, or made again under another uid) has its Docker containers and
+volume directories removed by the actor, which then ends.
 
-`run` is the thin loop around a pass (`pods.py` starts one per Pod, nudges it with a
-capacity-1 inbox); `supervise` contains an actor's crash: logged with its traceback,
-recorded as a Warning event on the Pod, the actor restarted with backoff, its memory
-kept.
+The engine runs the pass and its loop (`pods.py` starts one actor per Pod, nudges it
+through a capacity-1 inbox) and supervises it: a crash is logged with its traceback,
+recorded as a Warning event on the Pod, the actor restarted with backoff, its memory and
+its prober kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import trio
 
 from mcp import failpoints, logs
-from mcp.actors import nudged
 from mcp.apiserver import deletion, storage
 from mcp.apiserver.status import KubeError
-from mcp.backoff import Backoff
+from mcp.backoff import Backoff, doubling
 from mcp.cache import Cache
+from mcp.engine import reconciler
 from mcp.engine.decide import BackoffPolicy
 from mcp.engine.pods import env as pod_env
 from mcp.engine.pods import status as pod_status
@@ -50,12 +52,13 @@ from mcp.engine.pods.containers import (
     ProbeResults,
     Waiting,
 )
-from mcp.engine.pods.decide import Decision, PodMemory, PodSituation, decide
-from mcp.engine.pods.execute import Outcome, Step, Where, execute, involved
+from mcp.engine.pods.decide import Decision, FinishDeletion, PodMemory, PodSituation, decide
+from mcp.engine.pods.execute import Event, Outcome, Step, Where, execute, involved
 from mcp.engine.pods.prober import Prober, RunningContainer, open_prober
 from mcp.engine.pods.sources import CacheLookup
 from mcp.engine.pods.volume_dirs import VolumeDirError
-from mcp.events import EventType, Held, Recorder
+from mcp.engine.reconciler import Settled
+from mcp.events import EventType, Happened, Recorder
 from mcp.kinds import core
 from mcp.kinds.apimachinery import go_quote
 from mcp.metrics import Metrics
@@ -237,167 +240,246 @@ def _sandbox_docker(look: Look) -> DockerContainer | None:
 async def reconcile(
     ctx: PodContext, namespace: str, name: str, memory: Memory, prober: Prober | None = None
 ) -> float | None:
-    """One level-triggered pass for Pod `namespace/name`; the seconds until one is due
-    again whatever happens (a back-off ending), or None.
+    """One level-triggered pass for Pod `namespace/name` on the engine
+    (`reconciler.reconcile`); the seconds until one is due again whatever happens (a
+    back-off ending), or None.
 
     Raises:
         Finished: the Pod is gone and so is everything it had on Docker.
         RuntimeUnavailable, RuntimeBusy, StoreUnavailable: transient; retried later.
     """
-    held = Held(ctx.events)
-    try:
-        return await _pass(ctx, held, namespace, name, memory, prober)
-    finally:
-        held.release()
-
-
-async def _pass(
-    ctx: PodContext,
-    held: Held,
-    namespace: str,
-    name: str,
-    memory: Memory,
-    prober: Prober | None,
-) -> float | None:
-    stored = ctx.cache.kube.get(core.POD, namespace, name)
-    failpoints.hit("reconcile", f"{namespace}/{name}")
-    pod = stored.obj if stored is not None else None
-    uid = str(dict_of(pod.get("metadata")).get("uid") or "") if pod is not None else ""
-    if memory.uid and memory.uid != uid:
-        await _clean_up(ctx, PodRef(name, namespace, memory.uid))
-        memory.forget()  # a new incarnation starts afresh
-    if pod is None:
-        raise Finished
-    memory.uid = uid
-    ref = PodRef(name, namespace, uid)
-    spec = dict_of(pod.get("spec"))
-    if spec.get("nodeName") not in (None, "", ctx.where.node_name):
-        # Another node's: nothing of it runs here. Deleted, nobody else would finish it
-        # (the PodGC's job upstream for a Pod bound to a node that does not exist).
-        if dict_of(pod.get("metadata")).get("deletionTimestamp"):
-            await _finish_deletion(ctx, namespace, name, uid)
-        else:
-            await _report(ctx, pod, _elsewhere(pod, ctx.where.node_name, ctx.clock()))
-        return None
-    if not memory.scheduled:
-        memory.scheduled = True
-        if not dict_of(pod.get("status")).get("conditions"):
-            held.record(
-                involved(pod),
-                "Scheduled",
-                f"Successfully assigned {namespace}/{name} to {ctx.where.node_name}",
-                component=SCHEDULER,
-            )
-    lookup = CacheLookup(ctx.cache.kube)
-    look = await _look(ctx, ref, memory)
-
-    now = ctx.clock()
-    payloads, mount_errors = _volume_files(pod, lookup)
-    pod_ip = _pod_ip(ctx, look)
-
-    def env_for(
-        container: Mapping[str, Any], ip: str
-    ) -> list[tuple[str, str]] | pod_env.ConfigError:
-        return pod_env.container_env(
-            pod,
-            container,
-            lookup,
-            pod_ip=ip,
-            node_name=ctx.where.node_name,
-            host_ip=ctx.where.node_ips[0] if ctx.where.node_ips else "",
-            host_ips=ctx.where.node_ips,
-        )
-
-    waiting_before = _pull_waiting(memory, now)
-    probes = _probe(prober, pod, look, pod_ip)
-    before = _observed(ctx, pod, look, memory, waiting_before, now, probes)
-    terminal = (
-        dict_of(pod.get("status")).get("phase") in TERMINAL_PHASES
-        or pod_status.generated_phase(before) in TERMINAL_PHASES
-    )
-    situation = PodSituation(
-        pod=pod,
-        sandbox=_sandbox_docker(look),
-        old_sandboxes=tuple(_docker(a, s, None) for a, s in look.old_sandboxes),
-        containers=_attempts(look, memory.messages),
-        now=now,
-        backoff=ctx.backoff,
-        memory=memory.pod,
-        held_back=waiting_before,
-        unhealthy=probes.unhealthy,
-        terminal=terminal,
-    )
-    decision = decide(situation)
-    actions = decision.actions
-    deleting = bool(dict_of(pod.get("metadata")).get("deletionTimestamp"))
-    if mount_errors and not deleting:
-        # The kubelet waits for every volume before it makes the sandbox.
-        for volume_name, message in mount_errors.items():
-            held.record(
-                involved(pod),
-                volumes.REASON,
-                volumes.mount_failed_message(volume_name, message),
-                type_="Warning",
-                component=KUBELET,
-            )
-        actions = ()
-    if look.sandbox is not None and look.sandbox.running and not deleting and not mount_errors:
-        await _refresh_volumes(ctx, held, pod, ref, payloads)
-    step = Step(
-        pod=pod,
-        ref=ref,
-        sandbox_id=look.sandbox.container_id if look.sandbox and look.sandbox.running else None,
-        pod_ip=pod_ip,
-        env=env_for,
-        volumes=payloads,
-        kill_messages=probes.kill_messages,
+    return await reconciler.reconcile(
+        PodReconciler(ctx, namespace, name, memory, prober), ctx.events
     )
 
-    async def finish() -> None:
-        await _finish_deletion(ctx, namespace, name, uid)
 
-    outcome = await execute(ctx.where, step, actions, finish_deletion=finish)
-    for event in outcome.events:
-        held.record(
-            event.involved, event.reason, event.message, type_=event.type_, component=KUBELET
-        )
-    memory.seen.update(outcome.seen)
-    _remember_pulls(memory, outcome, now)
-    memory.pod = decision.memory
-    if outcome.finished:
-        log.info("pod_deleted", namespace=namespace, pod=name, uid=uid)
-        memory.seen.clear()
-        return None
-    if outcome.done:
+@dataclass(frozen=True)
+class Reading:
+    """What one pass read of a Pod: the object, one look at its Docker containers, its
+    volumes' files, what the prober says, and the engine's situation made of them."""
+
+    pod: dict[str, Any]
+    ref: PodRef
+    now: datetime
+    deleting: bool
+    # Bound to another node: nothing of it runs here, nothing else is read.
+    elsewhere: bool = False
+    look: Look = field(default_factory=lambda: Look(None, -1, (), {}))
+    situation: PodSituation | None = None
+    payloads: Mapping[str, volumes.Payload | None] = field(default_factory=dict)
+    mount_errors: Mapping[str, str] = field(default_factory=dict)  # volume -> why not yet
+    pod_ip: str = ""
+    held_back: Mapping[str, Waiting] = field(default_factory=dict)  # pulls backing off
+    probes: Probes = field(default_factory=lambda: Probes())
+    scheduled: tuple[Happened, ...] = ()  # the scheduler's event, on a Pod's first pass
+
+
+@dataclass(frozen=True)
+class After:
+    """Docker's and the prober's view after a pass's actions, at `at`."""
+
+    look: Look
+    probes: Probes
+    at: datetime
+
+
+class PodReconciler:
+    """What the Pod kind feeds the engine for one Pod: its reading (`_look`), the kubelet's
+    decisions (`mcp.engine.pods.decide`), the executor (`mcp.engine.pods.execute`), and
+    the kubelet's status (`mcp.engine.pods.status`) with its events."""
+
+    def __init__(
+        self,
+        ctx: PodContext,
+        namespace: str,
+        name: str,
+        memory: Memory,
+        prober: Prober | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.namespace = namespace
+        self.name = name
+        self.memory = memory
+        self.prober = prober
+
+    async def read(self, *, may_guess: bool) -> Reading:
+        ctx, memory, namespace, name = self.ctx, self.memory, self.namespace, self.name
+        stored = ctx.cache.kube.get(core.POD, namespace, name)
+        failpoints.hit("reconcile", f"{namespace}/{name}")
+        pod = stored.obj if stored is not None else None
+        uid = str(dict_of(pod.get("metadata")).get("uid") or "") if pod is not None else ""
+        if memory.uid and memory.uid != uid:
+            await _clean_up(ctx, PodRef(name, namespace, memory.uid))
+            memory.forget()  # a new incarnation starts afresh
+        if pod is None:
+            raise Finished
+        memory.uid = uid
+        ref = PodRef(name, namespace, uid)
+        now = ctx.clock()
+        deleting = bool(dict_of(pod.get("metadata")).get("deletionTimestamp"))
+        if dict_of(pod.get("spec")).get("nodeName") not in (None, "", ctx.where.node_name):
+            return Reading(pod, ref, now, deleting, elsewhere=True)
+        scheduled: tuple[Happened, ...] = ()
+        if not memory.scheduled:
+            memory.scheduled = True
+            if not dict_of(pod.get("status")).get("conditions"):
+                message = f"Successfully assigned {namespace}/{name} to {ctx.where.node_name}"
+                scheduled = (Happened(involved(pod), "Scheduled", message, component=SCHEDULER),)
         look = await _look(ctx, ref, memory)
-    waiting = {**decision.waiting, **waiting_before, **outcome.failed}
-    for container, reason in decision.waiting.items():
-        if reason.reason == IMAGE_PULL_BACK_OFF and container in memory.pulls:
-            # EnsureImageExists' Normal BackOff, then startContainer's Warning Failed.
+        payloads, mount_errors = _volume_files(pod, CacheLookup(ctx.cache.kube))
+        pod_ip = _pod_ip(ctx, look)
+        held_back = _pull_waiting(memory, now)
+        probes = _probe(self.prober, pod, look, pod_ip)
+        before = _observed(ctx, pod, look, memory, held_back, now, probes)
+        terminal = (
+            dict_of(pod.get("status")).get("phase") in TERMINAL_PHASES
+            or pod_status.generated_phase(before) in TERMINAL_PHASES
+        )
+        situation = PodSituation(
+            pod=pod,
+            sandbox=_sandbox_docker(look),
+            old_sandboxes=tuple(_docker(a, s, None) for a, s in look.old_sandboxes),
+            containers=_attempts(look, memory.messages),
+            now=now,
+            backoff=ctx.backoff,
+            memory=memory.pod,
+            held_back=held_back,
+            unhealthy=probes.unhealthy,
+            terminal=terminal,
+        )
+        return Reading(
+            pod,
+            ref,
+            now,
+            deleting,
+            look=look,
+            situation=situation,
+            payloads=payloads,
+            mount_errors=mount_errors,
+            pod_ip=pod_ip,
+            held_back=held_back,
+            probes=probes,
+            scheduled=scheduled,
+        )
+
+    def noticed(self, reading: Reading) -> tuple[Happened, ...]:
+        return reading.scheduled
+
+    def decide(self, reading: Reading) -> Decision:
+        if reading.situation is None:  # another node's: only a deletion to finish
+            return Decision((FinishDeletion(),) if reading.deleting else ())
+        decision = decide(reading.situation)
+        if reading.mount_errors and not reading.deleting:
+            # The kubelet waits for every volume before it makes the sandbox.
+            return replace(decision, actions=())
+        return decision
+
+    async def act(self, reading: Reading, decision: Decision) -> Outcome:
+        ctx, memory, pod, look = self.ctx, self.memory, reading.pod, reading.look
+        refreshed: list[Event] = []
+        sandbox = look.sandbox
+        running = sandbox is not None and sandbox.running
+        if running and not reading.deleting and not reading.mount_errors:
+            refreshed = await _refresh_volumes(ctx, pod, reading.ref, reading.payloads)
+
+        def env_for(
+            container: Mapping[str, Any], ip: str
+        ) -> list[tuple[str, str]] | pod_env.ConfigError:
+            return pod_env.container_env(
+                pod,
+                container,
+                CacheLookup(ctx.cache.kube),
+                pod_ip=ip,
+                node_name=ctx.where.node_name,
+                host_ip=ctx.where.node_ips[0] if ctx.where.node_ips else "",
+                host_ips=ctx.where.node_ips,
+            )
+
+        step = Step(
+            pod=pod,
+            ref=reading.ref,
+            sandbox_id=sandbox.container_id if sandbox and sandbox.running else None,
+            pod_ip=reading.pod_ip,
+            env=env_for,
+            volumes=reading.payloads,
+            kill_messages=reading.probes.kill_messages,
+        )
+
+        async def finish() -> None:
+            await _finish_deletion(ctx, self.namespace, self.name, reading.ref.uid)
+
+        outcome = await execute(ctx.where, step, decision.actions, finish_deletion=finish)
+        outcome.events[:0] = refreshed
+        # What the actor remembers of what it did: what it saw made, the pulls that
+        # failed or came good, the crash loops.
+        memory.seen.update(outcome.seen)
+        _remember_pulls(memory, outcome, reading.now)
+        memory.pod = decision.memory
+        if outcome.finished:
+            log.info("pod_deleted", namespace=self.namespace, pod=self.name, uid=reading.ref.uid)
+            memory.seen.clear()
+        return outcome
+
+    def guessed_wrong(self, outcome: Outcome) -> bool:
+        return False  # a Pod's reading never guesses: it lists the Pod's containers
+
+    async def look_again(self, reading: Reading, outcome: Outcome) -> After:
+        if outcome.done and not outcome.finished and not reading.elsewhere:
+            look = await _look(self.ctx, reading.ref, self.memory)
+            probes = _probe(self.prober, reading.pod, look, _pod_ip(self.ctx, look))
+            return After(look, probes, self.ctx.clock())
+        return After(reading.look, reading.probes, self.ctx.clock())
+
+    def settle(
+        self, reading: Reading, decision: Decision, outcome: Outcome, after: After
+    ) -> Settled[dict[str, Any] | None]:
+        """The Pod's status and the pass's events, in the order things happened, and when
+        a pass is due again; nothing to report once the Pod is deleted for good."""
+        pod, memory = reading.pod, self.memory
+        events: list[Happened] = []
+        if reading.mount_errors and not reading.deleting:  # `decide` held everything back
+            events += [
+                Happened(
+                    involved(pod),
+                    volumes.REASON,
+                    volumes.mount_failed_message(volume_name, message),
+                    "Warning",
+                    KUBELET,
+                )
+                for volume_name, message in reading.mount_errors.items()
+            ]
+        events += [
+            Happened(e.involved, e.reason, e.message, e.type_, KUBELET) for e in outcome.events
+        ]
+        if outcome.finished:
+            return Settled(None, events)
+        if reading.elsewhere:
+            return Settled(_elsewhere(pod, self.ctx.where.node_name, reading.now), events)
+        for container, reason in decision.waiting.items():
             about = involved(pod, container)
-            image = go_quote(memory.pulls[container].image)
-            held.record(about, "BackOff", f"Back-off pulling image {image}", component=KUBELET)
-            held.record(
-                about,
-                "Failed",
-                f"Error: {IMAGE_PULL_BACK_OFF}",
-                type_="Warning",
-                component=KUBELET,
-            )
-        if reason.reason == "CrashLoopBackOff" and container not in outcome.failed:
-            held.record(
-                involved(pod, container),
-                "BackOff",
-                f"Back-off restarting failed container {container} in pod {format_pod(pod)}",
-                type_="Warning",
-                component=KUBELET,
-            )
-    if outcome.done:
-        probes = _probe(prober, pod, look, _pod_ip(ctx, look))
-    after = _observed(ctx, pod, look, memory, waiting, ctx.clock(), probes)
-    reported = pod_status.pod_status(after)
-    await _report(ctx, pod, reported)
-    return _requeue(decision, memory, now, _deadline_in(pod, reported, now))
+            if reason.reason == IMAGE_PULL_BACK_OFF and container in memory.pulls:
+                # EnsureImageExists' Normal BackOff, then startContainer's Warning Failed.
+                image = go_quote(memory.pulls[container].image)
+                events += [
+                    Happened(
+                        about, "BackOff", f"Back-off pulling image {image}", "Normal", KUBELET
+                    ),
+                    Happened(about, "Failed", f"Error: {IMAGE_PULL_BACK_OFF}", "Warning", KUBELET),
+                ]
+            if reason.reason == "CrashLoopBackOff" and container not in outcome.failed:
+                message = (
+                    f"Back-off restarting failed container {container} in pod {format_pod(pod)}"
+                )
+                events.append(Happened(about, "BackOff", message, "Warning", KUBELET))
+        waiting = {**decision.waiting, **reading.held_back, **outcome.failed}
+        observed = _observed(self.ctx, pod, after.look, memory, waiting, after.at, after.probes)
+        reported = pod_status.pod_status(observed)
+        deadline_in = _deadline_in(pod, reported, reading.now)
+        return Settled(reported, events, _requeue(decision, memory, reading.now, deadline_in))
+
+    async def report(self, reading: Reading, settled: Settled[dict[str, Any] | None]) -> None:
+        if settled.report is not None:
+            await _report(self.ctx, reading.pod, settled.report)
 
 
 def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, Any]:
@@ -429,14 +511,15 @@ def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, 
 
 async def _refresh_volumes(
     ctx: PodContext,
-    held: Held,
     pod: dict[str, Any],
     ref: PodRef,
     payloads: Mapping[str, volumes.Payload | None],
-) -> None:
+) -> list[Event]:
     """The files of the running Pod's volumes brought up to date, as the kubelet's volume
-    manager does on every sync: a changed ConfigMap or Secret is swapped in at once."""
+    manager does on every sync: a changed ConfigMap or Secret is swapped in at once.
+    Returns the events of the volumes that could not be."""
     dirs = volume_dirs.PodDirs(ctx.where.data_root, ref.uid)
+    failed: list[Event] = []
     for volume in dicts_of(dict_of(pod.get("spec")).get("volumes")):
         payload = payloads.get(str(volume.get("name")))
         if payload is None:
@@ -444,7 +527,8 @@ async def _refresh_volumes(
         try:
             await volume_dirs.set_up(dirs, pod, volume, payload)
         except (VolumeDirError, VolumeWriteError) as exc:
-            held.record(involved(pod), volumes.REASON, str(exc), type_="Warning", component=KUBELET)
+            failed.append(Event(involved(pod), volumes.REASON, str(exc), "Warning"))
+    return failed
 
 
 @dataclass(frozen=True)
@@ -546,7 +630,8 @@ def _observed(
 
 
 def _pull_delay(failures: int) -> float:
-    return min(PULL_BACKOFF_CAP_S, PULL_BACKOFF_BASE_S * 2.0 ** max(0, failures - 1))
+    """The wait after `failures` failed pulls in a row (at least one)."""
+    return doubling(PULL_BACKOFF_BASE_S, PULL_BACKOFF_CAP_S, max(0, failures - 1))
 
 
 def _pull_waiting(memory: Memory, now: datetime) -> dict[str, Waiting]:
@@ -664,6 +749,10 @@ async def _clean_up(ctx: PodContext, ref: PodRef) -> None:
 # --- the actor -------------------------------------------------------------------------
 
 
+def _count(ctx: PodContext) -> Callable[[str], None]:
+    return lambda outcome: ctx.metrics.inc("mcp_pod_passes_total", outcome=outcome)
+
+
 async def run(
     ctx: PodContext,
     namespace: str,
@@ -674,14 +763,15 @@ async def run(
 ) -> None:
     """Reconcile the Pod until it is gone or `nudges` is closed. Closes `nudges`.
     Transient failures are retried with capped backoff; anything else propagates."""
-    await nudged.loop(
-        lambda: reconcile(ctx, namespace, name, memory, prober),
+    one = PodReconciler(ctx, namespace, name, memory, prober)
+    await reconciler.loop(
+        lambda: reconciler.reconcile(one, ctx.events),
         nudges,
         finished=Finished,
         resync_s=ctx.resync_interval,
         backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
         passes=ctx.passes,
-        count=lambda outcome: ctx.metrics.inc("mcp_pod_passes_total", outcome=outcome),
+        count=_count(ctx),
         log=log.bind(namespace=namespace, pod=name),
     )
 
@@ -694,11 +784,10 @@ async def supervise(
     changed: dict[str, str] | None = None,
     nudge: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run the Pod's actor, restarting it with backoff after an unexpected error; its
-    memory and its prober (which calls `nudge` when a result changes) outlive the crash.
-    Ends when the actor ends, or when `nudges` closes."""
-    actor_log = log.bind(namespace=namespace, pod=name)
-    backoff = Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap)
+    """Run the Pod's actor under the engine's supervisor: a crash is recorded as the
+    kubelet's FailedSync event and the actor restarted with backoff; its memory and its
+    prober (which calls `nudge` when a result changes) outlive the crash. Ends when the
+    actor ends, or when `nudges` closes."""
     memory = Memory(changed=changed if changed is not None else {})
 
     def record(reason: str, message: str, container: str, type_: EventType) -> None:
@@ -707,28 +796,26 @@ async def supervise(
             about = involved(stored.obj, container)
             ctx.events.record(about, reason, message, type_=type_, component=KUBELET)
 
-    with nudges:
-        async with open_prober(
-            ctx.where.runtime, limiter=ctx.probes, nudge=nudge, record=record
-        ) as prober:
-            while True:
-                try:
-                    await run(ctx, namespace, name, nudges.clone(), memory, prober)
-                    return
-                except Exception as exc:  # an actor bug: contain it to this one Pod
-                    ctx.metrics.inc("mcp_pod_passes_total", outcome="crashed")
-                    delay = backoff.next_delay()
-                    actor_log.exception(
-                        "pod_actor_crashed", attempt=backoff.attempt, retry_in=delay
-                    )
-                    stored = ctx.cache.kube.get(core.POD, namespace, name)
-                    if stored is not None:
-                        ctx.events.record(
-                            involved(stored.obj),
-                            "FailedSync",
-                            f"error determining status: {type(exc).__name__}: {exc}",
-                            type_="Warning",
-                            component=KUBELET,
-                        )
-                if not await nudged.sit_out(nudges, delay):
-                    return
+    async def crashed(exc: Exception) -> None:
+        stored = ctx.cache.kube.get(core.POD, namespace, name)
+        if stored is not None:
+            ctx.events.record(
+                involved(stored.obj),
+                "FailedSync",
+                f"error determining status: {type(exc).__name__}: {exc}",
+                type_="Warning",
+                component=KUBELET,
+            )
+
+    async with open_prober(
+        ctx.where.runtime, limiter=ctx.probes, nudge=nudge, record=record
+    ) as prober:
+        await reconciler.supervise(
+            lambda inbox: run(ctx, namespace, name, inbox, memory, prober),
+            nudges,
+            backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
+            crashed=crashed,
+            count=_count(ctx),
+            log=log.bind(namespace=namespace, pod=name),
+            event="pod_actor_crashed",
+        )

@@ -28,7 +28,8 @@ from support.pod_plane import (
     open_pod_plane,
 )
 
-from mcp.actors import nudged, pod, pods
+from mcp.actors import pod, pods
+from mcp.engine import reconciler
 from mcp.engine.pods.decide import Decision, PodSituation
 from mcp.engine.pods.decide import decide as real_decide
 from mcp.errors import RuntimeUnavailable
@@ -487,7 +488,7 @@ async def test_docker_away_fails_the_pass_transiently_and_writes_nothing(
         with pytest.raises(RuntimeUnavailable) as raised:
             await plane.one_pass("web")
 
-        assert isinstance(raised.value, nudged.TRANSIENT)  # the nudged loop retries it
+        assert isinstance(raised.value, reconciler.TRANSIENT)  # the engine's loop retries it
         assert plane.runtime.calls == ["list (no answer)"]
         assert await plane.events("web") == events
         assert plane.store.revision == revision
