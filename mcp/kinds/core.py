@@ -59,8 +59,8 @@ NODE = Kind(
     subresources=("status",),
 )
 
-# Pods are stored and served as upstream's (`mcp.kinds.pod`); nothing runs them on Docker
-# yet: they stay Pending on the one Node until the engine does. `exec` and `attach` reach
+# Pods are stored and served as upstream's (`mcp.kinds.pod`), bound to the one Node and run
+# on Docker by the Pod actors (`mcp.actors.pod`), which write their status. `exec` and `attach` reach
 # the Docker containers a Pod's containers are (`apiserver.streams`); `portforward` is not
 # served, so not listed.
 POD = _served(
