@@ -56,7 +56,7 @@ from mcp.apiserver import namespaces, version
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
-from mcp.controllers import loop
+from mcp.controllers import gc, loop
 from mcp.controllers import namespaces as namespace_controller
 from mcp.engine.decide import BackoffPolicy
 from mcp.engine.pods.execute import Where
@@ -364,6 +364,9 @@ async def _lead(
                     loop.run,
                     ctx.cache,
                     namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
+                )
+                await nursery.start(
+                    loop.run, ctx.cache, gc.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS)
                 )
                 await nursery.start(
                     functools.partial(

@@ -3,8 +3,11 @@ choice between deleting now, marking and keeping, or answering as it is.
 
 - `options`: the DeleteOptions of a request, from its JSON body and its query (the query
   wins, as upstream decodes it second): `gracePeriodSeconds`, `preconditions`,
-  `propagationPolicy`/`orphanDependents` (checked, not acted on: mcp has no garbage
-  collector of dependents yet), `dryRun`.
+  `propagationPolicy`/`orphanDependents`, `dryRun`.
+- `gc_finalizers`: what a delete's propagation policy leaves in the object's finalizers
+  (the generic store's `deletionFinalizersForGarbageCollection`): `orphan` for Orphan,
+  `foregroundDeletion` for Foreground, neither for Background; the garbage collector
+  (`mcp.controllers.gc`) acts on them, and on the dependents of owners that are gone.
 - `decide`: `rest.BeforeDelete` then `updateForGracefulDeletionAndFinalizers`. A kind that
   is deleted gracefully (a Pod: `grace_period`, its CheckGracefulDelete) is marked with
   `deletionTimestamp` now plus its grace period and `deletionGracePeriodSeconds`, and kept,
@@ -26,6 +29,9 @@ from typing import Any, Literal
 from mcp.model import parse_time
 
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+ORPHAN_FINALIZER = "orphan"  # metav1.FinalizerOrphanDependents
+FOREGROUND_FINALIZER = "foregroundDeletion"  # metav1.FinalizerDeleteDependents
+GC_FINALIZERS = (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)
 
 
 class BadOptions(ValueError):
@@ -49,6 +55,9 @@ class Options:
     uid: str | None = None  # preconditions.uid
     resource_version: str | None = None  # preconditions.resourceVersion
     dry_run: bool = False
+    # Foreground, Background or Orphan; orphanDependents true is Orphan, false Background;
+    # None: neither was given (the object's finalizers, then its kind's default, decide).
+    propagation: str | None = None
 
 
 def _integer(value: Any, field: str) -> int:
@@ -102,7 +111,36 @@ def options(body: Any, query: Mapping[str, str]) -> Options:
     dry_run = body.get("dryRun") or []
     if not isinstance(dry_run, list) or any(value != "All" for value in dry_run):
         raise BadOptions("dryRun may only be All")
-    return Options(grace, uid, version, bool(dry_run))
+    if orphan is not None:
+        policy = "Orphan" if _boolean(orphan, "orphanDependents") else "Background"
+    return Options(grace, uid, version, bool(dry_run), policy)
+
+
+def _boolean(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    raise BadOptions(f"{field} must be a boolean")
+
+
+def gc_finalizers(current: dict[str, Any], policy: str | None, default: str) -> list[str] | None:
+    """The object's finalizers after a delete with propagation `policy` (None: not given),
+    or None when they stay as they are: the generic store's
+    `deletionFinalizersForGarbageCollection`. An explicit policy wins; then a finalizer the
+    object holds already; then its kind's `default` (Background for most kinds, Orphan for
+    batch/v1 Jobs as upstream keeps it for compatibility, Unsupported for none)."""
+    if default == "Unsupported":
+        return None
+    finalizers = list(current["metadata"].get("finalizers") or [])
+    held = next((f for f in finalizers if f in GC_FINALIZERS), None)
+    if policy is None:
+        policy = {ORPHAN_FINALIZER: "Orphan", FOREGROUND_FINALIZER: "Foreground"}.get(
+            held or "", default
+        )
+    wanted = {"Orphan": [ORPHAN_FINALIZER], "Foreground": [FOREGROUND_FINALIZER]}.get(policy, [])
+    kept = [f for f in finalizers if f not in GC_FINALIZERS] + wanted
+    return None if set(kept) == set(finalizers) else kept
 
 
 def precondition_failure(kind: str, name: str, obj: dict[str, Any], given: Options) -> str | None:

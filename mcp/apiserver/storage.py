@@ -139,6 +139,10 @@ class Strategy:
             than a `Status` (upstream's `ReturnDeletedObject`, set for ServiceAccounts).
         name_rule: what its names must be (upstream's ValidateNameFunc): a DNS-1123
             subdomain, a label for namespaces.
+        gc_policy: what a delete that names no propagation policy does to the object's
+            dependents (upstream's DefaultGarbageCollectionPolicy): `Background` (they
+            are deleted once it is gone), `Orphan` (they are kept, without their
+            ownerReference to it), or `Unsupported` (a kind no garbage collection sees).
     """
 
     kind: Kind
@@ -158,6 +162,7 @@ class Strategy:
     status_subresource: bool = False
     return_deleted_object: bool = False
     name_rule: apimachinery.NameRule = apimachinery.name_is_dns_subdomain
+    gc_policy: str = "Background"
 
 
 def strategies(*, node_name: str = "") -> Mapping[str, Strategy]:
@@ -1187,14 +1192,23 @@ async def delete_object(
         failure = deletion.precondition_failure(kind.kind, name, current, options)
         if failure is not None:
             raise KubeError(409, failure, details={"name": name, "kind": kind.kind})
+        finalizers = deletion.gc_finalizers(current, options.propagation, strategy.gc_policy)
+        deleting = current
+        if finalizers is not None:  # the propagation policy's finalizer, for the collector
+            deleting = copy.deepcopy(current)
+            deleting["metadata"]["finalizers"] = finalizers
+            if not finalizers:
+                del deleting["metadata"]["finalizers"]
         decision = deletion.decide(
-            current,
-            held=bool(strategy.finalizers(current)),
+            deleting,
+            held=bool(strategy.finalizers(deleting)),
             grace_period=strategy.grace_period,
             being_deleted=strategy.being_deleted,
             requested=options.grace_period_seconds,
             now=datetime.now(UTC),
         )
+        if decision.action == "pending" and deleting is not current:
+            decision = deletion.Decision("mark", deleting)  # only its finalizers change
         if decision.action == "pending":
             return _deleted(strategy, current), stored_at
         if decision.action == "mark":

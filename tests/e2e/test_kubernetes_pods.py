@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.kube_namespaces import fresh_namespace, ok_in, run_in
 from support.launcher import McpLauncher
 from support.polling import wait_until
 
@@ -73,22 +74,11 @@ def kubeconfig(shared_launcher: McpLauncher) -> Path:
 
 @pytest.fixture
 def ns(kubeconfig: Path) -> Iterator[str]:
-    name = f"po-{secrets.token_hex(4)}"
-    made = kubectl(kubeconfig, "create", "namespace", name)
-    assert made.returncode == 0, made.stderr
-    yield name
-    # Its Pods go with it, each after its grace period; nobody needs to wait for that.
-    kubectl(kubeconfig, "delete", "namespace", name, "--wait=false")
+    with fresh_namespace(kubeconfig, "po") as name:
+        yield name
 
 
-def run(kubeconfig: Path, ns: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return kubectl(kubeconfig, "-n", ns, *args)
-
-
-def ok(kubeconfig: Path, ns: str, *args: str) -> str:
-    done = run(kubeconfig, ns, *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+run, ok = run_in, ok_in
 
 
 def apply(
