@@ -18,8 +18,16 @@ KEYS = Keys("/t")
 CONFIGMAPS = storage.STRATEGIES["configmaps"]
 
 
-def obj(uid: str, *, owners: list[dict[str, Any]] | None = None, **metadata: Any) -> dict[str, Any]:
+def obj(
+    uid: str,
+    *,
+    owners: list[dict[str, Any]] | None = None,
+    deleted: bool = False,
+    **metadata: Any,
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": uid, "uid": uid, **metadata}
+    if deleted:
+        meta["deletionTimestamp"] = "2026-12-01T00:00:00Z"
     if owners is not None:
         meta["ownerReferences"] = owners
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}
@@ -30,9 +38,6 @@ def ref(uid: str, *, block: bool | None = None) -> dict[str, Any]:
     if block is not None:
         out["blockOwnerDeletion"] = block
     return out
-
-
-DELETED = {"deletionTimestamp": "2026-12-01T00:00:00Z"}
 
 
 @pytest.mark.parametrize(
@@ -81,7 +86,7 @@ def test_orphan_dependents_must_be_a_boolean() -> None:
 
 
 OWNER = obj("owner")
-FOREGROUND_OWNER = obj("owner", finalizers=["foregroundDeletion"], **DELETED)
+FOREGROUND_OWNER = obj("owner", finalizers=["foregroundDeletion"], deleted=True)
 
 
 @pytest.mark.parametrize(
@@ -151,13 +156,13 @@ FOREGROUND_OWNER = obj("owner", finalizers=["foregroundDeletion"], **DELETED)
         (FOREGROUND_OWNER, {}, [], Plan(remove_finalizer="foregroundDeletion")),
         # An Orphan delete: the dependents lose their reference, then the finalizer goes.
         (
-            obj("owner", finalizers=["orphan"], **DELETED),
+            obj("owner", finalizers=["orphan"], deleted=True),
             {},
             [obj("a", owners=[ref("owner")]), obj("b", owners=[ref("owner")])],
             Plan(orphan=("a", "b"), remove_finalizer="orphan"),
         ),
         # Being deleted with no collector's finalizer: a one-way trip, nothing to do.
-        (obj("a", owners=[ref("owner")], **DELETED), {"owner": None}, [], Plan()),
+        (obj("a", owners=[ref("owner")], deleted=True), {"owner": None}, [], Plan()),
     ],
 )
 def test_the_collector_decides_as_upstreams(
