@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -1021,3 +1022,171 @@ def test_status_shape() -> None:
         "terminating": 0,
         "uncountedTerminatedPods": {},
     }
+
+
+# --- the plan driven in a loop against a fake cluster --------------------------------------------
+
+
+@dataclass
+class Cluster:
+    """A Job, its Pods, a clock, and a kubelet that runs the n-th Pod created for
+    `outcome(n)` = (seconds, final phase). The actor's passes run as mcp's loop runs them:
+    again after each write (the watch sees it), else at the earliest of the requeue timers
+    and the Pods' next state change."""
+
+    job: dict[str, Any]
+    outcome: Callable[[int], tuple[float, str]]
+    now: datetime = T0
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ends: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    timers: list[datetime] = field(default_factory=list)
+    memory: Backoff = field(default_factory=Backoff)
+    created: list[datetime] = field(default_factory=list)
+    most_active: int = 0
+    counters: list[tuple[int, int]] = field(default_factory=list)
+    job_deleted: list[datetime] = field(default_factory=list)
+
+    def run(self, until: datetime, passes: int = 500) -> None:
+        for _ in range(passes):
+            plan = decide(self.job, list(self.pods.values()), self.memory, now=self.now)
+            changed = self.apply(plan)
+            if changed:
+                continue
+            due = [t for t in self.timers if t > self.now] + [end for end, _ in self.ends.values()]
+            if not due or min(due) > until:
+                return
+            self.now = min(due)
+            self.timers = [t for t in self.timers if t > self.now]
+            self.kubelet()
+        raise AssertionError("the passes never settled")
+
+    def apply(self, plan: Plan) -> bool:
+        if plan.delete_job:
+            self.job_deleted.append(self.now)  # the Job stays, to see the TTL asked once
+        if plan.status is not None:
+            self.job = {**self.job, "status": plan.status}
+            status = plan.status
+            self.counters.append((status.get("succeeded", 0), status.get("failed", 0)))
+        self.memory = plan.backoff
+        if plan.requeue_after is not None:
+            self.timers.append(self.now + timedelta(seconds=plan.requeue_after))
+        for name in plan.remove_finalizers:
+            meta = self.pods[name]["metadata"]
+            meta["finalizers"] = [f for f in meta["finalizers"] if f != TRACKING_FINALIZER]
+        for name in plan.delete:
+            self.pods[name]["metadata"]["deletionTimestamp"] = stamp(self.now)
+            self.stop(name, "Failed")
+        for manifest in plan.create:
+            self.create(manifest)
+        for name in [n for n, p in self.pods.items() if self.gone(p)]:
+            del self.pods[name]
+        active = [p for p in self.pods.values() if p["status"]["phase"] in ("Pending", "Running")]
+        self.most_active = max(self.most_active, len(active))
+        return bool(plan.status is not None or plan.remove_finalizers or plan.delete or plan.create)
+
+    def create(self, manifest: dict[str, Any]) -> None:
+        pod = copy.deepcopy(manifest)
+        number = len(self.created)
+        name = f"{pod['metadata']['generateName']}{number}"
+        pod["metadata"].update(name=name, uid=f"{name}-uid", creationTimestamp=stamp(self.now))
+        pod["status"] = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        self.pods[name] = pod
+        self.created.append(self.now)
+        seconds, phase = self.outcome(number)
+        self.ends[name] = (self.now + timedelta(seconds=seconds), phase)
+
+    def kubelet(self) -> None:
+        for name, (end, phase) in list(self.ends.items()):
+            if end <= self.now:
+                self.stop(name, phase)
+
+    def stop(self, name: str, phase: str) -> None:
+        self.ends.pop(name, None)
+        status = self.pods[name]["status"]
+        if status["phase"] in ("Succeeded", "Failed"):
+            return
+        terminated = {"exitCode": 0 if phase == "Succeeded" else 1, "finishedAt": stamp(self.now)}
+        status["phase"] = phase
+        status["containerStatuses"] = [{"name": "main", "state": {"terminated": terminated}}]
+        ready = {"type": "Ready", "status": "False", "lastTransitionTime": stamp(self.now)}
+        status["conditions"] = [ready]
+
+    @staticmethod
+    def gone(pod: dict[str, Any]) -> bool:
+        meta = pod["metadata"]
+        return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers")
+
+
+def job_conditions(cluster: Cluster) -> list[str]:
+    return [c["type"] for c in cluster.job["status"].get("conditions", [])]
+
+
+def test_loop_completions_3_parallelism_2() -> None:
+    cluster = Cluster(make_job(parallelism=2, completions=3), outcome=lambda n: (5, "Succeeded"))
+    cluster.run(until=at(600))
+    status = cluster.job["status"]
+    assert cluster.most_active == 2  # never more than parallelism at once
+    assert cluster.created == [at(0), at(0), at(5)]  # the third once two have succeeded
+    assert job_conditions(cluster) == ["SuccessCriteriaMet", "Complete"]
+    assert status["succeeded"] == 3
+    assert status.get("failed", 0) == 0
+    assert status["completionTime"] == stamp(at(10))
+    assert status["uncountedTerminatedPods"] == {}
+    assert all(not p["metadata"]["finalizers"] for p in cluster.pods.values())
+    assert cluster.counters == sorted(cluster.counters)  # never backwards
+
+
+def test_loop_backoff_limit_delays() -> None:
+    """Every Pod fails a second after it starts; backoffLimit 3 allows three failures.
+    Creations come 1 s + 10 s, 20 s, 40 s apart, the failures' backoff doubling."""
+    cluster = Cluster(
+        make_job(parallelism=1, completions=1, backoff_limit=3), outcome=lambda n: (1, "Failed")
+    )
+    cluster.run(until=at(3600))
+    assert cluster.created == [at(0), at(11), at(32), at(73)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(cluster.created)]
+    assert gaps == [11, 21, 41]
+    status = cluster.job["status"]
+    assert job_conditions(cluster) == ["FailureTarget", "Failed"]
+    assert status["conditions"][-1]["reason"] == "BackoffLimitExceeded"
+    assert status["conditions"][-1]["lastTransitionTime"] == stamp(at(74))
+    assert status["failed"] == 4
+    assert "completionTime" not in status
+    assert cluster.counters == sorted(cluster.counters)
+
+
+def test_loop_success_resets_backoff() -> None:
+    """Fail, fail, succeed, fail: the failure after the success waits 10 s again."""
+    script = ["Failed", "Failed", "Succeeded", "Failed", "Succeeded"]
+    cluster = Cluster(
+        make_job(parallelism=1, completions=2, backoff_limit=6),
+        outcome=lambda n: (1, script[n]),
+    )
+    cluster.run(until=at(3600))
+    assert cluster.created == [at(0), at(11), at(32), at(33), at(44)]
+    assert job_conditions(cluster) == ["SuccessCriteriaMet", "Complete"]
+    assert (cluster.job["status"]["succeeded"], cluster.job["status"]["failed"]) == (2, 3)
+
+
+def test_loop_deadline_stops_running_pods() -> None:
+    cluster = Cluster(
+        make_job(parallelism=2, completions=4, activeDeadlineSeconds=30),
+        outcome=lambda n: (100, "Succeeded"),
+    )
+    cluster.run(until=at(3600))
+    status = cluster.job["status"]
+    assert job_conditions(cluster) == ["FailureTarget", "Failed"]
+    assert status["conditions"][-1]["reason"] == "DeadlineExceeded"
+    assert status["conditions"][0]["lastTransitionTime"] == stamp(at(30))
+    assert status["failed"] == 2  # the two Pods the deadline stopped
+    assert cluster.pods == {}
+
+
+def test_loop_ttl_deletes_finished_job() -> None:
+    cluster = Cluster(
+        make_job(parallelism=1, completions=1, ttlSecondsAfterFinished=60),
+        outcome=lambda n: (5, "Succeeded"),
+    )
+    cluster.run(until=at(100))
+    assert job_conditions(cluster) == ["SuccessCriteriaMet", "Complete"]
+    assert cluster.job_deleted == [at(65)]  # 60 s after Complete
