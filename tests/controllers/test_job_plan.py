@@ -20,7 +20,7 @@ import pytest
 
 from mcp.controllers.jobs.backoff import Backoff
 from mcp.controllers.jobs.indexes import COMPLETION_INDEX
-from mcp.controllers.jobs.plan import Event, Plan, decide
+from mcp.controllers.jobs.plan import Event, Plan, decide, release_orphan
 from mcp.controllers.jobs.pods import TRACKING_FINALIZER
 from mcp.controllers.jobs.ttl import expire
 
@@ -1190,3 +1190,39 @@ def test_loop_ttl_deletes_finished_job() -> None:
     cluster.run(until=at(100))
     assert job_conditions(cluster) == ["SuccessCriteriaMet", "Complete"]
     assert cluster.job_deleted == [at(65)]  # 60 s after Complete
+
+
+# --- Pods no live Job counts ---------------------------------------------------------------------
+
+
+def with_controller(pod: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+    pod["metadata"]["ownerReferences"][0].update(apiVersion=api_version, kind=kind)
+    return pod
+
+
+@pytest.mark.parametrize(
+    ("pod", "job", "want"),
+    [
+        pytest.param(make_pod("Succeeded"), None, True, id="job-gone"),
+        pytest.param(make_pod("Succeeded"), finished_job(None), True, id="job-finished"),
+        pytest.param(make_pod("Running"), make_job(), False, id="job-live"),
+        pytest.param(
+            make_pod("Running"), make_job(managedBy="example.com/mine"), False, id="other-manager"
+        ),
+        pytest.param(
+            with_controller(make_pod("Running"), "apps/v1", "ReplicaSet"),
+            None,
+            False,
+            id="not-a-job-pod",
+        ),
+        pytest.param(
+            {**make_pod("Running"), "metadata": {"name": "x", "finalizers": [TRACKING_FINALIZER]}},
+            None,
+            True,
+            id="no-controller",
+        ),
+        pytest.param(make_pod("Running", tracked=False), None, False, id="no-finalizer"),
+    ],
+)
+def test_release_orphan(pod: dict[str, Any], job: dict[str, Any] | None, want: bool) -> None:
+    assert release_orphan(pod, job) is want

@@ -153,6 +153,33 @@ def decide(
     return _Pass(spec, status, owned, backoff, now).plan()
 
 
+def release_orphan(pod: dict[str, Any], job: dict[str, Any] | None) -> bool:
+    """syncOrphanPod: whether to patch the tracking finalizer off a Pod no live Job counts.
+
+    Args:
+        pod: a Pod carrying the finalizer.
+        job: the Job its controller reference resolves to (same namespace, name and uid),
+            None when there is none.
+
+    Returns:
+        True when the Pod has no controller, or a batch/v1 Job controller that is gone or
+        finished; False when another kind controls it, or its Job is live or managed by
+        another controller.
+    """
+    if not tracked(pod):
+        return False
+    for reference in dicts_of(dict_of(pod.get("metadata")).get("ownerReferences")):
+        if reference.get("controller") is True:
+            if (reference.get("apiVersion"), reference.get("kind")) != ("batch/v1", "Job"):
+                return False  # not a Job's Pod: its finalizer is none of our business
+            if job is not None:
+                managed_by = dict_of(job.get("spec")).get("managedBy")
+                if managed_by not in (None, JOB_CONTROLLER) or finished(job) is None:
+                    return False
+            break
+    return True
+
+
 class _Pass:
     """syncJob over one snapshot; `plan` is called once."""
 
