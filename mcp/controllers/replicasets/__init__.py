@@ -1,0 +1,1 @@
+"""The ReplicaSet controller: `plan` decides a pass (pure), `pods` answers what it asks of a Pod."""
