@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from controllers.objects import T0, at, deployment, replicaset
-from mcp.controllers.deployments import util
+from mcp.controllers.deployments import conditions, templates, util
 
 
 @pytest.mark.parametrize(
@@ -184,8 +184,8 @@ def test_deployment_progressing(old: tuple[int, ...], new: tuple[int, ...], expe
         pytest.param(10, "", 69, 80, True, id="11s-past-10s"),
         pytest.param(10, "", 71, 80, False, id="9s-within-10s"),
         pytest.param(10, "", 70, 80, False, id="exactly-10s-not-yet"),
-        pytest.param(10, util.NEW_RS_AVAILABLE, 0, 80, False, id="previous-rollout-complete"),
-        pytest.param(10, util.TIMED_OUT, 79, 80, True, id="already-timed-out"),
+        pytest.param(10, conditions.NEW_RS_AVAILABLE, 0, 80, False, id="previous-rollout-complete"),
+        pytest.param(10, conditions.TIMED_OUT, 79, 80, True, id="already-timed-out"),
     ],
 )
 def test_deployment_timed_out(
@@ -205,18 +205,18 @@ def test_equal_ignore_hash() -> None:
     a = replicaset("web-abc", 1)["spec"]["template"]
     b = copy.deepcopy(a)
     b["metadata"]["labels"]["pod-template-hash"] = "other"
-    assert util.equal_ignore_hash(a, b)
+    assert templates.equal_ignore_hash(a, b)
     del b["metadata"]["labels"]["pod-template-hash"]
-    assert util.equal_ignore_hash(a, b)
+    assert templates.equal_ignore_hash(a, b)
     b["metadata"]["labels"]["extra"] = "x"
-    assert not util.equal_ignore_hash(a, b)
+    assert not templates.equal_ignore_hash(a, b)
     # nil and empty are the same to Semantic.DeepEqual
     c = copy.deepcopy(a)
     c["metadata"]["annotations"] = {}
     c["spec"]["volumes"] = []
-    assert util.equal_ignore_hash(a, c)
+    assert templates.equal_ignore_hash(a, c)
     c["spec"]["containers"][0]["image"] = "nginx:2"
-    assert not util.equal_ignore_hash(a, c)
+    assert not templates.equal_ignore_hash(a, c)
 
 
 def test_find_new_and_old_replica_sets() -> None:
@@ -412,33 +412,33 @@ def test_terminating_replica_count() -> None:
 
 def test_compute_hash() -> None:
     t = deployment(1)["spec"]["template"]
-    h = util.compute_hash(t, None)
-    assert h == util.compute_hash(copy.deepcopy(t), None)
+    h = templates.compute_hash(t, None)
+    assert h == templates.compute_hash(copy.deepcopy(t), None)
     assert set(h) <= set("bcdfghjklmnpqrstvwxz2456789")
     assert 1 <= len(h) <= 10
-    assert util.compute_hash(t, 1) != h != util.compute_hash(t, 0)
+    assert templates.compute_hash(t, 1) != h != templates.compute_hash(t, 0)
     other = copy.deepcopy(t)
     other["spec"]["containers"][0]["image"] = "nginx:2"
-    assert util.compute_hash(other, None) != h
+    assert templates.compute_hash(other, None) != h
     # key order and empty fields do not change it
     reordered = {"spec": t["spec"], "metadata": {**t["metadata"], "annotations": {}}}
-    assert util.compute_hash(reordered, None) == h
+    assert templates.compute_hash(reordered, None) == h
 
 
 def test_safe_encode_is_upstreams() -> None:
     # rand.SafeEncodeString maps each byte b to alphanums[b % 27].
-    assert util.safe_encode("0123456789") == "456789bcdf"
+    assert templates.safe_encode("0123456789") == "456789bcdf"
 
 
 def test_set_condition_keeps_transition_time() -> None:
     status: dict[str, Any] = {}
-    first = util.new_condition("Progressing", "True", "A", "a", T0)
-    util.set_condition(status, first)
-    later = util.new_condition("Progressing", "True", "A", "again", T0 + timedelta(seconds=5))
-    util.set_condition(status, later)
+    first = conditions.new_condition("Progressing", "True", "A", "a", T0)
+    conditions.set_condition(status, first)
+    later = conditions.new_condition("Progressing", "True", "A", "again", T0 + timedelta(seconds=5))
+    conditions.set_condition(status, later)
     assert status["conditions"] == [first]  # same status and reason: no change
-    other = util.new_condition("Progressing", "True", "B", "b", T0 + timedelta(seconds=9))
-    util.set_condition(status, other)
+    other = conditions.new_condition("Progressing", "True", "B", "b", T0 + timedelta(seconds=9))
+    conditions.set_condition(status, other)
     assert status["conditions"] == [{**other, "lastTransitionTime": first["lastTransitionTime"]}]
-    util.remove_condition(status, "Progressing")
+    conditions.remove_condition(status, "Progressing")
     assert status == {}

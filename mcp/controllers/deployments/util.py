@@ -2,17 +2,10 @@
 
 Ports of upstream's `pkg/controller/deployment/util/deployment_util.go` (one function
 each, named after upstream's in snake case), with the ReplicaSet orderings of
-`pkg/controller/controller_utils.go`, `intstr.GetScaledValueFromIntOrPercent` and
-`controller.ComputeHash`. Objects are v1 JSON dicts as stored; a function that upstream
-lets mutate its argument (the annotation setters, the sorts) mutates its argument here
-too, and says so.
-
-The template hash differs from a real cluster's: upstream hashes a Go `spew` dump of the
-PodTemplateSpec with FNV-1a, which Python cannot reproduce. Here FNV-1a (32 bits) hashes
-the template's canonical JSON (sorted keys, empty values dropped), then the
-collisionCount as upstream adds it, and the decimal digest is spelled with upstream's
-`rand.SafeEncodeString` alphabet, so names look alike (`web-7d4b9c8f5`) but are not
-those a real cluster would give the same template.
+`pkg/controller/controller_utils.go` and `intstr.GetScaledValueFromIntOrPercent`; its
+conditions are in `conditions`, the template hash and EqualIgnoreHash in `templates`.
+Objects are v1 JSON dicts as stored; a function that upstream lets mutate its argument
+(the annotation setters, the sorts) mutates its argument here too, and says so.
 
 Pure: no I/O, no clock (`now` is an argument where time matters).
 """
@@ -21,16 +14,15 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import math
 import re
-import struct
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from mcp.controllers import timestamps
-from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
+from mcp.controllers.deployments import conditions, templates
+from mcp.engine.pods.conditions import dict_of, int_of
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
@@ -38,32 +30,14 @@ DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 ROLLBACK_TO = "deprecated.deployment.rollback.to"
-POD_TEMPLATE_HASH = "pod-template-hash"  # apps.DefaultDeploymentUniqueLabelKey
 MAX_INT32 = 2**31 - 1
 MAX_REVISION_HISTORY_CHARS = 2000  # sync.go maxRevHistoryLengthInChars
-
-# Condition types and reasons (deployment_util.go).
-PROGRESSING = "Progressing"
-AVAILABLE = "Available"
-REPLICA_FAILURE = "ReplicaFailure"
-REPLICA_SET_UPDATED = "ReplicaSetUpdated"
-FAILED_RS_CREATE = "ReplicaSetCreateError"
-NEW_REPLICA_SET = "NewReplicaSetCreated"
-FOUND_NEW_RS = "FoundNewReplicaSet"
-NEW_RS_AVAILABLE = "NewReplicaSetAvailable"
-TIMED_OUT = "ProgressDeadlineExceeded"
-PAUSED = "DeploymentPaused"
-RESUMED = "DeploymentResumed"
-MINIMUM_REPLICAS_AVAILABLE = "MinimumReplicasAvailable"
-MINIMUM_REPLICAS_UNAVAILABLE = "MinimumReplicasUnavailable"
 
 ANNOTATIONS_TO_SKIP = frozenset(
     {LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO}
 )
 
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # rand.alphanums
-_FNV_OFFSET, _FNV_PRIME = 2166136261, 16777619
 
 Obj = dict[str, Any]
 
@@ -431,40 +405,14 @@ def filter_active_replica_sets(rss: Sequence[Obj | None]) -> list[Obj]:
 # --- the new ReplicaSet and the old ones --------------------------------------------
 
 
-def _normalized(value: Any) -> Any:
-    """JSON with empty maps and lists and nulls dropped: Semantic.DeepEqual equates a
-    nil map or slice with an empty one, and JSON leaves a nil pointer out."""
-    if isinstance(value, dict):
-        items = ((k, _normalized(v)) for k, v in value.items())
-        return {k: v for k, v in items if v is not None and v != {} and v != []}
-    if isinstance(value, list):
-        return [_normalized(v) for v in value]
-    return value
-
-
-def _without_hash(template: Any) -> Any:
-    normalized = _normalized(dict_of(template))
-    labels = dict_of(dict_of(normalized.get("metadata")).get("labels"))
-    labels.pop(POD_TEMPLATE_HASH, None)
-    return _normalized(normalized)
-
-
-def equal_ignore_hash(template1: Any, template2: Any) -> bool:
-    """EqualIgnoreHash: the templates are equal but for their pod-template-hash label.
-
-    Upstream compares with Semantic.DeepEqual, which also takes quantities as equal by
-    value ("1000m" and "1"); this compares their stored spellings.
-    """
-    return bool(_without_hash(template1) == _without_hash(template2))
-
-
 def find_new_replica_set(d: Mapping[str, Any], rs_list: list[Obj]) -> Obj | None:
     """FindNewReplicaSet: the oldest ReplicaSet whose template is the Deployment's.
     Sorts `rs_list` by creation time, as upstream does."""
     rs_list.sort(key=by_creation_timestamp)
     template = _spec(d).get("template")
     return next(
-        (rs for rs in rs_list if equal_ignore_hash(_spec(rs).get("template"), template)), None
+        (rs for rs in rs_list if templates.equal_ignore_hash(_spec(rs).get("template"), template)),
+        None,
     )
 
 
@@ -633,90 +581,11 @@ def deployment_timed_out(d: Mapping[str, Any], status: Mapping[str, Any], now: d
     longer than progressDeadlineSeconds (strictly), or has already timed out."""
     if not has_progress_deadline(d):
         return False
-    condition = get_condition(status, PROGRESSING)
-    if condition is None or condition.get("reason") == NEW_RS_AVAILABLE:
+    condition = conditions.get_condition(status, conditions.PROGRESSING)
+    if condition is None or condition.get("reason") == conditions.NEW_RS_AVAILABLE:
         return False
-    if condition.get("reason") == TIMED_OUT:
+    if condition.get("reason") == conditions.TIMED_OUT:
         return True
     since = timestamps.parse(condition.get("lastUpdateTime"))
     deadline = int_of(_spec(d).get("progressDeadlineSeconds"))
     return since + timedelta(seconds=deadline) < now
-
-
-# --- conditions ---------------------------------------------------------------------
-
-
-def new_condition(kind: str, status: str, reason: str, message: str, now: datetime) -> Obj:
-    """NewDeploymentCondition, both times `now`."""
-    at = timestamps.rfc3339(now)
-    return {
-        "type": kind,
-        "status": status,
-        "lastUpdateTime": at,
-        "lastTransitionTime": at,
-        "reason": reason,
-        "message": message,
-    }
-
-
-def get_condition(status: Mapping[str, Any], kind: str) -> Obj | None:
-    """GetDeploymentCondition."""
-    return next((c for c in dicts_of(status.get("conditions")) if c.get("type") == kind), None)
-
-
-def set_condition(status: MutableMapping[str, Any], condition: Obj) -> None:
-    """SetDeploymentCondition (mutates `status`): no change when one of the same type,
-    status and reason is there; the transition time kept when only the reason changes."""
-    current = get_condition(status, condition["type"])
-    if current is not None and current.get("status") == condition["status"]:
-        if current.get("reason") == condition["reason"]:
-            return
-        condition = {**condition, "lastTransitionTime": current.get("lastTransitionTime")}
-    others = [c for c in dicts_of(status.get("conditions")) if c.get("type") != condition["type"]]
-    status["conditions"] = [*others, condition]
-
-
-def remove_condition(status: MutableMapping[str, Any], kind: str) -> None:
-    """RemoveDeploymentCondition (mutates `status`)."""
-    kept = [c for c in dicts_of(status.get("conditions")) if c.get("type") != kind]
-    if kept:
-        status["conditions"] = kept
-    else:
-        status.pop("conditions", None)
-
-
-def replica_set_to_deployment_condition(condition: Mapping[str, Any]) -> Obj:
-    """ReplicaSetToDeploymentCondition: a ReplicaSet's condition as the Deployment's."""
-    return {
-        "type": condition.get("type"),
-        "status": condition.get("status"),
-        "lastUpdateTime": condition.get("lastTransitionTime"),
-        "lastTransitionTime": condition.get("lastTransitionTime"),
-        "reason": condition.get("reason", ""),
-        "message": condition.get("message", ""),
-    }
-
-
-# --- the template hash --------------------------------------------------------------
-
-
-def _fnv32a(data: bytes, state: int = _FNV_OFFSET) -> int:
-    for byte in data:
-        state = ((state ^ byte) * _FNV_PRIME) & 0xFFFFFFFF
-    return state
-
-
-def safe_encode(text: str) -> str:
-    """rand.SafeEncodeString: each character as one of the alphabet without vowels."""
-    return "".join(_SAFE_ALPHABET[ord(ch) % len(_SAFE_ALPHABET)] for ch in text)
-
-
-def compute_hash(template: Any, collision_count: int | None) -> str:
-    """ComputeHash: the pod-template-hash of a template (see the module docstring for how
-    it differs from upstream's), changed by a collisionCount as upstream's is."""
-    canonical = json.dumps(_normalized(dict_of(template)), sort_keys=True, separators=(",", ":"))
-    digest = _fnv32a(canonical.encode())
-    if collision_count is not None:
-        # binary.LittleEndian.PutUint32 into an 8-byte buffer, all 8 written.
-        digest = _fnv32a(struct.pack("<I", collision_count & 0xFFFFFFFF) + bytes(4), digest)
-    return safe_encode(str(digest))
