@@ -1,2 +1,5 @@
-"""The Deployment controller: `plan` decides a pass (pure), `util` ports deployment_util, `status`
-computes the Deployment's status and its Progressing and Available conditions."""
+"""The Deployment controller's pure decisions: `plan` decides a pass (upstream's
+syncDeployment, rolling and Recreate rollouts) on top of `sync` (sync.go's methods and
+the pass's state); `actions` is what a plan asks an actor to write; `status` the
+Deployment's status and Progressing and Available conditions; `util`, `conditions` and
+`templates` port deployment_util.go."""
