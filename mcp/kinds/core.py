@@ -60,9 +60,9 @@ NODE = Kind(
 )
 
 # Pods are stored and served as upstream's (`mcp.kinds.pod`), bound to the one Node and run
-# on Docker by the Pod actors (`mcp.actors.pod`), which write their status. `exec` and `attach` reach
-# the Docker containers a Pod's containers are (`apiserver.streams`); `portforward` is not
-# served, so not listed.
+# on Docker by the Pod actors (`mcp.actors.pod`), which write their status. `exec` and
+# `attach` reach the Docker containers a Pod's containers are (`apiserver.streams`);
+# `portforward` is not served, so not listed.
 POD = _served(
     "pods",
     "Pod",
