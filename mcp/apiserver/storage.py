@@ -40,7 +40,17 @@ from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strate
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, invalid, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, apimachinery, core, node, pod, pod_update, pod_validation
+from mcp.kinds import (
+    Kind,
+    apimachinery,
+    apps,
+    batch,
+    core,
+    node,
+    pod,
+    pod_update,
+    pod_validation,
+)
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -243,6 +253,54 @@ _STRATEGIES: Mapping[str, Strategy] = {
         status_subresource=True,
     ),
     "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
+    # The workload kinds: stored and validated, no controller acting on them yet.
+    "deployments": Strategy(
+        apps.DEPLOYMENT,
+        apps.FIELDS,
+        apps.validate_deployment,
+        validate_update=apps.validate_deployment_update,
+        normalize=apps.normalize_deployment,
+        go_type=apps.DEPLOYMENT_GO_TYPE,
+        prepare_create=apps.prepare_create,
+        prepare_update=apps.prepare_deployment_update,
+        status_subresource=True,
+    ),
+    "replicasets": Strategy(
+        apps.REPLICASET,
+        apps.FIELDS,
+        apps.validate_replicaset,
+        validate_update=apps.validate_replicaset_update,
+        normalize=apps.normalize_replicaset,
+        go_type=apps.REPLICASET_GO_TYPE,
+        prepare_create=apps.prepare_create,
+        prepare_update=apps.prepare_replicaset_update,
+        status_subresource=True,
+    ),
+    "jobs": Strategy(
+        batch.JOB,
+        batch.FIELDS,
+        batch.validate_job,
+        validate_update=batch.validate_job_update,
+        validate_create=batch.validate_job_create,
+        normalize=batch.normalize_job,
+        generate=batch.generate_job,
+        go_type=batch.JOB_GO_TYPE,
+        prepare_create=batch.prepare_create,
+        prepare_update=batch.prepare_update,
+        status_subresource=True,
+    ),
+    "cronjobs": Strategy(
+        batch.CRONJOB,
+        batch.FIELDS,
+        batch.validate_cronjob,
+        validate_update=batch.validate_cronjob_update,
+        validate_create=batch.validate_cronjob_create,
+        normalize=batch.normalize_cronjob,
+        go_type=batch.CRONJOB_GO_TYPE,
+        prepare_create=batch.prepare_create,
+        prepare_update=batch.prepare_update,
+        status_subresource=True,
+    ),
 }
 STRATEGIES = strategies()
 
