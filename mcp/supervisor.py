@@ -60,7 +60,7 @@ from mcp.controllers import gc, loop
 from mcp.controllers import namespaces as namespace_controller
 from mcp.engine.decide import BackoffPolicy
 from mcp.engine.pods.execute import Where
-from mcp.kinds import core
+from mcp.kinds import core, served
 from mcp.leases import SharedLease
 from mcp.metrics import Metrics
 from mcp.registry import Keys
@@ -145,7 +145,7 @@ async def _run_actors(
     cluster_id = await registry.ensure_cluster_id(store, keys)
     log.info("cluster_identified", cluster=cluster_id)
     await namespaces.ensure_defaults(store, keys)
-    cache = Cache(keys, core.KINDS)
+    cache = Cache(keys, served.KINDS)
     # Events expire: the recorder's and the API's writes of them share leases.
     event_lease = SharedLease(store, config.event_ttl)
     leases = {core.EVENT.resource: event_lease}
@@ -363,7 +363,7 @@ async def _lead(
                 await nursery.start(
                     loop.run,
                     ctx.cache,
-                    namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS),
+                    namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, served.KINDS),
                 )
                 await nursery.start(
                     loop.run, ctx.cache, gc.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS)

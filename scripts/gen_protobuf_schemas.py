@@ -46,6 +46,8 @@ PACKAGES: dict[str, tuple[str, str, str, str | None]] = {
     "k8s.io.api.core.v1": ("api", "core/v1", "core.v1", "v1"),
     "k8s.io.api.apps.v1": ("api", "apps/v1", "apps.v1", "apps/v1"),
     "k8s.io.api.batch.v1": ("api", "batch/v1", "batch.v1", "batch/v1"),
+    # The `scale` subresource's Scale (of a Deployment, a ReplicaSet).
+    "k8s.io.api.autoscaling.v1": ("api", "autoscaling/v1", "autoscaling.v1", "autoscaling/v1"),
     "k8s.io.api.rbac.v1": ("api", "rbac/v1", "rbac.v1", "rbac.authorization.k8s.io/v1"),
     "k8s.io.api.authorization.v1": (
         "api",

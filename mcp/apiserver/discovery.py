@@ -21,6 +21,9 @@ SUBRESOURCES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "attach": ("PodAttachOptions", ("create", "get")),
     "log": (None, ("get",)),  # kube-apiserver lists it with the Pod's kind
 }
+# Subresources of a kind of another group: `scale` is an autoscaling/v1 Scale, which
+# kubectl's scale client finds here (`deployments/scale`).
+SUBRESOURCE_GROUPS = {"scale": ("autoscaling", "v1", "Scale")}
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -56,15 +59,15 @@ def resource_list(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:
         resources.append(entry)
         for sub in kind.subresources:
             options_kind, verbs = SUBRESOURCES.get(sub, (None, STATUS_VERBS))
-            resources.append(
-                {
-                    "name": f"{kind.resource}/{sub}",
-                    "singularName": "",
-                    "namespaced": kind.namespaced,
-                    "kind": options_kind or kind.kind,
-                    "verbs": list(verbs),
-                }
-            )
+            listed: dict[str, Any] = {
+                "name": f"{kind.resource}/{sub}",
+                "singularName": "",
+                "namespaced": kind.namespaced,
+            }
+            if sub in SUBRESOURCE_GROUPS:
+                group, version, options_kind = SUBRESOURCE_GROUPS[sub]
+                listed |= {"group": group, "version": version}
+            resources.append({**listed, "kind": options_kind or kind.kind, "verbs": list(verbs)})
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

@@ -3,11 +3,12 @@
 Each group version's document describes every operation the routes (`routes`) serve, and
 no other: a kind's collection (list and watch with their query parameters, create), its
 items (get, replace, patch in the four patch media types, delete), in the namespaced and
-the all-namespaces forms, the `status` subresource of the kinds that have one and a Pod's
-`log` (text), with the error answers (`Status`) the routes give. A verb a kind does not
-serve is left out: the routes answer it 405 with an `Allow` header.
+the all-namespaces forms, the `status` and `scale` subresources of the kinds that have
+them and a Pod's `log` (text), with the error answers (`Status`) the routes give. A verb a
+kind does not serve is left out: the routes answer it 405 with an `Allow` header.
 
-The component schemas of core/v1 are upstream's, copied out of its published document by
+The component schemas of core/v1, apps/v1 and batch/v1 (and the Scale of the `scale`
+subresource) are upstream's, copied out of its published documents by
 `scripts/gen_openapi_schemas.py` into `openapi_schemas.json` (descriptions for `kubectl
 explain`, `x-kubernetes-group-version-kind`, patch merge keys and strategies, list types);
 mcp's Container (`mcp/v1`) is described by the pydantic models of mcp's own API.
@@ -34,10 +35,12 @@ from pydantic.json_schema import models_json_schema
 from mcp import selectors
 from mcp.api.schemas import ContainerList, ContainerOut, ContainerPatch, ContainerQuery
 from mcp.apiserver import fieldselectors, fieldvalidation, storage
-from mcp.kinds import Kind, containers
+from mcp.kinds import Kind, containers, scale
 from mcp.model import ContainerIn
 
 CORE = "io.k8s.api.core.v1."
+# The named groups whose schemas are upstream's (`openapi_schemas.json`).
+UPSTREAM_GROUPS = frozenset({"apps", "batch", "autoscaling"})
 META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 STATUS_REF = {"$ref": f"#/components/schemas/{META}Status"}
 JSON = "application/json"
@@ -80,8 +83,12 @@ def _path_key(group_version: str) -> str:
 
 
 def schema_name(kind: Kind, suffix: str = "") -> str:
+    """The component schema of a kind (or its list): upstream's name for a built-in group's
+    (`io.k8s.api.apps.v1.Deployment`), mcp's for its own (`io.mcp.v1.Container...`)."""
     if kind.group == "":
         return f"{CORE}{kind.kind}{suffix}"
+    if kind.group in UPSTREAM_GROUPS:
+        return f"io.k8s.api.{kind.group}.{kind.version}.{kind.kind}{suffix}"
     return f"io.mcp.{kind.version}.{kind.kind}{suffix}"
 
 
@@ -366,6 +373,11 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
         paths[f"{prefix}/{{name}}"] = {"parameters": scoped, **item}
     if status:
         paths[f"{prefix}/{{name}}/status"] = {"parameters": scoped, **status}
+    if "scale" in kind.subresources:
+        paths[f"{prefix}/{{name}}/scale"] = {
+            "parameters": scoped,
+            **_scale_operations(kind, scope, write),
+        }
     if "log" in kind.subresources:
         text = {"description": "OK", "content": _content(STRING, "text/plain")}
         log = _operation(
@@ -378,6 +390,46 @@ def kind_paths(kind: Kind, base: str, writable: frozenset[str]) -> dict[str, Any
         )
         paths[f"{prefix}/{{name}}/log"] = {"parameters": scoped, "get": log}
     return paths
+
+
+def _scale_operations(kind: Kind, scope: str, write: list[dict[str, Any]]) -> dict[str, Any]:
+    """`<resource>/{name}/scale` (`apiserver.scale`): read, replace and patch the object as
+    an autoscaling/v1 Scale (no apply patch: refused with 415)."""
+    obj = _ref(schema_name(scale.SCALE))
+    ok = _responses({"200": ("OK", obj)}, READ_ERRORS)
+    written = _responses({"200": ("OK", obj)}, WRITE_ERRORS)
+    read = [_query("resourceVersion", VERSION, "at least this version"), PRETTY]
+    bodies = _patch_bodies(obj)
+    del bodies["application/apply-patch+yaml"]
+    name = f"{scope}{kind.kind}Scale"
+    return {
+        "get": _operation(
+            scale.SCALE,
+            "get",
+            f"read{name}",
+            f"read the scale of a {kind.kind}",
+            parameters=read,
+            responses=ok,
+        ),
+        "put": _operation(
+            scale.SCALE,
+            "put",
+            f"replace{name}",
+            f"replace the scale of a {kind.kind}",
+            parameters=write,
+            requestBody={"required": True, "content": _content(obj)},
+            responses=written,
+        ),
+        "patch": _operation(
+            scale.SCALE,
+            "patch",
+            f"patch{name}",
+            f"partially update the scale of a {kind.kind}",
+            parameters=write,
+            requestBody={"required": True, "content": bodies},
+            responses=written,
+        ),
+    }
 
 
 def group_version_document(group_version: str, kinds: Iterable[Kind]) -> dict[str, Any]:

@@ -103,7 +103,7 @@ async def get(
     await at_least(cache, parse_version(raw_version, None))
     found = cache.kube.get(kind, namespace, name)
     if found is None:
-        raise not_found(kind.resource, name)
+        raise not_found(kind.resource, name, group=kind.group)
     return found
 
 

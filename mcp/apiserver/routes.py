@@ -1,8 +1,9 @@
 """The Kubernetes routes: discovery, OpenAPI, and one set of paths for every kind of the
 generic storage path (`storage.STRATEGIES`), for the core group and the named groups, with
-the `status` subresource of the kinds that have one; an Event is written on the shared
-lease that makes it expire (`ctx.leases`). mcp's own Containers are reached under their
-group too (`/apis/mcp/v1/containers`), through mcp's own handlers.
+the `status` and `scale` (module `scale`) subresources of the kinds that have them; an
+Event is written on the shared lease that makes it expire (`ctx.leases`). mcp's own
+Containers are reached under their group too (`/apis/mcp/v1/containers`), through mcp's
+own handlers.
 
 Reads and watches are served from the watch cache (`reads`, `watch`), and every write
 waits until the cache holds it, so a client reads what it wrote. A Pod's streaming
@@ -35,17 +36,18 @@ from mcp.apiserver import (
     openapi,
     podlogs,
     reads,
+    scale,
     storage,
     streams,
     tables,
     watch,
 )
-from mcp.apiserver.status import KubeError, options_invalid
-from mcp.kinds import Kind, containers, core
+from mcp.apiserver.status import KubeError, not_found, options_invalid
+from mcp.kinds import Kind, containers, served
 
 log = logs.get(actor="api")
 
-KINDS = core.KINDS  # served by the generic path
+KINDS = served.KINDS  # served by the generic path
 # What discovery and OpenAPI list: those, and mcp's Container under its own group.
 SERVED = (*KINDS, containers.CONTAINER)
 CONTAINERS_PATH = "/apis/mcp/v1/containers"
@@ -468,11 +470,14 @@ def blueprint(
         if kind.namespaced and namespace is None:
             raise KubeError(404, "the server could not find the requested resource")
         if subresource is not None:
-            # Only `status` is served here (get, update, patch), for the kinds that have it.
-            if subresource != "status" or subresource not in kind.subresources:
+            # `status` and `scale` are served here (get, update, patch), for the kinds
+            # that have them.
+            if subresource not in ("status", "scale") or subresource not in kind.subresources:
                 raise KubeError(404, "the server could not find the requested resource")
             if verb == "delete":
-                raise KubeError(405, f"delete is not supported on {kind.resource}/status")
+                raise KubeError(405, f"delete is not supported on {kind.resource}/{subresource}")
+        if subresource == "scale":
+            return await scale_item(kind, namespace or "", name, verb)
         if verb == "get":
             _refuse_unknown_params(frozenset({"resourceVersion", "pretty", "includeObject"}))
             output = _output()
@@ -548,6 +553,52 @@ def blueprint(
         if not dry_run:
             await visible(obj)
         return _json(obj, status, warnings)
+
+    async def scale_item(kind: Kind, namespace: str, name: str, verb: str) -> Response:
+        """`<resource>/<name>/scale`: the object as an autoscaling/v1 Scale (`scale`)."""
+        if verb == "get":
+            _refuse_unknown_params(frozenset({"resourceVersion", "pretty"}))
+            try:
+                stored = await reads.get(
+                    cache, kind, namespace, name, request.args.get("resourceVersion")
+                )
+            except KubeError as exc:
+                if exc.code != 404:
+                    raise
+                raise not_found(scale.resource(kind), name, group=kind.group) from None
+            return _json(scale.read(stored.obj))
+        await request.get_data()  # the whole body before any refusal, as for the others
+        content_type = (request.mimetype or "").lower()
+        validation, dry_run = _write_options()
+        manager, _ = _manager("UpdateOptions" if verb == "update" else "PatchOptions")
+        if content_type == APPLY_PATCH:
+            raise KubeError(415, f"server-side apply of {scale.resource(kind)} is not served yet")
+        body, duplicates = await bodies.read_noting_duplicates()
+        if verb == "patch" and content_type == "application/json-patch+json":
+            duplicates = []  # a list of operations, as `storage.patch_object` takes it
+
+        def produce(old: dict[str, Any]) -> Any:
+            """The new Scale: the PUT's body, or the patch applied to the old Scale."""
+            if verb == "update":
+                return body
+            return storage.apply_patch(scale.SCALES.kind, old, content_type, body)
+
+        written, warnings = await scale.write(
+            store,
+            keys,
+            _strategy(strategies, kind),
+            namespace,
+            name,
+            produce,
+            field_validation=validation,
+            dry_run=dry_run,
+            manager=manager,
+            cached=cached,
+            duplicates=duplicates,
+        )
+        if not dry_run:
+            await visible(written)
+        return _json(written, 200, warnings)
 
     # mcp's Containers under their group: the same handlers as `/api/v1/containers`
     # (mcp.api.v1), their errors as `Status` objects (a Kubernetes path), and Tables.

@@ -109,6 +109,7 @@ CAUSE_TYPES = (
     ("Required value", "FieldValueRequired"),
     ("Forbidden", "FieldValueForbidden"),
     ("Too long", "FieldValueTooLong"),
+    ("Too many", "FieldValueTooMany"),
     ("Duplicate value", "FieldValueDuplicate"),
     ("Unsupported value", "FieldValueNotSupported"),
 )
@@ -132,12 +133,14 @@ def invalid(kind: Kind, name: str, problems: apimachinery.Problems) -> KubeError
     return KubeError(422, f'{qualified} "{name}" is invalid: {text}', details=details)
 
 
-def not_found(kind_resource: str, name: str) -> KubeError:
-    return KubeError(
-        404,
-        f'{kind_resource} "{name}" not found',
-        details={"name": name, "kind": kind_resource},
-    )
+def not_found(kind_resource: str, name: str, *, group: str = "") -> KubeError:
+    """apimachinery's `NewNotFound`: the resource named with its group (`deployments.apps
+    "web" not found`), the group in the details."""
+    details = {"name": name, "kind": kind_resource}
+    if group:
+        details["group"] = group
+    qualified = f"{kind_resource}.{group}" if group else kind_resource
+    return KubeError(404, f'{qualified} "{name}" not found', details=details)
 
 
 def options_invalid(options_kind: str, problems: list[tuple[str, str, str]]) -> KubeError:

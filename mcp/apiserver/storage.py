@@ -40,7 +40,17 @@ from mcp.apiserver.patch import json_patch, merge_patch, schemas, shapes, strate
 from mcp.apiserver.patch.errors import MalformedPatch, PatchError
 from mcp.apiserver.status import KubeError, invalid, not_found
 from mcp.errors import Compacted, Invalid
-from mcp.kinds import Kind, apimachinery, core, node, pod, pod_update, pod_validation
+from mcp.kinds import (
+    Kind,
+    apimachinery,
+    apps,
+    batch,
+    core,
+    node,
+    pod,
+    pod_update,
+    pod_validation,
+)
 from mcp.registry import Keys
 from mcp.store import Compare, Delete, Put, Store
 
@@ -93,6 +103,10 @@ def _as_created(obj: dict[str, Any], now: str) -> dict[str, Any]:
     return obj
 
 
+def _no_problems(obj: dict[str, Any]) -> Problems:
+    return []
+
+
 def _metadata_finalizers(obj: dict[str, Any]) -> list[str]:
     return list(obj["metadata"].get("finalizers") or [])
 
@@ -108,6 +122,9 @@ class Strategy:
             upstream's `field.Error` body ("Required value", "Forbidden: ...").
         validate_update: why `new` may not replace `old` (immutable fields), on top of
             `validate`.
+        validate_create: why a new object may not be created, on top of `validate` (and
+            before it): what upstream's Validate checks that an update's body may lack (a
+            Job's generated selector, which needs the stored uid).
         normalize: what decoding does before validation: defaults, and the v1 conversion
             (a Secret's `stringData` folded into `data`). Returns a new object.
         item_fields: the fields of the items of a top-level list of objects, so that
@@ -116,6 +133,11 @@ class Strategy:
             of the wrong type refused in Go's words, unknown fields found at any depth,
             and the object stored as encoding/json prints it. None: `fields` and
             `item_fields` say what a body may hold.
+        generate: what PrepareForCreate sets that validation reads, on a new object that
+            has its uid already (a Job's selector and its template's labels, upstream's
+            `generateSelector`). It runs on the decoded and defaulted object before Go's
+            encoding, so it sees what defaulting shared (a Job's labels and its
+            template's, one map in Go).
         prepare_create: what the server sets on a new object (a namespace's phase), given
             the object and the time of its creation; may refuse it as an admission plugin
             would (`apimachinery.Forbidden`).
@@ -149,7 +171,9 @@ class Strategy:
     fields: frozenset[str]
     validate: Callable[[dict[str, Any]], Problems]
     validate_update: Callable[[dict[str, Any], dict[str, Any]], Problems] = _no_update_rules
+    validate_create: Callable[[dict[str, Any]], Problems] = _no_problems
     normalize: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
+    generate: Callable[[dict[str, Any]], dict[str, Any]] = _as_decoded
     item_fields: Mapping[str, frozenset[str]] = dataclass_field(default_factory=dict)
     go_type: str | None = None
     prepare_create: Callable[[dict[str, Any], str], dict[str, Any]] = _as_created
@@ -234,6 +258,54 @@ _STRATEGIES: Mapping[str, Strategy] = {
         status_subresource=True,
     ),
     "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
+    # The workload kinds: stored and validated, no controller acting on them yet.
+    "deployments": Strategy(
+        apps.DEPLOYMENT,
+        apps.FIELDS,
+        apps.validate_deployment,
+        validate_update=apps.validate_deployment_update,
+        normalize=apps.normalize_deployment,
+        go_type=apps.DEPLOYMENT_GO_TYPE,
+        prepare_create=apps.prepare_create,
+        prepare_update=apps.prepare_deployment_update,
+        status_subresource=True,
+    ),
+    "replicasets": Strategy(
+        apps.REPLICASET,
+        apps.FIELDS,
+        apps.validate_replicaset,
+        validate_update=apps.validate_replicaset_update,
+        normalize=apps.normalize_replicaset,
+        go_type=apps.REPLICASET_GO_TYPE,
+        prepare_create=apps.prepare_create,
+        prepare_update=apps.prepare_replicaset_update,
+        status_subresource=True,
+    ),
+    "jobs": Strategy(
+        batch.JOB,
+        batch.FIELDS,
+        batch.validate_job,
+        validate_update=batch.validate_job_update,
+        validate_create=batch.validate_job_create,
+        normalize=batch.normalize_job,
+        generate=batch.generate_job,
+        go_type=batch.JOB_GO_TYPE,
+        prepare_create=batch.prepare_create,
+        prepare_update=batch.prepare_update,
+        status_subresource=True,
+    ),
+    "cronjobs": Strategy(
+        batch.CRONJOB,
+        batch.FIELDS,
+        batch.validate_cronjob,
+        validate_update=batch.validate_cronjob_update,
+        validate_create=batch.validate_cronjob_create,
+        normalize=batch.normalize_cronjob,
+        go_type=batch.CRONJOB_GO_TYPE,
+        prepare_create=batch.prepare_create,
+        prepare_update=batch.prepare_update,
+        status_subresource=True,
+    ),
 }
 STRATEGIES = strategies()
 
@@ -303,11 +375,14 @@ def prepare(
     field_validation: str,
     name: str | None = None,
     duplicates: Sequence[str] = (),
+    created: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     """The object to store from a client's `body`, and the warnings to send back.
 
     `duplicates`: the keys the request's JSON repeated (`bodies.read_noting_duplicates`),
-    which `fieldValidation` treats as it treats unknown fields.
+    which `fieldValidation` treats as it treats unknown fields. `created`: `body` is to be
+    a new object, which gets its uid here (as upstream's FillObjectMetaSystemFields, before
+    PrepareForCreate), then the kind's `generate` and `validate_create`.
 
     Raises:
         KubeError: 400 for a body that is not this kind or has unknown or repeated fields
@@ -375,9 +450,15 @@ def prepare(
     # Validation sees the name and namespace the object will have (an Event's
     # namespace must agree with its object's).
     obj["metadata"] = {**metadata, "name": object_name, "namespace": namespace}
+    if created:
+        obj["metadata"]["uid"] = str(uuid.uuid4())
     obj = strategy.normalize(obj)
+    if created:
+        obj = strategy.generate(obj)
     if strategy.go_type is not None:
         obj = gojson.encode(strategy.go_type, obj, keep=TYPE_AND_OBJECT_META)
+    if created:
+        problems += strategy.validate_create(obj)
     problems += strategy.validate(obj)
     if problems:
         raise invalid(kind, str(object_name or ""), problems)
@@ -423,11 +504,10 @@ async def namespace_accepts(
     if found.obj["metadata"].get("deletionTimestamp"):
         raise KubeError(
             403,
-            f'{kind.resource} "{name}" is forbidden: unable to create new content in namespace '
-            f"{namespace} because it is being terminated",
+            f'{kind.qualified_resource} "{name}" is forbidden: unable to create new content in '
+            f"namespace {namespace} because it is being terminated",
             details={
-                "name": name,
-                "kind": kind.resource,
+                **_details(kind, name),
                 "causes": [
                     {
                         "reason": "NamespaceTerminating",
@@ -559,7 +639,7 @@ async def get_object(
 ) -> dict[str, Any]:
     item = await store.get(objects.key(keys, kind, name, namespace))
     if item is None:
-        raise not_found(kind.resource, name)
+        raise not_found(kind.resource, name, group=kind.group)
     return objects.decode(item)
 
 
@@ -581,7 +661,12 @@ async def create_object(
     `lease`, on that etcd lease (it expires with it). `cached`: the watch cache, where
     the namespace is looked up first (`namespace_accepts`). `duplicates`: as `prepare`."""
     obj, warnings = prepare(
-        strategy, body, namespace, field_validation=field_validation, duplicates=duplicates
+        strategy,
+        body,
+        namespace,
+        field_validation=field_validation,
+        duplicates=duplicates,
+        created=True,
     )
     if strategy.kind.namespaced:
         await namespace_accepts(
@@ -613,9 +698,9 @@ async def _store_new(
     given); None if its name is taken."""
     metadata = obj["metadata"]
     for field in SERVER_FIELDS:
-        if field != "generation":  # the kind's, set by `_created`
+        if field not in ("generation", "uid"):  # the kind's, and `prepare`'s (`created`)
             metadata.pop(field, None)
-    metadata["uid"] = str(uuid.uuid4())
+    metadata.setdefault("uid", str(uuid.uuid4()))
     metadata["creationTimestamp"] = now
     object_key = objects.key(keys, strategy.kind, metadata["name"], namespace)
     if dry_run:
@@ -637,7 +722,8 @@ def _created(strategy: Strategy, obj: dict[str, Any], now: str) -> dict[str, Any
     """
     metadata = obj["metadata"] = dict(obj["metadata"])
     for field in SERVER_FIELDS:  # the client's say nothing; the kind may set a generation
-        metadata.pop(field, None)
+        if field != "uid":  # the server's already (`prepare`'s `created`)
+            metadata.pop(field, None)
     try:
         created = strategy.prepare_create(obj, now)
     except apimachinery.Forbidden as exc:
@@ -647,12 +733,21 @@ def _created(strategy: Strategy, obj: dict[str, Any], now: str) -> dict[str, Any
     return created
 
 
+def _details(kind: Kind, name: str) -> dict[str, Any]:
+    """A `Status`'s details as upstream's errors give them: the name, the group when there
+    is one, the resource (in `kind`, as upstream writes it)."""
+    details: dict[str, Any] = {"name": name, "kind": kind.resource}
+    if kind.group:
+        details["group"] = kind.group
+    return details
+
+
 def forbidden(kind: Kind, name: str, message: str) -> KubeError:
     """admission.NewForbidden's answer: `<resource> "<name>" is forbidden: <message>`."""
     return KubeError(
         403,
-        f'{kind.resource} "{name}" is forbidden: {message}',
-        details={"name": name, "kind": kind.resource},
+        f'{kind.qualified_resource} "{name}" is forbidden: {message}',
+        details=_details(kind, name),
         reason="Forbidden",
     )
 
@@ -660,8 +755,8 @@ def forbidden(kind: Kind, name: str, message: str) -> KubeError:
 def _already_exists(kind: Kind, name: str) -> KubeError:
     return KubeError(
         409,
-        f'{kind.resource} "{name}" already exists',
-        details={"name": name, "kind": kind.resource},
+        f'{kind.qualified_resource} "{name}" already exists',
+        details=_details(kind, name),
         reason="AlreadyExists",
     )
 
@@ -825,7 +920,7 @@ async def update_object(
     )
     seen = (body.get("metadata") or {}).get("resourceVersion")
     # `new` serves every attempt: `fieldmanager.updated` writes a copy of it.
-    return await _read_modify_write(
+    return await read_modify_write(
         store,
         strategy,
         objects.key(keys, strategy.kind, name, namespace),
@@ -838,7 +933,7 @@ async def update_object(
     )
 
 
-async def _read_modify_write(
+async def read_modify_write(
     store: Store,
     strategy: Strategy,
     object_key: str,
@@ -849,22 +944,26 @@ async def _read_modify_write(
     manager: str,
     dry_run: bool,
     lease: int,
+    missing: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """An update or a patch: `change(current)` (the resourceVersion the client saw, the
     new object, warnings) written over the object read by `_write_over`, with
     `manager`'s managedFields, retried while other writers win (`_guaranteed_update`).
     A resourceVersion the client saw that is not the stored one is a 409, as upstream's
-    precondition; an update without one is unconditional.
+    precondition; an update without one is unconditional. `missing`: the resource a 404
+    names, when not the kind's (a `scale` subresource's: `deployments/scale`).
 
     Raises:
         KubeError: 404 for no such object, 409 for a conflict, 422 for an invalid one.
     """
+    kind = strategy.kind
 
     async def attempt(
         found: Current | None, from_cache: bool
     ) -> tuple[dict[str, Any], list[str]] | _Again:
         if found is None:
-            raise not_found(strategy.kind.resource, object_key.rpartition("/")[2])
+            name = object_key.rpartition("/")[2]
+            raise not_found(missing or kind.resource, name, group=kind.group)
         current = found.obj
         seen, new, warnings = change(current)
         if seen not in (None, "") and str(seen) != str(found.mod_revision):
@@ -931,9 +1030,9 @@ def _scoped(
 def _conflict(kind: Kind, name: str) -> KubeError:
     return KubeError(
         409,
-        f'Operation cannot be fulfilled on {kind.resource} "{name}": the object has been '
-        "modified; please apply your changes to the latest version and try again",
-        details={"name": name, "kind": kind.resource},
+        f'Operation cannot be fulfilled on {kind.qualified_resource} "{name}": the object has '
+        "been modified; please apply your changes to the latest version and try again",
+        details=_details(kind, name),
     )
 
 
@@ -1005,7 +1104,7 @@ async def patch_object(
         )
         return seen, new, warnings
 
-    return await _read_modify_write(
+    return await read_modify_write(
         store,
         strategy,
         objects.key(keys, strategy.kind, name, namespace),
@@ -1094,7 +1193,7 @@ async def apply_object(
     ) -> tuple[dict[str, Any], bool] | _Again:
         current = found.obj if found is not None else {}
         if found is None and subresource is not None:
-            raise not_found(kind.resource, name)
+            raise not_found(kind.resource, name, group=kind.group)
         if found is None and kind.namespaced:
             await namespace_accepts(store, keys, kind, name, namespace)
         now = objects.creation_timestamp()
@@ -1111,7 +1210,14 @@ async def apply_object(
         expected = "" if found is None else str(found.mod_revision)
         if seen not in (None, "", expected):
             raise _conflict(kind, name)
-        new, _ = prepare(strategy, merged, namespace, field_validation="Ignore", name=name)
+        new, _ = prepare(
+            strategy,
+            merged,
+            namespace,
+            field_validation="Ignore",
+            name=name,
+            created=found is None,
+        )
         if found is None:
             new = _created(strategy, new, now)
             created = await _store_new(
@@ -1187,7 +1293,7 @@ async def delete_object(
         found: Current | None, _from_cache: bool
     ) -> tuple[dict[str, Any], int] | _Again:
         if found is None:
-            raise not_found(kind.resource, name)
+            raise not_found(kind.resource, name, group=kind.group)
         current, stored_at = found.obj, found.mod_revision
         failure = deletion.precondition_failure(kind.kind, name, current, options)
         if failure is not None:

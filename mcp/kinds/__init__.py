@@ -71,6 +71,12 @@ class Kind:
         return self.kind.lower()
 
     @property
+    def qualified_resource(self) -> str:
+        """The resource as upstream's errors name it (`schema.GroupResource.String()`):
+        `deployments.apps`, or `pods` in the core group."""
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+    @property
     def key_path(self) -> str:
         """Where its objects are stored below the registry's root, as kube-apiserver lays
         them out: `<resource>/`, or `<group>/<resource>/` for a named group's."""

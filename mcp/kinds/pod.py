@@ -2,7 +2,8 @@
 
 Ports, over the v1 JSON (already decoded by `apiserver.gojson`, so every field has its
 Go type):
-- `normalize`: pkg/apis/core/v1 `SetObjectDefaults_Pod` (SetDefaults_Pod, _PodSpec,
+- `normalize`: pkg/apis/core/v1 `SetObjectDefaults_Pod` (SetDefaults_Pod, and what
+  `default_spec` gives any PodSpec, a pod template's too: SetDefaults_PodSpec,
   _Container, _Probe, _HTTPGetAction, the volume sources' defaultMode, the fieldRef
   apiVersion, the declarative `protocol: TCP` and grpc `service: ""`, quantities rounded
   up to millis), the v1 conversion's `serviceAccount` alias and `podIP`/`podIPs` pair,
@@ -66,25 +67,20 @@ def normalize(obj: dict[str, Any]) -> dict[str, Any]:
     spec = pod.setdefault("spec", {})
     if not isinstance(spec, dict):
         return pod  # gojson refuses this before; here for callers that skip it
-    _default_pod_spec(spec)
-    for field in CONTAINER_LISTS:
-        for container in spec.get(field) or []:
-            _default_container(container)
+    default_spec(spec)
+    # SetDefaults_Pod: what a Pod gets and a pod template does not.
+    if spec.get("enableServiceLinks") is None:
+        spec["enableServiceLinks"] = True
     for container in spec.get("initContainers") or []:
         _requests_from_limits(container)
     for container in spec.get("containers") or []:
         _requests_from_limits(container)
-    for volume in spec.get("volumes") or []:
-        _default_volume(volume)
-    if spec.get("overhead"):
-        spec["overhead"] = _rounded(spec["overhead"])
     if spec.get("hostNetwork"):
         for field in ("containers", "initContainers"):
             for container in spec.get(field) or []:
                 for port in container.get("ports") or []:
                     if not port.get("hostPort"):
                         port["hostPort"] = port.get("containerPort", 0)
-    _alias_service_account(spec)
     _tolerate_node_problems(spec)
     status = pod.get("status")
     if isinstance(status, dict):
@@ -93,8 +89,25 @@ def normalize(obj: dict[str, Any]) -> dict[str, Any]:
     return pod
 
 
+def default_spec(spec: dict[str, Any]) -> None:
+    """A PodSpec's defaults wherever it is, a Pod's or a pod template's (what
+    SetObjectDefaults_Deployment, _Job... call on `spec.template.spec`): SetDefaults_PodSpec,
+    the containers', volumes' and overhead's defaults, and the v1 conversion's
+    `serviceAccount` alias. In place; what only a Pod gets is `normalize`'s."""
+    _default_pod_spec(spec)
+    for field in CONTAINER_LISTS:
+        for container in spec.get(field) or []:
+            _default_container(container)
+    for volume in spec.get("volumes") or []:
+        _default_volume(volume)
+    if spec.get("overhead"):
+        spec["overhead"] = _rounded(spec["overhead"])
+    _alias_service_account(spec)
+
+
 def _default_pod_spec(spec: dict[str, Any]) -> None:
-    """SetDefaults_PodSpec, and what SetDefaults_Pod adds for a Pod."""
+    """SetDefaults_PodSpec (new fields go to SetDefaults_Pod upstream, so that pod
+    templates do not change: kubernetes#69445)."""
     if not spec.get("dnsPolicy"):
         spec["dnsPolicy"] = "ClusterFirst"
     if not spec.get("restartPolicy"):
@@ -105,8 +118,6 @@ def _default_pod_spec(spec: dict[str, Any]) -> None:
         spec["terminationGracePeriodSeconds"] = DEFAULT_GRACE_PERIOD_S
     if not spec.get("schedulerName"):
         spec["schedulerName"] = DEFAULT_SCHEDULER
-    if spec.get("enableServiceLinks") is None:
-        spec["enableServiceLinks"] = True
 
 
 def image_tag(image: str) -> str | None:

@@ -93,10 +93,12 @@ def validate_pod(obj: dict[str, Any]) -> Problems:
     return problems
 
 
-def annotation_problems(annotations: dict[str, str], spec: dict[str, Any]) -> Problems:
-    """ValidatePodSpecificAnnotations: a mirror pod names its node; a deletion cost is an
+def annotation_problems(
+    annotations: dict[str, str], spec: dict[str, Any], path: str = "metadata.annotations"
+) -> Problems:
+    """ValidatePodSpecificAnnotations at `path` (a Pod's, or a template's
+    `spec.template.annotations`): a mirror pod names its node; a deletion cost is an
     int32."""
-    path = "metadata.annotations"
     problems: Problems = []
     if MIRROR_ANNOTATION in annotations and not spec.get("nodeName"):
         detail = "must set spec.nodeName if mirror pod annotation is set"

@@ -5,7 +5,8 @@ Ported from kube-apiserver's printers (kubernetes `pkg/printers/internalversion/
 the same column names, types, formats, descriptions and priorities, and the same cells.
 The server always prints wide (`GenerateOptions{Wide: true}`, `pkg/printers/storage`), so
 `cells` returns every column, in column order; kubectl hides the priority-1 columns
-unless `-o wide`. `PRINTERS` holds each kind's printer; the machinery they share is in
+unless `-o wide`. `PRINTERS` holds each kind's printer (the workload kinds' are in
+`workload_printers`, a Pod's in `pod_printer`); the machinery they share is in
 `printing`. Pure functions: no I/O, no trio.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from mcp.kinds import workload_printers
 from mcp.kinds.pod_printer import POD
 from mcp.kinds.printing import (
     AGE,
@@ -366,6 +368,10 @@ PRINTERS: Mapping[tuple[str, str], Printer] = {
     ("", "Node"): NODE,
     ("", "Event"): EVENT,
     ("", "Pod"): POD,
+    ("apps", "Deployment"): workload_printers.DEPLOYMENT,
+    ("apps", "ReplicaSet"): workload_printers.REPLICASET,
+    ("batch", "Job"): workload_printers.JOB,
+    ("batch", "CronJob"): workload_printers.CRONJOB,
     ("mcp", "Container"): CONTAINER,
 }
 

@@ -6,7 +6,7 @@ import pytest
 
 from mcp.apiserver import discovery
 from mcp.apiserver.status import is_kubernetes_path
-from mcp.kinds import Kind
+from mcp.kinds import ALL_VERBS, Kind, served
 from mcp.kinds.core import NAMESPACE, POD
 
 DEPLOYMENT = Kind(
@@ -102,3 +102,55 @@ def test_group_list_names_each_group_once() -> None:
 )
 def test_which_paths_answer_status(path: str, kubernetes: bool) -> None:
     assert is_kubernetes_path(path) is kubernetes
+
+
+def test_the_workload_kinds_are_listed_as_kube_apiserver_lists_them() -> None:
+    listed = discovery.resource_list("apps/v1", served.KINDS)["resources"]
+    assert listed[:3] == [
+        {
+            "name": "deployments",
+            "singularName": "deployment",
+            "namespaced": True,
+            "kind": "Deployment",
+            "verbs": list(ALL_VERBS),
+            "shortNames": ["deploy"],
+            "categories": ["all"],
+        },
+        {
+            "name": "deployments/status",
+            "singularName": "",
+            "namespaced": True,
+            "kind": "Deployment",
+            "verbs": ["get", "patch", "update"],
+        },
+        # kubectl's scale client reads the Scale's group and version here.
+        {
+            "name": "deployments/scale",
+            "singularName": "",
+            "namespaced": True,
+            "group": "autoscaling",
+            "version": "v1",
+            "kind": "Scale",
+            "verbs": ["get", "patch", "update"],
+        },
+    ]
+    assert [entry["name"] for entry in listed[3:]] == [
+        "replicasets",
+        "replicasets/status",
+        "replicasets/scale",
+    ]
+    jobs = discovery.resource_list("batch/v1", served.KINDS)["resources"]
+    assert [(e["name"], e.get("shortNames"), e.get("categories")) for e in jobs] == [
+        ("cronjobs", ["cj"], ["all"]),
+        ("cronjobs/status", None, None),
+        ("jobs", None, ["all"]),
+        ("jobs/status", None, None),
+    ]
+
+
+def test_the_named_groups_are_apps_and_batch() -> None:
+    groups = discovery.group_list(served.KINDS)["groups"]
+    assert [group["preferredVersion"]["groupVersion"] for group in groups] == [
+        "apps/v1",
+        "batch/v1",
+    ]

@@ -10,6 +10,7 @@ import pytest
 
 from mcp.apiserver import logoptions, openapi
 from mcp.apiserver.routes import DELETE_COLLECTION_PARAMS, DELETE_PARAMS, SERVED, WATCH_PARAMS
+from mcp.kinds import apps, batch
 from mcp.kinds.core import CONFIGMAP, KINDS, NAMESPACE, NODE, POD
 
 CORE = "io.k8s.api.core.v1."
@@ -23,7 +24,7 @@ def _refs(node: Any) -> set[str]:
 
 def test_the_root_points_at_each_group_version_with_a_hash() -> None:
     root = openapi.root_document(SERVED)
-    assert set(root["paths"]) == {"api/v1", "apis/mcp/v1"}
+    assert set(root["paths"]) == {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/mcp/v1"}
     url = root["paths"]["api/v1"]["serverRelativeURL"]
     assert url.startswith("/openapi/v3/api/v1?hash=")
     assert openapi.root_document(SERVED) == root  # stable while the kinds are
@@ -134,7 +135,7 @@ def test_the_schemas_are_upstreams() -> None:
     assert {CORE + "PodList", CORE + "EventList", META + "Status"} <= set(schemas)
 
 
-@pytest.mark.parametrize("group_version", ["v1", "mcp/v1"])
+@pytest.mark.parametrize("group_version", ["v1", "apps/v1", "batch/v1", "mcp/v1"])
 def test_every_reference_resolves(group_version: str) -> None:
     document = openapi.group_version_document(group_version, SERVED)
     assert _refs(document) <= set(document["components"]["schemas"])
@@ -153,3 +154,62 @@ def test_mcps_containers_are_described_under_their_group() -> None:
     patch = document["paths"]["/apis/mcp/v1/containers/{name}"]["patch"]
     assert patch["x-kubernetes-group-version-kind"]["kind"] == "Container"
     assert set(patch["requestBody"]["content"]) == {"application/merge-patch+json"}
+
+
+def test_the_workload_kinds_have_upstreams_schemas_for_kubectl_explain() -> None:
+    schemas = openapi.group_version_document("apps/v1", SERVED)["components"]["schemas"]
+    deployment = schemas["io.k8s.api.apps.v1.Deployment"]
+    assert deployment["x-kubernetes-group-version-kind"] == [
+        {"group": "apps", "kind": "Deployment", "version": "v1"}
+    ]
+    assert deployment["properties"]["kind"]["enum"] == ["Deployment"]  # mcp's stricter rule
+    strategy = schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["strategy"]
+    assert strategy["x-kubernetes-patch-strategy"] == "retainKeys"
+    assert "io.k8s.api.core.v1.PodTemplateSpec" in schemas
+    batch_schemas = openapi.group_version_document("batch/v1", SERVED)["components"]["schemas"]
+    assert {"io.k8s.api.batch.v1.Job", "io.k8s.api.batch.v1.CronJob"} <= set(batch_schemas)
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "methods"),
+    [
+        pytest.param(
+            apps.DEPLOYMENT,
+            "/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale",
+            {"get", "put", "patch"},
+            id="deployment-scale",
+        ),
+        pytest.param(
+            apps.REPLICASET,
+            "/apis/apps/v1/namespaces/{namespace}/replicasets/{name}/status",
+            {"get", "put", "patch"},
+            id="replicaset-status",
+        ),
+        pytest.param(
+            batch.JOB,
+            "/apis/batch/v1/namespaces/{namespace}/jobs",
+            {"get", "post", "delete"},
+            id="jobs",
+        ),
+        pytest.param(batch.CRONJOB, "/apis/batch/v1/cronjobs", {"get"}, id="cronjobs-everywhere"),
+    ],
+)
+def test_the_workload_kinds_operations_are_described(
+    kind: Any, path: str, methods: set[str]
+) -> None:
+    document = openapi.group_version_document(kind.group_version, SERVED)
+    assert set(document["paths"][path]) - {"parameters"} == methods
+
+
+def test_the_scale_subresource_reads_and_writes_an_autoscaling_scale() -> None:
+    document = openapi.group_version_document("apps/v1", SERVED)
+    scale = document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"]
+    assert scale["patch"]["x-kubernetes-group-version-kind"] == {
+        "group": "autoscaling",
+        "version": "v1",
+        "kind": "Scale",
+    }
+    assert scale["get"]["operationId"] == "readNamespacedDeploymentScale"
+    ok = scale["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/io.k8s.api.autoscaling.v1.Scale"}
+    assert "application/apply-patch+yaml" not in scale["patch"]["requestBody"]["content"]

@@ -107,6 +107,10 @@ def test_kubectl_api_resources_lists_what_is_served(kubeconfig_path: Path) -> No
         ["pods", "po", "v1", "true", "Pod", ALL_VERBS, "all"],
         ["secrets", "v1", "true", "Secret", ALL_VERBS],
         ["serviceaccounts", "sa", "v1", "true", "ServiceAccount", ALL_VERBS],
+        ["deployments", "deploy", "apps/v1", "true", "Deployment", ALL_VERBS, "all"],
+        ["replicasets", "rs", "apps/v1", "true", "ReplicaSet", ALL_VERBS, "all"],
+        ["cronjobs", "cj", "batch/v1", "true", "CronJob", ALL_VERBS, "all"],
+        ["jobs", "batch/v1", "true", "Job", ALL_VERBS, "all"],
         ["containers", "mcp/v1", "false", "Container", ALL_BUT_DELETECOLLECTION, "all"],
     ]
 

@@ -138,6 +138,8 @@ _KINDS: Mapping[tuple[str, str], Schema] = {
     ("apps/v1", "StatefulSet"): _workload("StatefulSet", _WITH_TEMPLATE),
     ("apps/v1", "DaemonSet"): _workload("DaemonSet", _WITH_TEMPLATE),
     ("batch/v1", "Job"): _workload("Job", JOB_SPEC),
+    # The `scale` subresource's: no list in it, every field merges.
+    ("autoscaling/v1", "Scale"): _kind("Scale"),
     ("batch/v1", "CronJob"): _kind(
         "CronJob",
         spec=_nested(
