@@ -52,12 +52,15 @@ from mcp.actors import (
     pod_node,
     watch,
 )
-from mcp.apiserver import namespaces, version
+from mcp.apiserver import namespaces, storage, version
 from mcp.backoff import Backoff
 from mcp.cache import Cache
 from mcp.config import Config
 from mcp.controllers import gc, loop
 from mcp.controllers import namespaces as namespace_controller
+from mcp.controllers.deployments import controller as deployments
+from mcp.controllers.jobs import controller as jobs
+from mcp.controllers.replicasets import controller as replicasets
 from mcp.engine.decide import BackoffPolicy
 from mcp.engine.pods.execute import Where
 from mcp.kinds import core, served
@@ -366,8 +369,17 @@ async def _lead(
                     namespace_controller.controller(ctx.store, ctx.keys, ctx.cache, served.KINDS),
                 )
                 await nursery.start(
-                    loop.run, ctx.cache, gc.controller(ctx.store, ctx.keys, ctx.cache, core.KINDS)
+                    loop.run, ctx.cache, gc.controller(ctx.store, ctx.keys, ctx.cache, served.KINDS)
                 )
+                # The workload controllers write as the API does (a new Pod bound to this
+                # Node), recording their events as upstream's.
+                strategies = storage.strategies(node_name=node_name(config))
+                for workload in (replicasets, deployments, jobs):
+                    await nursery.start(
+                        loop.run,
+                        ctx.cache,
+                        workload.controller(ctx.store, ctx.keys, ctx.cache, strategies, ctx.events),
+                    )
                 await nursery.start(
                     functools.partial(
                         node.run,

@@ -41,6 +41,18 @@ WRITE_VISIBLE_WAIT_S = 5.0
 MATCHES = ("NotOlderThan", "Exact")
 
 
+def cache_lookup(cache: Cache) -> storage.Lookup:
+    """The watch cache as the writes' first look at an object (`storage.Lookup`): a copy
+    of what it holds at an object key, with its revision."""
+
+    def cached(object_key: str) -> storage.Current | None:
+        located = cache.kube.locate(object_key)
+        found = cache.kube.get(*located) if located is not None else None
+        return None if found is None else storage.Current(found.copy(), found.revision)
+
+    return cached
+
+
 async def caught_up(cache: Cache, revision: int, timeout_s: float) -> bool:
     """Wait until the cache has applied `revision`; False if it did not within `timeout_s`
     (or mcp is shutting down)."""

@@ -341,11 +341,7 @@ def blueprint(
     async def openapi_group(group: str, version: str) -> Response:
         return _json(openapi.group_version_document(_served(group, version), SERVED))
 
-    def cached(object_key: str) -> storage.Current | None:
-        """The watch cache's copy of the object at `object_key` (`storage.Lookup`)."""
-        located = cache.kube.locate(object_key)
-        found = cache.kube.get(*located) if located is not None else None
-        return None if found is None else storage.Current(found.copy(), found.revision)
+    cached = reads.cache_lookup(cache)
 
     async def visible(obj: dict[str, Any]) -> None:
         """Wait until the cache holds a write, so the client (and everyone) reads it next."""

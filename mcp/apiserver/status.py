@@ -53,6 +53,7 @@ class KubeError(Exception):
     ):
         super().__init__(message)
         self.code = code
+        self.message = message
         self.details = details
         self.reason = reason  # None: the usual one for `code` (REASONS)
 

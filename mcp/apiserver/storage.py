@@ -293,6 +293,9 @@ _STRATEGIES: Mapping[str, Strategy] = {
         prepare_create=batch.prepare_create,
         prepare_update=batch.prepare_update,
         status_subresource=True,
+        # batch/v1 keeps upstream's compatibility default: a delete that names no
+        # propagation orphans the Pods (kubectl sends Background; the API warns).
+        gc_policy="Orphan",
     ),
     "cronjobs": Strategy(
         batch.CRONJOB,

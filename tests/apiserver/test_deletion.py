@@ -154,7 +154,7 @@ def test_the_stored_object_is_not_changed() -> None:
         pytest.param(
             {"gracePeriodSeconds": 0, "propagationPolicy": "Background"},
             {},
-            deletion.Options(grace_period_seconds=0),
+            deletion.Options(grace_period_seconds=0, propagation="Background"),
             id="kubectl-force",
         ),
         pytest.param({}, {"gracePeriodSeconds": "5"}, deletion.Options(5), id="query"),

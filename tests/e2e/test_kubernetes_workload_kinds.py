@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docker
 import kubernetes
 import pytest
 import yaml
@@ -48,6 +50,13 @@ spec:
         image: local/busybox:1
         command: [sleep, "3600"]
 """
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_image(pod_image: str, docker_client: docker.DockerClient) -> None:
+    """`local/busybox:1`, which the manifests name as the README's do, for the Pods the
+    controllers make: the test Pod image under that tag (`scripts/dev run` builds its own)."""
+    docker_client.images.get(pod_image).tag("local/busybox", "1")
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +98,11 @@ def test_kubectl_api_resources_lists_the_workload_kinds(kubeconfig: Path) -> Non
 
 
 def test_kubectl_create_deployment_stores_upstreams_defaults(kubeconfig: Path, ns: str) -> None:
-    created = ok(kubeconfig, ns, "create", "deployment", "web", "--image=local/busybox:1")
-    assert created.strip() == "deployment.apps/web created"
-    shown = yaml.safe_load(ok(kubeconfig, ns, "get", "deploy", "web", "-o", "yaml"))
+    # The server's answer to a dry run: defaulted, stored nowhere, before any controller.
+    dry = ("create", "deployment", "web", "--image=local/busybox:1", "--dry-run=server")
+    shown = yaml.safe_load(ok(kubeconfig, ns, *dry, "-o", "yaml"))
     assert shown["metadata"]["generation"] == 1
-    assert shown["status"] == {}
+    assert "status" not in shown or shown["status"] == {}
     spec = shown["spec"]
     assert {key: spec[key] for key in ("replicas", "revisionHistoryLimit")} == {
         "replicas": 1,
@@ -121,11 +130,13 @@ def test_kubectl_create_deployment_stores_upstreams_defaults(kubeconfig: Path, n
         "securityContext": {},
         "terminationGracePeriodSeconds": 30,
     }
+    created = ok(kubeconfig, ns, *dry[:-1], "--replicas=0")
+    assert created.strip() == "deployment.apps/web created"
     assert_printed(
         ok(kubeconfig, ns, "get", "deploy"),
         [
             "NAME   READY   UP-TO-DATE   AVAILABLE   AGE",
-            "web    0/1     0            0           {age}",
+            "web    0/0     0            0           {age}",
         ],
     )
     header, row = ok(kubeconfig, ns, "get", "deploy", "-o", "wide").splitlines()
@@ -135,13 +146,14 @@ def test_kubectl_create_deployment_stores_upstreams_defaults(kubeconfig: Path, n
     ]
     cells = row.split()
     assert cells[:4] + cells[5:] == [
-        *("web", "0/1", "0", "0"),
+        *("web", "0/0", "0", "0"),
         *("busybox", "local/busybox:1", "app=web"),
     ]
 
 
 def test_kubectl_scale_writes_the_scale_subresource(kubeconfig: Path, ns: str) -> None:
-    ok(kubeconfig, ns, "create", "deployment", "web", "--image=local/busybox:1")
+    made = ("create", "deployment", "web", "--image=local/busybox:1", "--", "sleep", "3600")
+    ok(kubeconfig, ns, *made)
     scaled = ok(kubeconfig, ns, "scale", "deployment/web", "--replicas=5")
     assert scaled.strip() == "deployment.apps/web scaled"
     shown = as_json(kubeconfig, ns, "deploy", "web")
@@ -150,12 +162,15 @@ def test_kubectl_scale_writes_the_scale_subresource(kubeconfig: Path, ns: str) -
     scale = json.loads(ok(kubeconfig, ns, "get", "--raw", path))
     assert (scale["kind"], scale["apiVersion"]) == ("Scale", "autoscaling/v1")
     assert scale["spec"] == {"replicas": 5}
-    assert scale["status"] == {"replicas": 0, "selector": "app=web"}
+    rolled = ok(kubeconfig, ns, "rollout", "status", "deployment/web", "--timeout=90s")
+    assert rolled.splitlines()[-1] == 'deployment "web" successfully rolled out'
+    scale = json.loads(ok(kubeconfig, ns, "get", "--raw", path))
+    assert scale["status"] == {"replicas": 5, "selector": "app=web"}
     assert_printed(
         ok(kubeconfig, ns, "get", "deploy", "web"),
         [
             "NAME   READY   UP-TO-DATE   AVAILABLE   AGE",
-            "web    0/5     0            0           {age}",
+            "web    5/5     5            5           {age}",
         ],
     )
     missing = kubectl(kubeconfig, "-n", ns, "scale", "deployment/nope", "--replicas=1")
@@ -211,7 +226,7 @@ def test_kubectl_apply_edit_and_describe_a_deployment(
     assert (shown["spec"]["replicas"], shown["metadata"]["generation"]) == (3, 2)
 
     editor = tmp_path / "editor.sh"
-    editor.write_text('#!/bin/sh\nsed -i "s#image: local/busybox:1#image: local/busybox:2#" "$1"\n')
+    editor.write_text('#!/bin/sh\nsed -i "s#- \\"3600\\"#- \\"3601\\"#" "$1"\n')
     editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
     edited = subprocess.run(
         [KUBECTL, "--kubeconfig", str(kubeconfig), "-n", ns, "edit", "deploy", "api"],
@@ -223,8 +238,10 @@ def test_kubectl_apply_edit_and_describe_a_deployment(
     )
     assert edited.stdout.strip() == "deployment.apps/api edited", edited.stderr
     shown = as_json(kubeconfig, ns, "deploy", "api")
-    assert shown["spec"]["template"]["spec"]["containers"][0]["image"] == "local/busybox:2"
+    assert shown["spec"]["template"]["spec"]["containers"][0]["command"] == ["sleep", "3601"]
     assert shown["metadata"]["generation"] == 3
+    rolled = ok(kubeconfig, ns, "rollout", "status", "deployment/api", "--timeout=90s")
+    assert rolled.splitlines()[-1] == 'deployment "api" successfully rolled out'
     # A status a user writes through the resource is not stored.
     patched = kubectl(
         kubeconfig,
@@ -235,19 +252,19 @@ def test_kubectl_apply_edit_and_describe_a_deployment(
         "api",
         "--type=merge",
         "-p",
-        '{"status": {"replicas": 3}}',
+        '{"status": {"replicas": 99}}',
     )
     assert patched.returncode == 0, patched.stderr
-    assert as_json(kubeconfig, ns, "deploy", "api")["status"] == {}
+    assert as_json(kubeconfig, ns, "deploy", "api")["status"]["replicas"] == 3
 
     described = ok(kubeconfig, ns, "describe", "deploy", "api").splitlines()
     for line in (
         f"Namespace:              {ns}",
         "Selector:               app=api",
-        "Replicas:               3 desired | 0 updated | 0 total | 0 available | 0 unavailable",
+        "Replicas:               3 desired | 3 updated | 3 total | 3 available | 0 unavailable",
         "StrategyType:           RollingUpdate",
         "RollingUpdateStrategy:  25% max unavailable, 25% max surge",
-        "    Image:      local/busybox:2",
+        "    Image:      local/busybox:1",
     ):
         assert line in described, "\n".join(described)
     deleted = ok(kubeconfig, ns, "delete", "deploy", "api")
@@ -255,7 +272,9 @@ def test_kubectl_apply_edit_and_describe_a_deployment(
 
 
 def test_kubectl_create_job_and_cronjob(kubeconfig: Path, ns: str) -> None:
-    made = ok(kubeconfig, ns, "create", "job", "pi", "--image=local/busybox:1", "--", "true")
+    made = ok(
+        kubeconfig, ns, "create", "job", "pi", "--image=local/busybox:1", "--", "sleep", "3600"
+    )
     assert made.strip() == "job.batch/pi created"
     job = as_json(kubeconfig, ns, "job", "pi")
     uid = job["metadata"]["uid"]
@@ -287,13 +306,13 @@ def test_kubectl_create_job_and_cronjob(kubeconfig: Path, ns: str) -> None:
         "podReplacementPolicy": "TerminatingOrFailed",
         "manualSelector": False,
     }
-    assert_printed(
-        ok(kubeconfig, ns, "get", "jobs"),
-        [
-            "NAME   STATUS    COMPLETIONS   DURATION   AGE",
-            "pi     Running   0/1                      {age}",
-        ],
-    )
+    header, row = ok(kubeconfig, ns, "get", "jobs").splitlines()
+    assert header.split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    name, status, completions, duration, age = row.split()
+    assert (name, status, completions) == ("pi", "Running", "0/1")
+    # The controller has started it: its DURATION counts from status.startTime.
+    assert re.fullmatch(r"\d+s", duration), row
+    assert re.fullmatch(r"\d+s", age), row
     cron = ok(
         kubeconfig,
         ns,
