@@ -14,18 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mcp.controllers.cronjobs.schedule import (
-    STAR,
-    CronSpec,
-    Every,
     Recent,
-    ScheduleError,
     most_recent,
     next_schedule_time,
-    parse,
-    parse_duration,
     requeue_after,
     schedule_of,
 )
+from mcp.kinds.cron import STAR, CronSpec, Every, ScheduleError, parse, parse_duration
 
 
 def go_time(value: str) -> datetime:
