@@ -807,15 +807,18 @@ async def supervise(
                 component=KUBELET,
             )
 
-    async with open_prober(
-        ctx.where.runtime, limiter=ctx.probes, nudge=nudge, record=record
-    ) as prober:
-        await reconciler.supervise(
-            lambda inbox: run(ctx, namespace, name, inbox, memory, prober),
-            nudges,
-            backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
-            crashed=crashed,
-            count=_count(ctx),
-            log=log.bind(namespace=namespace, pod=name),
-            event="pod_actor_crashed",
-        )
+    # The inbox closes last, once the prober has stopped: the dispatcher forgets this
+    # actor only then (no await between), and nudges it meanwhile find it open.
+    with nudges:
+        async with open_prober(
+            ctx.where.runtime, limiter=ctx.probes, nudge=nudge, record=record
+        ) as prober:
+            await reconciler.supervise(
+                lambda inbox: run(ctx, namespace, name, inbox, memory, prober),
+                nudges.clone(),
+                backoff=Backoff(base=ctx.actor_backoff.base, cap=ctx.actor_backoff.cap),
+                crashed=crashed,
+                count=_count(ctx),
+                log=log.bind(namespace=namespace, pod=name),
+                event="pod_actor_crashed",
+            )

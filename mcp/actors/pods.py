@@ -166,8 +166,11 @@ class Inbox:
     changed: dict[str, str]  # container id -> Docker's last word about it
 
     def nudge(self) -> None:
-        """A pass, soon; one already due covers it (the actor's prober calls this)."""
-        with contextlib.suppress(trio.WouldBlock, trio.ClosedResourceError):
+        """A pass, soon; one already due covers it (the actor's prober calls this). An
+        actor that has ended (its inbox closed, while it closes its prober) needs none."""
+        with contextlib.suppress(
+            trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError
+        ):
             self.send.send_nowait(None)
 
 

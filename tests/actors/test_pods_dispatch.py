@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
 
-from mcp.actors.pods import reads, status_only
+from mcp.actors.pods import Inbox, reads, status_only
 
 CASES: list[tuple[str, dict[str, Any], str, str, bool]] = [
     (
@@ -111,3 +112,16 @@ def test_a_status_write_nudges_no_pod_and_a_spec_or_metadata_change_does() -> No
     assert status_only(pod, written)
     assert not status_only(pod, labelled)
     assert not status_only(pod, deleting)
+
+
+def test_a_nudge_for_an_actor_that_has_ended_is_dropped() -> None:
+    """Docker's news of a Pod whose actor has just ended (its inbox closed) must not end
+    the dispatcher: that made `mcp run` exit when Pods were force-deleted in numbers."""
+    send, receive = trio.open_memory_channel[None](1)
+    inbox = Inbox(send, {})
+    inbox.nudge()
+    inbox.nudge()  # one due already covers it
+    receive.close()
+    inbox.nudge()
+    send.close()
+    inbox.nudge()
