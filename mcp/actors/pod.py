@@ -52,7 +52,15 @@ from mcp.engine.pods.containers import (
     ProbeResults,
     Waiting,
 )
-from mcp.engine.pods.decide import Decision, FinishDeletion, PodMemory, PodSituation, decide
+from mcp.engine.pods.decide import (
+    CreateSandbox,
+    Decision,
+    FinishDeletion,
+    PodMemory,
+    PodSituation,
+    StartContainer,
+    decide,
+)
 from mcp.engine.pods.execute import Event, Outcome, Step, Where, execute, involved
 from mcp.engine.pods.prober import Prober, RunningContainer, open_prober
 from mcp.engine.pods.sources import CacheLookup
@@ -196,6 +204,31 @@ async def _look(ctx: PodContext, ref: PodRef, memory: Memory) -> Look:
         old_sandboxes=sandboxes[1:],
         containers=ordered,
     )
+
+
+def with_made(look: Look, outcome: Outcome) -> Look | None:
+    """The look after a pass that only made containers (a new sandbox, new attempts), each
+    started and inspected by the executor: the look before it with what was made, so no
+    list of the Pod's containers is needed. None for any other pass: one that stopped,
+    removed or failed to make something looks at Docker again."""
+    made_only = all(isinstance(a, (CreateSandbox, StartContainer)) for a in outcome.done)
+    if not made_only or outcome.failed or len(outcome.seen) != len(outcome.done):
+        return None
+    sandbox, sandbox_attempt = look.sandbox, look.sandbox_attempt
+    old_sandboxes = look.old_sandboxes
+    containers = dict(look.containers)
+    for seen in outcome.seen.values():
+        parsed = parse_name(seen.name)
+        if parsed is None:
+            return None
+        if parsed.container == INFRA_CONTAINER:
+            if sandbox is not None:
+                old_sandboxes = ((sandbox_attempt, sandbox), *old_sandboxes)
+            sandbox, sandbox_attempt = seen, parsed.attempt
+        else:
+            before = containers.get(parsed.container, ())
+            containers[parsed.container] = ((parsed.attempt, seen), *before)
+    return Look(sandbox, sandbox_attempt, old_sandboxes, containers)
 
 
 def _docker(
@@ -425,7 +458,9 @@ class PodReconciler:
 
     async def look_again(self, reading: Reading, outcome: Outcome) -> After:
         if outcome.done and not outcome.finished and not reading.elsewhere:
-            look = await _look(self.ctx, reading.ref, self.memory)
+            look = with_made(reading.look, outcome) or await _look(
+                self.ctx, reading.ref, self.memory
+            )
             probes = _probe(self.prober, reading.pod, look, _pod_ip(self.ctx, look))
             return After(look, probes, self.ctx.clock())
         return After(reading.look, reading.probes, self.ctx.clock())

@@ -198,19 +198,21 @@ async def execute(
                 index += 1
             await _stop_all(where, step, stops, outcome)
             continue
+        # A sandbox or a container made counts itself done (`_create_sandbox`, `_start`).
         if isinstance(action, CreateSandbox):
             made = await _create_sandbox(where, step, action, outcome)
             if made is None:
                 return outcome
             sandbox_id, pod_ip = made
-        elif isinstance(action, StartContainer):
+            continue
+        if isinstance(action, StartContainer):
             if sandbox_id is None:
                 return outcome
-            if not await _start(where, step, action, sandbox_id, pod_ip, outcome):
-                # SyncPod: one container failing to start does not hold up the others
-                # (`decide` starts one init container at a time, the next when it is done).
-                continue
-        elif isinstance(action, RemoveContainer):
+            # SyncPod: one container failing to start does not hold up the others
+            # (`decide` starts one init container at a time, the next when it is done).
+            await _start(where, step, action, sandbox_id, pod_ip, outcome)
+            continue
+        if isinstance(action, RemoveContainer):
             await where.runtime.remove(action.container_id)
         elif isinstance(action, StopSandbox):
             if step.sandbox_id is not None:
@@ -396,6 +398,11 @@ async def _start(
             outcome.failed[name] = Waiting("PostStartHookError", failed)
             await where.runtime.stop(made, kill_after_s=grace_period(pod))
             return False
+    # What it is now, for the look after the pass (which then need not list the Pod's
+    # containers again): the inspect that look would make of a container it never saw.
+    seen = await where.runtime.inspect(made)
+    if seen is not None:
+        outcome.seen[made] = seen
     outcome.done.append(action)
     return True
 
