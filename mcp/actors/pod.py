@@ -309,11 +309,10 @@ class Reading:
 
 @dataclass(frozen=True)
 class After:
-    """Docker's and the prober's view after a pass's actions, at `at`."""
+    """Docker's and the prober's view after a pass's actions."""
 
     look: Look
     probes: Probes
-    at: datetime
 
 
 class PodReconciler:
@@ -462,8 +461,8 @@ class PodReconciler:
                 self.ctx, reading.ref, self.memory
             )
             probes = _probe(self.prober, reading.pod, look, _pod_ip(self.ctx, look))
-            return After(look, probes, self.ctx.clock())
-        return After(reading.look, reading.probes, self.ctx.clock())
+            return After(look, probes)
+        return After(reading.look, reading.probes)
 
     def settle(
         self, reading: Reading, decision: Decision, outcome: Outcome, after: After
@@ -507,7 +506,9 @@ class PodReconciler:
                 )
                 events.append(Happened(about, "BackOff", message, "Warning", KUBELET))
         waiting = {**decision.waiting, **reading.held_back, **outcome.failed}
-        observed = _observed(self.ctx, pod, after.look, memory, waiting, after.at, after.probes)
+        # At the pass's start, as the kubelet's sync: a new Pod's startTime comes before
+        # its containers' start.
+        observed = _observed(self.ctx, pod, after.look, memory, waiting, reading.now, after.probes)
         reported = pod_status.pod_status(observed)
         deadline_in = _deadline_in(pod, reported, reading.now)
         return Settled(reported, events, _requeue(decision, memory, reading.now, deadline_in))
