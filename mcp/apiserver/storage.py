@@ -890,7 +890,7 @@ async def _guaranteed_update(
         result = await attempt(found, from_cache)
         if not isinstance(result, _Again):
             return result
-    raise _conflict(kind, object_key.rpartition("/")[2])
+    raise conflict(kind, object_key.rpartition("/")[2])
 
 
 async def update_object(
@@ -972,7 +972,7 @@ async def read_modify_write(
         if seen not in (None, "") and str(seen) != str(found.mod_revision):
             if from_cache:
                 return AGAIN  # the cache may be behind the version the client saw
-            raise _conflict(strategy.kind, object_key.rpartition("/")[2])
+            raise conflict(strategy.kind, object_key.rpartition("/")[2])
         new = updated(strategy, current, new, subresource)
         check_update(strategy, current, new)
         new = fieldmanager.updated(current, new, manager, now=objects.creation_timestamp())
@@ -1030,7 +1030,8 @@ def _scoped(
     return scoped
 
 
-def _conflict(kind: Kind, name: str) -> KubeError:
+def conflict(kind: Kind, name: str) -> KubeError:
+    """The 409 of a write over an object changed since it was read, in kube-apiserver's words."""
     return KubeError(
         409,
         f'Operation cannot be fulfilled on {kind.qualified_resource} "{name}": the object has '
@@ -1212,7 +1213,7 @@ async def apply_object(
         seen = (merged.get("metadata") or {}).get("resourceVersion")
         expected = "" if found is None else str(found.mod_revision)
         if seen not in (None, "", expected):
-            raise _conflict(kind, name)
+            raise conflict(kind, name)
         new, _ = prepare(
             strategy,
             merged,

@@ -40,3 +40,15 @@ def selecting(cache: Cache, kind: Kind, namespace: str, obj: Mapping[str, Any]) 
         if ownership.matches(selector, labels):
             wanted.add(key_of(candidate))
     return wanted
+
+
+def controllers_of(cache: Cache, kind: Kind, stored: Stored) -> set[str]:
+    """The objects of `kind` a change of `stored` concerns: the one its controller
+    reference names, or, for an orphan, those whose selector matches it (they may adopt
+    it); none when another kind controls it."""
+    reference = ownership.controller_of(stored.obj)
+    if reference is None:
+        return selecting(cache, kind, stored.namespace, stored.obj)
+    if reference.get("kind") != kind.kind:
+        return set()
+    return {f"{stored.namespace}/{reference.get('name')}"}

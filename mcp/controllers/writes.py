@@ -39,6 +39,13 @@ def involved(kind: Kind, obj: Mapping[str, Any]) -> Involved:
     )
 
 
+def namespace_ending(exc: KubeError) -> bool:
+    """Whether a create was refused because its namespace is being deleted: no failure for
+    a controller, whose objects go with the namespace (upstream ignores it too)."""
+    causes = (exc.details or {}).get("causes") or []
+    return exc.code == 403 and any(c.get("reason") == "NamespaceTerminating" for c in causes)
+
+
 def revision_of(obj: Mapping[str, Any]) -> int:
     text = str((obj.get("metadata") or {}).get("resourceVersion") or "0")
     return int(text) if text.isdigit() else 0
@@ -59,10 +66,10 @@ class Writes:
     def _wrote(self, revision: int) -> None:
         self.written = max(self.written, revision)
 
-    def record(
-        self, about: Involved, reason: str, message: str, type_: EventType = "Normal"
-    ) -> None:
-        self.events.record(about, reason, message, type_=type_, component=self.component)
+    def record(self, about: Involved, reason: str, message: str, type_: str = "Normal") -> None:
+        """An event on `about`; `type_` as a plan says it (anything but Warning is Normal)."""
+        kind: EventType = "Warning" if type_ == "Warning" else "Normal"
+        self.events.record(about, reason, message, type_=kind, component=self.component)
 
     async def caught_up(self) -> bool:
         """Wait until the cache shows every write made so far (False: it did not in time)."""
@@ -163,13 +170,20 @@ class Writes:
         name: str,
         uid: str,
         change: Callable[[dict[str, Any]], dict[str, Any] | None],
+        *,
+        resource_version: str | None = None,
     ) -> dict[str, Any] | None:
         """`change` the stored object, the incarnation `uid` only (a status write, an
-        annotation the controller keeps); the object written, or None."""
+        annotation the controller keeps); the object written, or None. With
+        `resource_version`, only over that version: a later one is a 409 (the pass that
+        read the older one is planned again)."""
 
         def guarded(current: dict[str, Any]) -> dict[str, Any] | None:
-            if (current.get("metadata") or {}).get("uid") != uid:
+            metadata = current.get("metadata") or {}
+            if metadata.get("uid") != uid:
                 return None
+            if resource_version is not None and metadata.get("resourceVersion") != resource_version:
+                raise storage.conflict(kind, name)
             return change(current)
 
         written = await storage.rewrite(
@@ -180,9 +194,17 @@ class Writes:
         return written
 
     async def write_status(
-        self, kind: Kind, namespace: str, name: str, uid: str, status: dict[str, Any]
+        self,
+        kind: Kind,
+        namespace: str,
+        name: str,
+        uid: str,
+        status: dict[str, Any],
+        *,
+        resource_version: str | None = None,
     ) -> dict[str, Any] | None:
-        """Replace the object's status (the incarnation `uid`), unless it says that already."""
+        """Replace the object's status (the incarnation `uid`, at `resource_version` when
+        given, as `rewrite`), unless it says that already."""
 
         def change(current: dict[str, Any]) -> dict[str, Any] | None:
             if current.get("status") == status:
@@ -190,4 +212,6 @@ class Writes:
             current["status"] = status
             return current
 
-        return await self.rewrite(kind, namespace, name, uid, change)
+        return await self.rewrite(
+            kind, namespace, name, uid, change, resource_version=resource_version
+        )

@@ -32,15 +32,14 @@ from mcp.controllers.deployments.actions import (
     CreateReplicaSet,
     DeleteReplicaSet,
     DeploymentPlan,
-    Event,
     PatchReplicaSet,
     UpdateReplicaSet,
 )
 from mcp.controllers.loop import Controller
-from mcp.controllers.writes import Writes, involved
+from mcp.controllers.writes import Writes, involved, namespace_ending
 from mcp.events import Involved, Recorder
 from mcp.kinds import apps, core
-from mcp.objectcache import ObjectChange, Stored
+from mcp.objectcache import ObjectChange
 from mcp.registry import Keys
 from mcp.store import Store
 
@@ -58,15 +57,6 @@ def controller(
 ) -> Controller:
     writes = Writes(store, keys, cache, strategies, events, COMPONENT)
 
-    def owners_of(stored: Stored) -> set[str]:
-        """The Deployments a ReplicaSet concerns: its controller, or those selecting it."""
-        reference = ownership.controller_of(stored.obj)
-        if reference is not None:
-            if reference.get("kind") == "Deployment":
-                return {f"{stored.namespace}/{reference.get('name')}"}
-            return set()
-        return work_keys.selecting(cache, apps.DEPLOYMENT, stored.namespace, stored.obj)
-
     def keys_of(change: ObjectChange) -> list[str]:
         wanted: set[str] = set()
         for side in (change.before, change.after):
@@ -75,14 +65,14 @@ def controller(
             if change.kind == apps.DEPLOYMENT:
                 wanted.add(work_keys.key_of(side))
             elif change.kind == apps.REPLICASET:
-                wanted |= owners_of(side)
+                wanted |= work_keys.controllers_of(cache, apps.DEPLOYMENT, side)
             elif change.kind == core.POD:
                 reference = ownership.controller_of(side.obj)
                 if reference is None or reference.get("kind") != "ReplicaSet":
                     continue
                 rs = cache.kube.get(apps.REPLICASET, side.namespace, str(reference.get("name")))
                 if rs is not None:
-                    wanted |= owners_of(rs)
+                    wanted |= work_keys.controllers_of(cache, apps.DEPLOYMENT, rs)
         return sorted(wanted)
 
     def all_keys() -> list[str]:
@@ -107,12 +97,12 @@ def controller(
         except KubeError as exc:
             if any(isinstance(a, CreateReplicaSet) for a in decided.actions):
                 status, event = decided.create_failed(exc.message, now)
-                _record(writes, about, event)
+                writes.record(about, event.reason, event.message, event.type)
                 if status is not None:
                     await writes.write_status(apps.DEPLOYMENT, namespace, name, uid, status)
             raise
         for event in decided.events:
-            _record(writes, about, event)
+            writes.record(about, event.reason, event.message, event.type)
         await _write_status(writes, namespace, name, uid, decided)
         if decided.problem is not None:
             log.warning(
@@ -121,12 +111,6 @@ def controller(
         return decided.requeue_after
 
     return Controller("deployments", reconcile, keys_of, all_keys)
-
-
-def _record(writes: Writes, about: Involved, event: Event) -> None:
-    writes.record(
-        about, event.reason, event.message, "Warning" if event.type == "Warning" else "Normal"
-    )
 
 
 async def _act(
@@ -141,18 +125,18 @@ async def _act(
         try:
             await writes.create(apps.REPLICASET, namespace, action.replica_set)
         except KubeError as exc:
-            if exc.code == 403 and "being terminated" in exc.message:
-                return  # the namespace is ending: nothing to roll out, no failure
+            if namespace_ending(exc):
+                return
             raise
         for event in action.events:
-            _record(writes, about, event)
+            writes.record(about, event.reason, event.message, event.type)
     elif isinstance(action, UpdateReplicaSet):
         found = writes.cache.kube.get(apps.REPLICASET, namespace, action.name)
         if found is None:
             return  # gone meanwhile: the change brings another pass
         await writes.update(apps.REPLICASET, namespace, _scaled(found.copy(), action))
         for event in action.events:
-            _record(writes, about, event)
+            writes.record(about, event.reason, event.message, event.type)
     else:
         await writes.delete(apps.REPLICASET, namespace, action.name)
 

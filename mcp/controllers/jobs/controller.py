@@ -29,7 +29,7 @@ from mcp.controllers.jobs import plan as planning
 from mcp.controllers.jobs.backoff import Backoff
 from mcp.controllers.jobs.pods import TRACKING_FINALIZER
 from mcp.controllers.loop import Controller
-from mcp.controllers.writes import Writes, involved
+from mcp.controllers.writes import Writes, involved, namespace_ending
 from mcp.engine.pods.conditions import dict_of
 from mcp.events import Recorder
 from mcp.kinds import batch, core
@@ -86,9 +86,11 @@ def controller(
         decided = planning.decide(job, pods, backoffs.get(uid), now=datetime.now(UTC))
         about = involved(batch.JOB, job)
         if decided.status is not None:
-            read_at = dict_of(job.get("metadata")).get("resourceVersion")
-            await writes.rewrite(
-                batch.JOB, namespace, name, uid, _status_at(read_at, name, decided.status)
+            # Only over the Job as the plan read it: counted Pods lose their finalizer
+            # next, so a status from a stale plan must not be written.
+            read_at = str(dict_of(job.get("metadata")).get("resourceVersion") or "")
+            await writes.write_status(
+                batch.JOB, namespace, name, uid, decided.status, resource_version=read_at
             )
         backoffs[uid] = decided.backoff
         for pod_name in decided.remove_finalizers:
@@ -100,15 +102,14 @@ def controller(
             try:
                 made = await writes.create(core.POD, namespace, pod)
             except KubeError as exc:
-                if exc.code == 403 and "being terminated" in exc.message:
+                if namespace_ending(exc):
                     break
                 writes.record(about, "FailedCreate", f"Error creating: {exc.message}", "Warning")
                 raise
             made_name = dict_of(made.get("metadata")).get("name")
             writes.record(about, "SuccessfulCreate", f"Created pod: {made_name}")
         for event in decided.events:
-            warning = event.type == "Warning"
-            writes.record(about, event.reason, event.message, "Warning" if warning else "Normal")
+            writes.record(about, event.reason, event.message, event.type)
         if decided.delete_job:
             await writes.delete(batch.JOB, namespace, name, uid=uid, propagation="Foreground")
             backoffs.pop(uid, None)
@@ -116,26 +117,6 @@ def controller(
         return decided.requeue_after
 
     return Controller("jobs", reconcile, keys_of, all_keys)
-
-
-def _status_at(read_at: Any, name: str, status: dict[str, Any]) -> Any:
-    """The status write, only over the Job as the plan read it: a Job changed since is
-    a 409, and the pass is planned again on what is there then."""
-
-    def change(current: dict[str, Any]) -> dict[str, Any] | None:
-        if current["metadata"].get("resourceVersion") != read_at:
-            raise KubeError(
-                409,
-                f'Operation cannot be fulfilled on jobs.batch "{name}": the object has been '
-                "modified; please apply your changes to the latest version and try again",
-                reason="Conflict",
-            )
-        if current.get("status") == status:
-            return None
-        current["status"] = status
-        return current
-
-    return change
 
 
 async def _untrack(writes: Writes, namespace: str, pod_name: str) -> None:

@@ -24,10 +24,10 @@ from mcp import logs
 from mcp.apiserver import storage
 from mcp.apiserver.status import KubeError
 from mcp.cache import Cache
-from mcp.controllers import ownership, work_keys
+from mcp.controllers import work_keys
 from mcp.controllers.loop import Controller
 from mcp.controllers.replicasets import plan as planning
-from mcp.controllers.writes import Writes, involved
+from mcp.controllers.writes import Writes, involved, namespace_ending
 from mcp.engine.pods.conditions import dict_of
 from mcp.events import Recorder
 from mcp.kinds import apps, core
@@ -65,14 +65,8 @@ def controller(
             return []
         wanted: set[str] = set()
         for side in (change.before, change.after):
-            if side is None:
-                continue
-            reference = ownership.controller_of(side.obj)
-            if reference is not None:
-                if reference.get("kind") == planning.KIND:
-                    wanted.add(f"{side.namespace}/{reference.get('name')}")
-                continue
-            wanted |= work_keys.selecting(cache, apps.REPLICASET, side.namespace, side.obj)
+            if side is not None:
+                wanted |= work_keys.controllers_of(cache, apps.REPLICASET, side)
         return sorted(wanted)
 
     def all_keys() -> list[str]:
@@ -127,8 +121,8 @@ async def _create(
             try:
                 made = await writes.create(core.POD, namespace, decided.pod)
             except KubeError as exc:
-                if exc.code == 403 and "being terminated" in exc.message:
-                    return  # the namespace is ending: no failure, as upstream
+                if namespace_ending(exc):
+                    return
                 writes.record(
                     about, planning.FAILED_CREATE, f"Error creating: {exc.message}", "Warning"
                 )
