@@ -100,6 +100,10 @@ PULL_TIMEOUT_S = 300.0
 PULL_CONCURRENCY = 2
 IMPORT_TIMEOUT_S = 60.0  # importing the infra image: a tarball of a few hundred bytes
 LOG_STREAMS = 32  # log streams open at once, each a thread and a Docker connection
+# Stops wait out a grace period (up to a Pod's terminationGracePeriodSeconds) in Docker:
+# slots of their own, so a rollout's or a namespace's many stops never hold the calls
+# everything else makes (a Job's Pod waited 11 s behind 8 `docker stop -t 30`).
+STOPS = 32
 LOG_CLOSE_S = 5.0  # for a stream's thread to end once its socket is shut
 # Threads for exec and attach streams: each holds one while its process talks (two while a
 # write waits on a process that does not read), apart from the API calls' limiter.
@@ -448,6 +452,7 @@ class DockerRuntime:
         self._log_limiter = trio.CapacityLimiter(LOG_STREAMS)
         # Exec and attach streams hold threads for as long as they last: theirs too.
         self._stream_limiter = trio.CapacityLimiter(STREAM_THREADS)
+        self._stop_limiter = trio.CapacityLimiter(STOPS)
 
     async def _call(
         self,
@@ -763,6 +768,7 @@ class DockerRuntime:
                 name,
                 timeout=kill_after_s,
                 deadline_s=CALL_TIMEOUT_S + kill_after_s,
+                limiter=self._stop_limiter,
                 about=name,
             )
         except docker.errors.NotFound:
@@ -1221,14 +1227,14 @@ async def open_docker_runtime(
     await _probe(host)
 
     def connect() -> Any:
-        # Room in docker-py's pool for every call mcp lets run at once: the limiter's,
+        # Room in docker-py's pool for every call mcp lets run at once: the limiter's, the stops',
         # the pulls', the event stream's and the log streams', so no connection is opened
         # and thrown away.
         return docker.DockerClient(
             base_url=host,
             version="auto",
             timeout=SOCKET_TIMEOUT_S,
-            max_pool_size=concurrency + PULL_CONCURRENCY + 1 + LOG_STREAMS,
+            max_pool_size=concurrency + PULL_CONCURRENCY + 1 + LOG_STREAMS + STOPS,
         )
 
     try:
