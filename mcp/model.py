@@ -56,9 +56,11 @@ def now_iso() -> str:
     return format_time(datetime.now(UTC))
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time (Docker's has nanoseconds, which Python does not take) or None."""
-    if not text:
+def parse_time(text: object) -> datetime | None:
+    """An ISO 8601 time (Docker's has nanoseconds, which Python does not take), as an aware
+    datetime (UTC when it names no zone); None for anything else (unset, not a string,
+    unreadable)."""
+    if not isinstance(text, str) or not text:
         return None
     head, dot, rest = text.partition(".")
     if dot:

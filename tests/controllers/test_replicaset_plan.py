@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from controllers.objects import NAMESPACE, T0, at, pod
-from mcp.controllers import timestamps
+from mcp.controllers import pod_facts, timestamps
 from mcp.controllers.replicasets import plan as rsplan
 from mcp.controllers.replicasets import pods as podutil
 
@@ -128,7 +128,7 @@ def test_a_template_without_labels_creates_nothing_and_says_why() -> None:
     ],
 )
 def test_generate_name_prefix(name: str, prefix: str) -> None:
-    assert podutil.generate_name_prefix(name) == prefix
+    assert pod_facts.generate_name_prefix(name) == prefix
 
 
 def test_pods_being_deleted_are_replaced_and_counted_terminating() -> None:

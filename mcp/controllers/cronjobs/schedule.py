@@ -8,9 +8,10 @@ nextScheduleTime and nextScheduleTimeDuration (100 ms past the next start). Pure
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from mcp.engine.pods.conditions import dict_of
 from mcp.kinds.cron import (
     NEXT_SCHEDULE_DELTA,
     TOO_MANY_MISSED,
@@ -20,6 +21,7 @@ from mcp.kinds.cron import (
     load_location,
     parse,
 )
+from mcp.model import parse_time
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ def most_recent(
 ) -> Recent:
     """mostRecentScheduleTime: the latest start due by `now` since the last one."""
     meta, status = dict_of(cronjob.get("metadata")), dict_of(cronjob.get("status"))
-    earliest = _time(meta.get("creationTimestamp")) or now
-    last = _time(status.get("lastScheduleTime"))
+    earliest = parse_time(meta.get("creationTimestamp")) or now
+    last = parse_time(status.get("lastScheduleTime"))
     if last is not None:
         earliest = last
     deadline = _spec(cronjob).get("startingDeadlineSeconds")
@@ -127,22 +129,8 @@ def requeue_after(cronjob: dict[str, Any], schedule: Schedule, now: datetime) ->
     return (upcoming + NEXT_SCHEDULE_DELTA - now).total_seconds()
 
 
-def dict_of(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _spec(cronjob: dict[str, Any]) -> dict[str, Any]:
     return dict_of(cronjob.get("spec"))
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _round_seconds(delta: timedelta) -> int:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
+from mcp.model import parse_time
 
 BASE_S = 10.0  # DefaultJobPodFailureBackOff
 CAP_S = 600.0  # MaxJobPodFailureBackOff: 10 * time.Minute
@@ -128,14 +129,3 @@ def _containers_finished_at(status: dict[str, Any]) -> datetime | None:
         if latest is None or latest < moment:
             latest = moment
     return latest
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A metav1.Time (RFC 3339) as an aware datetime; None when unset or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -21,30 +21,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mcp.controllers.jobs import failure_policy, indexes
-from mcp.controllers.jobs.backoff import Backoff, parse_time
+from mcp.controllers.jobs.backoff import Backoff
 from mcp.controllers.jobs.indexes import UNKNOWN, Intervals
 from mcp.controllers.jobs.pods import (
-    FAILED as FAILED_POD,
-)
-from mcp.controllers.jobs.pods import (
-    SUCCEEDED,
     controlled_by,
-    deleting,
     for_removal,
     from_template,
     index_of,
-    is_active,
-    is_ready,
-    is_terminating,
     name_of,
-    phase,
     tracked,
     uid_of,
 )
 from mcp.controllers.jobs.spec import INDEXED, JOB_CONTROLLER, NON_INDEXED, Spec
 from mcp.controllers.jobs.spec import read as read_spec
 from mcp.controllers.jobs.ttl import COMPLETE, FAILED, expire, finished
+from mcp.controllers.pod_facts import FAILED as FAILED_POD
+from mcp.controllers.pod_facts import (
+    SUCCEEDED,
+    deleting,
+    is_active,
+    is_ready,
+    is_terminating,
+    phase,
+)
 from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
+from mcp.model import parse_time
 
 SUSPENDED = "Suspended"
 FAILURE_TARGET, SUCCESS_CRITERIA_MET = "FailureTarget", "SuccessCriteriaMet"

@@ -1,24 +1,24 @@
-"""The Pods of a Job: the one to create from its template, which to delete first, and
-what a Pod's state means to the Job controller. Pure.
+"""The Pods of a Job: the one to create from its template (`pod_facts.pod_from_template`
+with manageJob's additions), which to delete first, and which the Job tracks. Pure.
 
-Ported from kube-controller-manager: pkg/controller/controller_utils.go (GetPodFromTemplate,
-getPodsPrefix, the ActivePods order, IsPodActive, IsPodTerminating), pkg/api/v1/pod's
-IsPodReady, and pkg/controller/job (manageJob's additions to the template,
+Ported from kube-controller-manager: pkg/controller/controller_utils.go (the ActivePods
+order) and pkg/controller/job (manageJob's additions to the template,
 activePodsForRemoval, appendDuplicatedIndexPodsForRemoval, hasJobTrackingFinalizer).
+What any controller reads of a Pod (active, terminating, ready) is `pod_facts`'.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 from datetime import datetime
 from typing import Any
 
+from mcp.controllers import pod_facts
 from mcp.controllers.jobs import indexes
-from mcp.controllers.jobs.backoff import parse_time
 from mcp.controllers.jobs.indexes import COMPLETION_INDEX, UNKNOWN
-from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
-from mcp.kinds.apimachinery import name_is_dns_subdomain
+from mcp.controllers.pod_facts import is_ready, max_container_restarts, node_name, phase
+from mcp.engine.pods.conditions import dict_of, dicts_of
+from mcp.model import parse_time
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
@@ -26,7 +26,6 @@ LEGACY_JOB_NAME_LABEL = "job-name"
 CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
 LEGACY_CONTROLLER_UID_LABEL = "controller-uid"
 COMPLETION_INDEX_ENV = "JOB_COMPLETION_INDEX"
-SUCCEEDED, FAILED = "Succeeded", "Failed"
 
 
 def from_template(
@@ -46,46 +45,29 @@ def from_template(
     template (job-name and controller-uid, plain and batch.kubernetes.io/) are added when
     the template lacks them and `manualSelector` is not set, so that the Pods are the
     same whoever defaulted the Job."""
-    template = copy.deepcopy(template)
-    meta = dict_of(template.get("metadata"))
-    labels = {str(k): v for k, v in dict_of(meta.get("labels")).items()}
+    owner = {"metadata": {"name": job, "namespace": namespace, "uid": uid}}
+    pod = pod_facts.pod_from_template(template, owner, "batch/v1", "Job")
+    metadata, pod_spec = pod["metadata"], pod["spec"]
+    labels = metadata.pop("labels")
     if not manual_selector:
         labels.setdefault(LEGACY_JOB_NAME_LABEL, job)
         labels.setdefault(JOB_NAME_LABEL, job)
         labels.setdefault(LEGACY_CONTROLLER_UID_LABEL, uid)
         labels.setdefault(CONTROLLER_UID_LABEL, uid)
-    notes = {str(k): v for k, v in dict_of(meta.get("annotations")).items()}
-    finalizers = [f for f in meta.get("finalizers") or [] if isinstance(f, str)]
+    finalizers = metadata.setdefault("finalizers", [])
     if TRACKING_FINALIZER not in finalizers:
         finalizers.append(TRACKING_FINALIZER)
-    pod_spec = dict_of(template.get("spec"))
     if index is not None:
         for key in ("initContainers", "containers"):
             for container in dicts_of(pod_spec.get(key)):
                 _add_index_env(container)
-        notes[COMPLETION_INDEX] = str(index)
+        metadata.setdefault("annotations", {})[COMPLETION_INDEX] = str(index)
         labels[COMPLETION_INDEX] = str(index)
         pod_spec["hostname"] = f"{job}-{index}"
-        generate_name = indexes.generate_name(job, index)
-    else:
-        generate_name = _prefix(job)
-    metadata: dict[str, Any] = {"generateName": generate_name, "namespace": namespace}
+        metadata["generateName"] = indexes.generate_name(job, index)
     if labels:
         metadata["labels"] = labels
-    if notes:
-        metadata["annotations"] = notes
-    metadata["finalizers"] = finalizers
-    metadata["ownerReferences"] = [
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "name": job,
-            "uid": uid,
-            "controller": True,
-            "blockOwnerDeletion": True,
-        }
-    ]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
+    return pod
 
 
 def _add_index_env(container: dict[str, Any]) -> None:
@@ -98,12 +80,6 @@ def _add_index_env(container: dict[str, Any]) -> None:
         *env,
         {"name": COMPLETION_INDEX_ENV, "valueFrom": {"fieldRef": {"fieldPath": path}}},
     ]
-
-
-def _prefix(name: str) -> str:
-    """getPodsPrefix: `<job>-`, unless that is no valid generateName."""
-    prefix = f"{name}-"
-    return name if name_is_dns_subdomain(prefix, True) else prefix
 
 
 def for_removal(
@@ -153,7 +129,7 @@ _PHASE_ORDER = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 def _active_order(a: dict[str, Any], b: dict[str, Any]) -> int:
     """controller.ActivePods' Less, as a comparison: negative when `a` goes first."""
-    a_node, b_node = _node(a), _node(b)
+    a_node, b_node = node_name(a), node_name(b)
     if a_node != b_node and (not a_node or not b_node):
         return -1 if not a_node else 1
     a_phase, b_phase = _PHASE_ORDER.get(phase(a), 0), _PHASE_ORDER.get(phase(b), 0)
@@ -165,7 +141,7 @@ def _active_order(a: dict[str, Any], b: dict[str, Any]) -> int:
         a_ready, b_ready = _ready_since(a), _ready_since(b)
         if a_ready != b_ready:
             return -1 if _after_or_zero(a_ready, b_ready) else 1
-    a_restarts, b_restarts = _max_restarts(a), _max_restarts(b)
+    a_restarts, b_restarts = max_container_restarts(a), max_container_restarts(b)
     if a_restarts != b_restarts:
         return -1 if a_restarts > b_restarts else 1
     a_made, b_made = _created(a), _created(b)
@@ -181,10 +157,6 @@ def _after_or_zero(a: datetime | None, b: datetime | None) -> bool:
     return a > b
 
 
-def _node(pod: dict[str, Any]) -> str:
-    return str(dict_of(pod.get("spec")).get("nodeName") or "")
-
-
 def _ready_since(pod: dict[str, Any]) -> datetime | None:
     for condition in dicts_of(dict_of(pod.get("status")).get("conditions")):
         if condition.get("type") == "Ready" and condition.get("status") == "True":
@@ -192,43 +164,8 @@ def _ready_since(pod: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _max_restarts(pod: dict[str, Any]) -> int:
-    statuses = dicts_of(dict_of(pod.get("status")).get("containerStatuses"))
-    return max((int_of(c.get("restartCount")) for c in statuses), default=0)
-
-
 def _created(pod: dict[str, Any]) -> datetime | None:
     return parse_time(dict_of(pod.get("metadata")).get("creationTimestamp"))
-
-
-def phase(pod: dict[str, Any]) -> str:
-    return str(dict_of(pod.get("status")).get("phase") or "")
-
-
-def deleting(pod: dict[str, Any]) -> bool:
-    return bool(dict_of(pod.get("metadata")).get("deletionTimestamp"))
-
-
-def is_active(pod: dict[str, Any]) -> bool:
-    """IsPodActive: not terminal and not being deleted."""
-    return phase(pod) not in (SUCCEEDED, FAILED) and not deleting(pod)
-
-
-def is_terminating(pod: dict[str, Any]) -> bool:
-    """IsPodTerminating: being deleted and not yet terminal."""
-    return phase(pod) not in (SUCCEEDED, FAILED) and deleting(pod)
-
-
-def is_ready(pod: dict[str, Any]) -> bool:
-    """podutil.IsPodReady: the Ready condition is True."""
-    return _ready_condition(pod) == "True"
-
-
-def _ready_condition(pod: dict[str, Any]) -> str | None:
-    for condition in dicts_of(dict_of(pod.get("status")).get("conditions")):
-        if condition.get("type") == "Ready":
-            return str(condition.get("status"))
-    return None
 
 
 def tracked(pod: dict[str, Any]) -> bool:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from mcp.controllers.jobs.backoff import parse_time
 from mcp.controllers.jobs.spec import integer
 from mcp.engine.pods.conditions import dict_of, dicts_of
+from mcp.model import parse_time
 
 COMPLETE, FAILED = "Complete", "Failed"
 

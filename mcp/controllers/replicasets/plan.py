@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mcp.controllers import ownership, timestamps
+from mcp.controllers import ownership, pod_facts, timestamps
 from mcp.controllers.replicasets import pods as podutil
 from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
 
@@ -139,13 +139,13 @@ def plan(
         return ownership.matches(selector, dict_of(pod.get("metadata")).get("labels"))
 
     claim = ownership.claim(
-        rs, [p for p in candidates if podutil.is_active(p)], match, API_VERSION, KIND
+        rs, [p for p in candidates if pod_facts.is_active(p)], match, API_VERSION, KIND
     )
     active = list(claim.claimed)
     terminating = [
         p
         for p in candidates
-        if podutil.is_terminating(p) and ownership.is_controlled_by(p, rs) and match(p)
+        if pod_facts.is_terminating(p) and ownership.is_controlled_by(p, rs) and match(p)
     ]
     create: int = 0
     pod: Pod | None = None
@@ -188,7 +188,7 @@ def _manage_replicas(
     """manageReplicas: (how many to create, the Pod, names to delete, the error)."""
     diff = len(active) - replicas_of(rs)
     if diff < 0:
-        pod = podutil.pod_from_template(
+        pod = pod_facts.pod_from_template(
             dict_of(dict_of(rs.get("spec")).get("template")), rs, API_VERSION, KIND
         )
         if not pod["metadata"]["labels"]:
@@ -257,7 +257,7 @@ def count(
         labels = dict_of(dict_of(pod.get("metadata")).get("labels"))
         if all(labels.get(k) == v for k, v in template_labels.items()):
             fully += 1
-        if podutil.is_ready(pod):
+        if pod_facts.is_ready(pod):
             ready += 1
             if podutil.is_available(pod, min_ready, now):
                 available += 1

@@ -1,16 +1,14 @@
-"""What the ReplicaSet controller asks of a Pod: active or terminating, ready, available;
-which Pods go first on a scale-down; the Pod a template makes.
+"""What the ReplicaSet controller asks of a Pod beyond `pod_facts`: whether it is available,
+and which Pods go first on a scale-down.
 
 Ported from upstream, with the feature gates as they default today (PodDeletionCost on,
 LogarithmicScaleDown locked on):
 
-    is_active, is_terminating       pkg/controller/controller_utils.go IsPodActive, IsPodTerminating
-    is_ready, is_available          pkg/api/v1/pod/util.go IsPodReady, IsPodAvailable
+    is_available                    pkg/api/v1/pod/util.go IsPodAvailable
     deletion_order                  controller_utils.go ActivePodsWithRanks.Less
     ranks_on_same_node              pkg/controller/replicaset/replica_set.go
                                     getPodsRankedByRelatedPodsOnSameNode
     deletion_cost                   pkg/apis/core/helper GetDeletionCostFromPodAnnotations
-    pod_from_template               controller_utils.go GetPodFromTemplate, getPodsPrefix
 
 Pods are v1 JSON dicts as the kubelet writes them (mcp's writes `status.phase` and the
 `Ready` condition as upstream's does). Pure: no I/O, no clock.
@@ -18,7 +16,6 @@ Pods are v1 JSON dicts as the kubelet writes them (mcp's writes `status.phase` a
 
 from __future__ import annotations
 
-import copy
 import functools
 import math
 import re
@@ -26,12 +23,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from mcp.controllers import ownership, timestamps
-from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
+from mcp.controllers import timestamps
+from mcp.controllers.pod_facts import (
+    is_active,
+    is_ready,
+    max_container_restarts,
+    node_name,
+    phase,
+    ready_condition,
+)
+from mcp.engine.pods.conditions import dict_of
 
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
-# A name from a generateName: DNS-1123 subdomain, at most 253 characters.
-_NAME_MAX = 253
 _PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}  # any other phase counts as 0
 _INT32 = (-(2**31), 2**31 - 1)
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
@@ -41,35 +44,6 @@ Pod = dict[str, Any]
 
 def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
     return dict_of(obj.get("metadata"))
-
-
-def phase(pod: Mapping[str, Any]) -> str:
-    value = dict_of(pod.get("status")).get("phase")
-    return value if isinstance(value, str) else ""
-
-
-def is_active(pod: Mapping[str, Any]) -> bool:
-    """IsPodActive: not Succeeded, not Failed, not being deleted."""
-    return phase(pod) not in ("Succeeded", "Failed") and not _meta(pod).get("deletionTimestamp")
-
-
-def is_terminating(pod: Mapping[str, Any]) -> bool:
-    """IsPodTerminating: being deleted and not yet in a terminal phase."""
-    return phase(pod) not in ("Succeeded", "Failed") and bool(_meta(pod).get("deletionTimestamp"))
-
-
-def ready_condition(pod: Mapping[str, Any]) -> dict[str, Any] | None:
-    """GetPodReadyCondition: the Pod's `Ready` condition, if any."""
-    for condition in dicts_of(dict_of(pod.get("status")).get("conditions")):
-        if condition.get("type") == "Ready":
-            return condition
-    return None
-
-
-def is_ready(pod: Mapping[str, Any]) -> bool:
-    """IsPodReady: the `Ready` condition is True."""
-    condition = ready_condition(pod)
-    return condition is not None and condition.get("status") == "True"
 
 
 def ready_since(pod: Mapping[str, Any]) -> datetime:
@@ -101,12 +75,6 @@ def available_in(pod: Mapping[str, Any], min_ready_seconds: int, now: datetime) 
     return max(0.0, (since + timedelta(seconds=min_ready_seconds) - now).total_seconds())
 
 
-def max_container_restarts(pod: Mapping[str, Any]) -> int:
-    """maxContainerRestarts: the most restarts of any (non-init) container."""
-    statuses = dicts_of(dict_of(pod.get("status")).get("containerStatuses"))
-    return max((int_of(s.get("restartCount")) for s in statuses), default=0)
-
-
 def deletion_cost(pod: Mapping[str, Any]) -> int:
     """GetDeletionCostFromPodAnnotations: the annotated cost, 0 if absent or invalid.
 
@@ -130,14 +98,9 @@ def ranks_on_same_node(pods: Sequence[Pod], related: Sequence[Pod]) -> list[int]
     on_node: dict[str, int] = {}
     for pod in related:
         if is_active(pod):
-            node = _node(pod)
+            node = node_name(pod)
             on_node[node] = on_node.get(node, 0) + 1
-    return [on_node.get(_node(pod), 0) for pod in pods]
-
-
-def _node(pod: Mapping[str, Any]) -> str:
-    node = dict_of(pod.get("spec")).get("nodeName")
-    return node if isinstance(node, str) else ""
+    return [on_node.get(node_name(pod), 0) for pod in pods]
 
 
 def _after_or_zero(t1: datetime, t2: datetime) -> bool:
@@ -165,7 +128,7 @@ def _newer_first(t1: datetime, t2: datetime, uid1: str, uid2: str, now: datetime
 
 def deletes_first(a: Pod, rank_a: int, b: Pod, rank_b: int, now: datetime) -> bool:
     """ActivePodsWithRanks.Less: whether `a` should be deleted before `b`."""
-    node_a, node_b = _node(a), _node(b)
+    node_a, node_b = node_name(a), node_name(b)
     if node_a != node_b and (not node_a or not node_b):
         return not node_a  # 1. unassigned before assigned
     ordinal_a, ordinal_b = _PHASE_ORDINAL.get(phase(a), 0), _PHASE_ORDINAL.get(phase(b), 0)
@@ -216,40 +179,3 @@ def deletion_order(pods: Sequence[Pod], related: Sequence[Pod], now: datetime) -
         return 0
 
     return [pod for pod, _ in sorted(ranked, key=functools.cmp_to_key(compare))]
-
-
-def generate_name_prefix(controller_name: str) -> str:
-    """getPodsPrefix: `<name>-`, or `<name>` when the dash would make it too long."""
-    prefix = f"{controller_name}-"
-    return prefix if len(prefix) <= _NAME_MAX else controller_name
-
-
-def pod_from_template(
-    template: Mapping[str, Any], owner: Mapping[str, Any], api_version: str, kind: str
-) -> Pod:
-    """GetPodFromTemplate: the Pod a controller creates from its template.
-
-    Labels, annotations and finalizers come from the template's metadata (nothing else of
-    it), the spec is the template's, the name is generated from `<owner name>-`, and the
-    one owner reference is the owner's controller reference.
-    """
-    meta = dict_of(template.get("metadata"))
-    owner_meta = _meta(owner)
-    metadata: dict[str, Any] = {
-        "generateName": generate_name_prefix(str(owner_meta.get("name") or "")),
-        "namespace": owner_meta.get("namespace") or "",
-        "labels": dict(dict_of(meta.get("labels"))),
-        "annotations": dict(dict_of(meta.get("annotations"))),
-        "ownerReferences": [ownership.controller_ref(owner, api_version, kind)],
-    }
-    finalizers = meta.get("finalizers")
-    if isinstance(finalizers, list) and finalizers:
-        metadata["finalizers"] = list(finalizers)
-    if not metadata["annotations"]:
-        del metadata["annotations"]
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": metadata,
-        "spec": copy.deepcopy(dict_of(template.get("spec"))),
-    }
