@@ -68,7 +68,7 @@ from mcp.engine.pods.volume_dirs import VolumeDirError
 from mcp.engine.reconciler import Settled
 from mcp.events import EventType, Happened, Recorder
 from mcp.kinds import core
-from mcp.kinds.apimachinery import go_quote
+from mcp.kinds.apimachinery import go_quote, rfc3339
 from mcp.metrics import Metrics
 from mcp.model import Observed, parse_time
 from mcp.registry import Keys
@@ -532,7 +532,7 @@ def _elsewhere(pod: dict[str, Any], node_name: str, now: datetime) -> dict[str, 
         "type": "PodScheduled",
         "status": "False",
         "lastProbeTime": None,
-        "lastTransitionTime": was.get("lastTransitionTime") or pod_status.rfc3339(now),
+        "lastTransitionTime": was.get("lastTransitionTime") or rfc3339(now),
         "reason": NODE_NOT_FOUND,
         "message": message,
     }

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from mcp.kinds.apimachinery import rfc3339 as rfc3339  # what the plans write
+
 ZERO = datetime.min.replace(tzinfo=UTC)
 
 
@@ -26,11 +28,6 @@ def parse(value: Any) -> datetime:
 
 def is_zero(moment: datetime) -> bool:
     return moment == ZERO
-
-
-def rfc3339(moment: datetime) -> str:
-    """metav1.Time as JSON: RFC 3339 to the second, in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def nanoseconds(later: datetime, earlier: datetime) -> int:

@@ -23,6 +23,7 @@ import math
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +70,11 @@ def go_quote(text: str) -> str:
             out.append(f"\\U{code:08x}")
     out.append('"')
     return "".join(out)
+
+
+def rfc3339(moment: datetime) -> str:
+    """metav1.Time as JSON: RFC 3339 to the second, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def go_duration(nanoseconds: int) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mcp.controllers.jobs import failure_policy, indexes
@@ -45,6 +45,7 @@ from mcp.controllers.pod_facts import (
     phase,
 )
 from mcp.engine.pods.conditions import dict_of, dicts_of, int_of
+from mcp.kinds.apimachinery import rfc3339
 from mcp.model import parse_time
 
 SUSPENDED = "Suspended"
@@ -193,7 +194,7 @@ class _Pass:
         now: datetime,
     ) -> None:
         self.spec, self.status, self.owned, self.now = spec, status, owned, now
-        self.stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # metav1.Time
+        self.stamp = rfc3339(now)  # metav1.Time
         uncounted = dict_of(status.get("uncountedTerminatedPods"))
         self.uncounted_succeeded = _strings(uncounted.get("succeeded"))
         self.uncounted_failed = _strings(uncounted.get("failed"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mcp.engine.pods.conditions import (
@@ -29,6 +29,7 @@ from mcp.engine.pods.conditions import (
     int_of,
     is_restartable_init_container,
 )
+from mcp.kinds.apimachinery import rfc3339
 from mcp.model import parse_time
 
 # kubelet_pods.go: what a container waits for before it has a Docker container.
@@ -141,7 +142,7 @@ def _moment(text: str) -> datetime | None:
 
 def _rfc3339(moment: datetime | None) -> str | None:
     """metav1.Time as JSON: RFC 3339 to the second in UTC, null for the zero time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return rfc3339(moment) if moment else None
 
 
 def _tail(text: str, limit: int) -> str:

@@ -21,7 +21,7 @@ import copy
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from mcp.engine.pods.conditions import (
@@ -40,6 +40,7 @@ from mcp.engine.pods.conditions import (
     ready_to_start_condition,
 )
 from mcp.engine.pods.containers import ContainerObserved, apply_probes, container_statuses
+from mcp.kinds.apimachinery import rfc3339
 from mcp.model import parse_time
 
 MAX_POD_TERMINATION_MESSAGES = 12 * 1024  # bytes, shared by all the Pod's containers
@@ -86,11 +87,6 @@ class Observed:
     @property
     def deleting(self) -> bool:
         return bool(dict_of(self.pod.get("metadata")).get("deletionTimestamp"))
-
-
-def rfc3339(moment: datetime) -> str:
-    """metav1.Time as JSON: RFC 3339 to the second, in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _past_deadline(spec: dict[str, Any], previous: Status, now: datetime) -> bool:
