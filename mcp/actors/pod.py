@@ -295,9 +295,8 @@ class Reading:
     ref: PodRef
     now: datetime
     deleting: bool
-    # Bound to another node: nothing of it runs here, nothing else is read.
-    elsewhere: bool = False
     look: Look = field(default_factory=lambda: Look(None, -1, (), {}))
+    # None for a Pod bound to another node: nothing of it runs here, nothing else is read.
     situation: PodSituation | None = None
     payloads: Mapping[str, volumes.Payload | None] = field(default_factory=dict)
     mount_errors: Mapping[str, str] = field(default_factory=dict)  # volume -> why not yet
@@ -305,6 +304,10 @@ class Reading:
     held_back: Mapping[str, Waiting] = field(default_factory=dict)  # pulls backing off
     probes: Probes = field(default_factory=lambda: Probes())
     scheduled: tuple[Happened, ...] = ()  # the scheduler's event, on a Pod's first pass
+
+    @property
+    def elsewhere(self) -> bool:
+        return self.situation is None
 
 
 @dataclass(frozen=True)
@@ -350,7 +353,7 @@ class PodReconciler:
         now = ctx.clock()
         deleting = bool(dict_of(pod.get("metadata")).get("deletionTimestamp"))
         if dict_of(pod.get("spec")).get("nodeName") not in (None, "", ctx.where.node_name):
-            return Reading(pod, ref, now, deleting, elsewhere=True)
+            return Reading(pod, ref, now, deleting)
         scheduled: tuple[Happened, ...] = ()
         if not memory.scheduled:
             memory.scheduled = True
@@ -398,7 +401,7 @@ class PodReconciler:
         return reading.scheduled
 
     def decide(self, reading: Reading) -> Decision:
-        if reading.situation is None:  # another node's: only a deletion to finish
+        if reading.situation is None:  # elsewhere: only a deletion to finish
             return Decision((FinishDeletion(),) if reading.deleting else ())
         decision = decide(reading.situation)
         if reading.mount_errors and not reading.deleting:
