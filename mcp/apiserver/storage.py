@@ -258,7 +258,7 @@ _STRATEGIES: Mapping[str, Strategy] = {
         status_subresource=True,
     ),
     "events": Strategy(core.EVENT, core.EVENT_FIELDS, core.validate_event),
-    # The workload kinds: stored and validated, no controller acting on them yet.
+    # The workload kinds, which mcp/controllers run.
     "deployments": Strategy(
         apps.DEPLOYMENT,
         apps.FIELDS,
@@ -294,7 +294,7 @@ _STRATEGIES: Mapping[str, Strategy] = {
         prepare_update=batch.prepare_update,
         status_subresource=True,
         # batch/v1 keeps upstream's compatibility default: a delete that names no
-        # propagation orphans the Pods (kubectl sends Background; the API warns).
+        # propagation orphans the Pods (kubectl sends Background).
         gc_policy="Orphan",
     ),
     "cronjobs": Strategy(
